@@ -1,0 +1,46 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Services } from './services.js';
+import { installErrorHandling } from './http/error-handler.js';
+import { registerOpenApi } from './http/openapi.js';
+import { ingestRoutes } from './http/routes/ingest-routes.js';
+import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
+import { prometheusRoutes } from './http/routes/prometheus-routes.js';
+import { queryRoutes } from './http/routes/query-routes.js';
+import { serviceRoutes } from './http/routes/service-routes.js';
+import { VERSION } from './version.js';
+
+export interface AppOptions {
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** Builds the HTTP application around ready services. No listen here: tests use inject() or listen themselves. */
+export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    routerOptions: { maxParamLength: 256 },
+    // Reject `__proto__` and `constructor.prototype` keys instead of letting them reach any object.
+    onProtoPoisoning: 'error',
+    onConstructorPoisoning: 'error',
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    requestIdHeader: 'x-request-id',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installErrorHandling(app);
+  await registerOpenApi(app, VERSION);
+
+  await app.register(
+    serviceRoutes({ checkReady: services.checkReady, startedAt: services.startedAt, version: VERSION }),
+  );
+  await app.register(
+    ingestRoutes({ ingest: services.ingest, own: services.own, maxBatchSamples: config.maxBatchSamples }),
+  );
+  await app.register(metricsReadRoutes({ registry: services.registry, store: services.store }));
+  await app.register(queryRoutes({ query: services.query }));
+  if (config.prometheusEnabled) {
+    await app.register(prometheusRoutes({ exposition: services.exposition, own: services.own }));
+  }
+  return app;
+}

@@ -1,0 +1,133 @@
+import { boolean, integer, oneOf, text, url, type Parsed } from './parsers.js';
+
+/**
+ * Every setting of the service, read once from the environment at start. The seed's `.env` names are
+ * kept (PORT, METRICS_TTL, SLACK_WEBHOOK_URL…); `.env.example` documents each of them.
+ */
+export interface Config {
+  nodeEnv: 'development' | 'production' | 'test';
+  host: string;
+  port: number;
+  serviceName: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  storageSync: 'normal' | 'full';
+  checkpointIntervalMs: number;
+
+  metricsTtlSeconds: number;
+  alertsTtlSeconds: number;
+  healthChecksTtlSeconds: number;
+
+  prometheusEnabled: boolean;
+  prometheusPort: number;
+
+  otelEnabled: boolean;
+  otelServiceName: string;
+  jaegerEndpoint: string | undefined;
+
+  websocketEnabled: boolean;
+  websocketBroadcastIntervalMs: number;
+
+  slackWebhookUrl: string | undefined;
+  emailSmtpHost: string | undefined;
+  emailSmtpPort: number;
+  emailUsername: string | undefined;
+  emailPassword: string | undefined;
+
+  bodyLimitBytes: number;
+  maxBatchSamples: number;
+  maxLabelsPerSeries: number;
+  maxLabelNameLength: number;
+  maxLabelValueLength: number;
+  maxSeriesPerMetric: number;
+  maxActiveSeries: number;
+  maxFutureSkewSeconds: number;
+}
+
+interface Variable<K extends keyof Config> {
+  key: K;
+  parse: (raw: string) => Parsed<NonNullable<Config[K]>>;
+  fallback: Config[K];
+}
+
+type Table = { [K in keyof Config]: Omit<Variable<K>, 'key'> & { env: string } };
+
+const DAY = 86_400;
+
+const TABLE: Table = {
+  nodeEnv: { env: 'NODE_ENV', parse: oneOf('development', 'production', 'test'), fallback: 'development' },
+  host: { env: 'HOST', parse: text, fallback: '0.0.0.0' },
+  port: { env: 'PORT', parse: integer(0, 65535), fallback: 3000 },
+  serviceName: { env: 'SERVICE_NAME', parse: text, fallback: 'metrics-service' },
+  logLevel: {
+    env: 'LOG_LEVEL',
+    parse: oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'),
+    fallback: 'info',
+  },
+  dataDir: { env: 'DATA_DIR', parse: text, fallback: './data' },
+  databaseUrl: { env: 'DATABASE_URL', parse: url('postgres', 'postgresql'), fallback: undefined },
+  redisUrl: { env: 'REDIS_URL', parse: url('redis', 'rediss'), fallback: undefined },
+  storageSync: { env: 'STORAGE_SYNC', parse: oneOf('normal', 'full'), fallback: 'normal' },
+  checkpointIntervalMs: { env: 'CHECKPOINT_INTERVAL_MS', parse: integer(1000, 3_600_000), fallback: 60_000 },
+  metricsTtlSeconds: { env: 'METRICS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },
+  alertsTtlSeconds: { env: 'ALERTS_TTL', parse: integer(60, 3650 * DAY), fallback: 90 * DAY },
+  healthChecksTtlSeconds: { env: 'HEALTH_CHECKS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },
+  prometheusEnabled: { env: 'PROMETHEUS_ENABLED', parse: boolean, fallback: true },
+  prometheusPort: { env: 'PROMETHEUS_PORT', parse: integer(1, 65535), fallback: 9090 },
+  otelEnabled: { env: 'OTEL_ENABLED', parse: boolean, fallback: false },
+  otelServiceName: { env: 'OTEL_SERVICE_NAME', parse: text, fallback: 'metrics-service' },
+  jaegerEndpoint: { env: 'JAEGER_ENDPOINT', parse: url('http', 'https'), fallback: undefined },
+  websocketEnabled: { env: 'WEBSOCKET_ENABLED', parse: boolean, fallback: true },
+  websocketBroadcastIntervalMs: {
+    env: 'WEBSOCKET_BROADCAST_INTERVAL',
+    parse: integer(100, 3_600_000),
+    fallback: 5000,
+  },
+  slackWebhookUrl: { env: 'SLACK_WEBHOOK_URL', parse: url('https', 'http'), fallback: undefined },
+  emailSmtpHost: { env: 'EMAIL_SMTP_HOST', parse: text, fallback: undefined },
+  emailSmtpPort: { env: 'EMAIL_SMTP_PORT', parse: integer(1, 65535), fallback: 587 },
+  emailUsername: { env: 'EMAIL_USERNAME', parse: text, fallback: undefined },
+  emailPassword: { env: 'EMAIL_PASSWORD', parse: text, fallback: undefined },
+  bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', parse: integer(1024, 1 << 30), fallback: 8 * 1024 * 1024 },
+  maxBatchSamples: { env: 'MAX_BATCH_SAMPLES', parse: integer(1, 1_000_000), fallback: 50_000 },
+  maxLabelsPerSeries: { env: 'MAX_LABELS_PER_SERIES', parse: integer(1, 1000), fallback: 30 },
+  maxLabelNameLength: { env: 'MAX_LABEL_NAME_LENGTH', parse: integer(1, 65_536), fallback: 1024 },
+  maxLabelValueLength: { env: 'MAX_LABEL_VALUE_LENGTH', parse: integer(1, 1_048_576), fallback: 2048 },
+  maxSeriesPerMetric: { env: 'MAX_SERIES_PER_METRIC', parse: integer(1, 100_000_000), fallback: 10_000 },
+  maxActiveSeries: { env: 'MAX_ACTIVE_SERIES', parse: integer(1, 100_000_000), fallback: 1_000_000 },
+  maxFutureSkewSeconds: { env: 'MAX_FUTURE_SKEW', parse: integer(0, 86_400), fallback: 600 },
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Names of every variable the service reads (documented in .env.example). */
+export const ENV_NAMES: readonly string[] = Object.values(TABLE).map((v) => v.env);
+
+/**
+ * Parses the environment. Throws a ConfigError naming every bad variable at once, so one failed
+ * start tells the operator everything to fix. Empty strings count as unset.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): Readonly<Config> {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, variable] of Object.entries(TABLE) as [keyof Config, Table[keyof Config]][]) {
+    const raw = env[variable.env];
+    if (raw === undefined || raw === '') {
+      out[key] = variable.fallback;
+      continue;
+    }
+    const parsed = (variable.parse as (raw: string) => Parsed<unknown>)(raw);
+    if (parsed.ok) out[key] = parsed.value;
+    else problems.push(`${variable.env} ${parsed.error}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out as unknown as Config);
+}

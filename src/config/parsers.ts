@@ -1,0 +1,46 @@
+/** Parsers for environment variables: each returns the value or a message saying what is wrong. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: string };
+
+const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
+const fail = (error: string): Parsed<never> => ({ ok: false, error });
+
+export function integer(min: number, max: number) {
+  return (raw: string): Parsed<number> => {
+    if (!/^-?\d+$/.test(raw.trim())) return fail(`must be a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) return fail(`must be between ${min} and ${max}, got ${value}`);
+    return ok(value);
+  };
+}
+
+export function boolean(raw: string): Parsed<boolean> {
+  const value = raw.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(value)) return ok(true);
+  if (['false', '0', 'no', 'off'].includes(value)) return ok(false);
+  return fail(`must be true or false, got "${raw}"`);
+}
+
+export function oneOf<T extends string>(...choices: T[]) {
+  return (raw: string): Parsed<T> =>
+    (choices as string[]).includes(raw)
+      ? ok(raw as T)
+      : fail(`must be one of ${choices.join(', ')}, got "${raw}"`);
+}
+
+export function text(raw: string): Parsed<string> {
+  return ok(raw);
+}
+
+export function url(...protocols: string[]) {
+  return (raw: string): Parsed<string> => {
+    try {
+      const parsed = new URL(raw);
+      if (protocols.length > 0 && !protocols.includes(parsed.protocol.replace(/:$/, ''))) {
+        return fail(`must be a ${protocols.join(' or ')} URL, got "${parsed.protocol}"`);
+      }
+      return ok(raw);
+    } catch {
+      return fail(`must be a URL, got "${raw}"`);
+    }
+  };
+}

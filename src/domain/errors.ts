@@ -1,0 +1,57 @@
+/**
+ * Domain errors carry a stable machine-readable code and the HTTP status they map to.
+ * They are turned into application/problem+json in one place (http/errors.ts).
+ */
+export type ErrorCode =
+  | 'validation_failed'
+  | 'invalid_json'
+  | 'unsupported_media_type'
+  | 'body_too_large'
+  | 'too_many_samples'
+  | 'invalid_metric_name'
+  | 'invalid_label_name'
+  | 'invalid_label_value'
+  | 'too_many_labels'
+  | 'invalid_value'
+  | 'invalid_timestamp'
+  | 'sample_too_old'
+  | 'sample_in_future'
+  | 'out_of_order_sample'
+  | 'metric_type_conflict'
+  | 'bucket_conflict'
+  | 'reserved_metric_name'
+  | 'series_limit_exceeded'
+  | 'active_series_limit_exceeded'
+  | 'invalid_query'
+  | 'metric_not_found'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'rate_limited'
+  | 'not_ready'
+  | 'storage_unavailable'
+  | 'internal_error';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly status: number,
+    message: string,
+    readonly field?: string,
+    /** Extra members for the problem document (for example the rejected items of a batch). */
+    readonly extra?: Readonly<Record<string, unknown>>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+/** A per-item rejection: the same facts as a DomainError, but plain data so batches can list many. */
+export interface Rejection {
+  code: ErrorCode;
+  field?: string;
+  reason: string;
+}
+
+export function rejection(code: ErrorCode, reason: string, field?: string): Rejection {
+  return field === undefined ? { code, reason } : { code, reason, field };
+}

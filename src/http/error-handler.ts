@@ -1,0 +1,66 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError } from '../domain/errors.js';
+import { problem, type Problem } from './problem.js';
+
+export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
+
+/**
+ * Maps every error to application/problem+json in one place. Known errors keep their status and get a
+ * stable code; anything unexpected becomes a generic 500 carrying the request id, and its stack trace
+ * goes to the log only.
+ */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    const body = toProblem(error);
+    body.instance = request.url.split('?')[0];
+    body.requestId = request.id;
+    if (body.status >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code: body.code, field: body.field }, body.detail);
+    return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const body = problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    body.instance = request.url.split('?')[0];
+    body.requestId = request.id;
+    return reply.status(404).type(PROBLEM_CONTENT_TYPE).send(body);
+  });
+}
+
+function toProblem(error: FastifyError | DomainError): Problem {
+  if (error instanceof DomainError) {
+    return { ...problem(error.status, error.code, error.message, error.field), ...error.extra };
+  }
+  const fe = error;
+  if (fe.validation !== undefined && fe.validation.length > 0) {
+    const first = fe.validation[0]!;
+    const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const path = [fe.validationContext, ...first.instancePath.split('/').filter(Boolean), missing]
+      .filter((part): part is string => part !== undefined && part !== '')
+      .join('.');
+    return problem(422, 'validation_failed', `${path || 'request'} ${first.message ?? 'is invalid'}`, path);
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, 'body_too_large', 'the request body is larger than BODY_LIMIT_BYTES allows');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, 'unsupported_media_type', 'send the body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, 'invalid_json', 'the body is empty; send a JSON document');
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(400, 'invalid_json', 'the Content-Length header does not match the body');
+    default:
+      break;
+  }
+  if (fe.statusCode === 400 && (fe.name === 'SyntaxError' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY')) {
+    return problem(400, 'invalid_json', `the body is not valid JSON: ${fe.message}`);
+  }
+  if (fe.statusCode !== undefined && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return problem(fe.statusCode, 'bad_request', fe.message);
+  }
+  return problem(
+    500,
+    'internal_error',
+    'an unexpected error occurred; the request id identifies it in the logs',
+  );
+}

@@ -1,0 +1,32 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import { ProblemSchema } from './problem.js';
+
+/**
+ * OpenAPI 3 generated from the route schemas (the same schemas validate requests and serialise answers),
+ * Swagger UI at /api-docs and the document at /api-docs/json.
+ */
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
+  app.addSchema(ProblemSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'metrics-service',
+        description:
+          'Metrics ingest, storage and queries, Prometheus exposition, health checks and alerting for Node.js teams.',
+        version,
+      },
+      tags: [
+        { name: 'metrics', description: 'Ingest and query metrics' },
+        { name: 'prometheus', description: 'Prometheus exposition' },
+        { name: 'service', description: 'Liveness and readiness' },
+      ],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}`,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api-docs' });
+}

@@ -1,0 +1,204 @@
+import { DomainError, rejection, type Rejection } from '../domain/errors.js';
+import type { MetricCategory } from '../domain/metric.js';
+import type { StoredSeries } from '../storage/ports.js';
+import type { LabelSet, SeriesRegistry } from '../tsdb/registry.js';
+import type { Tsdb } from '../tsdb/tsdb.js';
+import { WalRecordBuilder } from '../tsdb/wal-record.js';
+import type { IngestLimits } from './limits.js';
+import { resolveLabelSet, type Creations } from './resolve-sample.js';
+import type { MetricSample } from './sample-schema.js';
+import { nextValues, sampleTime } from './sample-values.js';
+
+export interface RejectedItem extends Rejection {
+  index: number;
+}
+
+export interface AcceptedSample {
+  index: number;
+  set: LabelSet;
+  t: number;
+}
+
+export interface IngestOutcome {
+  accepted: AcceptedSample[];
+  rejected: RejectedItem[];
+}
+
+export interface IngestDeps {
+  registry: SeriesRegistry;
+  tsdb: Tsdb;
+  limits: IngestLimits;
+  isReservedName: (name: string) => boolean;
+  clock?: () => number;
+  /** Told after every durable write (realtime and alerting listen here). */
+  onAccepted?: (accepted: readonly AcceptedSample[]) => void;
+}
+
+interface Staged {
+  t: number;
+  values: Float64Array;
+}
+
+/**
+ * The write path: validate → limits → series registry → one durable store write → memory.
+ * Nothing is visible or counted before the store has accepted the request's write-ahead record, and a
+ * refused write leaves the registry as it was.
+ */
+export class IngestService {
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: IngestDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  /**
+   * Ingests samples that already passed the schema (or carry their schema error in `preRejected`).
+   * Items are applied in timestamp order, so an unsorted historical batch is not refused as out of order.
+   */
+  ingest(
+    samples: readonly (MetricSample | undefined)[],
+    category: MetricCategory,
+    preRejected: readonly RejectedItem[] = [],
+  ): Promise<IngestOutcome> {
+    return this.deps.tsdb.lock.run(() => this.ingestLocked(samples, category, preRejected));
+  }
+
+  private async ingestLocked(
+    samples: readonly (MetricSample | undefined)[],
+    category: MetricCategory,
+    preRejected: readonly RejectedItem[],
+  ): Promise<IngestOutcome> {
+    const { registry, limits } = this.deps;
+    const now = this.clock();
+    const created: Creations = { families: [], sets: [] };
+    const ctx = { registry, limits, category, isReservedName: this.deps.isReservedName, now, created };
+    const rejected: RejectedItem[] = [...preRejected];
+    const accepted: AcceptedSample[] = [];
+    const staged = new Map<LabelSet, Staged>();
+    const wal = new WalRecordBuilder(samples.length);
+
+    for (const index of timeOrder(samples, now)) {
+      const sample = samples[index]!;
+      const t = sampleTime(sample, now, limits);
+      if (typeof t !== 'number') {
+        rejected.push({ index, ...t });
+        continue;
+      }
+      if (sample.type === 'counter' && sample.value < 0) {
+        rejected.push({
+          index,
+          ...rejection('invalid_value', 'a counter only goes up: its increment must be ≥ 0', 'value'),
+        });
+        continue;
+      }
+      const set = resolveLabelSet(sample, ctx);
+      if (!('ids' in set)) {
+        rejected.push({ index, ...set });
+        continue;
+      }
+      if (set.family.def.type === 'counter' && sample.value < 0) {
+        rejected.push({
+          index,
+          ...rejection('invalid_value', 'a counter only goes up: its increment must be ≥ 0', 'value'),
+        });
+        continue;
+      }
+      const current = staged.get(set) ?? { t: set.lastT, values: set.values };
+      if (t < current.t) {
+        rejected.push({
+          index,
+          ...rejection(
+            'out_of_order_sample',
+            `series already has a sample at ${new Date(current.t).toISOString()}; samples of a series must arrive in time order`,
+            'timestamp',
+          ),
+        });
+        continue;
+      }
+      const values = nextValues(set, current.values, sample.value);
+      for (let i = 0; i < values.length; i++) {
+        // Unchanged histogram buckets need no new sample: readers carry the last value forward.
+        if (
+          values[i] !== current.values[i] ||
+          current.t === Number.NEGATIVE_INFINITY ||
+          set.family.def.type !== 'histogram'
+        ) {
+          wal.add(set.ids[i]!, t, values[i]!);
+        }
+      }
+      staged.set(set, { t, values });
+      accepted.push({ index, set, t });
+    }
+
+    const families = created.families.filter((family) => family.sets.size > 0);
+    for (const family of created.families) if (family.sets.size === 0) registry.removeFamily(family);
+    const sets = created.sets.filter((set) => staged.has(set));
+    for (const set of created.sets) if (!staged.has(set)) registry.removeSet(set);
+
+    if (accepted.length > 0) {
+      try {
+        await this.deps.tsdb.store.commit({
+          families: families.map((family) => ({ ...family.def, createdAt: family.createdAt })),
+          series: sets.flatMap((set) => seriesRecords(set, now)),
+          samples: wal.bytes(),
+        });
+      } catch (error) {
+        for (const set of sets) registry.removeSet(set);
+        throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
+      }
+      this.apply(staged, wal, families, sets);
+      this.deps.onAccepted?.(accepted);
+    }
+    rejected.sort((a, b) => a.index - b.index);
+    accepted.sort((a, b) => a.index - b.index);
+    return { accepted, rejected };
+  }
+
+  private apply(
+    staged: Map<LabelSet, Staged>,
+    wal: WalRecordBuilder,
+    families: readonly { committed: boolean }[],
+    sets: readonly LabelSet[],
+  ): void {
+    for (const family of families) family.committed = true;
+    for (const set of sets) set.committed = true;
+    for (const [set, { t, values }] of staged) {
+      set.values = values;
+      set.lastT = t;
+    }
+    const tsdb = this.deps.tsdb;
+    wal.forEach((id, t, v) => tsdb.append(id, t, v));
+    this.deps.registry.version++;
+  }
+}
+
+/** Sample indexes sorted by timestamp (stable), so a batch's own order never causes an out-of-order refusal. */
+function timeOrder(samples: readonly (MetricSample | undefined)[], now: number): number[] {
+  const indexes: number[] = [];
+  let anyTimestamp = false;
+  for (let index = 0; index < samples.length; index++) {
+    const sample = samples[index];
+    if (sample === undefined) continue;
+    indexes.push(index);
+    if (sample.timestamp !== undefined) anyTimestamp = true;
+  }
+  if (!anyTimestamp) return indexes;
+  const key = (i: number): number => {
+    const ts = samples[i]!.timestamp;
+    if (ts === undefined) return now;
+    const t = typeof ts === 'number' ? ts : Date.parse(ts);
+    return Number.isNaN(t) ? now : t;
+  };
+  return indexes.sort((a, b) => key(a) - key(b) || a - b);
+}
+
+function seriesRecords(set: LabelSet, now: number): StoredSeries[] {
+  const def = set.family.def;
+  const base = { family: def.name, labels: set.labels, createdAt: now };
+  if (def.type !== 'histogram') return [{ ...base, id: set.ids[0]!, role: 'value', le: null }];
+  const bounds = [...def.buckets, Number.POSITIVE_INFINITY];
+  const records: StoredSeries[] = bounds.map((le, i) => ({ ...base, id: set.ids[i]!, role: 'bucket', le }));
+  records.push({ ...base, id: set.ids[bounds.length]!, role: 'sum', le: null });
+  records.push({ ...base, id: set.ids[bounds.length + 1]!, role: 'count', le: null });
+  return records;
+}

@@ -1,0 +1,74 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { MAX_METRIC_NAME_LENGTH } from '../domain/names.js';
+
+/** One metric sample as clients send it: the body of /custom and /business, an item of /batch. */
+export const MetricSampleSchema = Type.Object(
+  {
+    name: Type.String({
+      minLength: 1,
+      maxLength: MAX_METRIC_NAME_LENGTH,
+      description: 'Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*',
+      examples: ['custom_counter'],
+    }),
+    type: Type.Optional(
+      Type.Union([Type.Literal('counter'), Type.Literal('gauge'), Type.Literal('histogram')], {
+        description:
+          'counter: value is an increment (≥ 0); gauge: value is set; histogram: value is one observation. Defaults to the existing type of the metric, else gauge.',
+      }),
+    ),
+    value: Type.Number({ description: 'Increment, value or observation, by type.' }),
+    labels: Type.Optional(
+      Type.Record(Type.String(), Type.String(), {
+        description: 'Label names match [a-zA-Z_][a-zA-Z0-9_]*; values are non-empty strings.',
+        examples: [{ service: 'booking', endpoint: '/api/bookings' }],
+      }),
+    ),
+    timestamp: Type.Optional(
+      Type.Union([Type.Number(), Type.String({ maxLength: 64 })], {
+        description:
+          'Sample time: milliseconds since the epoch or an ISO 8601 string. Defaults to the time of receipt. Older than the retention or more than 10 minutes ahead is rejected.',
+      }),
+    ),
+    help: Type.Optional(
+      Type.String({ maxLength: 1024, description: 'HELP text, kept from the first definition.' }),
+    ),
+    unit: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        pattern: '^[a-zA-Z0-9_]*$',
+        description: 'Base unit, e.g. seconds or bytes.',
+      }),
+    ),
+    buckets: Type.Optional(
+      Type.Array(Type.Number(), {
+        minItems: 1,
+        maxItems: 64,
+        description: 'Histogram bucket upper bounds, ascending; fixed by the first definition.',
+      }),
+    ),
+  },
+  { additionalProperties: false, $id: 'MetricSample' },
+);
+
+export type MetricSample = Static<typeof MetricSampleSchema>;
+
+export const BatchBodySchema = Type.Object(
+  {
+    metrics: Type.Array(MetricSampleSchema, {
+      description: 'Samples; each is accepted or rejected on its own.',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const checkSample = TypeCompiler.Compile(MetricSampleSchema);
+
+/** The first schema violation of a batch item, as a field path and a reason. */
+export function firstSchemaError(item: unknown): { field: string; reason: string } | undefined {
+  if (checkSample.Check(item)) return undefined;
+  const error = checkSample.Errors(item).First();
+  if (error === undefined) return { field: '', reason: 'invalid sample' };
+  const field = error.path.replace(/^\//, '').replace(/\//g, '.');
+  return { field, reason: error.message };
+}

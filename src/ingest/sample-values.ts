@@ -1,0 +1,55 @@
+import { rejection, type Rejection } from '../domain/errors.js';
+import type { LabelSet } from '../tsdb/registry.js';
+import type { IngestLimits } from './limits.js';
+import type { MetricSample } from './sample-schema.js';
+
+/** The sample's timestamp in ms, or why it is refused. */
+export function sampleTime(sample: MetricSample, now: number, limits: IngestLimits): number | Rejection {
+  if (sample.timestamp === undefined) return now;
+  const t = typeof sample.timestamp === 'number' ? sample.timestamp : Date.parse(sample.timestamp);
+  if (!Number.isFinite(t)) {
+    return rejection(
+      'invalid_timestamp',
+      'timestamp must be milliseconds since the epoch or an ISO 8601 date',
+      'timestamp',
+    );
+  }
+  if (t < now - limits.retentionMs) {
+    return rejection(
+      'sample_too_old',
+      `timestamp is older than the retention (METRICS_TTL=${limits.retentionMs / 1000} s); timestamps are in milliseconds`,
+      'timestamp',
+    );
+  }
+  if (t > now + limits.maxFutureMs) {
+    return rejection(
+      'sample_in_future',
+      `timestamp is more than ${limits.maxFutureMs / 1000} s in the future`,
+      'timestamp',
+    );
+  }
+  return Math.round(t);
+}
+
+/**
+ * The label set's values after one sample: a gauge is set, a counter adds its increment, a histogram
+ * adds one observation to every bucket whose bound is ≥ the value, to its sum and to its count.
+ */
+export function nextValues(set: LabelSet, current: Float64Array, value: number): Float64Array {
+  const def = set.family.def;
+  switch (def.type) {
+    case 'gauge':
+      return Float64Array.of(value);
+    case 'counter':
+      return Float64Array.of(current[0]! + value);
+    case 'histogram': {
+      const next = current.slice();
+      const buckets = def.buckets;
+      for (let i = 0; i < buckets.length; i++) if (value <= buckets[i]!) next[i]! += 1;
+      next[buckets.length]! += 1; // +Inf
+      next[buckets.length + 1]! += value; // sum
+      next[buckets.length + 2]! += 1; // count
+      return next;
+    }
+  }
+}

@@ -1,0 +1,39 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+export type SyncMode = 'normal' | 'full';
+
+/**
+ * Opens the SQLite file with the settings the store relies on:
+ * - WAL journal: readers never block the writer; a committed transaction survives a killed process.
+ * - synchronous=NORMAL survives process crashes (kill -9); FULL also survives power loss, at one fsync
+ *   per commit.
+ * - busy_timeout: another connection (a backup, an operator's sqlite3 shell) makes us wait, not fail.
+ */
+export function openDatabase(file: string, sync: SyncMode): Database.Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${sync === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('temp_store = MEMORY');
+  // Keep the -wal file from growing without bound between automatic checkpoints.
+  db.pragma('journal_size_limit = 67108864');
+  return db;
+}
+
+export function migrate(db: Database.Database, migrations: readonly string[]): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const current = row.v ?? 0;
+  const apply = db.transaction((version: number, sql: string) => {
+    db.exec(sql);
+    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+  });
+  for (let version = current + 1; version <= migrations.length; version++) {
+    apply.immediate(version, migrations[version - 1]!);
+  }
+}

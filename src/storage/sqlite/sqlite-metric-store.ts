@@ -1,0 +1,246 @@
+import type Database from 'better-sqlite3';
+import { statSync } from 'node:fs';
+import type { MetricCategory, MetricType, SeriesRole } from '../../domain/metric.js';
+import type {
+  IngestCommit,
+  MetricStore,
+  StoreStats,
+  StoredChunk,
+  StoredFamily,
+  StoredSeries,
+  WalEntry,
+} from '../ports.js';
+import { MIGRATIONS } from './migrations.js';
+import { migrate } from './open-database.js';
+
+interface FamilyRow {
+  name: string;
+  type: string;
+  help: string;
+  unit: string;
+  category: string;
+  buckets: string;
+  created_at: number;
+}
+interface SeriesRow {
+  id: number;
+  family: string;
+  labels: string;
+  role: string;
+  le: number | null;
+  created_at: number;
+}
+interface ChunkRow {
+  series_id: number;
+  min_t: number;
+  max_t: number;
+  count: number;
+  data: Buffer;
+}
+
+/**
+ * The embedded MetricStore. better-sqlite3 is synchronous, which is what makes an acknowledged write
+ * durable before the HTTP answer leaves; write transactions are IMMEDIATE so they never deadlock on upgrade.
+ */
+export class SqliteMetricStore implements MetricStore {
+  private readonly stmts;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly file: string,
+  ) {
+    migrate(db, MIGRATIONS);
+    this.stmts = {
+      insertFamily: db.prepare(
+        'INSERT INTO families (name, type, help, unit, category, buckets, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertSeries: db.prepare(
+        'INSERT INTO series (id, family, labels, role, le, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      insertWal: db.prepare('INSERT INTO wal (data) VALUES (?)'),
+      upsertChunk: db.prepare(
+        'INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, count, data) VALUES (?, ?, ?, ?, ?)',
+      ),
+      // Chunks overlapping [from, to], plus the newest one before `from` (for values carried forward).
+      readChunks: db.prepare(
+        `SELECT series_id, min_t, max_t, count, data FROM chunks
+         WHERE series_id = @id AND min_t < @below AND min_t <= @to
+           AND (max_t >= @from OR min_t = (
+             SELECT MAX(min_t) FROM chunks WHERE series_id = @id AND min_t < @from AND min_t < @below))
+         ORDER BY min_t`,
+      ),
+      deleteOld: db.prepare(
+        'DELETE FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, min_t FROM chunks WHERE max_t < ? LIMIT ?)',
+      ),
+      deleteSeriesChunks: db.prepare('DELETE FROM chunks WHERE series_id = ?'),
+      deleteSeries: db.prepare('DELETE FROM series WHERE id = ?'),
+      deleteEmptyFamilies: db.prepare(
+        'DELETE FROM families WHERE name NOT IN (SELECT DISTINCT family FROM series)',
+      ),
+    };
+  }
+
+  migrate(): Promise<void> {
+    migrate(this.db, MIGRATIONS);
+    return Promise.resolve();
+  }
+
+  ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) {
+      // Fold the -wal file into the database so a copied file is complete on its own.
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+      this.db.close();
+    }
+    return Promise.resolve();
+  }
+
+  loadFamilies(): Promise<StoredFamily[]> {
+    const rows = this.db.prepare('SELECT * FROM families').all() as FamilyRow[];
+    return Promise.resolve(
+      rows.map((row) => ({
+        name: row.name,
+        type: row.type as MetricType,
+        help: row.help,
+        unit: row.unit,
+        category: row.category as MetricCategory,
+        buckets: JSON.parse(row.buckets) as number[],
+        createdAt: row.created_at,
+      })),
+    );
+  }
+
+  loadSeries(): Promise<StoredSeries[]> {
+    const rows = this.db.prepare('SELECT * FROM series ORDER BY id').all() as SeriesRow[];
+    return Promise.resolve(
+      rows.map((row) => ({
+        id: row.id,
+        family: row.family,
+        labels: JSON.parse(row.labels) as Record<string, string>,
+        role: row.role as SeriesRole,
+        le: row.le,
+        createdAt: row.created_at,
+      })),
+    );
+  }
+
+  loadLatestChunks(): Promise<StoredChunk[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT c.series_id, c.min_t, c.max_t, c.count, c.data FROM chunks c
+         JOIN (SELECT series_id, MAX(min_t) AS min_t FROM chunks GROUP BY series_id) l
+           ON c.series_id = l.series_id AND c.min_t = l.min_t`,
+      )
+      .all() as ChunkRow[];
+    return Promise.resolve(rows.map(toChunk));
+  }
+
+  readWal(afterId: number, limit: number): Promise<WalEntry[]> {
+    const rows = this.db
+      .prepare('SELECT id, data FROM wal WHERE id > ? ORDER BY id LIMIT ?')
+      .all(afterId, limit) as {
+      id: number;
+      data: Buffer;
+    }[];
+    return Promise.resolve(rows.map((row) => ({ id: row.id, data: new Uint8Array(row.data) })));
+  }
+
+  commit(commit: IngestCommit): Promise<void> {
+    const { insertFamily, insertSeries, insertWal } = this.stmts;
+    this.db
+      .transaction(() => {
+        for (const f of commit.families) {
+          insertFamily.run(
+            f.name,
+            f.type,
+            f.help,
+            f.unit,
+            f.category,
+            JSON.stringify(f.buckets),
+            f.createdAt,
+          );
+        }
+        for (const s of commit.series) {
+          insertSeries.run(s.id, s.family, JSON.stringify(s.labels), s.role, s.le, s.createdAt);
+        }
+        if (commit.samples !== null) insertWal.run(commit.samples);
+      })
+      .immediate();
+    return Promise.resolve();
+  }
+
+  walHighWater(): Promise<number> {
+    const row = this.db.prepare('SELECT MAX(id) AS id FROM wal').get() as { id: number | null };
+    return Promise.resolve(row.id ?? 0);
+  }
+
+  writeChunks(chunks: readonly StoredChunk[]): Promise<void> {
+    const { upsertChunk } = this.stmts;
+    this.db
+      .transaction(() => {
+        for (const c of chunks) upsertChunk.run(c.seriesId, c.minT, c.maxT, c.count, c.data);
+      })
+      .immediate();
+    return Promise.resolve();
+  }
+
+  truncateWal(upToId: number): Promise<void> {
+    this.db.prepare('DELETE FROM wal WHERE id <= ?').run(upToId);
+    return Promise.resolve();
+  }
+
+  readChunks(seriesId: number, from: number, to: number, belowMinT: number): Promise<StoredChunk[]> {
+    const rows = this.stmts.readChunks.all({ id: seriesId, below: belowMinT, from, to }) as ChunkRow[];
+    return Promise.resolve(rows.map(toChunk));
+  }
+
+  deleteChunksBefore(cutoff: number, limit: number): Promise<number> {
+    return Promise.resolve(this.stmts.deleteOld.run(cutoff, limit).changes);
+  }
+
+  deleteSeries(ids: readonly number[]): Promise<void> {
+    const { deleteSeriesChunks, deleteSeries, deleteEmptyFamilies } = this.stmts;
+    this.db
+      .transaction(() => {
+        for (const id of ids) {
+          deleteSeriesChunks.run(id);
+          deleteSeries.run(id);
+        }
+        deleteEmptyFamilies.run();
+      })
+      .immediate();
+    return Promise.resolve();
+  }
+
+  stats(): Promise<StoreStats> {
+    const chunks = (this.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
+    const walEntries = (this.db.prepare('SELECT COUNT(*) AS n FROM wal').get() as { n: number }).n;
+    return Promise.resolve({
+      bytesOnDisk: fileBytes(this.file) + fileBytes(`${this.file}-wal`),
+      chunks,
+      walEntries,
+    });
+  }
+}
+
+function toChunk(row: ChunkRow): StoredChunk {
+  return {
+    seriesId: row.series_id,
+    minT: row.min_t,
+    maxT: row.max_t,
+    count: row.count,
+    data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength),
+  };
+}
+
+function fileBytes(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}

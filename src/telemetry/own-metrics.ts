@@ -1,0 +1,84 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Name prefixes of the service's own families; clients may not ingest under them. */
+export const RESERVED_PREFIXES = ['metrics_service_', 'process_', 'nodejs_'] as const;
+
+export function isReservedName(name: string): boolean {
+  return RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+/**
+ * The service's own metrics (prom-client): process and Node.js defaults, plus the write path, the store
+ * and the exposition. Small and fixed in size, so prom-client's speed is no concern here.
+ */
+export class OwnMetrics {
+  readonly registry = new Registry();
+  readonly samplesIngested = new Counter({
+    name: 'metrics_service_samples_ingested_total',
+    help: 'Samples accepted and made durable, by category.',
+    labelNames: ['category'] as const,
+    registers: [this.registry],
+  });
+  readonly samplesRejected = new Counter({
+    name: 'metrics_service_samples_rejected_total',
+    help: 'Samples refused, by reason code.',
+    labelNames: ['code'] as const,
+    registers: [this.registry],
+  });
+  readonly activeSeries = new Gauge({
+    name: 'metrics_service_active_series',
+    help: 'Numeric series held in memory (a histogram label set counts its buckets, sum and count).',
+    registers: [this.registry],
+  });
+  readonly families = new Gauge({
+    name: 'metrics_service_metric_families',
+    help: 'Ingested metric families.',
+    registers: [this.registry],
+  });
+  readonly storageBytes = new Gauge({
+    name: 'metrics_service_storage_bytes',
+    help: 'Bytes of the metric store on disk, write-ahead files included.',
+    registers: [this.registry],
+  });
+  readonly checkpointSeconds = new Histogram({
+    name: 'metrics_service_checkpoint_duration_seconds',
+    help: 'Time to fold in-memory heads into stored chunks.',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [this.registry],
+  });
+  readonly expositionSeconds = new Histogram({
+    name: 'metrics_service_exposition_duration_seconds',
+    help: 'Time to render the ingested series for /metrics.',
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** The own metrics in the Prometheus text format. */
+  text(): Promise<string> {
+    return this.registry.metrics();
+  }
+}
+
+/**
+ * Prometheus text → OpenMetrics for prom-client output: counter families lose `_total` in their HELP
+ * and TYPE lines (their samples keep it), and blank lines go. prom-client's own OpenMetrics mode renames
+ * the shared metric objects in place, so one registry rendered both ways would corrupt the other.
+ */
+export function toOpenMetrics(text: string): string {
+  const lines = text.split('\n').filter((line) => line.length > 0);
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^# TYPE (\S+)_total counter$/.exec(lines[i]!);
+    if (match === null) continue;
+    const family = match[1]!;
+    lines[i] = `# TYPE ${family} counter`;
+    const help = lines[i - 1];
+    if (help?.startsWith(`# HELP ${family}_total `) === true) {
+      lines[i - 1] = `# HELP ${family} ${help.slice(`# HELP ${family}_total `.length)}`;
+    }
+  }
+  return lines.length > 0 ? `${lines.join('\n')}\n` : '';
+}

@@ -1,0 +1,40 @@
+import type { StoredChunk } from '../storage/ports.js';
+import { yieldToEventLoop } from '../support/periodic-task.js';
+import type { SeriesHead } from './series-head.js';
+import type { Tsdb } from './tsdb.js';
+
+/** Heads written per transaction: small enough to keep each slice well under the 50 ms stall budget. */
+const HEADS_PER_SLICE = 2000;
+
+export interface CheckpointResult {
+  heads: number;
+  chunks: number;
+  walTruncatedTo: number;
+}
+
+/**
+ * Folds every dirty head into chunks, then drops the write-ahead records those chunks now cover.
+ * The high-water mark and the dirty list are taken under the write lock, so every sample in a record
+ * up to the mark is in a head of the list. The writes themselves go slice by slice outside the lock.
+ */
+export async function checkpoint(tsdb: Tsdb): Promise<CheckpointResult> {
+  const { cutoff, dirty } = await tsdb.lock.run(async () => ({
+    cutoff: await tsdb.store.walHighWater(),
+    dirty: tsdb.dirtyHeads(),
+  }));
+  let chunks = 0;
+  for (let start = 0; start < dirty.length; start += HEADS_PER_SLICE) {
+    chunks += await writeSlice(tsdb, dirty.slice(start, start + HEADS_PER_SLICE));
+    await yieldToEventLoop();
+  }
+  if (cutoff > 0) await tsdb.store.truncateWal(cutoff);
+  return { heads: dirty.length, chunks, walTruncatedTo: cutoff };
+}
+
+async function writeSlice(tsdb: Tsdb, heads: readonly SeriesHead[]): Promise<number> {
+  const snapshots = heads.map((head) => ({ head, ...head.snapshot() }));
+  const chunks: StoredChunk[] = snapshots.flatMap((s) => s.chunks);
+  await tsdb.store.writeChunks(chunks);
+  for (const s of snapshots) s.head.persisted(s.token);
+  return chunks.length;
+}

@@ -1,0 +1,123 @@
+import type { FamilyDefinition, Labels } from '../domain/metric.js';
+import { labelsKey } from '../domain/series-key.js';
+import { exposedNames } from '../ingest/exposed-names.js';
+import { escapeLabelValue } from '../telemetry/text-format.js';
+
+/**
+ * One label set of a family: the unit a client writes to. Counters and gauges own one numeric series;
+ * a histogram label set owns one series per bucket (the last is +Inf), then `sum`, then `count`.
+ */
+export class LabelSet {
+  /** Current values, in the order of `ids`. */
+  values: Float64Array;
+  /** Timestamp (ms) of the newest sample; -Infinity before the first one. */
+  lastT = Number.NEGATIVE_INFINITY;
+  /** False until the store has accepted the write that created it (hidden from readers until then). */
+  committed = false;
+  /** `a="x",b="y"`: the label part of every exposition line, built once. */
+  readonly labelText: string;
+
+  constructor(
+    readonly family: Family,
+    readonly key: string,
+    readonly labels: Labels,
+    readonly ids: readonly number[],
+  ) {
+    this.values = new Float64Array(ids.length);
+    this.labelText = Object.entries(labels)
+      .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
+      .join(',');
+  }
+}
+
+export class Family {
+  readonly sets = new Map<string, LabelSet>();
+  committed = false;
+
+  constructor(
+    readonly def: FamilyDefinition,
+    readonly createdAt: number,
+  ) {}
+
+  /** Numeric series per label set: 1, or buckets + +Inf + sum + count for histograms. */
+  get seriesPerSet(): number {
+    return this.def.type === 'histogram' ? this.def.buckets.length + 3 : 1;
+  }
+}
+
+/** Where a numeric series lives: its label set and its index in the set's `ids`/`values`. */
+export interface SeriesSlot {
+  set: LabelSet;
+  index: number;
+}
+
+/**
+ * The in-memory index of every family and label set: what /metrics exposes, what the query API lists,
+ * and what the cardinality limits count.
+ */
+export class SeriesRegistry {
+  readonly families = new Map<string, Family>();
+  /** Exposed name → family that occupies it (see exposedNames). */
+  private readonly claims = new Map<string, string>();
+  private readonly slots = new Map<number, SeriesSlot>();
+  private nextId = 1;
+  /** Bumped on every applied write: lets readers cache what they derive from the registry. */
+  version = 0;
+
+  get activeSeries(): number {
+    return this.slots.size;
+  }
+
+  allocateIds(count: number): number[] {
+    const ids: number[] = [];
+    for (let i = 0; i < count; i++) ids.push(this.nextId++);
+    return ids;
+  }
+
+  /** Makes sure freshly allocated ids never collide with ids loaded from the store. */
+  reserveIdsUpTo(id: number): void {
+    if (id >= this.nextId) this.nextId = id + 1;
+  }
+
+  addFamily(family: Family): void {
+    this.families.set(family.def.name, family);
+    for (const name of exposedNames(family.def.name, family.def.type)) this.claims.set(name, family.def.name);
+  }
+
+  /** The existing family whose exposed names overlap those of a new family, if any. */
+  conflictingFamily(name: string, type: FamilyDefinition['type']): string | undefined {
+    for (const exposed of exposedNames(name, type)) {
+      const owner = this.claims.get(exposed);
+      if (owner !== undefined && owner !== name) return owner;
+    }
+    return undefined;
+  }
+
+  addSet(set: LabelSet): void {
+    set.family.sets.set(set.key, set);
+    set.ids.forEach((id, index) => this.slots.set(id, { set, index }));
+  }
+
+  slot(id: number): SeriesSlot | undefined {
+    return this.slots.get(id);
+  }
+
+  findSet(family: Family, labels: Labels): LabelSet | undefined {
+    return family.sets.get(labelsKey(labels));
+  }
+
+  /** Removes a label set (expiry or a failed commit); drops its family when it was the last one. */
+  removeSet(set: LabelSet): void {
+    set.family.sets.delete(set.key);
+    for (const id of set.ids) this.slots.delete(id);
+    if (set.family.sets.size === 0) this.removeFamily(set.family);
+  }
+
+  removeFamily(family: Family): void {
+    for (const set of family.sets.values()) this.removeSet(set);
+    this.families.delete(family.def.name);
+    for (const name of exposedNames(family.def.name, family.def.type)) {
+      if (this.claims.get(name) === family.def.name) this.claims.delete(name);
+    }
+  }
+}

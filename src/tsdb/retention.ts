@@ -1,0 +1,63 @@
+import { yieldToEventLoop } from '../support/periodic-task.js';
+import type { LabelSet, SeriesRegistry } from './registry.js';
+import type { Tsdb } from './tsdb.js';
+
+const SETS_PER_SLICE = 500;
+const CHUNKS_PER_SLICE = 2000;
+
+export interface RetentionResult {
+  sets: number;
+  chunks: number;
+}
+
+/**
+ * Enforces METRICS_TTL in slices (each a short transaction, with a yield between), so it never holds
+ * the event loop: label sets not written for the TTL leave memory, /metrics and the store (the stale
+ * series Pushgateway users ask to expire), and chunks older than the TTL are deleted.
+ */
+export class Retention {
+  constructor(
+    private readonly tsdb: Tsdb,
+    private readonly registry: SeriesRegistry,
+    private readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async run(): Promise<RetentionResult> {
+    const cutoff = this.clock() - this.ttlMs;
+    let sets = 0;
+    for (;;) {
+      const removed = await this.tsdb.lock.run(() => this.expireSlice(cutoff));
+      sets += removed;
+      if (removed < SETS_PER_SLICE) break;
+      await yieldToEventLoop();
+    }
+    let chunks = 0;
+    for (;;) {
+      const deleted = await this.tsdb.store.deleteChunksBefore(cutoff, CHUNKS_PER_SLICE);
+      chunks += deleted;
+      if (deleted < CHUNKS_PER_SLICE) break;
+      await yieldToEventLoop();
+    }
+    return { sets, chunks };
+  }
+
+  private async expireSlice(cutoff: number): Promise<number> {
+    const expired: LabelSet[] = [];
+    outer: for (const family of this.registry.families.values()) {
+      for (const set of family.sets.values()) {
+        if (set.committed && set.lastT < cutoff) {
+          expired.push(set);
+          if (expired.length >= SETS_PER_SLICE) break outer;
+        }
+      }
+    }
+    if (expired.length === 0) return 0;
+    const ids = expired.flatMap((set) => set.ids);
+    await this.tsdb.store.deleteSeries(ids);
+    for (const set of expired) this.registry.removeSet(set);
+    this.tsdb.drop(ids);
+    this.registry.version++;
+    return expired.length;
+  }
+}
