@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -12,6 +12,8 @@ import { VERSION } from './version.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
+  /** Sees every route as it is declared (the schema-coverage test uses it). */
+  onRoute?: (route: RouteOptions) => void;
 }
 
 /** Builds the HTTP application around ready services. No listen here: tests use inject() or listen themselves. */
@@ -28,6 +30,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestIdHeader: 'x-request-id',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
+  app.removeContentTypeParser('text/plain');
+  if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
   installErrorHandling(app);
   await registerOpenApi(app, VERSION);
 
