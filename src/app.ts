@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions, type RouteOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { installErrorHandling } from './http/error-handler.js';
@@ -11,7 +11,8 @@ import { serviceRoutes } from './http/routes/service-routes.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
-  logger?: FastifyServerOptions['logger'];
+  /** The service's pino logger; requests are logged through it. None: silent. */
+  logger?: FastifyBaseLogger;
   /** Sees every route as it is declared (the schema-coverage test uses it). */
   onRoute?: (route: RouteOptions) => void;
 }
@@ -20,7 +21,7 @@ export interface AppOptions {
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 256 },
     // Reject `__proto__` and `constructor.prototype` keys instead of letting them reach any object.

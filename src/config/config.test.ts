@@ -14,7 +14,12 @@ describe('config', () => {
   });
 
   it("reads the seed's variables", () => {
-    const config = loadConfig({ PORT: '8080', METRICS_TTL: '3600', PROMETHEUS_ENABLED: 'false', WEBSOCKET_BROADCAST_INTERVAL: '1000' });
+    const config = loadConfig({
+      PORT: '8080',
+      METRICS_TTL: '3600',
+      PROMETHEUS_ENABLED: 'false',
+      WEBSOCKET_BROADCAST_INTERVAL: '1000',
+    });
     assert.equal(config.port, 8080);
     assert.equal(config.metricsTtlSeconds, 3600);
     assert.equal(config.prometheusEnabled, false);
@@ -23,11 +28,19 @@ describe('config', () => {
 
   it('names every bad variable in one error', () => {
     assert.throws(
-      () => loadConfig({ PORT: 'eighty', METRICS_TTL: '-5', PROMETHEUS_ENABLED: 'maybe', DATABASE_URL: 'mysql://x', NODE_ENV: 'prod' }),
+      () =>
+        loadConfig({
+          PORT: 'eighty',
+          METRICS_TTL: '-5',
+          PROMETHEUS_ENABLED: 'maybe',
+          DATABASE_URL: 'mysql://x',
+          NODE_ENV: 'prod',
+        }),
       (error: unknown) => {
         assert.ok(error instanceof ConfigError);
         const text = error.message;
-        for (const name of ['PORT', 'METRICS_TTL', 'PROMETHEUS_ENABLED', 'DATABASE_URL', 'NODE_ENV']) assert.match(text, new RegExp(name));
+        for (const name of ['PORT', 'METRICS_TTL', 'PROMETHEUS_ENABLED', 'DATABASE_URL', 'NODE_ENV'])
+          assert.match(text, new RegExp(name));
         assert.equal(error.problems.length, 5);
         return true;
       },

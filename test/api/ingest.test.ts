@@ -14,7 +14,11 @@ interface BatchBody {
 describe('ingest API', () => {
   let t: TestApp;
   before(async () => {
-    t = await startTestApp({ MAX_SERIES_PER_METRIC: '3', MAX_BATCH_SAMPLES: '100', BODY_LIMIT_BYTES: '20000' });
+    t = await startTestApp({
+      MAX_SERIES_PER_METRIC: '3',
+      MAX_BATCH_SAMPLES: '100',
+      BODY_LIMIT_BYTES: '20000',
+    });
   });
   after(async () => {
     await t.close();
@@ -34,7 +38,9 @@ describe('ingest API', () => {
     const command = seedExample.replace('localhost:3000', `localhost:${port}`);
     // Asynchronously: the server answering curl runs in this very process.
     const run = async (): Promise<Record<string, unknown>> =>
-      JSON.parse((await promisify(execFile)('sh', ['-c', `${command} -s`], { encoding: 'utf8' })).stdout) as Record<string, unknown>;
+      JSON.parse(
+        (await promisify(execFile)('sh', ['-c', `${command} -s`], { encoding: 'utf8' })).stdout,
+      ) as Record<string, unknown>;
     const first = await run();
     assert.equal(first.value, 1);
     const second = await run();
@@ -52,12 +58,20 @@ describe('ingest API', () => {
   });
 
   it('sets gauges, observes histograms and records business metrics', async () => {
-    assert.equal((await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_depth', value: 7 })).status, 200);
+    assert.equal(
+      (await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_depth', value: 7 })).status,
+      200,
+    );
     const gauge = await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_depth', value: 3 });
     assert.equal(gauge.body.value, 3);
     assert.equal(gauge.body.type, 'gauge');
     for (const v of [0.2, 0.7, 3]) {
-      const r = await send(t.app, 'POST', '/api/metrics/custom', { name: 'job_seconds', type: 'histogram', value: v, buckets: [0.5, 1, 5] });
+      const r = await send(t.app, 'POST', '/api/metrics/custom', {
+        name: 'job_seconds',
+        type: 'histogram',
+        value: v,
+        buckets: [0.5, 1, 5],
+      });
       assert.equal(r.status, 200);
     }
     const business = await send(t.app, 'POST', '/api/metrics/business', {
@@ -68,7 +82,11 @@ describe('ingest API', () => {
       help: 'Bookings created',
     });
     assert.equal(business.status, 200);
-    const list = await send<{ metrics: { name: string; total: number; help: string }[] }>(t.app, 'GET', '/api/metrics/business');
+    const list = await send<{ metrics: { name: string; total: number; help: string }[] }>(
+      t.app,
+      'GET',
+      '/api/metrics/business',
+    );
     assert.deepEqual(
       list.body.metrics.map((m) => [m.name, m.total, m.help]),
       [['bookings_created_total', 2, 'Bookings created']],
@@ -78,7 +96,11 @@ describe('ingest API', () => {
       'GET',
       '/api/metrics/summary?name=job_seconds',
     );
-    assert.deepEqual(summary.body.metrics[0]!.series[0], { ...summary.body.metrics[0]!.series[0], value: 3, sum: 3.9 });
+    assert.deepEqual(summary.body.metrics[0]!.series[0], {
+      ...summary.body.metrics[0]!.series[0],
+      value: 3,
+      sum: 3.9,
+    });
   });
 
   it('accepts the good items of a batch and lists each rejected one with its index and reason', async () => {
@@ -107,7 +129,9 @@ describe('ingest API', () => {
         [6, 'sample_too_old', 'timestamp'],
       ],
     );
-    const all = await send<BatchBody & { code: string }>(t.app, 'POST', '/api/metrics/batch', [{ name: '1x', value: 1 }]);
+    const all = await send<BatchBody & { code: string }>(t.app, 'POST', '/api/metrics/batch', [
+      { name: '1x', value: 1 },
+    ]);
     assert.equal(all.status, 422);
     assert.match(all.contentType, /application\/problem\+json/);
     assert.equal(all.body.rejected.length, 1);
@@ -123,51 +147,116 @@ describe('ingest API', () => {
       ],
     });
     assert.equal(r.status, 200);
-    const late = await send(t.app, 'POST', '/api/metrics/custom', { name: 'history_total', value: 1, timestamp: now - 5000 });
+    const late = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'history_total',
+      value: 1,
+      timestamp: now - 5000,
+    });
     assert.equal(late.status, 422);
     assert.equal(late.body.code, 'out_of_order_sample');
-    const same = await send(t.app, 'POST', '/api/metrics/custom', { name: 'history_total', value: 1, timestamp: now - 1000 });
+    const same = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'history_total',
+      value: 1,
+      timestamp: now - 1000,
+    });
     assert.equal(same.body.value, 4, 'a sample at the newest timestamp updates it');
   });
 
   it('refuses type and bucket conflicts and reserved names with 409, never overwriting', async () => {
-    const conflict = await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_depth', type: 'counter', value: 1 });
+    const conflict = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'queue_depth',
+      type: 'counter',
+      value: 1,
+    });
     assert.equal(conflict.status, 409);
     assert.equal(conflict.body.code, 'metric_type_conflict');
     assert.equal(conflict.body.field, 'type');
-    const buckets = await send(t.app, 'POST', '/api/metrics/custom', { name: 'job_seconds', type: 'histogram', value: 1, buckets: [1, 2] });
+    const buckets = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'job_seconds',
+      type: 'histogram',
+      value: 1,
+      buckets: [1, 2],
+    });
     assert.equal(buckets.body.code, 'bucket_conflict');
-    const derived = await send(t.app, 'POST', '/api/metrics/custom', { name: 'job_seconds_bucket', value: 1 });
+    const derived = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'job_seconds_bucket',
+      value: 1,
+    });
     assert.equal(derived.body.code, 'metric_type_conflict');
-    const reserved = await send(t.app, 'POST', '/api/metrics/custom', { name: 'process_cpu_seconds_total', value: 1 });
+    const reserved = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'process_cpu_seconds_total',
+      value: 1,
+    });
     assert.equal(reserved.status, 409);
     assert.equal(reserved.body.code, 'reserved_metric_name');
-    const gauge = await send<{ metrics: { type: string }[] }>(t.app, 'GET', '/api/metrics/summary?name=queue_depth');
+    const gauge = await send<{ metrics: { type: string }[] }>(
+      t.app,
+      'GET',
+      '/api/metrics/summary?name=queue_depth',
+    );
     assert.equal(gauge.body.metrics[0]!.type, 'gauge');
   });
 
   it('enforces the series-per-metric limit and names the cause', async () => {
     for (const id of ['1', '2', '3']) {
-      assert.equal((await send(t.app, 'POST', '/api/metrics/custom', { name: 'per_user', value: 1, labels: { user: id } })).status, 200);
+      assert.equal(
+        (
+          await send(t.app, 'POST', '/api/metrics/custom', {
+            name: 'per_user',
+            value: 1,
+            labels: { user: id },
+          })
+        ).status,
+        200,
+      );
     }
-    const r = await send(t.app, 'POST', '/api/metrics/custom', { name: 'per_user', value: 1, labels: { user: '4' } });
+    const r = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'per_user',
+      value: 1,
+      labels: { user: '4' },
+    });
     assert.equal(r.status, 422);
     assert.equal(r.body.code, 'series_limit_exceeded');
     assert.match(String(r.body.detail), /MAX_SERIES_PER_METRIC=3/);
-    assert.equal((await send(t.app, 'POST', '/api/metrics/custom', { name: 'per_user', value: 9, labels: { user: '2' } })).status, 200);
+    assert.equal(
+      (
+        await send(t.app, 'POST', '/api/metrics/custom', {
+          name: 'per_user',
+          value: 9,
+          labels: { user: '2' },
+        })
+      ).status,
+      200,
+    );
   });
 
   it('answers limits with 413, malformed input with 400/415/422 problem documents', async () => {
-    const tooMany = await send(t.app, 'POST', '/api/metrics/batch', { metrics: Array.from({ length: 101 }, () => ({ name: 'x', value: 1 })) });
+    const tooMany = await send(t.app, 'POST', '/api/metrics/batch', {
+      metrics: Array.from({ length: 101 }, () => ({ name: 'x', value: 1 })),
+    });
     assert.equal(tooMany.status, 413);
     assert.equal(tooMany.body.code, 'too_many_samples');
-    const huge = await send(t.app, 'POST', '/api/metrics/custom', { name: 'x', value: 1, help: 'h'.repeat(30_000) });
+    const huge = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'x',
+      value: 1,
+      help: 'h'.repeat(30_000),
+    });
     assert.equal(huge.status, 413);
     assert.equal(huge.body.code, 'body_too_large');
-    const broken = await t.app.inject({ method: 'POST', url: '/api/metrics/custom', headers: { 'content-type': 'application/json' }, payload: '{"name":' });
+    const broken = await t.app.inject({
+      method: 'POST',
+      url: '/api/metrics/custom',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"name":',
+    });
     assert.equal(broken.statusCode, 400);
-    assert.equal(JSON.parse(broken.body).code, 'invalid_json');
-    const text = await t.app.inject({ method: 'POST', url: '/api/metrics/custom', headers: { 'content-type': 'text/plain' }, payload: 'x' });
+    assert.equal((JSON.parse(broken.body) as { code: string }).code, 'invalid_json');
+    const text = await t.app.inject({
+      method: 'POST',
+      url: '/api/metrics/custom',
+      headers: { 'content-type': 'text/plain' },
+      payload: 'x',
+    });
     assert.equal(text.statusCode, 415);
     const missing = await send(t.app, 'POST', '/api/metrics/custom', { value: 1 });
     assert.equal(missing.status, 422);
@@ -186,7 +275,11 @@ describe('ingest API', () => {
       labels: Object.fromEntries(Array.from({ length: 31 }, (_, i) => [`l${i}`, 'v'])),
     });
     assert.equal(tooManyLabels.body.code, 'too_many_labels');
-    const longValue = await send(t.app, 'POST', '/api/metrics/custom', { name: 'wide', value: 1, labels: { a: 'v'.repeat(2049) } });
+    const longValue = await send(t.app, 'POST', '/api/metrics/custom', {
+      name: 'wide',
+      value: 1,
+      labels: { a: 'v'.repeat(2049) },
+    });
     assert.equal(longValue.body.code, 'invalid_label_value');
   });
 });
@@ -195,13 +288,21 @@ describe('active series limit', () => {
   it('refuses new series past MAX_ACTIVE_SERIES, counting histogram buckets', async () => {
     const t = await startTestApp({ MAX_ACTIVE_SERIES: '10' });
     try {
-      const h = await send(t.app, 'POST', '/api/metrics/custom', { name: 'h', type: 'histogram', value: 1, buckets: [1, 2, 3] });
+      const h = await send(t.app, 'POST', '/api/metrics/custom', {
+        name: 'h',
+        type: 'histogram',
+        value: 1,
+        buckets: [1, 2, 3],
+      });
       assert.equal(h.status, 200); // 3 buckets + +Inf + sum + count = 6 series
       const r = await send<BatchBody>(t.app, 'POST', '/api/metrics/batch', {
         metrics: Array.from({ length: 6 }, (_, i) => ({ name: 'g', value: i, labels: { i: String(i) } })),
       });
       assert.equal(r.body.accepted, 4);
-      assert.deepEqual(new Set(r.body.rejected.map((x) => x.code)), new Set(['active_series_limit_exceeded']));
+      assert.deepEqual(
+        new Set(r.body.rejected.map((x) => x.code)),
+        new Set(['active_series_limit_exceeded']),
+      );
     } finally {
       await t.close();
     }

@@ -21,12 +21,31 @@ describe('range query API', () => {
     for (let i = 0; i <= 10; i++) {
       const ts = start + i * MINUTE;
       // two routes: /a gets 60 requests a minute, /b 120; a gauge ramps 0..10; latencies spread over buckets
-      metrics.push({ name: 'reqs_total', type: 'counter', value: 60, labels: { route: '/a', code: '200' }, timestamp: ts });
-      metrics.push({ name: 'reqs_total', type: 'counter', value: 120, labels: { route: '/b', code: '500' }, timestamp: ts });
+      metrics.push({
+        name: 'reqs_total',
+        type: 'counter',
+        value: 60,
+        labels: { route: '/a', code: '200' },
+        timestamp: ts,
+      });
+      metrics.push({
+        name: 'reqs_total',
+        type: 'counter',
+        value: 120,
+        labels: { route: '/b', code: '500' },
+        timestamp: ts,
+      });
       metrics.push({ name: 'temp', value: i, labels: { room: 'x' }, timestamp: ts });
       metrics.push({ name: 'temp', value: 100 - i, labels: { room: 'y' }, timestamp: ts });
       for (const v of [0.05, 0.2, 0.2, 0.9]) {
-        metrics.push({ name: 'lat_seconds', type: 'histogram', value: v, buckets: [0.1, 0.5, 1], labels: { route: '/a' }, timestamp: ts });
+        metrics.push({
+          name: 'lat_seconds',
+          type: 'histogram',
+          value: v,
+          buckets: [0.1, 0.5, 1],
+          labels: { route: '/a' },
+          timestamp: ts,
+        });
       }
     }
     const r = await send(t.app, 'POST', '/api/metrics/batch', { metrics });
@@ -36,18 +55,24 @@ describe('range query API', () => {
     await t.close();
   });
 
-  const query = (qs: string) => send<Result>(t.app, 'GET', `/api/metrics/query?start=${start}&end=${end}&${qs}`);
+  const query = (qs: string) =>
+    send<Result>(t.app, 'GET', `/api/metrics/query?start=${start}&end=${end}&${qs}`);
 
   it('returns the last value at each step, carried forward', async () => {
     const r = await query('metric=temp&match=room="x"&step=2m');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body.series[0]!.points.map((p) => p[1]), [0, 2, 4, 6, 8, 10]);
+    assert.deepEqual(
+      r.body.series[0]!.points.map((p) => p[1]),
+      [0, 2, 4, 6, 8, 10],
+    );
     assert.equal(r.body.series[0]!.points.at(-1)![0], end);
   });
 
   it('computes rate and increase of counters, grouped by a label', async () => {
     const rate = await query('metric=reqs_total&fn=rate&step=5m&match=route=~"/(a|b)"');
-    const byRoute = Object.fromEntries(rate.body.series.map((s) => [s.labels.route, s.points.map((p) => p[1])]));
+    const byRoute: Record<string, number[]> = Object.fromEntries(
+      rate.body.series.map((s): [string, number[]] => [s.labels.route ?? '', s.points.map((p) => p[1])]),
+    );
     // the first window holds the counter's creation: its first increment counts (it started at 0)
     assert.deepEqual(byRoute['/a'], [0.2, 1, 1]);
     assert.deepEqual(byRoute['/b'], [0.4, 2, 2]);
@@ -55,14 +80,23 @@ describe('range query API', () => {
     assert.deepEqual(total.body.series.length, 1);
     assert.deepEqual(total.body.series[0]!.points.map((p) => p[1]).slice(1), [900, 900]);
     const errors = await query('metric=reqs_total&fn=increase&step=10m&match=code!~"2.."');
-    assert.deepEqual(errors.body.series.map((s) => s.labels.route), ['/b']);
+    assert.deepEqual(
+      errors.body.series.map((s) => s.labels.route),
+      ['/b'],
+    );
   });
 
   it('aggregates gauges over windows and across series', async () => {
     const avg = await query('metric=temp&fn=avg&step=5m&by=');
-    assert.deepEqual(avg.body.series[0]!.points.map((p) => p[1]), [50, 50, 50]);
+    assert.deepEqual(
+      avg.body.series[0]!.points.map((p) => p[1]),
+      [50, 50, 50],
+    );
     const max = await query('metric=temp&fn=max&step=5m&window=5m&match=room="x"');
-    assert.deepEqual(max.body.series[0]!.points.map((p) => p[1]), [0, 5, 10]);
+    assert.deepEqual(
+      max.body.series[0]!.points.map((p) => p[1]),
+      [0, 5, 10],
+    );
     const count = await query('metric=temp&fn=count&step=5m&match=room="x"');
     assert.deepEqual(count.body.series[0]!.points.map((p) => p[1]).slice(1), [5, 5]);
     const p50 = await query('metric=temp&fn=p50&step=10m&window=10m&match=room="y"');

@@ -33,9 +33,20 @@ describe('service routes and API documentation', () => {
     const ui = await t.app.inject({ method: 'GET', url: '/api-docs/' });
     assert.equal(ui.statusCode, 200);
     assert.match(ui.body, /swagger/i);
-    const doc = await send<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(t.app, 'GET', '/api-docs/json');
+    const doc = await send<{ openapi: string; paths: Record<string, Record<string, unknown>> }>(
+      t.app,
+      'GET',
+      '/api-docs/json',
+    );
     assert.equal(doc.body.openapi, '3.0.3');
-    for (const path of ['/api/metrics/custom', '/api/metrics/business', '/api/metrics/batch', '/api/metrics/query', '/api/metrics/summary', '/metrics']) {
+    for (const path of [
+      '/api/metrics/custom',
+      '/api/metrics/business',
+      '/api/metrics/batch',
+      '/api/metrics/query',
+      '/api/metrics/summary',
+      '/metrics',
+    ]) {
       assert.ok(doc.body.paths[path], `${path} is documented`);
     }
   });
@@ -48,7 +59,10 @@ describe('service routes and API documentation', () => {
       .filter((route) => !route.url.startsWith('/api-docs'))
       .filter((route) => {
         const schema = route.schema as { response?: Record<string, unknown> } | undefined;
-        return schema?.response === undefined || !Object.keys(schema.response).some((status) => status.startsWith('2'));
+        return (
+          schema?.response === undefined ||
+          !Object.keys(schema.response).some((status) => status.startsWith('2'))
+        );
       })
       .map((route) => `${String(route.method)} ${route.url}`);
     assert.deepEqual(undocumented, []);
