@@ -1,4 +1,4 @@
-import type { Family, SeriesRegistry } from '../tsdb/registry.js';
+import type { Family, LabelSet, SeriesRegistry } from '../tsdb/registry.js';
 import { yieldToEventLoop } from '../support/periodic-task.js';
 import { escapeHelp, formatValue } from './text-format.js';
 
@@ -9,75 +9,103 @@ export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
   openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
 };
 
-/** Lines rendered between two yields to the event loop: ~5 ms of work, far under the stall budget. */
-const LINES_PER_SLICE = 20_000;
+/** Lines rendered between two yields to the event loop: a few ms of work, far under the stall budget. */
+const LINES_PER_SLICE = 5_000;
+/** Rendered text is handed out in pieces of about this many characters, never joined into one string. */
+const PIECE_CHARS = 64 * 1024;
 
 /**
- * Renders the ingested series (the current value of every label set) for /metrics. The rendering is
- * cached per registry version and format, and done in slices with yields, so 100,000 series neither
- * stall the event loop nor get re-rendered for every scraper.
+ * Renders the ingested series (the current value of every label set) for /metrics, as a list of text
+ * pieces to stream. Rendering is cached per registry version and format, done in slices with yields
+ * (100,000 series never stall the event loop), and each label set keeps its line prefix so a rendering
+ * only formats values.
  */
 export class SeriesExposition {
-  private readonly cache = new Map<ExpositionFormat, { version: number; body: Promise<string> }>();
+  private readonly cache = new Map<ExpositionFormat, { version: number; pieces: Promise<string[]> }>();
 
   constructor(private readonly registry: SeriesRegistry) {}
 
-  render(format: ExpositionFormat): Promise<string> {
+  render(format: ExpositionFormat): Promise<string[]> {
     const cached = this.cache.get(format);
-    if (cached !== undefined && cached.version === this.registry.version) return cached.body;
-    const body = this.renderNow(format);
-    this.cache.set(format, { version: this.registry.version, body });
-    body.catch(() => this.cache.delete(format));
-    return body;
+    if (cached !== undefined && cached.version === this.registry.version) return cached.pieces;
+    const pieces = this.renderNow(format);
+    this.cache.set(format, { version: this.registry.version, pieces });
+    pieces.catch(() => this.cache.delete(format));
+    return pieces;
   }
 
-  private async renderNow(format: ExpositionFormat): Promise<string> {
-    const parts: string[] = [];
-    let lines = 0;
+  private async renderNow(format: ExpositionFormat): Promise<string[]> {
+    const out = new PieceWriter();
     // Snapshot the family list: families added while we yield appear in the next rendering.
     for (const family of [...this.registry.families.values()]) {
       if (!family.committed) continue;
-      lines += renderFamily(family, format, parts);
-      if (lines >= LINES_PER_SLICE) {
-        lines = 0;
-        await yieldToEventLoop();
+      out.write(familyHeader(family, format));
+      const sampleName = sampleNameOf(family, format);
+      let lines = 0;
+      for (const set of family.sets.values()) {
+        if (!set.committed) continue;
+        lines +=
+          family.def.type === 'histogram' ? writeHistogram(set, out) : writeScalar(set, sampleName, out);
+        if (lines >= LINES_PER_SLICE) {
+          lines = 0;
+          await yieldToEventLoop();
+        }
       }
     }
-    return parts.join('');
+    return out.finish();
   }
 }
 
-function renderFamily(family: Family, format: ExpositionFormat, out: string[]): number {
-  const { name, type, help, unit, buckets } = family.def;
-  const om = format === 'openmetrics';
-  const familyName = om && type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
-  const sampleName = om && type === 'counter' ? `${familyName}_total` : name;
-  let text = `# HELP ${familyName} ${escapeHelp(help || `${name} (pushed to metrics-service)`)}\n# TYPE ${familyName} ${type}\n`;
-  if (om && unit !== '' && familyName.endsWith(`_${unit}`)) text += `# UNIT ${familyName} ${unit}\n`;
-  let lines = 0;
-  if (type === 'histogram') {
-    const leTexts = [...buckets.map((b) => formatValue(b)), '+Inf'];
-    for (const set of family.sets.values()) {
-      if (!set.committed) continue;
-      const prefix = set.labelText === '' ? '' : `${set.labelText},`;
-      const labels = set.labelText === '' ? '' : `{${set.labelText}}`;
-      const v = set.values;
-      for (let i = 0; i < leTexts.length; i++) {
-        text += `${name}_bucket{${prefix}le="${leTexts[i]!}"} ${formatValue(v[i]!)}\n`;
-      }
-      text += `${name}_sum${labels} ${formatValue(v[leTexts.length]!)}\n${name}_count${labels} ${formatValue(v[leTexts.length + 1]!)}\n`;
-      lines += leTexts.length + 2;
-    }
-  } else {
-    for (const set of family.sets.values()) {
-      if (!set.committed) continue;
-      text +=
-        set.labelText === ''
-          ? `${sampleName} ${formatValue(set.values[0]!)}\n`
-          : `${sampleName}{${set.labelText}} ${formatValue(set.values[0]!)}\n`;
-      lines++;
+class PieceWriter {
+  private readonly pieces: string[] = [];
+  private current = '';
+
+  write(text: string): void {
+    this.current += text;
+    if (this.current.length >= PIECE_CHARS) {
+      this.pieces.push(this.current);
+      this.current = '';
     }
   }
-  out.push(text);
-  return lines;
+
+  finish(): string[] {
+    if (this.current.length > 0) this.pieces.push(this.current);
+    return this.pieces;
+  }
+}
+
+function sampleNameOf(family: Family, format: ExpositionFormat): string {
+  const { name, type } = family.def;
+  if (format !== 'openmetrics' || type !== 'counter') return name;
+  return name.endsWith('_total') ? name : `${name}_total`;
+}
+
+function familyHeader(family: Family, format: ExpositionFormat): string {
+  const { name, type, help, unit } = family.def;
+  const om = format === 'openmetrics';
+  const familyName = om && type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
+  let text = `# HELP ${familyName} ${escapeHelp(help || `${name} (pushed to metrics-service)`)}\n# TYPE ${familyName} ${type}\n`;
+  if (om && unit !== '' && familyName.endsWith(`_${unit}`)) text += `# UNIT ${familyName} ${unit}\n`;
+  return text;
+}
+
+function writeScalar(set: LabelSet, sampleName: string, out: PieceWriter): number {
+  out.write(set.linePrefix(sampleName) + formatValue(set.values[0]!) + '\n');
+  return 1;
+}
+
+function writeHistogram(set: LabelSet, out: PieceWriter): number {
+  const { name, buckets } = set.family.def;
+  const labels = set.labelText;
+  const prefix = labels === '' ? '' : `${labels},`;
+  const braces = labels === '' ? '' : `{${labels}}`;
+  const v = set.values;
+  let text = '';
+  for (let i = 0; i <= buckets.length; i++) {
+    const le = i < buckets.length ? formatValue(buckets[i]!) : '+Inf';
+    text += `${name}_bucket{${prefix}le="${le}"} ${formatValue(v[i]!)}\n`;
+  }
+  text += `${name}_sum${braces} ${formatValue(v[buckets.length + 1]!)}\n${name}_count${braces} ${formatValue(v[buckets.length + 2]!)}\n`;
+  out.write(text);
+  return buckets.length + 3;
 }

@@ -16,6 +16,8 @@ export class LabelSet {
   committed = false;
   /** `a="x",b="y"`: the label part of every exposition line, built once. */
   readonly labelText: string;
+  private prefixName = '';
+  private prefix = '';
 
   constructor(
     readonly family: Family,
@@ -27,6 +29,15 @@ export class LabelSet {
     this.labelText = Object.entries(labels)
       .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
       .join(',');
+  }
+
+  /** `name{a="x"} `: the start of this set's exposition line, kept for the last name asked. */
+  linePrefix(sampleName: string): string {
+    if (sampleName !== this.prefixName) {
+      this.prefixName = sampleName;
+      this.prefix = this.labelText === '' ? `${sampleName} ` : `${sampleName}{${this.labelText}} `;
+    }
+    return this.prefix;
   }
 }
 

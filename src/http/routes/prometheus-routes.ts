@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { CONTENT_TYPES, type ExpositionFormat, type SeriesExposition } from '../../telemetry/exposition.js';
@@ -21,7 +22,7 @@ export function prometheusRoutes(deps: {
           tags: ['prometheus'],
           summary: 'Prometheus exposition (text 0.0.4, or OpenMetrics 1.0 when Accept asks for it)',
           produces: [CONTENT_TYPES.text, CONTENT_TYPES.openmetrics],
-          response: { 200: Type.String({ description: 'Exposition text' }) },
+          response: { 200: Type.Unsafe<Readable>(Type.String({ description: 'Exposition text' })) },
         },
       },
       async (request, reply) => {
@@ -30,8 +31,10 @@ export function prometheusRoutes(deps: {
         const series = await deps.exposition.render(format);
         deps.own.expositionSeconds.observe((performance.now() - started) / 1000);
         const own = (await deps.own.text()).replace(/\n{2,}/g, '\n');
-        const body = format === 'openmetrics' ? `${toOpenMetrics(own)}${series}# EOF\n` : `${own}${series}`;
-        return reply.type(CONTENT_TYPES[format]).send(body);
+        const pieces =
+          format === 'openmetrics' ? [toOpenMetrics(own), ...series, '# EOF\n'] : [own, ...series];
+        // Streamed piece by piece: 100,000 series are never joined into one large string.
+        return reply.type(CONTENT_TYPES[format]).send(Readable.from(pieces));
       },
     );
     return Promise.resolve();

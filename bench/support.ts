@@ -1,0 +1,37 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { loadConfig } from '../src/config/config.js';
+import { createServices, type Services } from '../src/services.js';
+
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `metrics-bench-${prefix}-`));
+}
+
+export async function benchServices(
+  env: Record<string, string> = {},
+): Promise<{ services: Services; dir: string }> {
+  const dir = tempDir('svc');
+  const config = loadConfig({
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dir,
+    CHECKPOINT_INTERVAL_MS: '3600000',
+    ...env,
+  });
+  return { services: await createServices(config, pino({ level: 'silent' })), dir };
+}
+
+/** Deterministic pseudo-random numbers, so every run measures the same data. */
+export function seeded(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+export function report(name: string, figures: Record<string, string | number>): void {
+  const parts = Object.entries(figures).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`);
+  process.stdout.write(`${name}: ${parts.join('  ')}\n`);
+}
