@@ -84,13 +84,6 @@ export class IngestService {
         rejected.push({ index, ...t });
         continue;
       }
-      if (sample.type === 'counter' && sample.value < 0) {
-        rejected.push({
-          index,
-          ...rejection('invalid_value', 'a counter only goes up: its increment must be ≥ 0', 'value'),
-        });
-        continue;
-      }
       const set = resolveLabelSet(sample, ctx);
       if (!('ids' in set)) {
         rejected.push({ index, ...set });

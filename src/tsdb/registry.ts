@@ -125,7 +125,8 @@ export class SeriesRegistry {
   }
 
   removeFamily(family: Family): void {
-    for (const set of family.sets.values()) this.removeSet(set);
+    for (const set of family.sets.values()) for (const id of set.ids) this.slots.delete(id);
+    family.sets.clear();
     this.families.delete(family.def.name);
     for (const name of exposedNames(family.def.name, family.def.type)) {
       if (this.claims.get(name) === family.def.name) this.claims.delete(name);
