@@ -7,11 +7,15 @@ import { checkpoint } from '../src/tsdb/checkpoint.js';
 /**
  * One series, 24 h at 15 s (5,760 samples), downsampled to 500 points with avg, through the query
  * engine; baseline: reading the same samples from a one-row-per-sample SQLite table.
+ * BENCH_RANGE_DAYS=30 measures a month instead (172,800 samples), the longest default retention.
  */
-export async function benchRangeQuery(iterations = 200): Promise<void> {
-  const { services, dir } = await benchServices();
+export async function benchRangeQuery(
+  days = Number(process.env.BENCH_RANGE_DAYS ?? 1),
+  iterations = 200,
+): Promise<void> {
+  const { services, dir } = await benchServices({ METRICS_TTL: String(Math.max(30, days + 1) * 86_400) });
   const end = Date.now();
-  const start = end - 86_400_000;
+  const start = end - days * 86_400_000;
   const rnd = seeded(7);
   const metrics = [];
   const rows: [number, number][] = [];
@@ -59,6 +63,7 @@ export async function benchRangeQuery(iterations = 200): Promise<void> {
   const baseline = await time(() => select.all(start, end));
   const result = await services.query.range(query);
   report('range_query', {
+    days,
     samples: rows.length,
     points: result.series[0]!.points.length,
     ours_p50_ms: ours.p50,

@@ -62,7 +62,12 @@ export async function benchStorage(samples = 10_000_000, seriesCount = 10_000): 
   }
   await checkpoint(tsdb);
   const db = openDatabase(file, 'normal');
-  const content = db.prepare('SELECT SUM(LENGTH(data)) AS bytes, COUNT(*) AS chunks FROM chunks').get() as {
+  const content = db
+    .prepare(
+      `SELECT (SELECT SUM(LENGTH(data)) FROM chunks) + (SELECT SUM(LENGTH(data)) FROM head_chunks) AS bytes,
+              (SELECT COUNT(*) FROM chunks) + (SELECT COUNT(*) FROM head_chunks) AS chunks`,
+    )
+    .get() as {
     bytes: number;
     chunks: number;
   };
@@ -78,10 +83,12 @@ export async function benchStorage(samples = 10_000_000, seriesCount = 10_000): 
     bytes_per_sample: bytes / total,
     chunk_payload_bytes_per_sample: content.bytes / total,
     chunks: content.chunks,
-    free_pages_bytes: free * pageSize,
+    free_pages_bytes_before_close: free * pageSize,
     raw_bytes_per_sample: 16,
     ratio_vs_raw: bytes / total / 16,
     target: '<= 3 bytes/sample',
   });
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP === '1')
+    console.log(`kept ${file}`); // for inspection with sqlite3's dbstat
+  else rmSync(dir, { recursive: true, force: true });
 }

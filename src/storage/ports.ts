@@ -29,6 +29,12 @@ export interface StoredChunk {
   data: Uint8Array;
 }
 
+/** What a checkpoint writes: chunks that are full for good, and the current open chunk of each series. */
+export interface ChunkWrite {
+  sealed: readonly StoredChunk[];
+  open: readonly StoredChunk[];
+}
+
 /** One durable write-ahead record: the samples of one ingest request (see tsdb/wal-record.ts). */
 export interface WalEntry {
   id: number;
@@ -58,7 +64,7 @@ export interface MetricStore {
 
   loadFamilies(): Promise<StoredFamily[]>;
   loadSeries(): Promise<StoredSeries[]>;
-  /** The newest chunk of every series: the open head chunks at the last checkpoint. */
+  /** The open chunk of every series at the last checkpoint. */
   loadLatestChunks(): Promise<StoredChunk[]>;
   /** Write-ahead records with id > afterId, oldest first, at most `limit`. */
   readWal(afterId: number, limit: number): Promise<WalEntry[]>;
@@ -67,8 +73,11 @@ export interface MetricStore {
   commit(commit: IngestCommit): Promise<void>;
   /** Highest write-ahead id written so far (0 when empty). */
   walHighWater(): Promise<number>;
-  /** Inserts or replaces chunks, in one transaction. */
-  writeChunks(chunks: readonly StoredChunk[]): Promise<void>;
+  /**
+   * In one transaction: appends sealed chunks (replacing one with the same series and minT, so a retried
+   * checkpoint is harmless) and replaces each series' open chunk.
+   */
+  writeChunks(write: ChunkWrite): Promise<void>;
   /** Drops write-ahead records with id ≤ upToId: their samples are all in chunks now. */
   truncateWal(upToId: number): Promise<void>;
 

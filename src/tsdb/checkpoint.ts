@@ -33,8 +33,10 @@ export async function checkpoint(tsdb: Tsdb): Promise<CheckpointResult> {
 
 async function writeSlice(tsdb: Tsdb, heads: readonly SeriesHead[]): Promise<number> {
   const snapshots = heads.map((head) => ({ head, ...head.snapshot() }));
-  const chunks: StoredChunk[] = snapshots.flatMap((s) => s.chunks);
-  await tsdb.store.writeChunks(chunks);
+  const sealed: StoredChunk[] = snapshots.flatMap((s) => s.sealed);
+  const open: StoredChunk[] = [];
+  for (const s of snapshots) if (s.open !== null) open.push(s.open);
+  await tsdb.store.writeChunks({ sealed, open });
   for (const s of snapshots) s.head.persisted(s.token);
-  return chunks.length;
+  return sealed.length + open.length;
 }

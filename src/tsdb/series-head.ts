@@ -51,8 +51,16 @@ export class SeriesHead {
   }
 
   /** Everything a checkpoint must write for this series, and a token to confirm it was written. */
-  snapshot(): { chunks: StoredChunk[]; token: { version: number; sealed: number } } {
-    return { chunks: this.memoryChunks(), token: { version: this.version, sealed: this.sealed.length } };
+  snapshot(): {
+    sealed: StoredChunk[];
+    open: StoredChunk | null;
+    token: { version: number; sealed: number };
+  } {
+    return {
+      sealed: this.sealed.slice(),
+      open: this.openChunk(),
+      token: { version: this.version, sealed: this.sealed.length },
+    };
   }
 
   /** Called once the snapshot's chunks are durable: drops the sealed ones from memory. */

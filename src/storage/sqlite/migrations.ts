@@ -1,6 +1,11 @@
 /**
  * Ordered schema migrations of the embedded store. Append only: a released migration never changes.
- * WITHOUT ROWID tables keep (series_id, min_t) as the storage order, so a series' chunks sit together.
+ * Version 2 splits chunks in two. Sealed chunks never change: they append to a rowid table, so pages fill up.
+ * The open chunk of each series is rewritten at every checkpoint: it lives in `head_chunks`, one row per
+ * series, and a rewrite (INSERT OR REPLACE on series_id) gives the row a new, higher rowid. So each
+ * checkpoint appends the heads it rewrites to fresh pages and empties the old ones whole, instead of
+ * leaving holes: with both in one (series_id, min_t) table, every rewrite deleted a row in the middle of the
+ * B-tree, and pages stayed about half full (4.2 bytes a sample on disk for 2.3 bytes of payload).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -33,6 +38,36 @@ export const MIGRATIONS: readonly string[] = [
     data BLOB NOT NULL,
     PRIMARY KEY (series_id, min_t)
   ) WITHOUT ROWID;
+  CREATE INDEX chunks_max_t ON chunks (max_t);
+  `,
+  `
+  CREATE TABLE head_chunks (
+    id INTEGER PRIMARY KEY,
+    series_id INTEGER NOT NULL UNIQUE,
+    min_t INTEGER NOT NULL,
+    max_t INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  INSERT INTO head_chunks (series_id, min_t, max_t, count, data)
+    SELECT c.series_id, c.min_t, c.max_t, c.count, c.data FROM chunks c
+    JOIN (SELECT series_id, MAX(min_t) AS min_t FROM chunks GROUP BY series_id) l
+      ON c.series_id = l.series_id AND c.min_t = l.min_t;
+  CREATE TABLE sealed_chunks (
+    id INTEGER PRIMARY KEY,
+    series_id INTEGER NOT NULL,
+    min_t INTEGER NOT NULL,
+    max_t INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  INSERT INTO sealed_chunks (series_id, min_t, max_t, count, data)
+    SELECT c.series_id, c.min_t, c.max_t, c.count, c.data FROM chunks c
+    WHERE NOT EXISTS (SELECT 1 FROM head_chunks h WHERE h.series_id = c.series_id AND h.min_t = c.min_t)
+    ORDER BY c.max_t;
+  DROP TABLE chunks;
+  ALTER TABLE sealed_chunks RENAME TO chunks;
+  CREATE UNIQUE INDEX chunks_series_time ON chunks (series_id, min_t);
   CREATE INDEX chunks_max_t ON chunks (max_t);
   `,
 ];

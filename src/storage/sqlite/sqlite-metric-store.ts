@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import type { MetricCategory, MetricType, SeriesRole } from '../../domain/metric.js';
 import type {
+  ChunkWrite,
   IngestCommit,
   MetricStore,
   StoreStats,
@@ -11,7 +12,7 @@ import type {
   WalEntry,
 } from '../ports.js';
 import { MIGRATIONS } from './migrations.js';
-import { migrate } from './open-database.js';
+import { migrate, releaseFreePages } from './open-database.js';
 
 interface FamilyRow {
   name: string;
@@ -61,18 +62,25 @@ export class SqliteMetricStore implements MetricStore {
       upsertChunk: db.prepare(
         'INSERT OR REPLACE INTO chunks (series_id, min_t, max_t, count, data) VALUES (?, ?, ?, ?, ?)',
       ),
+      upsertHeadChunk: db.prepare(
+        'INSERT OR REPLACE INTO head_chunks (series_id, min_t, max_t, count, data) VALUES (?, ?, ?, ?, ?)',
+      ),
       // Chunks overlapping [from, to], plus the newest one before `from` (for values carried forward).
       readChunks: db.prepare(
-        `SELECT series_id, min_t, max_t, count, data FROM chunks
-         WHERE series_id = @id AND min_t < @below AND min_t <= @to
-           AND (max_t >= @from OR min_t = (
-             SELECT MAX(min_t) FROM chunks WHERE series_id = @id AND min_t < @from AND min_t < @below))
+        `WITH own AS (
+           SELECT series_id, min_t, max_t, count, data FROM chunks WHERE series_id = @id AND min_t < @below
+           UNION ALL
+           SELECT series_id, min_t, max_t, count, data FROM head_chunks WHERE series_id = @id AND min_t < @below)
+         SELECT * FROM own
+         WHERE min_t <= @to AND (max_t >= @from OR min_t = (SELECT MAX(min_t) FROM own WHERE min_t < @from))
          ORDER BY min_t`,
       ),
-      deleteOld: db.prepare(
-        'DELETE FROM chunks WHERE (series_id, min_t) IN (SELECT series_id, min_t FROM chunks WHERE max_t < ? LIMIT ?)',
+      deleteOld: db.prepare('DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE max_t < ? LIMIT ?)'),
+      deleteOldHeads: db.prepare(
+        'DELETE FROM head_chunks WHERE id IN (SELECT id FROM head_chunks WHERE max_t < ? LIMIT ?)',
       ),
       deleteSeriesChunks: db.prepare('DELETE FROM chunks WHERE series_id = ?'),
+      deleteSeriesHead: db.prepare('DELETE FROM head_chunks WHERE series_id = ?'),
       deleteSeries: db.prepare('DELETE FROM series WHERE id = ?'),
       deleteEmptyFamilies: db.prepare(
         'DELETE FROM families WHERE name NOT IN (SELECT DISTINCT family FROM series)',
@@ -92,7 +100,9 @@ export class SqliteMetricStore implements MetricStore {
 
   close(): Promise<void> {
     if (this.db.open) {
-      // Fold the -wal file into the database so a copied file is complete on its own.
+      // Give free pages back and fold the -wal file into the database, so a copied file is complete on its
+      // own and no larger than its data.
+      releaseFreePages(this.db, Number.MAX_SAFE_INTEGER);
       this.db.pragma('wal_checkpoint(TRUNCATE)');
       this.db.close();
     }
@@ -130,11 +140,7 @@ export class SqliteMetricStore implements MetricStore {
 
   loadLatestChunks(): Promise<StoredChunk[]> {
     const rows = this.db
-      .prepare(
-        `SELECT c.series_id, c.min_t, c.max_t, c.count, c.data FROM chunks c
-         JOIN (SELECT series_id, MAX(min_t) AS min_t FROM chunks GROUP BY series_id) l
-           ON c.series_id = l.series_id AND c.min_t = l.min_t`,
-      )
+      .prepare('SELECT series_id, min_t, max_t, count, data FROM head_chunks')
       .all() as ChunkRow[];
     return Promise.resolve(rows.map(toChunk));
   }
@@ -178,11 +184,12 @@ export class SqliteMetricStore implements MetricStore {
     return Promise.resolve(row.id ?? 0);
   }
 
-  writeChunks(chunks: readonly StoredChunk[]): Promise<void> {
-    const { upsertChunk } = this.stmts;
+  writeChunks(write: ChunkWrite): Promise<void> {
+    const { upsertChunk, upsertHeadChunk } = this.stmts;
     this.db
       .transaction(() => {
-        for (const c of chunks) upsertChunk.run(c.seriesId, c.minT, c.maxT, c.count, c.data);
+        for (const c of write.sealed) upsertChunk.run(c.seriesId, c.minT, c.maxT, c.count, c.data);
+        for (const c of write.open) upsertHeadChunk.run(c.seriesId, c.minT, c.maxT, c.count, c.data);
       })
       .immediate();
     return Promise.resolve();
@@ -199,15 +206,21 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   deleteChunksBefore(cutoff: number, limit: number): Promise<number> {
-    return Promise.resolve(this.stmts.deleteOld.run(cutoff, limit).changes);
+    const { deleteOld, deleteOldHeads } = this.stmts;
+    const sealed = deleteOld.run(cutoff, limit).changes;
+    const heads = sealed < limit ? deleteOldHeads.run(cutoff, limit - sealed).changes : 0;
+    // Expired data gives its disk space back, a slice at a time (a chunk row is well under a page).
+    if (sealed + heads > 0) releaseFreePages(this.db, limit);
+    return Promise.resolve(sealed + heads);
   }
 
   deleteSeries(ids: readonly number[]): Promise<void> {
-    const { deleteSeriesChunks, deleteSeries, deleteEmptyFamilies } = this.stmts;
+    const { deleteSeriesChunks, deleteSeriesHead, deleteSeries, deleteEmptyFamilies } = this.stmts;
     this.db
       .transaction(() => {
         for (const id of ids) {
           deleteSeriesChunks.run(id);
+          deleteSeriesHead.run(id);
           deleteSeries.run(id);
         }
         deleteEmptyFamilies.run();
@@ -217,7 +230,11 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   stats(): Promise<StoreStats> {
-    const chunks = (this.db.prepare('SELECT COUNT(*) AS n FROM chunks').get() as { n: number }).n;
+    const chunks = (
+      this.db
+        .prepare('SELECT (SELECT COUNT(*) FROM chunks) + (SELECT COUNT(*) FROM head_chunks) AS n')
+        .get() as { n: number }
+    ).n;
     const walEntries = (this.db.prepare('SELECT COUNT(*) AS n FROM wal').get() as { n: number }).n;
     return Promise.resolve({
       bytesOnDisk: fileBytes(this.file) + fileBytes(`${this.file}-wal`),
