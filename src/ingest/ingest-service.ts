@@ -158,6 +158,7 @@ export class IngestService {
     for (const [set, { t, values }] of staged) {
       set.values = values;
       set.lastT = t;
+      set.family.version++;
     }
     const tsdb = this.deps.tsdb;
     wal.forEach((id, t, v) => tsdb.append(id, t, v));

@@ -44,8 +44,8 @@ export function functionName(fn: QueryFunction): string {
  * `counterLike` series start from 0 when they have no earlier sample (they were created in the range).
  */
 export function evaluateSeries(
-  t: readonly number[],
-  v: readonly number[],
+  t: ArrayLike<number>,
+  v: ArrayLike<number>,
   steps: readonly number[],
   windowMs: number,
   fn: QueryFunction,
@@ -80,9 +80,9 @@ export function evaluateSeries(
   return out;
 }
 
-function aggregateWindow(v: readonly number[], lo: number, hi: number, fn: QueryFunction): number {
+function aggregateWindow(v: ArrayLike<number>, lo: number, hi: number, fn: QueryFunction): number {
   if (typeof fn !== 'string') {
-    const values = v.slice(lo, hi).sort((a, b) => a - b);
+    const values = Float64Array.from({ length: hi - lo }, (_, i) => v[lo + i]!).sort();
     return quantileOfSorted(values, fn.quantile);
   }
   let sum = 0;
@@ -113,7 +113,7 @@ function aggregateWindow(v: readonly number[], lo: number, hi: number, fn: Query
 }
 
 /** Linear interpolation between closest ranks (the method of quantile_over_time). */
-export function quantileOfSorted(values: readonly number[], q: number): number {
+export function quantileOfSorted(values: ArrayLike<number>, q: number): number {
   if (values.length === 0) return Number.NaN;
   const rank = q * (values.length - 1);
   const lower = Math.floor(rank);

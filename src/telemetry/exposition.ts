@@ -10,18 +10,21 @@ export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
 };
 
 /** Lines rendered between two yields to the event loop: a few ms of work, far under the stall budget. */
-const LINES_PER_SLICE = 5_000;
+const LINES_PER_SLICE = 2_500;
 /** Rendered text is handed out in pieces of about this many characters, never joined into one string. */
 const PIECE_CHARS = 64 * 1024;
 
 /**
  * Renders the ingested series (the current value of every label set) for /metrics, as a list of text
- * pieces to stream. Rendering is cached per registry version and format, done in slices with yields
- * (100,000 series never stall the event loop), and each label set keeps its line prefix so a rendering
- * only formats values.
+ * pieces to stream. Three levels of reuse, because most series do not change between two scrapes:
+ * the whole rendering per registry version, each family's text per family version, and each counter or
+ * gauge line until its value changes (see LabelSet.scalarLine). A family that must be rendered again is
+ * done in slices with yields, so 100,000 changed series never stall the event loop.
  */
 export class SeriesExposition {
   private readonly cache = new Map<ExpositionFormat, { version: number; pieces: Promise<string[]> }>();
+  private readonly familyTexts: Record<ExpositionFormat, WeakMap<Family, { version: number; text: string }>> =
+    { text: new WeakMap(), openmetrics: new WeakMap() };
 
   constructor(private readonly registry: SeriesRegistry) {}
 
@@ -36,21 +39,38 @@ export class SeriesExposition {
 
   private async renderNow(format: ExpositionFormat): Promise<string[]> {
     const out = new PieceWriter();
+    const texts = this.familyTexts[format];
+    let lines = 0;
     // Snapshot the family list: families added while we yield appear in the next rendering.
     for (const family of [...this.registry.families.values()]) {
       if (!family.committed) continue;
-      out.write(familyHeader(family, format));
+      const cached = texts.get(family);
+      if (cached?.version === family.version) {
+        out.write(cached.text);
+        continue;
+      }
+      const version = family.version;
+      const parts: string[] = [familyHeader(family, format)];
       const sampleName = sampleNameOf(family, format);
-      let lines = 0;
+      const histogram = family.def.type === 'histogram';
       for (const set of family.sets.values()) {
         if (!set.committed) continue;
-        lines +=
-          family.def.type === 'histogram' ? writeHistogram(set, out) : writeScalar(set, sampleName, out);
+        if (histogram) {
+          parts.push(histogramLines(set));
+          lines += family.seriesPerSet;
+        } else {
+          parts.push(set.linePrefix(sampleName) + formatValue(set.values[0]!) + '\n');
+          lines++;
+        }
         if (lines >= LINES_PER_SLICE) {
           lines = 0;
           await yieldToEventLoop();
         }
       }
+      const text = parts.join('');
+      // Cache only a text that no write overtook while we yielded.
+      if (family.version === version) texts.set(family, { version, text });
+      out.write(text);
     }
     return out.finish();
   }
@@ -89,12 +109,7 @@ function familyHeader(family: Family, format: ExpositionFormat): string {
   return text;
 }
 
-function writeScalar(set: LabelSet, sampleName: string, out: PieceWriter): number {
-  out.write(set.linePrefix(sampleName) + formatValue(set.values[0]!) + '\n');
-  return 1;
-}
-
-function writeHistogram(set: LabelSet, out: PieceWriter): number {
+function histogramLines(set: LabelSet): string {
   const { name, buckets } = set.family.def;
   const labels = set.labelText;
   const prefix = labels === '' ? '' : `${labels},`;
@@ -106,6 +121,5 @@ function writeHistogram(set: LabelSet, out: PieceWriter): number {
     text += `${name}_bucket{${prefix}le="${le}"} ${formatValue(v[i]!)}\n`;
   }
   text += `${name}_sum${braces} ${formatValue(v[buckets.length + 1]!)}\n${name}_count${braces} ${formatValue(v[buckets.length + 2]!)}\n`;
-  out.write(text);
-  return buckets.length + 3;
+  return text;
 }

@@ -81,6 +81,7 @@ function noteValue(registry: SeriesRegistry, id: number, t: number, v: number): 
   const slot = registry.slot(id);
   if (slot === undefined) return;
   slot.set.values[slot.index] = v;
+  slot.set.family.version++;
   if (t > slot.set.lastT) slot.set.lastT = t;
 }
 

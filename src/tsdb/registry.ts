@@ -44,6 +44,8 @@ export class LabelSet {
 export class Family {
   readonly sets = new Map<string, LabelSet>();
   committed = false;
+  /** Bumped when a set is added, removed, committed or gets new values: readers cache per family on it. */
+  version = 0;
 
   constructor(
     readonly def: FamilyDefinition,
@@ -106,6 +108,7 @@ export class SeriesRegistry {
 
   addSet(set: LabelSet): void {
     set.family.sets.set(set.key, set);
+    set.family.version++;
     set.ids.forEach((id, index) => this.slots.set(id, { set, index }));
   }
 
@@ -120,6 +123,7 @@ export class SeriesRegistry {
   /** Removes a label set (expiry or a failed commit); drops its family when it was the last one. */
   removeSet(set: LabelSet): void {
     set.family.sets.delete(set.key);
+    set.family.version++;
     for (const id of set.ids) this.slots.delete(id);
     if (set.family.sets.size === 0) this.removeFamily(set.family);
   }

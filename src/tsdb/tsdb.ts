@@ -1,11 +1,11 @@
 import type { MetricStore, StoredChunk } from '../storage/ports.js';
-import { decodeChunk } from '../storage/codec/chunk-decoder.js';
+import { decodeChunk, type DecodedChunk } from '../storage/codec/chunk-decoder.js';
 import { SeriesHead } from './series-head.js';
 import { WriteLock } from './write-lock.js';
 
 export interface SampleRange {
-  t: number[];
-  v: number[];
+  t: Float64Array;
+  v: Float64Array;
 }
 
 /**
@@ -68,29 +68,44 @@ export class Tsdb {
   }
 }
 
+/**
+ * The samples of the chunks (oldest first) with from ≤ t ≤ to, preceded by the newest one before `from`.
+ * Decodes first, then copies into typed arrays of the exact size: a month at 15 s is 172,800 samples.
+ */
 function collect(chunks: readonly StoredChunk[], from: number, to: number): SampleRange {
-  const out: SampleRange = { t: [], v: [] };
+  const decoded: DecodedChunk[] = [];
   let beforeT = Number.NEGATIVE_INFINITY;
   let beforeV = 0;
+  let total = 0;
   for (const chunk of chunks) {
     if (chunk.maxT < from && chunk.maxT <= beforeT) continue;
-    const { t, v } = decodeChunk(chunk.data);
-    for (let i = 0; i < t.length; i++) {
-      const ts = t[i]!;
-      if (ts < from) {
-        if (ts > beforeT) {
-          beforeT = ts;
-          beforeV = v[i]!;
-        }
-      } else if (ts <= to) {
-        out.t.push(ts);
-        out.v.push(v[i]!);
-      } else break;
+    const part = decodeChunk(chunk.data);
+    const { t, v } = part;
+    let i = 0;
+    for (; i < t.length && t[i]! < from; i++) {
+      if (t[i]! > beforeT) {
+        beforeT = t[i]!;
+        beforeV = v[i]!;
+      }
+    }
+    let end = i;
+    while (end < t.length && t[end]! <= to) end++;
+    if (end > i) {
+      decoded.push({ t: t.subarray(i, end), v: v.subarray(i, end) });
+      total += end - i;
     }
   }
-  if (beforeT !== Number.NEGATIVE_INFINITY) {
-    out.t.unshift(beforeT);
-    out.v.unshift(beforeV);
+  const head = beforeT === Number.NEGATIVE_INFINITY ? 0 : 1;
+  const out: SampleRange = { t: new Float64Array(head + total), v: new Float64Array(head + total) };
+  if (head === 1) {
+    out.t[0] = beforeT;
+    out.v[0] = beforeV;
+  }
+  let at = head;
+  for (const part of decoded) {
+    out.t.set(part.t, at);
+    out.v.set(part.v, at);
+    at += part.t.length;
   }
   return out;
 }
