@@ -8,6 +8,7 @@ import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
 import { queryRoutes } from './http/routes/query-routes.js';
 import { serviceRoutes } from './http/routes/service-routes.js';
+import { systemRoutes } from './http/routes/system-routes.js';
 import { VERSION } from './version.js';
 
 export interface AppOptions {
@@ -45,6 +46,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(metricsReadRoutes({ registry: services.registry, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));
+  await app.register(systemRoutes({ system: services.system }));
   if (config.prometheusEnabled) {
     await app.register(prometheusRoutes({ exposition: services.exposition, own: services.own }));
   }

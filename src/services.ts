@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
+import { SystemCollector } from './collectors/system/system-collector.js';
+import { SystemReader } from './collectors/system/system-reader.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { IngestLimits } from './ingest/limits.js';
 import { QueryEngine } from './query/range-query.js';
@@ -26,6 +28,7 @@ export interface Services {
   query: QueryEngine;
   exposition: SeriesExposition;
   own: OwnMetrics;
+  system: SystemCollector;
   tasks: PeriodicTask[];
   startedAt: number;
   checkReady: () => Promise<Record<string, 'ok'>>;
@@ -98,9 +101,29 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     },
     log,
   );
+  const system = new SystemCollector(
+    new SystemReader(config.systemProcPath),
+    async (samples) => {
+      const { rejected } = await ingest.ingest(samples, 'system');
+      if (rejected.length > 0) log.warn({ rejected: rejected.slice(0, 5) }, 'system samples refused');
+    },
+    log,
+  );
   const tasks = [checkpointTask, retentionTask, gaugesTask];
+  if (config.systemCollectIntervalMs > 0) {
+    tasks.push(
+      new PeriodicTask(
+        'system-collector',
+        config.systemCollectIntervalMs,
+        () => system.collect().then(() => undefined),
+        log,
+      ),
+    );
+  }
   for (const task of tasks) task.start();
   await gaugesTask.flush();
+  // A first reading now, so the first tick already has a baseline for CPU usage and I/O rates.
+  if (config.systemCollectIntervalMs > 0) await tasks[tasks.length - 1]!.flush();
 
   return {
     config,
@@ -111,6 +134,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     query: new QueryEngine(registry, tsdb),
     exposition: new SeriesExposition(registry),
     own,
+    system,
     tasks,
     startedAt: Date.now(),
     checkReady: async () => {

@@ -16,6 +16,8 @@ export interface Config {
   redisUrl: string | undefined;
   storageSync: 'normal' | 'full';
   checkpointIntervalMs: number;
+  systemCollectIntervalMs: number;
+  systemProcPath: string;
 
   metricsTtlSeconds: number;
   alertsTtlSeconds: number;
@@ -72,6 +74,8 @@ const TABLE: Table = {
   redisUrl: { env: 'REDIS_URL', parse: url('redis', 'rediss'), fallback: undefined },
   storageSync: { env: 'STORAGE_SYNC', parse: oneOf('normal', 'full'), fallback: 'normal' },
   checkpointIntervalMs: { env: 'CHECKPOINT_INTERVAL_MS', parse: integer(1000, 3_600_000), fallback: 60_000 },
+  systemCollectIntervalMs: { env: 'SYSTEM_COLLECT_INTERVAL', parse: integer(0, 3_600_000), fallback: 5000 },
+  systemProcPath: { env: 'SYSTEM_PROC_PATH', parse: text, fallback: '/proc' },
   metricsTtlSeconds: { env: 'METRICS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },
   alertsTtlSeconds: { env: 'ALERTS_TTL', parse: integer(60, 3650 * DAY), fallback: 90 * DAY },
   healthChecksTtlSeconds: { env: 'HEALTH_CHECKS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },

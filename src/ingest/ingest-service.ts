@@ -28,7 +28,7 @@ export interface IngestDeps {
   registry: SeriesRegistry;
   tsdb: Tsdb;
   limits: IngestLimits;
-  isReservedName: (name: string) => boolean;
+  isReservedName: (name: string, category: MetricCategory) => boolean;
   clock?: () => number;
   /** Told after every durable write (realtime and alerting listen here). */
   onAccepted?: (accepted: readonly AcceptedSample[]) => void;

@@ -16,7 +16,7 @@ export interface ResolveContext {
   registry: SeriesRegistry;
   limits: IngestLimits;
   category: MetricCategory;
-  isReservedName: (name: string) => boolean;
+  isReservedName: (name: string, category: MetricCategory) => boolean;
   now: number;
   created: Creations;
 }
@@ -58,6 +58,10 @@ export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): Labe
 }
 
 function resolveFamily(sample: MetricSample, ctx: ResolveContext): Family | Rejection {
+  // Before the lookup: a family the service's collectors own exists, and must still refuse clients.
+  if (ctx.isReservedName(sample.name, ctx.category)) {
+    return rejection('reserved_metric_name', `"${sample.name}" is one of the service's own metrics`, 'name');
+  }
   const existing = ctx.registry.families.get(sample.name);
   if (existing !== undefined) {
     if (sample.type !== undefined && sample.type !== existing.def.type) {
@@ -79,9 +83,6 @@ function resolveFamily(sample: MetricSample, ctx: ResolveContext): Family | Reje
   const badName = checkMetricName(sample.name);
   if (badName !== undefined) return badName;
   const type: MetricType = sample.type ?? 'gauge';
-  if (ctx.isReservedName(sample.name)) {
-    return rejection('reserved_metric_name', `"${sample.name}" is one of the service's own metrics`, 'name');
-  }
   const clash = ctx.registry.conflictingFamily(sample.name, type);
   if (clash !== undefined) {
     return rejection(

@@ -1,10 +1,23 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { MetricCategory } from '../domain/metric.js';
 
-/** Name prefixes of the service's own families; clients may not ingest under them. */
-export const RESERVED_PREFIXES = ['metrics_service_', 'process_', 'nodejs_'] as const;
+/**
+ * Name prefixes clients may not ingest under: the service's own prom-client families (`process_`,
+ * `nodejs_`, `metrics_service_`) and what its collectors write (`system_` from the system collector,
+ * `metrics_service_` also from the application collector), each allowed only to its own category.
+ */
+export const RESERVED_PREFIXES: Readonly<Record<string, MetricCategory | null>> = {
+  metrics_service_: 'application',
+  system_: 'system',
+  process_: null,
+  nodejs_: null,
+};
 
-export function isReservedName(name: string): boolean {
-  return RESERVED_PREFIXES.some((prefix) => name.startsWith(prefix));
+export function isReservedName(name: string, category: MetricCategory): boolean {
+  for (const [prefix, owner] of Object.entries(RESERVED_PREFIXES)) {
+    if (name.startsWith(prefix)) return owner !== category;
+  }
+  return false;
 }
 
 const LINT_FAILING_DEFAULTS = [

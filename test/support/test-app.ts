@@ -17,10 +17,19 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-/** A real app on a real SQLite file in its own temporary directory. */
+/**
+ * A real app on a real SQLite file in its own temporary directory. The system collector is off unless a
+ * suite turns it on (SYSTEM_COLLECT_INTERVAL), so series counts in other suites are their own.
+ */
 export async function startTestApp(env: Record<string, string> = {}, dataDir?: string): Promise<TestApp> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'metrics-service-test-'));
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATA_DIR: dir, ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dir,
+    SYSTEM_COLLECT_INTERVAL: '0',
+    ...env,
+  });
   const log = pino({ level: 'silent' });
   const services = await createServices(config, log);
   const app = await buildApp(services);

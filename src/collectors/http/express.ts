@@ -1,0 +1,73 @@
+import { performance } from 'node:perf_hooks';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { prepareMetrics, type MetricsOptions } from './options.js';
+import type { HttpRecorder } from './http-recorder.js';
+
+export type { MetricsOptions } from './options.js';
+
+/** The parts of Express' request this middleware reads (no dependency on @types/express). */
+interface ExpressLikeRequest extends IncomingMessage {
+  method: string;
+  path: string;
+  baseUrl?: string;
+  route?: { path?: unknown };
+}
+type Next = (error?: unknown) => void;
+export type ExpressMiddleware = (req: ExpressLikeRequest, res: ServerResponse, next: Next) => void;
+
+/** The matched route template (`/users/:id`, with the mount path of its router), or undefined. */
+export function expressRoute(req: ExpressLikeRequest): string | undefined {
+  const template = req.route?.path;
+  if (template === undefined) return undefined;
+  // Express also accepts a RegExp or an array of paths as a route.
+  const text =
+    typeof template === 'string'
+      ? template
+      : template instanceof RegExp
+        ? template.toString()
+        : Array.isArray(template)
+          ? template.join('|')
+          : '';
+  return `${req.baseUrl ?? ''}${text}`;
+}
+
+/**
+ * Records every request into the recorder when its response closes: a response emits `close` once,
+ * after `finish` when it completed and on its own when the client went away.
+ */
+export function instrumentExpress(recorder: HttpRecorder, excluded: ReadonlySet<string>): ExpressMiddleware {
+  return (req, res, next) => {
+    const started = performance.now();
+    res.once('close', () => {
+      const route = expressRoute(req);
+      if (route !== undefined && excluded.has(route)) return;
+      recorder.record(req.method, route, res.statusCode, (performance.now() - started) / 1000);
+    });
+    next();
+  };
+}
+
+/**
+ * `app.use(metricsMiddleware())`: serves the Prometheus metrics at `/metrics` and counts every request
+ * by method, route template and status, with a duration histogram. Register it before the routes.
+ */
+export function metricsMiddleware(options: MetricsOptions = {}): ExpressMiddleware {
+  const { recorder, registry, path, excluded } = prepareMetrics(options);
+  const instrument = instrumentExpress(recorder, excluded);
+  return (req, res, next) => {
+    if (path !== false && req.path === path && (req.method === 'GET' || req.method === 'HEAD')) {
+      registry.metrics().then(
+        (text) => {
+          res.statusCode = 200;
+          res.setHeader('content-type', registry.contentType);
+          res.end(req.method === 'HEAD' ? undefined : text);
+        },
+        (error: unknown) => {
+          next(error);
+        },
+      );
+      return;
+    }
+    instrument(req, res, next);
+  };
+}

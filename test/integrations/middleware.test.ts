@@ -1,0 +1,134 @@
+import 'reflect-metadata';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { after, describe, it } from 'node:test';
+import express from 'express';
+import Fastify from 'fastify';
+import { Controller, Get, Module, Param } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Registry } from 'prom-client';
+import { metricsMiddleware } from '../../src/collectors/http/express.js';
+import { metricsPlugin } from '../../src/collectors/http/fastify.js';
+import { MetricsModule } from '../../src/collectors/http/nestjs.js';
+
+/** Requests the given paths in order, then returns the /metrics text. */
+async function exercise(base: string, paths: readonly string[]): Promise<{ text: string; type: string }> {
+  for (const path of paths) await (await fetch(`${base}${path}`)).arrayBuffer();
+  const response = await fetch(`${base}/metrics`);
+  assert.equal(response.status, 200);
+  return { text: await response.text(), type: response.headers.get('content-type') ?? '' };
+}
+
+/** Asserts an exact exposition line, without dumping the whole text on failure. */
+function hasLine(text: string, line: string): void {
+  assert.ok(text.split('\n').includes(line), `missing line: ${line}`);
+}
+
+function checkCommon(text: string, p: string): void {
+  hasLine(text, `# TYPE ${p}http_requests_total counter`);
+  hasLine(text, `# TYPE ${p}http_request_duration_seconds histogram`);
+  // Route templates, never raw paths; unknown paths share one value; /metrics itself is not counted.
+  hasLine(text, `${p}http_requests_total{method="GET",route="/users/:id",status_code="200"} 2`);
+  hasLine(text, `${p}http_requests_total{method="GET",route="__unmatched__",status_code="404"} 2`);
+  hasLine(text, `${p}http_requests_total{method="GET",route="/boom",status_code="500"} 1`);
+  assert.ok(!/route="\/users\/(1|2)"/.test(text), 'a raw path became a label value');
+  assert.ok(!text.includes('route="/metrics"'), '/metrics counted itself');
+  hasLine(
+    text,
+    `${p}http_request_duration_seconds_bucket{method="GET",route="/users/:id",status_code="200",le="+Inf"} 2`,
+  );
+  hasLine(
+    text,
+    `${p}http_request_duration_seconds_count{method="GET",route="/users/:id",status_code="200"} 2`,
+  );
+  assert.ok(text.includes(`\n${p}process_cpu_seconds_total `), 'default process metrics missing');
+}
+
+const PATHS = ['/users/1', '/users/2', '/nowhere', '/nowhere/else', '/boom'];
+
+describe('HTTP instrumentation for client apps', () => {
+  const closers: (() => Promise<unknown>)[] = [];
+  after(async () => {
+    for (const close of closers) await close();
+  });
+
+  it('Express: metricsMiddleware() serves /metrics and counts by route template', async () => {
+    const app = express();
+    app.set('env', 'test'); // the thrown error below is expected: no stack trace on stderr
+    app.use(metricsMiddleware({ prefix: 'shop_', registry: new Registry() }));
+    app.get('/users/:id', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    app.get('/boom', () => {
+      throw new Error('boom');
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => {
+        resolve(s);
+      });
+    });
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const { text, type } = await exercise(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      PATHS,
+    );
+    assert.match(type, /^text\/plain; version=0\.0\.4/);
+    checkCommon(text, 'shop_');
+  });
+
+  it('Fastify: metricsPlugin counts the whole app, 404s included', async () => {
+    const app = Fastify();
+    await app.register(metricsPlugin, { registry: new Registry(), statusCodes: 'exact' });
+    await app.register((child, _opts, done) => {
+      child.get('/users/:id', (request) => ({ id: (request.params as { id: string }).id }));
+      child.get('/boom', () => {
+        throw new Error('boom');
+      });
+      done();
+    });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    closers.push(() => app.close());
+    const { text } = await exercise(`http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, PATHS);
+    checkCommon(text, '');
+  });
+
+  it('NestJS: MetricsModule.forRoot() adds /metrics and the request metrics', async () => {
+    class UsersController {
+      user(id: string): { id: string } {
+        return { id };
+      }
+      boom(): never {
+        throw new Error('boom');
+      }
+    }
+    const proto = UsersController.prototype;
+    Param('id')(proto, 'user', 0);
+    Get(':id')(proto, 'user', Object.getOwnPropertyDescriptor(proto, 'user')!);
+    Controller('users')(UsersController);
+    class BoomController {
+      boom(): never {
+        throw new Error('boom');
+      }
+    }
+    Get()(
+      BoomController.prototype,
+      'boom',
+      Object.getOwnPropertyDescriptor(BoomController.prototype, 'boom')!,
+    );
+    Controller('boom')(BoomController);
+    // eslint-disable-next-line @typescript-eslint/no-extraneous-class -- a Nest module is a class carrying metadata
+    class AppModule {}
+    Module({
+      imports: [MetricsModule.forRoot({ prefix: 'nest_', registry: new Registry() })],
+      controllers: [UsersController, BoomController],
+    })(AppModule);
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- Nest's own options shape
+    const app = await NestFactory.create(AppModule, { logger: false });
+    await app.listen(0, '127.0.0.1');
+    closers.push(() => app.close());
+    const server = app.getHttpServer() as Server;
+    const { text } = await exercise(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, PATHS);
+    checkCommon(text, 'nest_');
+  });
+});
