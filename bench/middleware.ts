@@ -40,9 +40,9 @@ async function measure(framework: Framework, variant: Variant, seconds: number):
     const url = `http://127.0.0.1:${port}`;
     // Warm the JIT, then measure; the paths vary so the route template (not the path) is what is counted.
     const requests = [{ path: '/hello/1' }, { path: '/hello/2' }, { path: '/hello/3' }];
-    await autocannon({ url, connections: 16, duration: 2, requests });
+    await autocannon({ url, connections: 16, pipelining: 10, duration: 2, requests });
     const cpuBefore = await serverCpu(child);
-    const result = await autocannon({ url, connections: 16, duration: seconds, requests });
+    const result = await autocannon({ url, connections: 16, pipelining: 10, duration: seconds, requests });
     const cpu = (await serverCpu(child)) - cpuBefore;
     return { reqPerS: result.requests.average, cpuMicrosPerReq: cpu / result.requests.total };
   } finally {

@@ -18,6 +18,7 @@ export async function benchServices(
     DATA_DIR: dir,
     CHECKPOINT_INTERVAL_MS: '3600000',
     SYSTEM_COLLECT_INTERVAL: '0',
+    APPLICATION_COLLECT_INTERVAL: '0',
     ...env,
   });
   return { services: await createServices(config, pino({ level: 'silent' })), dir };

@@ -1,8 +1,11 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
+import { instrumentFastify } from './collectors/http/fastify.js';
 import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
+import { applicationRoutes } from './http/routes/application-routes.js';
+import { businessRoutes } from './http/routes/business-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
@@ -35,6 +38,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
   if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
+  // The same instrumentation as the client middleware, before any route is declared (it hooks each one).
+  instrumentFastify(app, services.application.http, new Set(['/metrics']));
+  services.application.watch(app.server);
   installErrorHandling(app);
   await registerOpenApi(app, VERSION);
 
@@ -46,7 +52,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(metricsReadRoutes({ registry: services.registry, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));
+  await app.register(businessRoutes({ registry: services.registry, query: services.query }));
   await app.register(systemRoutes({ system: services.system }));
+  await app.register(applicationRoutes({ query: services.query }));
   if (config.prometheusEnabled) {
     await app.register(prometheusRoutes({ exposition: services.exposition, own: services.own }));
   }

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
-import { SystemCollector } from './collectors/system/system-collector.js';
-import { SystemReader } from './collectors/system/system-reader.js';
+import type { ApplicationCollector } from './collectors/application/application-collector.js';
+import { createCollectors } from './collectors/create-collectors.js';
+import type { SystemCollector } from './collectors/system/system-collector.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { IngestLimits } from './ingest/limits.js';
 import { QueryEngine } from './query/range-query.js';
@@ -29,6 +30,7 @@ export interface Services {
   exposition: SeriesExposition;
   own: OwnMetrics;
   system: SystemCollector;
+  application: ApplicationCollector;
   tasks: PeriodicTask[];
   startedAt: number;
   checkReady: () => Promise<Record<string, 'ok'>>;
@@ -101,29 +103,12 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     },
     log,
   );
-  const system = new SystemCollector(
-    new SystemReader(config.systemProcPath),
-    async (samples) => {
-      const { rejected } = await ingest.ingest(samples, 'system');
-      if (rejected.length > 0) log.warn({ rejected: rejected.slice(0, 5) }, 'system samples refused');
-    },
-    log,
-  );
-  const tasks = [checkpointTask, retentionTask, gaugesTask];
-  if (config.systemCollectIntervalMs > 0) {
-    tasks.push(
-      new PeriodicTask(
-        'system-collector',
-        config.systemCollectIntervalMs,
-        () => system.collect().then(() => undefined),
-        log,
-      ),
-    );
-  }
+  const collectors = createCollectors(config, ingest, log);
+  const { system, application } = collectors;
+  const tasks = [checkpointTask, retentionTask, gaugesTask, ...collectors.tasks];
   for (const task of tasks) task.start();
   await gaugesTask.flush();
-  // A first reading now, so the first tick already has a baseline for CPU usage and I/O rates.
-  if (config.systemCollectIntervalMs > 0) await tasks[tasks.length - 1]!.flush();
+  await collectors.firstReading();
 
   return {
     config,
@@ -131,10 +116,13 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     registry,
     tsdb,
     ingest,
-    query: new QueryEngine(registry, tsdb),
+    query: new QueryEngine(registry, tsdb, (seconds) => {
+      application.storeQueries.observe('range', seconds);
+    }),
     exposition: new SeriesExposition(registry),
     own,
     system,
+    application,
     tasks,
     startedAt: Date.now(),
     checkReady: async () => {
@@ -143,6 +131,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     },
     close: async () => {
       for (const task of tasks) await task.stop();
+      application.stop();
       await checkpoint(tsdb);
       await store.close();
     },

@@ -18,6 +18,7 @@ export interface Config {
   checkpointIntervalMs: number;
   systemCollectIntervalMs: number;
   systemProcPath: string;
+  applicationCollectIntervalMs: number;
 
   metricsTtlSeconds: number;
   alertsTtlSeconds: number;
@@ -76,6 +77,11 @@ const TABLE: Table = {
   checkpointIntervalMs: { env: 'CHECKPOINT_INTERVAL_MS', parse: integer(1000, 3_600_000), fallback: 60_000 },
   systemCollectIntervalMs: { env: 'SYSTEM_COLLECT_INTERVAL', parse: integer(0, 3_600_000), fallback: 5000 },
   systemProcPath: { env: 'SYSTEM_PROC_PATH', parse: text, fallback: '/proc' },
+  applicationCollectIntervalMs: {
+    env: 'APPLICATION_COLLECT_INTERVAL',
+    parse: integer(0, 3_600_000),
+    fallback: 5000,
+  },
   metricsTtlSeconds: { env: 'METRICS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },
   alertsTtlSeconds: { env: 'ALERTS_TTL', parse: integer(60, 3650 * DAY), fallback: 90 * DAY },
   healthChecksTtlSeconds: { env: 'HEALTH_CHECKS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },

@@ -6,7 +6,7 @@ import type { Tsdb } from '../tsdb/tsdb.js';
 import { WalRecordBuilder } from '../tsdb/wal-record.js';
 import type { IngestLimits } from './limits.js';
 import { resolveLabelSet, type Creations } from './resolve-sample.js';
-import type { MetricSample } from './sample-schema.js';
+import type { IngestSample } from './sample-schema.js';
 import { nextValues, sampleTime } from './sample-values.js';
 
 export interface RejectedItem extends Rejection {
@@ -56,7 +56,7 @@ export class IngestService {
    * Items are applied in timestamp order, so an unsorted historical batch is not refused as out of order.
    */
   ingest(
-    samples: readonly (MetricSample | undefined)[],
+    samples: readonly (IngestSample | undefined)[],
     category: MetricCategory,
     preRejected: readonly RejectedItem[] = [],
   ): Promise<IngestOutcome> {
@@ -64,7 +64,7 @@ export class IngestService {
   }
 
   private async ingestLocked(
-    samples: readonly (MetricSample | undefined)[],
+    samples: readonly (IngestSample | undefined)[],
     category: MetricCategory,
     preRejected: readonly RejectedItem[],
   ): Promise<IngestOutcome> {
@@ -108,7 +108,7 @@ export class IngestService {
         });
         continue;
       }
-      const values = nextValues(set, current.values, sample.value);
+      const values = nextValues(set, current.values, sample);
       for (let i = 0; i < values.length; i++) {
         // Unchanged histogram buckets need no new sample: readers carry the last value forward.
         if (
@@ -167,7 +167,7 @@ export class IngestService {
 }
 
 /** Sample indexes sorted by timestamp (stable), so a batch's own order never causes an out-of-order refusal. */
-function timeOrder(samples: readonly (MetricSample | undefined)[], now: number): number[] {
+function timeOrder(samples: readonly (IngestSample | undefined)[], now: number): number[] {
   const indexes: number[] = [];
   let anyTimestamp = false;
   for (let index = 0; index < samples.length; index++) {

@@ -53,11 +53,27 @@ export const MetricSampleSchema = Type.Object(
 
 export type MetricSample = Static<typeof MetricSampleSchema>;
 
+/** Observations already bucketed, for the service's own collectors (not part of the public API). */
+export interface HistogramDelta {
+  /** New observations per bucket, not cumulative, the last one above the highest bound (+Inf). */
+  counts: readonly number[];
+  sum: number;
+}
+
+/** What IngestService takes: an API sample, or a collector's histogram with a whole batch of observations. */
+export type IngestSample = MetricSample & { observations?: HistogramDelta };
+
 export const BatchBodySchema = Type.Object(
   {
     metrics: Type.Array(MetricSampleSchema, {
       description: 'Samples; each is accepted or rejected on its own.',
     }),
+    category: Type.Optional(
+      Type.Union([Type.Literal('custom'), Type.Literal('business')], {
+        default: 'custom',
+        description: 'Where new metrics are filed: custom (default) or business (GET /api/metrics/business).',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,7 +1,7 @@
 import { rejection, type Rejection } from '../domain/errors.js';
 import type { LabelSet } from '../tsdb/registry.js';
 import type { IngestLimits } from './limits.js';
-import type { MetricSample } from './sample-schema.js';
+import type { IngestSample, MetricSample } from './sample-schema.js';
 
 /** The sample's timestamp in ms, or why it is refused. */
 export function sampleTime(sample: MetricSample, now: number, limits: IngestLimits): number | Rejection {
@@ -33,10 +33,15 @@ export function sampleTime(sample: MetricSample, now: number, limits: IngestLimi
 
 /**
  * The label set's values after one sample: a gauge is set, a counter adds its increment, a histogram
- * adds one observation to every bucket whose bound is ≥ the value, to its sum and to its count.
+ * adds one observation to every bucket whose bound is ≥ the value, to its sum and to its count (or, from
+ * a collector, a batch of already bucketed observations).
  */
-export function nextValues(set: LabelSet, current: Float64Array, value: number): Float64Array {
+export function nextValues(set: LabelSet, current: Float64Array, sample: IngestSample): Float64Array {
   const def = set.family.def;
+  const value = sample.value;
+  if (def.type === 'histogram' && sample.observations !== undefined) {
+    return addObservations(current, sample.observations, def.buckets.length);
+  }
   switch (def.type) {
     case 'gauge':
       return Float64Array.of(value);
@@ -52,4 +57,25 @@ export function nextValues(set: LabelSet, current: Float64Array, value: number):
       return next;
     }
   }
+}
+
+function addObservations(
+  current: Float64Array,
+  delta: IngestSample['observations'] & object,
+  bounds: number,
+): Float64Array {
+  if (delta.counts.length !== bounds + 1) {
+    throw new RangeError(
+      `observations need ${String(bounds + 1)} bucket counts, got ${String(delta.counts.length)}`,
+    );
+  }
+  const next = current.slice();
+  let cumulative = 0;
+  for (let i = 0; i <= bounds; i++) {
+    cumulative += delta.counts[i]!;
+    next[i]! += cumulative;
+  }
+  next[bounds + 1]! += delta.sum;
+  next[bounds + 2]! += cumulative;
+  return next;
 }

@@ -55,6 +55,8 @@ export class QueryEngine {
   constructor(
     private readonly registry: SeriesRegistry,
     private readonly tsdb: Tsdb,
+    /** Told how long each range query took (the application collector keeps a histogram of it). */
+    private readonly onQuery?: (seconds: number) => void,
   ) {}
 
   family(name: string): Family {
@@ -66,6 +68,15 @@ export class QueryEngine {
   }
 
   async range(query: RangeQuery): Promise<QueryResult> {
+    const started = performance.now();
+    try {
+      return await this.evaluate(query);
+    } finally {
+      this.onQuery?.((performance.now() - started) / 1000);
+    }
+  }
+
+  private async evaluate(query: RangeQuery): Promise<QueryResult> {
     const family = this.family(query.metric);
     if (query.end < query.start) throw new DomainError('invalid_query', 422, 'end is before start', 'end');
     if (query.stepMs <= 0) throw new DomainError('invalid_query', 422, 'step must be positive', 'step');

@@ -82,13 +82,13 @@ describe('ingest API', () => {
       help: 'Bookings created',
     });
     assert.equal(business.status, 200);
-    const list = await send<{ metrics: { name: string; total: number; help: string }[] }>(
+    const list = await send<{ metrics: { name: string; window: { current: number }; help: string }[] }>(
       t.app,
       'GET',
       '/api/metrics/business',
     );
     assert.deepEqual(
-      list.body.metrics.map((m) => [m.name, m.total, m.help]),
+      list.body.metrics.map((m) => [m.name, m.window.current, m.help]),
       [['bookings_created_total', 2, 'Bookings created']],
     );
     const summary = await send<{ metrics: { name: string; series: { value: number; sum?: number }[] }[] }>(

@@ -37,6 +37,7 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
       PORT: String(port),
       LOG_LEVEL: 'warn',
       SYSTEM_COLLECT_INTERVAL: '0',
+      APPLICATION_COLLECT_INTERVAL: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -18,8 +18,9 @@ export interface TestApp {
 }
 
 /**
- * A real app on a real SQLite file in its own temporary directory. The system collector is off unless a
- * suite turns it on (SYSTEM_COLLECT_INTERVAL), so series counts in other suites are their own.
+ * A real app on a real SQLite file in its own temporary directory. The collectors are off unless a
+ * suite turns them on (SYSTEM_COLLECT_INTERVAL, APPLICATION_COLLECT_INTERVAL), so series counts in
+ * other suites are their own.
  */
 export async function startTestApp(env: Record<string, string> = {}, dataDir?: string): Promise<TestApp> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'metrics-service-test-'));
@@ -28,6 +29,7 @@ export async function startTestApp(env: Record<string, string> = {}, dataDir?: s
     LOG_LEVEL: 'silent',
     DATA_DIR: dir,
     SYSTEM_COLLECT_INTERVAL: '0',
+    APPLICATION_COLLECT_INTERVAL: '0',
     ...env,
   });
   const log = pino({ level: 'silent' });

@@ -1,7 +1,7 @@
-import { performance } from 'node:perf_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { prepareMetrics, type MetricsOptions } from './options.js';
 import type { HttpRecorder } from './http-recorder.js';
+import { bindRequest, type Binding } from './http-channels.js';
 
 export type { MetricsOptions } from './options.js';
 
@@ -32,17 +32,17 @@ export function expressRoute(req: ExpressLikeRequest): string | undefined {
 }
 
 /**
- * Records every request into the recorder when its response closes: a response emits `close` once,
- * after `finish` when it completed and on its own when the client went away.
+ * Marks each request for recording; timing and counting happen in Node's HTTP diagnostics channels
+ * (http-channels.ts), and the route template is read from Express when the response finishes.
  */
 export function instrumentExpress(recorder: HttpRecorder, excluded: ReadonlySet<string>): ExpressMiddleware {
-  return (req, res, next) => {
-    const started = performance.now();
-    res.once('close', () => {
-      const route = expressRoute(req);
-      if (route !== undefined && excluded.has(route)) return;
-      recorder.record(req.method, route, res.statusCode, (performance.now() - started) / 1000);
-    });
+  const binding: Binding = {
+    recorder,
+    excluded,
+    routeOf: (request) => expressRoute(request as ExpressLikeRequest),
+  };
+  return (req, _res, next) => {
+    bindRequest(req, binding);
     next();
   };
 }

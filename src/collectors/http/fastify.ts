@@ -1,36 +1,33 @@
-import type { FastifyInstance, FastifyPluginAsync, onResponseHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { prepareMetrics, type MetricsOptions } from './options.js';
 import type { HttpRecorder } from './http-recorder.js';
+import { bindServer, EXCLUDED_ROUTE, stampRoute } from './http-channels.js';
 
 export type { MetricsOptions } from './options.js';
 
 /**
- * Fastify already times every request (`reply.elapsedTime`). The route template is baked into one
- * onResponse hook per route as the route is declared, because reading `request.routeOptions` at response
- * time builds a dozen-field object per request (that getter alone cost 4 % of a hello-world's throughput).
- * A root hook counts only the requests no route matched. Routes declared before this runs are not seen:
- * register the plugin first.
+ * Timing and counting happen in Node's HTTP diagnostics channels (http-channels.ts) for every request of
+ * this app's server; a route-level onRequest hook, added to each route as it is declared, stamps the
+ * matched template (before parsing and validation, so a 400 is counted under its route). Requests no
+ * route matched are counted as `__unmatched__`. Routes declared before this runs are not seen: register
+ * the plugin first.
  */
 export function instrumentFastify(
   app: FastifyInstance,
   recorder: HttpRecorder,
   excluded: ReadonlySet<string>,
 ): void {
+  bindServer(app.server, { recorder, excluded });
   app.addHook('onRoute', (route) => {
-    const template = route.url;
-    if (excluded.has(template)) return;
-    const hook: onResponseHookHandler = (request, reply, done) => {
-      recorder.record(request.method, template, reply.statusCode, reply.elapsedTime / 1000);
+    const template = excluded.has(route.url) ? EXCLUDED_ROUTE : route.url;
+    const stamp: onRequestHookHandler = (request, _reply, done) => {
+      stampRoute(request.raw, template);
       done();
     };
-    const existing = route.onResponse;
-    route.onResponse =
-      existing === undefined ? [hook] : [...(Array.isArray(existing) ? existing : [existing]), hook];
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404) recorder.record(request.method, undefined, reply.statusCode, reply.elapsedTime / 1000);
-    done();
+    const existing = route.onRequest;
+    route.onRequest =
+      existing === undefined ? [stamp] : [...(Array.isArray(existing) ? existing : [existing]), stamp];
   });
 }
 

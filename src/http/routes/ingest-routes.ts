@@ -104,8 +104,9 @@ export function ingestRoutes(deps: IngestRouteDeps): FastifyPluginAsyncTypebox {
             });
           }
         });
-        const outcome = await deps.ingest.ingest(samples, 'custom', schemaRejected);
-        count(deps.own, 'custom', outcome.accepted.length, outcome.rejected);
+        const category = batchCategory(request.body);
+        const outcome = await deps.ingest.ingest(samples, category, schemaRejected);
+        count(deps.own, category, outcome.accepted.length, outcome.rejected);
         const result = { accepted: outcome.accepted.length, rejected: outcome.rejected };
         if (result.accepted === 0 && result.rejected.length > 0) {
           throw new DomainError(
@@ -133,8 +134,12 @@ function batchItems(body: unknown, max: number): unknown[] {
       'metrics',
     );
   }
-  if (body !== null && !Array.isArray(body) && Object.keys(body as object).length > 1) {
-    throw new DomainError('validation_failed', 422, 'the only property of a batch is "metrics"', 'metrics');
+  const extra = Array.isArray(body)
+    ? []
+    : Object.keys(body as object).filter((k) => k !== 'metrics' && k !== 'category');
+  const unknown = extra[0];
+  if (unknown !== undefined) {
+    throw new DomainError('validation_failed', 422, `unknown batch property "${unknown}"`, unknown);
   }
   if (items.length > max) {
     throw new DomainError(
@@ -169,4 +174,10 @@ function count(
 ): void {
   if (accepted > 0) own.samplesIngested.inc({ category }, accepted);
   for (const item of rejected) own.samplesRejected.inc({ code: item.code });
+}
+
+function batchCategory(body: unknown): 'custom' | 'business' {
+  const category = Array.isArray(body) ? undefined : (body as { category?: unknown }).category;
+  if (category === undefined || category === 'custom' || category === 'business') return category ?? 'custom';
+  throw new DomainError('validation_failed', 422, 'category must be "custom" or "business"', 'category');
 }

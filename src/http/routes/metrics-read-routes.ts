@@ -50,9 +50,7 @@ const SummarySchema = Type.Object({
   metrics: Type.Array(FamilySchema),
 });
 
-const BusinessSchema = Type.Object({ metrics: Type.Array(FamilySchema) });
-
-/** GET /api/metrics/summary and GET /api/metrics/business: current values with their labels. */
+/** GET /api/metrics/summary: current values with their labels (business view: business-routes.ts). */
 export function metricsReadRoutes(deps: MetricsReadDeps): FastifyPluginAsyncTypebox {
   return (app) => {
     app.get(
@@ -82,22 +80,6 @@ export function metricsReadRoutes(deps: MetricsReadDeps): FastifyPluginAsyncType
           metrics: families.map((family) => describeFamily(family, request.query.limit)),
         };
       },
-    );
-    app.get(
-      '/api/metrics/business',
-      {
-        schema: {
-          tags: ['metrics'],
-          summary: 'Business metrics with their current values',
-          querystring: ListQuery,
-          response: { 200: BusinessSchema, ...errorResponses(422) },
-        },
-      },
-      (request) => ({
-        metrics: selectFamilies(deps.registry, request.query.name, 'business').map((family) =>
-          describeFamily(family, request.query.limit),
-        ),
-      }),
     );
     return Promise.resolve();
   };
