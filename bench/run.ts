@@ -1,16 +1,18 @@
+import { benchCollectors } from './collectors.js';
 import { benchExposition } from './exposition.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchStorage } from './storage.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
   exposition: () => benchExposition(),
   'range-query': () => benchRangeQuery(),
   middleware: () => benchMiddleware(),
+  collectors: () => benchCollectors(),
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { requireBinary } from '../support/binaries.js';
-import { freePort } from '../support/child-service.js';
+import { poll, startPrometheus } from '../support/prometheus.js';
 import { send } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -78,67 +75,29 @@ describe('Prometheus exposition against the real promtool and prometheus', () =>
   it('is scraped by a real prometheus, which then answers queries on the ingested series', async (ctx) => {
     if (!requireBinary(ctx, 'prometheus', 'prometheus')) return;
     await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const target = `127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
-    const dir = mkdtempSync(join(tmpdir(), 'prometheus-it-'));
-    const port = await freePort();
-    writeFileSync(
-      join(dir, 'prometheus.yml'),
-      `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: metrics-service\n    static_configs:\n      - targets: ['${target}']\n`,
-    );
-    const prometheus = spawn(
-      'prometheus',
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let log = '';
-    prometheus.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const prometheus = await startPrometheus({
+      'metrics-service': `127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}`,
+    });
     try {
-      const found = await poll(async () => {
-        const response = await fetch(
-          `http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('bookings_created_total{service="concert"}')}`,
-        );
-        if (!response.ok) return undefined;
-        const body = (await response.json()) as { data: { result: { value: [number, string] }[] } };
-        return body.data.result[0]?.value[1];
-      }, 30_000);
-      assert.equal(found, '3', log);
-      const targets = (await (await fetch(`http://127.0.0.1:${port}/api/v1/targets`)).json()) as {
+      const found = await poll(
+        async () => (await prometheus.query('bookings_created_total{service="concert"}'))[0]?.value[1],
+        30_000,
+      );
+      assert.equal(found, '3', prometheus.log());
+      const targets = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as {
         data: { activeTargets: { health: string; lastError: string }[] };
       };
       assert.deepEqual(
         targets.data.activeTargets.map((x) => [x.health, x.lastError]),
         [['up', '']],
       );
-      const histogram = await poll(async () => {
-        const q = encodeURIComponent('checkout_duration_seconds_count');
-        const body = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${q}`)).json()) as {
-          data: { result: { value: [number, string] }[] };
-        };
-        return body.data.result[0]?.value[1];
-      }, 10_000);
+      const histogram = await poll(
+        async () => (await prometheus.query('checkout_duration_seconds_count'))[0]?.value[1],
+        10_000,
+      );
       assert.equal(histogram, '1');
     } finally {
-      prometheus.kill('SIGTERM');
-      await new Promise((resolve) => prometheus.once('exit', resolve));
-      rmSync(dir, { recursive: true, force: true });
+      await prometheus.stop();
     }
   });
 });
-
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T | undefined> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined) return value;
-    } catch {
-      // not up yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return undefined;
-}

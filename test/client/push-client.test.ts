@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { MetricsClient } from '../../src/client/push-client.js';
+import { freePort } from '../support/child-service.js';
+import { send } from '../support/http.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+describe('push client', () => {
+  const apps: TestApp[] = [];
+  after(async () => {
+    for (const app of apps) await app.close();
+  });
+
+  it('keeps samples while the service is down, backs off, and delivers them once it is up', async () => {
+    const port = await freePort();
+    const errors: Error[] = [];
+    const client = new MetricsClient({
+      url: `http://127.0.0.1:${String(port)}`,
+      category: 'business',
+      flushIntervalMs: 60_000,
+      minRetryDelayMs: 50,
+      maxRetryDelayMs: 200,
+      onError: (error) => {
+        errors.push(error);
+        throw new Error('a throwing callback must not break the client');
+      },
+    });
+    client.increment('orders_total', { shop: 'paris' }, 2);
+    client.gauge('cart_items', 3);
+    client.observe('basket_euros', 42.5, undefined, [10, 50, 100]);
+    await client.flush(); // connection refused: no throw, nothing lost
+    assert.deepEqual([client.stats().queued, client.stats().failedAttempts], [3, 1]);
+    assert.ok(errors.length === 1);
+
+    const t = await startTestApp();
+    apps.push(t);
+    await t.app.listen({ host: '127.0.0.1', port });
+    await new Promise((resolve) => setTimeout(resolve, 250)); // past the back-off
+    await client.close();
+    assert.deepEqual(client.stats(), { queued: 0, sent: 3, dropped: 0, rejected: 0, failedAttempts: 1 });
+    const { body } = await send<{ metrics: { name: string; window: { current: number } }[] }>(
+      t.app,
+      'GET',
+      '/api/metrics/business',
+    );
+    assert.deepEqual(
+      body.metrics.map((m) => [m.name, m.window.current]),
+      [
+        ['basket_euros', 1],
+        ['cart_items', 3],
+        ['orders_total', 2],
+      ],
+    );
+  });
+
+  it('drops the oldest samples past its queue size, and counts samples the service refuses', async () => {
+    const t = await startTestApp();
+    apps.push(t);
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    const address = t.app.server.address() as { port: number };
+    const client = new MetricsClient({
+      url: `http://127.0.0.1:${String(address.port)}/`,
+      maxQueueSize: 3,
+      maxBatchSize: 2,
+    });
+    for (let i = 0; i < 5; i++) client.gauge('queue_test', i);
+    client.gauge('9 not a name', 1);
+    assert.equal(client.stats().dropped, 3);
+    await client.close();
+    client.gauge('after_close', 1); // ignored, no throw
+    assert.deepEqual(client.stats(), { queued: 0, sent: 2, dropped: 3, rejected: 1, failedAttempts: 0 });
+    const { body } = await send<{ metrics: { name: string; series: { value: number }[] }[] }>(
+      t.app,
+      'GET',
+      '/api/metrics/summary?name=queue_test',
+    );
+    assert.equal(body.metrics[0]!.series[0]!.value, 4);
+  });
+});

@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { requireBinary } from '../support/binaries.js';
+import { send } from '../support/http.js';
+import { poll, startPrometheus } from '../support/prometheus.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+interface Example {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts an example app (it imports the package by name, so this exercises the built exports too). */
+async function startExample(file: string, env: Record<string, string> = {}): Promise<Example> {
+  const child = spawn(process.execPath, [file], {
+    env: { ...process.env, PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.setEncoding('utf8');
+  while (!/listening \d+/.test(output)) {
+    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [
+      string | number,
+    ];
+    if (typeof chunk !== 'string') throw new Error(`${file} exited: ${output}`);
+    output += chunk;
+  }
+  return { child, url: `http://127.0.0.1:${/listening (\d+)/.exec(output)![1]!}` };
+}
+
+async function hit(url: string, init?: RequestInit): Promise<number> {
+  const response = await fetch(url, init);
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe('example apps (Express ESM, Fastify ESM, NestJS CommonJS) scraped by the real prometheus', () => {
+  const examples: Example[] = [];
+  let service: TestApp;
+  before(async () => {
+    service = await startTestApp();
+    await service.app.listen({ host: '127.0.0.1', port: 0 });
+    const serviceUrl = `http://127.0.0.1:${String((service.app.server.address() as AddressInfo).port)}`;
+    examples.push(await startExample('examples/express-app.mjs', { METRICS_SERVICE_URL: serviceUrl }));
+    examples.push(await startExample('examples/fastify-app.mjs'));
+    examples.push(await startExample('examples/nestjs-app.cjs'));
+  });
+  after(async () => {
+    for (const { child } of examples) {
+      child.kill('SIGKILL');
+      await once(child, 'exit');
+    }
+    await service.close();
+  });
+
+  it('exposes request metrics by route template that Prometheus scrapes and queries', async (ctx) => {
+    if (!requireBinary(ctx, 'prometheus', 'prometheus')) return;
+    const [express, fastify, nest] = examples as [Example, Example, Example];
+    assert.equal(await hit(`${express.url}/bookings/1`), 200);
+    assert.equal(await hit(`${express.url}/bookings/2`), 200);
+    assert.equal(await hit(`${express.url}/health`), 200);
+    assert.equal(await hit(`${fastify.url}/tickets/7`), 200);
+    assert.equal(await hit(`${fastify.url}/fail`), 500);
+    assert.equal(await hit(`${fastify.url}/nothing/here`), 404);
+    assert.equal(await hit(`${nest.url}/events/3`), 200);
+
+    const prometheus = await startPrometheus({
+      express: express.url.slice(7),
+      fastify: fastify.url.slice(7),
+      nestjs: nest.url.slice(7),
+    });
+    try {
+      const value = (promql: string): Promise<string | undefined> =>
+        poll(async () => (await prometheus.query(promql))[0]?.value[1], 30_000);
+      assert.equal(
+        await value('shop_http_requests_total{job="express",route="/bookings/:id"}'),
+        '2',
+        prometheus.log(),
+      );
+      assert.equal(
+        await value('tickets_http_requests_total{job="fastify",route="/fail",status_code="500"}'),
+        '1',
+      );
+      assert.equal(await value('tickets_http_requests_total{job="fastify",route="__unmatched__"}'), '1');
+      assert.equal(await value('events_http_requests_total{job="nestjs",route="/events/:id"}'), '1');
+      const p95 = Number(
+        await value('histogram_quantile(0.95, sum by (le) (shop_http_request_duration_seconds_bucket))'),
+      );
+      assert.ok(p95 > 0 && p95 < 10, `P95 from the buckets: ${String(p95)}`);
+      assert.ok((await value('shop_process_cpu_seconds_total')) !== undefined);
+      assert.equal((await prometheus.query('shop_http_requests_total{route="/health"}')).length, 0);
+    } finally {
+      await prometheus.stop();
+    }
+  });
+
+  it('pushes business metrics from the app to metrics-service with the push client', async () => {
+    const [express] = examples as [Example];
+    assert.equal(await hit(`${express.url}/bookings`, { method: 'POST' }), 201);
+    assert.equal(await hit(`${express.url}/bookings`, { method: 'POST' }), 201);
+    const total = await poll(async () => {
+      const { body } = await send<{ metrics: { name: string; window: { current: number } }[] }>(
+        service.app,
+        'GET',
+        '/api/metrics/business?name=bookings_total',
+      );
+      const current = body.metrics[0]?.window.current;
+      return current === 2 ? current : undefined;
+    }, 10_000);
+    assert.equal(total, 2);
+  });
+});

@@ -1,0 +1,70 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './child-service.js';
+
+export interface RunningPrometheus {
+  url: string;
+  /** Instant query through the HTTP API: each result's labels and value. */
+  query: (promql: string) => Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  log: () => string;
+  stop: () => Promise<void>;
+}
+
+/** The real `prometheus` binary scraping the given targets every second, in its own temporary directory. */
+export async function startPrometheus(jobs: Record<string, string>): Promise<RunningPrometheus> {
+  const dir = mkdtempSync(join(tmpdir(), 'prometheus-it-'));
+  const port = await freePort();
+  const scrapes = Object.entries(jobs)
+    .map(([job, target]) => `  - job_name: ${job}\n    static_configs:\n      - targets: ['${target}']\n`)
+    .join('');
+  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n${scrapes}`);
+  const child: ChildProcess = spawn(
+    'prometheus',
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${String(port)}`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const url = `http://127.0.0.1:${String(port)}`;
+  return {
+    url,
+    query: async (promql) => {
+      const response = await fetch(`${url}/api/v1/query?query=${encodeURIComponent(promql)}`);
+      if (!response.ok) return [];
+      const body = (await response.json()) as {
+        data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+      };
+      return body.data.result;
+    },
+    log: () => log,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls `probe` every 250 ms until it returns something, or `timeoutMs` passes. */
+export async function poll<T>(
+  probe: () => Promise<T | undefined>,
+  timeoutMs: number,
+): Promise<T | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch {
+      // not up yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return undefined;
+}
