@@ -47,7 +47,10 @@ export function createCollectors(config: Readonly<Config>, ingest: IngestService
   );
   const tasks: PeriodicTask[] = [];
   if (config.systemCollectIntervalMs > 0) tasks.push(systemTask);
-  if (config.applicationCollectIntervalMs > 0) tasks.push(applicationTask);
+  if (config.applicationCollectIntervalMs > 0) {
+    application.start();
+    tasks.push(applicationTask);
+  }
   return {
     system,
     application,

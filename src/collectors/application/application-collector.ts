@@ -33,13 +33,17 @@ export class ApplicationCollector {
     readonly http: HttpRecorder,
     private readonly sink: (samples: Sample[]) => Promise<void>,
   ) {
-    this.loop.enable();
     this.gcObserver = new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) {
         const kind = (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? 0;
         this.gc.observe(GC_KINDS[kind] ?? 'other', entry.duration / 1000);
       }
     });
+  }
+
+  /** Starts watching the event loop and GC (only when the collector runs: both cost a little, always). */
+  start(): void {
+    this.loop.enable();
     this.gcObserver.observe({ entryTypes: ['gc'] });
   }
 
