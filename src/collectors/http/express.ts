@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { prepareMetrics, type MetricsOptions } from './options.js';
 import type { HttpRecorder } from './http-recorder.js';
-import { bindRequest, type Binding } from './http-channels.js';
+import { bindApp, type Binding } from './http-channels.js';
 
 export type { MetricsOptions } from './options.js';
 
@@ -9,6 +9,8 @@ export type { MetricsOptions } from './options.js';
 interface ExpressLikeRequest extends IncomingMessage {
   method: string;
   path: string;
+  /** The Express app handling the request (on the request's prototype, set by Express). */
+  app?: object;
   baseUrl?: string;
   route?: { path?: unknown };
 }
@@ -28,12 +30,15 @@ export function expressRoute(req: ExpressLikeRequest): string | undefined {
         : Array.isArray(template)
           ? template.join('|')
           : '';
-  return `${req.baseUrl ?? ''}${text}`;
+  // No new string when mounted at the root: the route's own string keeps its cached hash for the lookup.
+  const base = req.baseUrl;
+  return base === undefined || base === '' ? text : base + text;
 }
 
 /**
- * Marks each request for recording; timing and counting happen in Node's HTTP diagnostics channels
- * (http-channels.ts), and the route template is read from Express when the response finishes.
+ * Binds the app of the requests it sees (once per app: every request points at its app) for recording;
+ * timing and counting happen in Node's HTTP diagnostics channels (http-channels.ts), and the route
+ * template is read from Express when the response finishes.
  */
 export function instrumentExpress(recorder: HttpRecorder, excluded: ReadonlySet<string>): ExpressMiddleware {
   const binding: Binding = {
@@ -41,8 +46,13 @@ export function instrumentExpress(recorder: HttpRecorder, excluded: ReadonlySet<
     excluded,
     routeOf: (request) => expressRoute(request as ExpressLikeRequest),
   };
+  let bound: object | undefined;
   return (req, _res, next) => {
-    bindRequest(req, binding);
+    const app = req.app;
+    if (app !== bound && app !== undefined) {
+      bindApp(app, binding);
+      bound = app;
+    }
     next();
   };
 }
@@ -55,7 +65,7 @@ export function metricsMiddleware(options: MetricsOptions = {}): ExpressMiddlewa
   const { recorder, registry, path, excluded } = prepareMetrics(options);
   const instrument = instrumentExpress(recorder, excluded);
   return (req, res, next) => {
-    if (path !== false && req.path === path && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (path !== false && isPath(req.url, path) && (req.method === 'GET' || req.method === 'HEAD')) {
       registry.metrics().then(
         (text) => {
           res.statusCode = 200;
@@ -70,4 +80,11 @@ export function metricsMiddleware(options: MetricsOptions = {}): ExpressMiddlewa
     }
     instrument(req, res, next);
   };
+}
+
+/** `url` is `path`, with or without a query string; read from the raw URL (Express' `req.path` parses it). */
+function isPath(url: string | undefined, path: string): boolean {
+  return (
+    url !== undefined && url.startsWith(path) && (url.length === path.length || url[path.length] === '?')
+  );
 }

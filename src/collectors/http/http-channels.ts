@@ -10,12 +10,18 @@ import type { HttpRecorder } from './http-recorder.js';
  * response path cost a hello-world app 10–25 % of its throughput here where this costs a few per cent
  * (docs/adr/0003-http-instrumentation.md). The frameworks' only job is to tell which route matched.
  *
- * Module-local symbols, not Symbol.for: if the ESM and the CommonJS builds are both loaded, each copy
- * records only the requests it was asked to, and none twice.
+ * Where a request's start time and route are kept depends on the framework, on measurements: Fastify
+ * leaves Node's request object alone, so two symbol properties cost nothing (a WeakMap entry per request
+ * cost it 8 points of throughput in ephemeron bookkeeping); Express swaps the request's prototype, after
+ * which a new property cost about 2 µs a request, so its requests go in a WeakMap. Module-local symbols
+ * and maps mean that if the ESM and the CommonJS builds are both loaded, each records only the requests it
+ * was asked to, and none twice.
  */
 const START = Symbol('metrics-service.start');
 const ROUTE = Symbol('metrics-service.route');
-const BINDING = Symbol('metrics-service.binding');
+type Tagged = IncomingMessage & { [START]?: number; [ROUTE]?: string; app?: object };
+/** Start times of requests to servers not bound here (Express apps: bound through `req.app`). */
+const starts = new WeakMap<IncomingMessage, number>();
 
 /** Marks a route whose requests are not recorded (the metrics endpoint itself, excluded routes). */
 export const EXCLUDED_ROUTE = '\0excluded';
@@ -27,16 +33,18 @@ export interface Binding {
   routeOf?: (request: IncomingMessage) => string | undefined;
 }
 
-type Tagged = IncomingMessage & { [START]?: number; [ROUTE]?: string; [BINDING]?: Binding };
-
 const byServer = new WeakMap<Server, Binding>();
+/** Express: each request points at its app (`req.app`), so the app is bound once, not each request. */
+const byApp = new WeakMap<object, Binding>();
 let subscribed = false;
 
 function subscribeOnce(): void {
   if (subscribed) return;
   subscribed = true;
   subscribe('http.server.request.start', (message) => {
-    (message as { request: Tagged }).request[START] = performance.now();
+    const { request, server } = message as { request: Tagged; server: Server };
+    if (byServer.has(server)) request[START] = performance.now();
+    else starts.set(request, performance.now());
   });
   subscribe('http.server.response.finish', (message) => {
     const { request, response, server } = message as {
@@ -44,11 +52,11 @@ function subscribeOnce(): void {
       response: ServerResponse;
       server: Server;
     };
-    const binding = request[BINDING] ?? byServer.get(server);
+    const binding = byServer.get(server) ?? (request.app === undefined ? undefined : byApp.get(request.app));
     if (binding === undefined) return;
     const route = request[ROUTE] ?? binding.routeOf?.(request);
     if (route === EXCLUDED_ROUTE || (route !== undefined && binding.excluded.has(route))) return;
-    const started = request[START];
+    const started = request[START] ?? starts.get(request);
     const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
     binding.recorder.record(request.method ?? 'GET', route, response.statusCode, seconds);
   });
@@ -60,13 +68,13 @@ export function bindServer(server: Server, binding: Binding): void {
   byServer.set(server, binding);
 }
 
-/** This request is recorded (Express: a middleware sees the request, not the server). */
-export function bindRequest(request: IncomingMessage, binding: Binding): void {
+/** Every request this Express app handles is recorded (a middleware sees requests, not the server). */
+export function bindApp(app: object, binding: Binding): void {
   subscribeOnce();
-  (request as Tagged)[BINDING] = binding;
+  byApp.set(app, binding);
 }
 
-/** The route template that matched the request (EXCLUDED_ROUTE to leave it out). */
+/** The route template that matched a request of a bound server (EXCLUDED_ROUTE to leave it out). */
 export function stampRoute(request: IncomingMessage, template: string): void {
   (request as Tagged)[ROUTE] = template;
 }
