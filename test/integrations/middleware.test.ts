@@ -20,6 +20,12 @@ async function exercise(base: string, paths: readonly string[]): Promise<{ text:
   return { text: await response.text(), type: response.headers.get('content-type') ?? '' };
 }
 
+async function hitStatus(url: string): Promise<number> {
+  const response = await fetch(url);
+  await response.arrayBuffer();
+  return response.status;
+}
+
 /** Asserts an exact exposition line, without dumping the whole text on failure. */
 function hasLine(text: string, line: string): void {
   assert.ok(text.split('\n').includes(line), `missing line: ${line}`);
@@ -63,6 +69,11 @@ describe('HTTP instrumentation for client apps', () => {
     app.get('/boom', () => {
       throw new Error('boom');
     });
+    const admin = express(); // a mounted sub-application: its requests finish pointing at it
+    admin.get('/stats/:day', (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.use('/admin', admin);
     const server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => {
         resolve(s);
@@ -75,6 +86,15 @@ describe('HTTP instrumentation for client apps', () => {
     );
     assert.match(type, /^text\/plain; version=0\.0\.4/);
     checkCommon(text, 'shop_');
+    assert.equal(
+      await hitStatus(`http://127.0.0.1:${String((server.address() as AddressInfo).port)}/admin/stats/1`),
+      200,
+    );
+    const again = await exercise(`http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, []);
+    hasLine(
+      again.text,
+      'shop_http_requests_total{method="GET",route="/admin/stats/:day",status_code="200"} 1',
+    );
   });
 
   it('Fastify: metricsPlugin counts the whole app, 404s included', async () => {

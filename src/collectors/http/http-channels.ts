@@ -52,7 +52,7 @@ function subscribeOnce(): void {
       response: ServerResponse;
       server: Server;
     };
-    const binding = byServer.get(server) ?? (request.app === undefined ? undefined : byApp.get(request.app));
+    const binding = byServer.get(server) ?? appBinding(request.app);
     if (binding === undefined) return;
     const route = request[ROUTE] ?? binding.routeOf?.(request);
     if (route === EXCLUDED_ROUTE || (route !== undefined && binding.excluded.has(route))) return;
@@ -77,4 +77,16 @@ export function bindApp(app: object, binding: Binding): void {
 /** The route template that matched a request of a bound server (EXCLUDED_ROUTE to leave it out). */
 export function stampRoute(request: IncomingMessage, template: string): void {
   (request as Tagged)[ROUTE] = template;
+}
+
+/**
+ * The binding of an Express app, or of the app it is mounted in: a request answered inside a mounted
+ * sub-application points at the sub-application when it finishes, and Express links it to its parent.
+ */
+function appBinding(app: object | undefined): Binding | undefined {
+  for (let current = app; current !== undefined; current = (current as { parent?: object }).parent) {
+    const binding = byApp.get(current);
+    if (binding !== undefined) return binding;
+  }
+  return undefined;
 }
