@@ -1,4 +1,4 @@
-import type { FamilyDefinition, Labels } from '../domain/metric.js';
+import type { FamilyDefinition, Labels, MetricCategory } from '../domain/metric.js';
 import { labelsKey } from '../domain/series-key.js';
 import { exposedNames } from '../ingest/exposed-names.js';
 import { escapeLabelValue } from '../telemetry/text-format.js';
@@ -79,6 +79,18 @@ export class SeriesRegistry {
 
   get activeSeries(): number {
     return this.slots.size;
+  }
+
+  /** Committed families, by name, optionally only one name and one category: what read APIs list. */
+  committedFamilies(name?: string, category?: MetricCategory): Family[] {
+    return [...this.families.values()]
+      .filter(
+        (f) =>
+          f.committed &&
+          (name === undefined || f.def.name === name) &&
+          (category === undefined || f.def.category === category),
+      )
+      .sort((a, b) => a.def.name.localeCompare(b.def.name));
   }
 
   allocateIds(count: number): number[] {

@@ -87,12 +87,7 @@ export function businessRoutes(deps: {
       async (request) => {
         const { window, name, limit } = request.query;
         const reader = new WindowReader(deps.query, parseDuration(window, 'window'));
-        const families = [...deps.registry.families.values()]
-          .filter(
-            (f) =>
-              f.committed && f.def.category === 'business' && (name === undefined || f.def.name === name),
-          )
-          .sort((a, b) => a.def.name.localeCompare(b.def.name));
+        const families = deps.registry.committedFamilies(name, 'business');
         const metrics: BusinessMetric[] = [];
         const funnels: Funnel[] = [];
         for (const family of families) {

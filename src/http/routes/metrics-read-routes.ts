@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { MetricCategory } from '../../domain/metric.js';
 import type { MetricStore } from '../../storage/ports.js';
 import type { Family, SeriesRegistry } from '../../tsdb/registry.js';
 import { errorResponses } from '../problem.js';
@@ -64,7 +63,7 @@ export function metricsReadRoutes(deps: MetricsReadDeps): FastifyPluginAsyncType
         },
       },
       async (request) => {
-        const families = selectFamilies(deps.registry, request.query.name);
+        const families = deps.registry.committedFamilies(request.query.name);
         const byType: Record<string, number> = {};
         const byCategory: Record<string, number> = {};
         for (const family of families) {
@@ -83,21 +82,6 @@ export function metricsReadRoutes(deps: MetricsReadDeps): FastifyPluginAsyncType
     );
     return Promise.resolve();
   };
-}
-
-function selectFamilies(
-  registry: SeriesRegistry,
-  name: string | undefined,
-  category?: MetricCategory,
-): Family[] {
-  return [...registry.families.values()]
-    .filter(
-      (f) =>
-        f.committed &&
-        (name === undefined || f.def.name === name) &&
-        (category === undefined || f.def.category === category),
-    )
-    .sort((a, b) => a.def.name.localeCompare(b.def.name));
 }
 
 function describeFamily(family: Family, limit: number): Static<typeof FamilySchema> {
