@@ -1,3 +1,5 @@
+import { bucketIndex } from '../http/http-recorder.js';
+
 /** Durations by one label (GC kind, store operation), bucketed like Prometheus client histograms. */
 export class DurationHistogram {
   private readonly totals = new Map<string, { counts: Float64Array; sum: number }>();
@@ -10,9 +12,7 @@ export class DurationHistogram {
       totals = { counts: new Float64Array(this.buckets.length + 1), sum: 0 };
       this.totals.set(label, totals);
     }
-    let i = 0;
-    while (i < this.buckets.length && seconds > this.buckets[i]!) i++;
-    totals.counts[i]!++;
+    totals.counts[bucketIndex(this.buckets, seconds)]!++;
     totals.sum += seconds;
   }
 

@@ -22,6 +22,13 @@ const OTHER_METHOD = METHODS.length - 1;
 
 export type StatusLabel = 'exact' | 'class';
 
+/** The slot of a value in per-bucket counts: the first bound ≥ value, or bounds.length for +Inf. */
+export function bucketIndex(bounds: readonly number[], value: number): number {
+  let i = 0;
+  while (i < bounds.length && value > bounds[i]!) i++;
+  return i;
+}
+
 export interface HttpRecorderOptions {
   /** Upper bounds of the duration histogram, seconds, strictly ascending. */
   buckets?: readonly number[];
@@ -70,10 +77,7 @@ export class HttpRecorder {
     if (totals === undefined) totals = this.create(r, key, m, code);
     totals.count++;
     totals.sum += seconds;
-    const bounds = this.buckets;
-    let i = 0;
-    while (i < bounds.length && seconds > bounds[i]!) i++;
-    totals.buckets[i]!++;
+    totals.buckets[bucketIndex(this.buckets, seconds)]!++;
   }
 
   /** Every label set seen so far with its cumulative totals (live objects: read, do not keep). */
