@@ -64,6 +64,10 @@ export function applicationRoutes(deps: { query: QueryEngine }): FastifyPluginAs
   };
 }
 
+function noLatency(): Application['http']['latencySeconds'] {
+  return { p50: null, p90: null, p95: null, p99: null };
+}
+
 async function latency(
   reader: WindowReader,
   metric: string,
@@ -73,7 +77,7 @@ async function latency(
   for (const [name, q] of Object.entries(QUANTILES)) {
     for (const { labels, value } of await reader.values(metric, { quantile: q }, { by: by ?? [] })) {
       const key = JSON.stringify(labels);
-      const entry = out.get(key) ?? { p50: null, p90: null, p95: null, p99: null };
+      const entry = out.get(key) ?? noLatency();
       entry[name as keyof typeof QUANTILES] = value;
       out.set(key, entry);
     }
@@ -85,9 +89,6 @@ async function applicationSummary(reader: WindowReader): Promise<Application> {
   const windowSeconds = reader.windowMs / 1000;
   const byRoute = await reader.values(REQUESTS, 'increase', { by: ['method', 'route', 'status_code'] });
   const routes = new Map<string, Static<typeof RouteSchema> & { e4: number; e5: number }>();
-  let total = 0;
-  let e4 = 0;
-  let e5 = 0;
   for (const { labels, value } of byRoute) {
     const key = JSON.stringify({ method: labels.method, route: labels.route });
     const route = routes.get(key) ?? {
@@ -97,7 +98,7 @@ async function applicationSummary(reader: WindowReader): Promise<Application> {
       ratePerSecond: 0,
       errorRatio4xx: 0,
       errorRatio5xx: 0,
-      latencySeconds: { p50: null, p90: null, p95: null, p99: null },
+      latencySeconds: noLatency(),
       e4: 0,
       e5: 0,
     };
@@ -105,9 +106,14 @@ async function applicationSummary(reader: WindowReader): Promise<Application> {
     if (labels.status_code?.startsWith('4') === true) route.e4 += value;
     if (labels.status_code?.startsWith('5') === true) route.e5 += value;
     routes.set(key, route);
-    total += value;
-    if (labels.status_code?.startsWith('4') === true) e4 += value;
-    if (labels.status_code?.startsWith('5') === true) e5 += value;
+  }
+  let total = 0;
+  let e4 = 0;
+  let e5 = 0;
+  for (const route of routes.values()) {
+    total += route.requests;
+    e4 += route.e4;
+    e5 += route.e5;
   }
   const routeLatency = await latency(reader, DURATION, ['method', 'route']);
   const routeList = [...routes.entries()]
@@ -119,12 +125,7 @@ async function applicationSummary(reader: WindowReader): Promise<Application> {
       latencySeconds: routeLatency.get(key) ?? route.latencySeconds,
     }))
     .sort((a, b) => b.requests - a.requests);
-  const overall = (await latency(reader, DURATION)).get('{}') ?? {
-    p50: null,
-    p90: null,
-    p95: null,
-    p99: null,
-  };
+  const overall = (await latency(reader, DURATION)).get('{}') ?? noLatency();
   const gcCount = await reader.values('metrics_service_gc_duration_seconds', 'count', { by: [] });
   const gcSum = await reader.values('metrics_service_gc_duration_seconds', 'sum', { by: [] });
   const queries = await reader.values('metrics_service_store_query_duration_seconds', 'count', { by: [] });
@@ -152,12 +153,8 @@ async function applicationSummary(reader: WindowReader): Promise<Application> {
     gc: { collections: gcCount[0]?.value ?? 0, pauseSeconds: gcSum[0]?.value ?? 0 },
     storeQueries: {
       count: queries[0]?.value ?? 0,
-      latencySeconds: (await latency(reader, 'metrics_service_store_query_duration_seconds')).get('{}') ?? {
-        p50: null,
-        p90: null,
-        p95: null,
-        p99: null,
-      },
+      latencySeconds:
+        (await latency(reader, 'metrics_service_store_query_duration_seconds')).get('{}') ?? noLatency(),
     },
   };
 }
