@@ -8,7 +8,6 @@ export type { MetricsOptions } from './options.js';
 /** The parts of Express' request this middleware reads (no dependency on @types/express). */
 interface ExpressLikeRequest extends IncomingMessage {
   method: string;
-  path: string;
   /** The Express app handling the request (on the request's prototype, set by Express). */
   app?: object;
   baseUrl?: string;
