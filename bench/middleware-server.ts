@@ -1,6 +1,6 @@
 /**
  * A hello-world server for the middleware benchmark, started as a child process:
- *   node --import tsx bench/middleware-server.ts <express|fastify> <bare|ours|peer>
+ *   node --import tsx bench/middleware-server.ts <express|fastify> <bare|ours|peer|noop|http-only>
  * Prints `listening <port>` once ready. `control` is `bare` again: the noise floor of the comparison.
  */
 import type { AddressInfo } from 'node:net';
@@ -25,6 +25,12 @@ if (framework === 'express') {
   const app = express();
   app.set('etag', false);
   if (variant === 'ours') app.use(metricsMiddleware({ registry: new Registry() }));
+  if (variant === 'http-only')
+    app.use(metricsMiddleware({ registry: new Registry(), defaultMetrics: false }));
+  if (variant === 'noop')
+    app.use((_req, _res, next) => {
+      next();
+    });
   if (variant === 'peer')
     app.use(promBundle({ includeMethod: true, includePath: true, includeStatusCode: true }));
   app.get('/hello/:id', (_req, res) => {
@@ -36,6 +42,12 @@ if (framework === 'express') {
 } else {
   const app = Fastify();
   if (variant === 'ours') await app.register(metricsPlugin, { registry: new Registry() });
+  if (variant === 'http-only')
+    await app.register(metricsPlugin, { registry: new Registry(), defaultMetrics: false });
+  if (variant === 'noop')
+    app.addHook('onRequest', (_request, _reply, done) => {
+      done();
+    });
   if (variant === 'peer') await app.register(fastifyMetrics as never, { endpoint: '/metrics' });
 
   app.get('/hello/:id', () => hello);

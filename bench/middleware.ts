@@ -4,7 +4,11 @@ import { once } from 'node:events';
 import { report } from './support.js';
 
 type Framework = 'express' | 'fastify';
-type Variant = 'bare' | 'ours' | 'peer' | 'control';
+/**
+ * `noop`: an empty middleware (Express) or onRequest hook (Fastify), the floor any middleware pays;
+ * `http-only`: ours without prom-client's default process metrics (their GC observer costs per GC).
+ */
+type Variant = 'bare' | 'ours' | 'peer' | 'control' | 'noop' | 'http-only';
 const PEERS: Record<Framework, string> = { express: 'express-prom-bundle', fastify: 'fastify-metrics' };
 
 interface Measure {

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import express from 'express';
@@ -95,6 +95,43 @@ describe('HTTP instrumentation for client apps', () => {
       again.text,
       'shop_http_requests_total{method="GET",route="/admin/stats/:day",status_code="200"} 1',
     );
+  });
+
+  it('Express: pipelined requests on one connection each get their own duration', async () => {
+    const app = express();
+    app.use(metricsMiddleware({ registry: new Registry(), defaultMetrics: false }));
+    app.get('/slow', (_req, res) => {
+      setTimeout(() => res.json({ slow: true }), 300);
+    });
+    app.get('/fast', (_req, res) => {
+      res.json({ fast: true });
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => {
+        resolve(s);
+      });
+    });
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const { port } = server.address() as AddressInfo;
+    // /fast arrives 150 ms after /slow on the same connection and is answered after it (HTTP/1.1 order):
+    // it took ~150 ms, /slow ~300 ms. Swapped start times would show the reverse.
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.write('GET /slow HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    socket.write('GET /fast HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await new Promise((resolve) => socket.on('close', resolve));
+    assert.equal(received.match(/HTTP\/1\.1 200/g)?.length, 2);
+    const { text } = await exercise(`http://127.0.0.1:${String(port)}`, []);
+    const sumOf = (route: string): number =>
+      Number(
+        new RegExp(
+          `http_request_duration_seconds_sum\\{method="GET",route="${route}",status_code="200"\\} (\\S+)`,
+        ).exec(text)?.[1],
+      );
+    assert.ok(sumOf('/slow') >= 0.29, `slow: ${String(sumOf('/slow'))}`);
+    assert.ok(sumOf('/fast') >= 0.1 && sumOf('/fast') < 0.25, `fast: ${String(sumOf('/fast'))}`);
   });
 
   it('Fastify: metricsPlugin counts the whole app, 404s included', async () => {

@@ -1,5 +1,6 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type { HttpRecorder } from './http-recorder.js';
 
@@ -13,15 +14,17 @@ import type { HttpRecorder } from './http-recorder.js';
  * Where a request's start time and route are kept depends on the framework, on measurements: Fastify
  * leaves Node's request object alone, so two symbol properties cost nothing (a WeakMap entry per request
  * cost it 8 points of throughput in ephemeron bookkeeping); Express swaps the request's prototype, after
- * which a new property cost about 2 µs a request, so its requests go in a WeakMap. Module-local symbols
- * and maps mean that if the ESM and the CommonJS builds are both loaded, each records only the requests it
- * was asked to, and none twice.
+ * which a new property cost about 2 µs a request, so its start times queue on the connection's socket
+ * instead (one array per connection, created once: HTTP/1.1 answers a connection's requests in order, so
+ * the oldest start is the one that finishes). Module-local symbols mean that if the ESM and the CommonJS
+ * builds are both loaded, each records only the requests it was asked to, and none twice.
  */
 const START = Symbol('metrics-service.start');
 const ROUTE = Symbol('metrics-service.route');
+const SOCKET_STARTS = Symbol('metrics-service.socket-starts');
 type Tagged = IncomingMessage & { [START]?: number; [ROUTE]?: string; app?: object };
-/** Start times of requests to servers not bound here (Express apps: bound through `req.app`). */
-const starts = new WeakMap<IncomingMessage, number>();
+/** Start times of the requests in flight on a connection to a server not bound here (Express apps). */
+type TaggedSocket = Socket & { [SOCKET_STARTS]?: number[] };
 
 /** Marks a route whose requests are not recorded (the metrics endpoint itself, excluded routes). */
 export const EXCLUDED_ROUTE = '\0excluded';
@@ -42,21 +45,25 @@ function subscribeOnce(): void {
   if (subscribed) return;
   subscribed = true;
   subscribe('http.server.request.start', (message) => {
-    const { request, server } = message as { request: Tagged; server: Server };
+    const { request, server, socket } = message as { request: Tagged; server: Server; socket: TaggedSocket };
     if (byServer.has(server)) request[START] = performance.now();
-    else starts.set(request, performance.now());
+    else (socket[SOCKET_STARTS] ??= []).push(performance.now());
   });
   subscribe('http.server.response.finish', (message) => {
-    const { request, response, server } = message as {
+    const { request, response, server, socket } = message as {
       request: Tagged;
       response: ServerResponse;
       server: Server;
+      socket: TaggedSocket;
     };
-    const binding = byServer.get(server) ?? appBinding(request.app);
+    const own = byServer.get(server);
+    // Dequeued whatever happens next, so the connection's next request finds its own start time.
+    const queued = own === undefined ? socket[SOCKET_STARTS]?.shift() : undefined;
+    const binding = own ?? appBinding(request.app);
     if (binding === undefined) return;
     const route = request[ROUTE] ?? binding.routeOf?.(request);
     if (route === EXCLUDED_ROUTE || (route !== undefined && binding.excluded.has(route))) return;
-    const started = request[START] ?? starts.get(request);
+    const started = request[START] ?? queued;
     const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
     binding.recorder.record(request.method ?? 'GET', route, response.statusCode, seconds);
   });
