@@ -44,3 +44,15 @@ export function url(...protocols: string[]) {
     }
   };
 }
+
+/** A comma-separated list; each item checked by `item` (which returns a problem or undefined). */
+export function list(item: (entry: string) => string | undefined) {
+  return (raw: string): Parsed<readonly string[]> => {
+    const entries = raw
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== '');
+    const problem = entries.map(item).find((p) => p !== undefined);
+    return problem === undefined ? ok(entries) : fail(problem);
+  };
+}
