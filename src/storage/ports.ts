@@ -91,3 +91,65 @@ export interface MetricStore {
 
   stats(): Promise<StoreStats>;
 }
+
+/** A watched service as stored: the client's input (JSON, defaults left implicit) and where it came from. */
+export interface StoredHealthService {
+  id: number;
+  name: string;
+  input: string;
+  origin: 'api' | 'file';
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** A state change of a service, with the reason the check gave. */
+export interface StoredHealthEvent {
+  serviceId: number;
+  at: number;
+  state: string;
+  previous: string;
+  reasonCode: string | null;
+  reason: string | null;
+}
+
+/** One service's checks in one hour: what uptime and response-time percentiles are computed from. */
+export interface HealthRollup {
+  serviceId: number;
+  /** Hours since the epoch. */
+  hour: number;
+  checks: number;
+  /** Successful checks, degraded ones included. */
+  up: number;
+  degraded: number;
+  /** Response times of the checks, whole milliseconds. */
+  durationSumMs: number;
+  durationMaxMs: number;
+  /** Checks per response-time bucket (health/rollup-buckets.ts), not cumulative. */
+  buckets: readonly number[];
+}
+
+/** The health checker's persistence port (definitions, state changes, hourly roll-ups). */
+export interface HealthStore {
+  loadServices(): Promise<StoredHealthService[]>;
+  /** Inserts or replaces the service of that name; returns its id (kept across updates). */
+  saveService(name: string, input: string, origin: 'api' | 'file', at: number): Promise<number>;
+  /** Deletes a service with its events and roll-ups. */
+  deleteService(id: number): Promise<void>;
+
+  appendEvents(events: readonly StoredHealthEvent[]): Promise<void>;
+  /** The newest event of each service (restores states after a restart). */
+  latestEvents(): Promise<StoredHealthEvent[]>;
+  /** One service's events at or after `since`, newest first. */
+  events(serviceId: number, since: number, limit: number): Promise<StoredHealthEvent[]>;
+
+  /** Writes roll-up rows, replacing the rows of the same service and hour. */
+  saveRollups(rows: readonly HealthRollup[]): Promise<void>;
+  /** One service's roll-ups from `fromHour` on. */
+  rollups(serviceId: number, fromHour: number): Promise<HealthRollup[]>;
+  /** Every service's rows of one hour (to resume the current hour after a restart). */
+  rollupsOfHour(hour: number): Promise<HealthRollup[]>;
+  /** Checks and successes per service since `fromHour` (the list view's uptime). */
+  uptimeTotals(fromHour: number): Promise<Map<number, { checks: number; up: number }>>;
+  /** Deletes events and roll-ups older than `cutoff` (ms) of the given services; returns rows deleted. */
+  deleteHealthBefore(serviceIds: readonly number[], cutoff: number): Promise<number>;
+}

@@ -6,6 +6,8 @@
  * checkpoint appends the heads it rewrites to fresh pages and empties the old ones whole, instead of
  * leaving holes: with both in one (series_id, min_t) table, every rewrite deleted a row in the middle of the
  * B-tree, and pages stayed about half full (4.2 bytes a sample on disk for 2.3 bytes of payload).
+ * Version 3 adds the health checker: watched services, their state changes, and hourly roll-ups of checks
+ * keyed by an integer service id (a name repeated in millions of roll-up rows would double their size).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -69,5 +71,36 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE sealed_chunks RENAME TO chunks;
   CREATE UNIQUE INDEX chunks_series_time ON chunks (series_id, min_t);
   CREATE INDEX chunks_max_t ON chunks (max_t);
+  `,
+  `
+  CREATE TABLE health_services (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    input TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE health_events (
+    id INTEGER PRIMARY KEY,
+    service_id INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    previous TEXT NOT NULL,
+    reason_code TEXT,
+    reason TEXT
+  );
+  CREATE INDEX health_events_service_at ON health_events (service_id, at);
+  CREATE TABLE health_rollups (
+    service_id INTEGER NOT NULL,
+    hour INTEGER NOT NULL,
+    checks INTEGER NOT NULL,
+    up INTEGER NOT NULL,
+    degraded INTEGER NOT NULL,
+    duration_sum INTEGER NOT NULL,
+    duration_max INTEGER NOT NULL,
+    buckets BLOB NOT NULL,
+    PRIMARY KEY (service_id, hour)
+  ) WITHOUT ROWID;
   `,
 ];

@@ -1,0 +1,179 @@
+import type Database from 'better-sqlite3';
+import { decodeCounts, encodeCounts } from '../codec/varint-counts.js';
+import type { HealthRollup, HealthStore, StoredHealthEvent, StoredHealthService } from '../ports.js';
+import { MIGRATIONS } from './migrations.js';
+import { migrate } from './open-database.js';
+
+const HOUR_MS = 3_600_000;
+
+interface RollupRow {
+  service_id: number;
+  hour: number;
+  checks: number;
+  up: number;
+  degraded: number;
+  duration_sum: number;
+  duration_max: number;
+  buckets: Uint8Array;
+}
+
+interface EventRow {
+  service_id: number;
+  at: number;
+  state: string;
+  previous: string;
+  reason_code: string | null;
+  reason: string | null;
+}
+
+const toRollup = (r: RollupRow): HealthRollup => ({
+  serviceId: r.service_id,
+  hour: r.hour,
+  checks: r.checks,
+  up: r.up,
+  degraded: r.degraded,
+  durationSumMs: r.duration_sum,
+  durationMaxMs: r.duration_max,
+  buckets: decodeCounts(r.buckets),
+});
+
+const toEvent = (r: EventRow): StoredHealthEvent => ({
+  serviceId: r.service_id,
+  at: r.at,
+  state: r.state,
+  previous: r.previous,
+  reasonCode: r.reason_code,
+  reason: r.reason,
+});
+
+/** The health checker's tables in the embedded SQLite file (same connection as the metric store). */
+export class SqliteHealthStore implements HealthStore {
+  private readonly stmts;
+
+  constructor(private readonly db: Database.Database) {
+    migrate(db, MIGRATIONS);
+    this.stmts = {
+      services: db.prepare(
+        'SELECT id, name, input, origin, created_at AS createdAt, updated_at AS updatedAt FROM health_services ORDER BY name',
+      ),
+      saveService: db.prepare(
+        `INSERT INTO health_services (name, input, origin, created_at, updated_at) VALUES (@name, @input, @origin, @at, @at)
+         ON CONFLICT (name) DO UPDATE SET input = excluded.input, origin = excluded.origin, updated_at = excluded.updated_at
+         RETURNING id`,
+      ),
+      deleteService: db.prepare('DELETE FROM health_services WHERE id = ?'),
+      deleteEvents: db.prepare('DELETE FROM health_events WHERE service_id = ?'),
+      deleteRollups: db.prepare('DELETE FROM health_rollups WHERE service_id = ?'),
+      insertEvent: db.prepare(
+        'INSERT INTO health_events (service_id, at, state, previous, reason_code, reason) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      latestEvents: db.prepare(
+        `SELECT e.service_id, e.at, e.state, e.previous, e.reason_code, e.reason FROM health_events e
+         JOIN (SELECT service_id, MAX(id) AS id FROM health_events GROUP BY service_id) l ON e.id = l.id`,
+      ),
+      events: db.prepare(
+        `SELECT service_id, at, state, previous, reason_code, reason FROM health_events
+         WHERE service_id = ? AND at >= ? ORDER BY at DESC, id DESC LIMIT ?`,
+      ),
+      saveRollup: db.prepare(
+        `INSERT OR REPLACE INTO health_rollups (service_id, hour, checks, up, degraded, duration_sum, duration_max, buckets)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      rollups: db.prepare('SELECT * FROM health_rollups WHERE service_id = ? AND hour >= ? ORDER BY hour'),
+      rollupsOfHour: db.prepare('SELECT * FROM health_rollups WHERE hour = ?'),
+      uptimeTotals: db.prepare(
+        'SELECT service_id, SUM(checks) AS checks, SUM(up) AS up FROM health_rollups WHERE hour >= ? GROUP BY service_id',
+      ),
+      deleteOldEvents: db.prepare('DELETE FROM health_events WHERE service_id = ? AND at < ?'),
+      deleteOldRollups: db.prepare('DELETE FROM health_rollups WHERE service_id = ? AND hour < ?'),
+    };
+  }
+
+  loadServices(): Promise<StoredHealthService[]> {
+    return Promise.resolve(this.stmts.services.all() as StoredHealthService[]);
+  }
+
+  saveService(name: string, input: string, origin: 'api' | 'file', at: number): Promise<number> {
+    const row = this.stmts.saveService.get({ name, input, origin, at }) as { id: number };
+    return Promise.resolve(row.id);
+  }
+
+  deleteService(id: number): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.stmts.deleteEvents.run(id);
+        this.stmts.deleteRollups.run(id);
+        this.stmts.deleteService.run(id);
+      })
+      .immediate();
+    return Promise.resolve();
+  }
+
+  appendEvents(events: readonly StoredHealthEvent[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const e of events)
+          this.stmts.insertEvent.run(e.serviceId, e.at, e.state, e.previous, e.reasonCode, e.reason);
+      })
+      .immediate();
+    return Promise.resolve();
+  }
+
+  latestEvents(): Promise<StoredHealthEvent[]> {
+    return Promise.resolve((this.stmts.latestEvents.all() as EventRow[]).map(toEvent));
+  }
+
+  events(serviceId: number, since: number, limit: number): Promise<StoredHealthEvent[]> {
+    return Promise.resolve((this.stmts.events.all(serviceId, since, limit) as EventRow[]).map(toEvent));
+  }
+
+  saveRollups(rows: readonly HealthRollup[]): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const r of rows) {
+          this.stmts.saveRollup.run(
+            r.serviceId,
+            r.hour,
+            r.checks,
+            r.up,
+            r.degraded,
+            Math.round(r.durationSumMs),
+            Math.round(r.durationMaxMs),
+            encodeCounts(r.buckets),
+          );
+        }
+      })
+      .immediate();
+    return Promise.resolve();
+  }
+
+  rollups(serviceId: number, fromHour: number): Promise<HealthRollup[]> {
+    return Promise.resolve((this.stmts.rollups.all(serviceId, fromHour) as RollupRow[]).map(toRollup));
+  }
+
+  rollupsOfHour(hour: number): Promise<HealthRollup[]> {
+    return Promise.resolve((this.stmts.rollupsOfHour.all(hour) as RollupRow[]).map(toRollup));
+  }
+
+  uptimeTotals(fromHour: number): Promise<Map<number, { checks: number; up: number }>> {
+    const rows = this.stmts.uptimeTotals.all(fromHour) as {
+      service_id: number;
+      checks: number;
+      up: number;
+    }[];
+    return Promise.resolve(new Map(rows.map((r) => [r.service_id, { checks: r.checks, up: r.up }])));
+  }
+
+  deleteHealthBefore(serviceIds: readonly number[], cutoff: number): Promise<number> {
+    let deleted = 0;
+    this.db
+      .transaction(() => {
+        for (const id of serviceIds) {
+          deleted += this.stmts.deleteOldEvents.run(id, cutoff).changes;
+          deleted += this.stmts.deleteOldRollups.run(id, Math.floor(cutoff / HOUR_MS)).changes;
+        }
+      })
+      .immediate();
+    return Promise.resolve(deleted);
+  }
+}
