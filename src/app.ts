@@ -6,6 +6,7 @@ import { installErrorHandling } from './http/error-handler.js';
 import { registerOpenApi } from './http/openapi.js';
 import { applicationRoutes } from './http/routes/application-routes.js';
 import { businessRoutes } from './http/routes/business-routes.js';
+import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
@@ -55,6 +56,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(businessRoutes({ registry: services.registry, query: services.query }));
   await app.register(systemRoutes({ system: services.system }));
   await app.register(applicationRoutes({ query: services.query }));
+  await app.register(
+    healthRoutes({
+      health: services.health,
+      checkReady: services.checkReady,
+      serviceName: config.serviceName,
+      version: VERSION,
+      startedAt: services.startedAt,
+    }),
+  );
   if (config.prometheusEnabled) {
     await app.register(prometheusRoutes({ exposition: services.exposition, own: services.own }));
   }

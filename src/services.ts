@@ -7,7 +7,11 @@ import type { SystemCollector } from './collectors/system/system-collector.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { IngestLimits } from './ingest/limits.js';
 import { QueryEngine } from './query/range-query.js';
-import type { MetricStore } from './storage/ports.js';
+import { createHealth, type Health } from './health/create-health.js';
+import type { HealthEvents } from './health/health-events.js';
+import type { HealthStore, MetricStore } from './storage/ports.js';
+import { SqliteHealthStore } from './storage/sqlite/sqlite-health-store.js';
+import { EventBus } from './support/event-bus.js';
 import { openDatabase } from './storage/sqlite/open-database.js';
 import { SqliteMetricStore } from './storage/sqlite/sqlite-metric-store.js';
 import { PeriodicTask } from './support/periodic-task.js';
@@ -31,6 +35,9 @@ export interface Services {
   own: OwnMetrics;
   system: SystemCollector;
   application: ApplicationCollector;
+  health: Health;
+  /** Core events (health changes now; alerts later) for alerting and realtime. */
+  bus: EventBus<HealthEvents>;
   tasks: PeriodicTask[];
   startedAt: number;
   checkReady: () => Promise<Record<string, 'ok'>>;
@@ -51,18 +58,19 @@ export function ingestLimits(config: Readonly<Config>): IngestLimits {
   };
 }
 
-function openStore(config: Readonly<Config>): { store: MetricStore; kind: string } {
+function openStore(config: Readonly<Config>): { store: MetricStore; healthStore: HealthStore; kind: string } {
   if (config.databaseUrl !== undefined) {
     throw new Error(
       'DATABASE_URL (PostgreSQL, the scaled-out mode) is not available yet; unset it to use the embedded store',
     );
   }
   const file = join(config.dataDir, 'metrics.db');
-  return { store: new SqliteMetricStore(openDatabase(file, config.storageSync), file), kind: 'sqlite' };
+  const db = openDatabase(file, config.storageSync);
+  return { store: new SqliteMetricStore(db, file), healthStore: new SqliteHealthStore(db), kind: 'sqlite' };
 }
 
 export async function createServices(config: Readonly<Config>, log: Logger): Promise<Services> {
-  const { store, kind } = openStore(config);
+  const { store, healthStore, kind } = openStore(config);
   await store.migrate();
   const registry = new SeriesRegistry();
   const tsdb = new Tsdb(store);
@@ -105,10 +113,13 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
   );
   const collectors = createCollectors(config, ingest, log);
   const { system, application } = collectors;
-  const tasks = [checkpointTask, retentionTask, gaugesTask, ...collectors.tasks];
+  const bus = new EventBus<HealthEvents>(log);
+  const health = await createHealth({ config, store: healthStore, ingest, tsdb, registry, own, bus, log });
+  const tasks = [checkpointTask, retentionTask, gaugesTask, ...collectors.tasks, ...health.tasks];
   for (const task of tasks) task.start();
   await gaugesTask.flush();
   await collectors.firstReading();
+  health.checker.start();
 
   return {
     config,
@@ -123,6 +134,8 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     own,
     system,
     application,
+    health,
+    bus,
     tasks,
     startedAt: Date.now(),
     checkReady: async () => {
@@ -130,7 +143,9 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
       return { store: 'ok' };
     },
     close: async () => {
+      health.checker.stop();
       for (const task of tasks) await task.stop();
+      await health.recorder.flush();
       application.stop();
       await checkpoint(tsdb);
       await store.close();

@@ -1,4 +1,5 @@
-import { boolean, integer, oneOf, text, url, type Parsed } from './parsers.js';
+import { allowlistProblem } from '../security/egress-guard.js';
+import { boolean, integer, list, oneOf, text, url, type Parsed } from './parsers.js';
 
 /**
  * Every setting of the service, read once from the environment at start. The seed's `.env` names are
@@ -48,6 +49,14 @@ export interface Config {
   maxSeriesPerMetric: number;
   maxActiveSeries: number;
   maxFutureSkewSeconds: number;
+
+  healthServicesFile: string | undefined;
+  healthDefaultIntervalMs: number;
+  healthDefaultTimeoutMs: number;
+  healthDefaultRetries: number;
+  healthMaxServices: number;
+  healthConcurrency: number;
+  egressAllowlist: readonly string[];
 }
 
 interface Variable<K extends keyof Config> {
@@ -109,6 +118,17 @@ const TABLE: Table = {
   maxSeriesPerMetric: { env: 'MAX_SERIES_PER_METRIC', parse: integer(1, 100_000_000), fallback: 10_000 },
   maxActiveSeries: { env: 'MAX_ACTIVE_SERIES', parse: integer(1, 100_000_000), fallback: 1_000_000 },
   maxFutureSkewSeconds: { env: 'MAX_FUTURE_SKEW', parse: integer(0, 86_400), fallback: 600 },
+  healthServicesFile: { env: 'HEALTH_SERVICES_FILE', parse: text, fallback: undefined },
+  healthDefaultIntervalMs: {
+    env: 'HEALTH_DEFAULT_INTERVAL',
+    parse: integer(1000, 86_400_000),
+    fallback: 30_000,
+  },
+  healthDefaultTimeoutMs: { env: 'HEALTH_DEFAULT_TIMEOUT', parse: integer(100, 120_000), fallback: 5000 },
+  healthDefaultRetries: { env: 'HEALTH_DEFAULT_RETRIES', parse: integer(0, 20), fallback: 3 },
+  healthMaxServices: { env: 'HEALTH_MAX_SERVICES', parse: integer(1, 1_000_000), fallback: 20_000 },
+  healthConcurrency: { env: 'HEALTH_CONCURRENCY', parse: integer(1, 10_000), fallback: 256 },
+  egressAllowlist: { env: 'EGRESS_ALLOWLIST', parse: list(allowlistProblem), fallback: [] },
 };
 
 export class ConfigError extends Error {

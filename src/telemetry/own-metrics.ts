@@ -9,6 +9,8 @@ import type { MetricCategory } from '../domain/metric.js';
 export const RESERVED_PREFIXES: Readonly<Record<string, MetricCategory | null>> = {
   metrics_service_: 'application',
   system_: 'system',
+  probe_: 'health',
+  health_: 'health',
   process_: null,
   nodejs_: null,
 };
@@ -69,6 +71,17 @@ export class OwnMetrics {
     name: 'metrics_service_exposition_duration_seconds',
     help: 'Time to render the ingested series for /metrics.',
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+  readonly healthCheckLateness = new Histogram({
+    name: 'metrics_service_health_check_lateness_seconds',
+    help: 'How late health checks start against their schedule (waiting for a free slot included).',
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly healthServices = new Gauge({
+    name: 'metrics_service_health_services',
+    help: 'Services watched by the health checker.',
     registers: [this.registry],
   });
 

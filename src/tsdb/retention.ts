@@ -53,11 +53,24 @@ export class Retention {
       }
     }
     if (expired.length === 0) return 0;
-    const ids = expired.flatMap((set) => set.ids);
-    await this.tsdb.store.deleteSeries(ids);
-    for (const set of expired) this.registry.removeSet(set);
-    this.tsdb.drop(ids);
-    this.registry.version++;
+    await deleteLabelSets(this.tsdb, this.registry, expired);
     return expired.length;
   }
+}
+
+/**
+ * Removes label sets from the store, memory and /metrics (retention; a deleted health-checked service).
+ * Callers hold the TSDB write lock.
+ */
+export async function deleteLabelSets(
+  tsdb: Tsdb,
+  registry: SeriesRegistry,
+  sets: readonly LabelSet[],
+): Promise<void> {
+  if (sets.length === 0) return;
+  const ids = sets.flatMap((set) => set.ids);
+  await tsdb.store.deleteSeries(ids);
+  for (const set of sets) registry.removeSet(set);
+  tsdb.drop(ids);
+  registry.version++;
 }

@@ -1,0 +1,105 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import { EgressGuard } from '../security/egress-guard.js';
+import type { HealthStore } from '../storage/ports.js';
+import type { EventBus } from '../support/event-bus.js';
+import { PeriodicTask } from '../support/periodic-task.js';
+import type { OwnMetrics } from '../telemetry/own-metrics.js';
+import { deleteLabelSets } from '../tsdb/retention.js';
+import type { SeriesRegistry } from '../tsdb/registry.js';
+import type { Tsdb } from '../tsdb/tsdb.js';
+import { CheckRecorder } from './check-recorder.js';
+import { HealthChecker } from './health-checker.js';
+import type { HealthEvents } from './health-events.js';
+import { loadServicesFile } from './services-file.js';
+
+/** Families the recorder writes, labelled by service (dropped with the service). */
+const HEALTH_FAMILIES = [
+  'probe_success',
+  'probe_duration_seconds',
+  'probe_http_status_code',
+  'probe_ssl_earliest_cert_expiry',
+  'health_service_last_change_timestamp_seconds',
+];
+const RETENTION_SLICE = 500;
+
+export interface Health {
+  checker: HealthChecker;
+  recorder: CheckRecorder;
+  store: HealthStore;
+  guard: EgressGuard;
+  tasks: PeriodicTask[];
+}
+
+interface HealthDeps {
+  config: Readonly<Config>;
+  store: HealthStore;
+  ingest: IngestService;
+  tsdb: Tsdb;
+  registry: SeriesRegistry;
+  own: OwnMetrics;
+  bus: EventBus<HealthEvents>;
+  log: Logger;
+}
+
+/** The health checker with its recorder, its services (stored and from the file) and its loops. */
+export async function createHealth(deps: HealthDeps): Promise<Health> {
+  const { config, store, ingest, tsdb, registry, own, bus, log } = deps;
+  const guard = new EgressGuard(config.egressAllowlist);
+  const recorder = new CheckRecorder(ingest, store);
+  const checker = new HealthChecker({
+    store,
+    guard,
+    defaults: {
+      interval: config.healthDefaultIntervalMs,
+      timeout: config.healthDefaultTimeoutMs,
+      retries: config.healthDefaultRetries,
+    },
+    recorder,
+    bus,
+    log,
+    maxServices: config.healthMaxServices,
+    concurrency: config.healthConcurrency,
+    onLateness: (ms) => {
+      own.healthCheckLateness.observe(ms / 1000);
+    },
+    dropSeries: (service) =>
+      tsdb.lock.run(() => {
+        const sets = HEALTH_FAMILIES.flatMap((name) =>
+          [...(registry.families.get(name)?.sets.values() ?? [])].filter(
+            (set) => set.labels.service === service,
+          ),
+        );
+        return deleteLabelSets(tsdb, registry, sets);
+      }),
+  });
+  await recorder.resume(Date.now());
+  await checker.load(
+    config.healthServicesFile === undefined ? [] : await loadServicesFile(config.healthServicesFile),
+  );
+  own.healthServices.set(checker.list().length);
+
+  const flushTask = new PeriodicTask(
+    'health-recorder',
+    1000,
+    async () => {
+      const refused = await recorder.flush();
+      if (refused > 0) log.warn({ refused }, 'health check samples refused by the store');
+      own.healthServices.set(checker.list().length);
+    },
+    log,
+  );
+  const retentionTask = new PeriodicTask(
+    'health-retention',
+    3_600_000,
+    async () => {
+      const ids = checker.list().map((s) => s.id);
+      const cutoff = Date.now() - config.healthChecksTtlSeconds * 1000;
+      for (let i = 0; i < ids.length; i += RETENTION_SLICE)
+        await store.deleteHealthBefore(ids.slice(i, i + RETENTION_SLICE), cutoff);
+    },
+    log,
+  );
+  return { checker, recorder, store, guard, tasks: [flushTask, retentionTask] };
+}

@@ -1,0 +1,315 @@
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+import { nextHealth, type HealthState, type HealthTracker } from '../domain/health-state.js';
+import type { EgressGuard } from '../security/egress-guard.js';
+import type { HealthStore } from '../storage/ports.js';
+import type { EventBus } from '../support/event-bus.js';
+import type { CheckRecorder } from './check-recorder.js';
+import type { HealthEvents } from './health-events.js';
+import { PROBES } from './probes/probe-registry.js';
+import type { ProbeReason, ProbeResult } from './probes/probe.js';
+import { resolveDefinition, type ServiceDefaults } from './resolve-definition.js';
+import { CheckScheduler } from './scheduler.js';
+import type { ServiceDefinition, ServiceInput, ServiceOrigin, ServicePatch } from './service-schema.js';
+
+export interface WatchedService {
+  id: number;
+  definition: ServiceDefinition;
+  /** As the client sent it (defaults implicit), for GET answers and PATCH merges. */
+  input: ServiceInput;
+  origin: ServiceOrigin;
+  createdAt: number;
+  updatedAt: number;
+  tracker: HealthTracker;
+  /** The reason of the last failed or degraded check. */
+  reason: ProbeReason | undefined;
+  last: { at: number; result: ProbeResult } | undefined;
+}
+
+export interface HealthCheckerDeps {
+  store: HealthStore;
+  guard: EgressGuard;
+  defaults: ServiceDefaults;
+  recorder: CheckRecorder;
+  bus: EventBus<HealthEvents>;
+  log: Logger;
+  maxServices: number;
+  concurrency: number;
+  /** Removes a deleted service's series from the metric store and /metrics. */
+  dropSeries: (service: string) => Promise<void>;
+  onLateness?: (ms: number) => void;
+  clock?: () => number;
+}
+
+/**
+ * Watches the registered services: keeps their definitions (API or services file), schedules their
+ * checks, turns results into states (DOWN after `retries` failures, UP after one success), publishes each
+ * change on the bus with its reason and hands every result to the recorder for history.
+ */
+export class HealthChecker {
+  private readonly services = new Map<string, WatchedService>();
+  private readonly scheduler: CheckScheduler;
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: HealthCheckerDeps) {
+    this.clock = deps.clock ?? Date.now;
+    this.scheduler = new CheckScheduler((name) => this.scheduledCheck(name), {
+      concurrency: deps.concurrency,
+      ...(deps.onLateness === undefined ? {} : { onLateness: deps.onLateness }),
+    });
+  }
+
+  /** Loads stored services, applies the services file (its services replace earlier file ones), restores states. */
+  async load(fileServices: readonly ServiceInput[]): Promise<void> {
+    const { store } = this.deps;
+    const now = this.clock();
+    const inFile = new Set(fileServices.map((s) => s.name));
+    for (const stored of await store.loadServices()) {
+      if (stored.origin === 'file' && !inFile.has(stored.name)) {
+        await store.deleteService(stored.id);
+        continue;
+      }
+      const input = JSON.parse(stored.input) as ServiceInput;
+      this.services.set(
+        stored.name,
+        this.watched(stored.id, input, stored.origin, stored.createdAt, stored.updatedAt),
+      );
+    }
+    for (const input of fileServices) {
+      const existing = this.services.get(input.name);
+      const definition = this.resolve(input);
+      const id = await store.saveService(input.name, JSON.stringify(input), 'file', now);
+      this.services.set(input.name, {
+        ...(existing ?? this.watched(id, input, 'file', now, now)),
+        id,
+        input,
+        definition,
+        origin: 'file',
+        updatedAt: now,
+      });
+    }
+    const byId = new Map([...this.services.values()].map((s) => [s.id, s]));
+    for (const event of await store.latestEvents()) {
+      const service = byId.get(event.serviceId);
+      if (service === undefined) continue;
+      const state = event.state as HealthState;
+      service.tracker = {
+        state,
+        failures: state === 'down' ? service.definition.retries : 0,
+        since: event.at,
+      };
+      if (event.reasonCode !== null)
+        service.reason = { code: event.reasonCode as ProbeReason['code'], message: event.reason ?? '' };
+    }
+  }
+
+  start(): void {
+    for (const service of this.services.values())
+      this.scheduler.add(service.definition.name, service.definition.interval);
+  }
+
+  stop(): void {
+    this.scheduler.stop();
+  }
+
+  list(): WatchedService[] {
+    return [...this.services.values()].sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+  }
+
+  get(name: string): WatchedService {
+    const service = this.services.get(name);
+    if (service === undefined)
+      throw new DomainError('service_not_found', 404, `no service named "${name}"`, 'name');
+    return service;
+  }
+
+  get queued(): number {
+    return this.scheduler.queued;
+  }
+
+  async add(input: ServiceInput): Promise<WatchedService> {
+    if (this.services.has(input.name))
+      throw new DomainError(
+        'service_exists',
+        409,
+        `a service named "${input.name}" exists; PUT or PATCH changes it`,
+        'name',
+      );
+    if (this.services.size >= this.deps.maxServices)
+      throw new DomainError(
+        'service_limit_exceeded',
+        422,
+        `at most ${String(this.deps.maxServices)} services are watched (HEALTH_MAX_SERVICES)`,
+      );
+    const definition = this.resolve(input);
+    const now = this.clock();
+    const id = await this.deps.store.saveService(input.name, JSON.stringify(input), 'api', now);
+    const service = { ...this.watched(id, input, 'api', now, now), definition };
+    this.services.set(input.name, service);
+    this.scheduler.add(input.name, definition.interval, 0); // first check now: the client wants to know
+    return service;
+  }
+
+  /** PUT: replaces the definition (the body's name, when given, must be the path's). */
+  async replace(name: string, input: ServiceInput): Promise<WatchedService> {
+    const service = this.editable(name);
+    if (input.name !== name)
+      throw new DomainError(
+        'invalid_service',
+        422,
+        `the body names "${input.name}", the path "${name}"`,
+        'name',
+      );
+    const definition = this.resolve(input);
+    const now = this.clock();
+    await this.deps.store.saveService(name, JSON.stringify(input), 'api', now);
+    Object.assign(service, { input, definition, updatedAt: now });
+    this.scheduler.add(name, definition.interval, 0);
+    return service;
+  }
+
+  /** PATCH: merges the given fields into the stored input; `null` is not needed, omit a field to keep it. */
+  patch(name: string, changes: ServicePatch): Promise<WatchedService> {
+    const service = this.editable(name);
+    return this.replace(name, { ...service.input, ...changes, name });
+  }
+
+  async remove(name: string): Promise<void> {
+    const service = this.editable(name);
+    this.scheduler.remove(name);
+    this.services.delete(name);
+    this.deps.recorder.forget(service.id);
+    await this.deps.store.deleteService(service.id);
+    await this.deps.dropSeries(name);
+  }
+
+  /** Checks now, outside the schedule: one service, or all of them (at the scheduler's concurrency). */
+  async checkNow(name?: string): Promise<WatchedService[]> {
+    const targets = name === undefined ? this.list() : [this.get(name)];
+    const results: WatchedService[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < targets.length) {
+        const service = targets[next++]!;
+        await this.check(service);
+        results.push(service);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.deps.concurrency, targets.length) }, worker));
+    return results.sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+  }
+
+  private async scheduledCheck(name: string): Promise<number> {
+    const service = this.services.get(name);
+    if (service === undefined) return 60_000;
+    await this.check(service);
+    const { tracker, definition } = service;
+    // Failing but not yet DOWN: look again sooner, to confirm or clear the failure.
+    return tracker.failures > 0 && tracker.state !== 'down' ? definition.retryInterval : definition.interval;
+  }
+
+  private async check(service: WatchedService): Promise<void> {
+    const { definition } = service;
+    let result: ProbeResult;
+    try {
+      result = await PROBES[definition.type].run(definition, {
+        guard: this.deps.guard,
+        signal: AbortSignal.timeout(definition.timeout),
+      });
+    } catch (error) {
+      this.deps.log.error({ err: error, service: definition.name }, 'health probe failed unexpectedly');
+      result = { ok: false, durationMs: 0, reason: { code: 'connection_error', message: String(error) } };
+    }
+    if (this.services.get(definition.name) !== service) return; // removed while checking
+    const at = this.clock();
+    const previous = service.tracker;
+    service.tracker = nextHealth(
+      previous,
+      { ok: result.ok, degraded: result.degraded === true },
+      definition.retries,
+      at,
+    );
+    service.last = { at, result };
+    if (!result.ok || result.degraded === true) service.reason = result.reason;
+    else if (service.tracker.state === 'up') service.reason = undefined;
+    this.deps.recorder.record({
+      serviceId: service.id,
+      service: definition.name,
+      result,
+      at,
+      since: service.tracker.since,
+    });
+    if (service.tracker.state !== previous.state) await this.changed(service, previous.state, result, at);
+  }
+
+  private async changed(
+    service: WatchedService,
+    previous: HealthState,
+    result: ProbeResult,
+    at: number,
+  ): Promise<void> {
+    const { state } = service.tracker;
+    const reason = state === 'up' ? undefined : result.reason;
+    this.deps.log.info({ service: service.definition.name, previous, state, reason }, 'health state changed');
+    try {
+      await this.deps.store.appendEvents([
+        {
+          serviceId: service.id,
+          at,
+          state,
+          previous,
+          reasonCode: reason?.code ?? null,
+          reason: reason?.message ?? null,
+        },
+      ]);
+    } catch (error) {
+      this.deps.log.error({ err: error }, 'could not store a health state change');
+    }
+    this.deps.bus.emit('health.changed', {
+      service: service.definition.name,
+      url: service.definition.url,
+      previous,
+      state,
+      reason,
+      at,
+      durationMs: result.durationMs,
+      statusCode: result.statusCode,
+    });
+  }
+
+  private editable(name: string): WatchedService {
+    const service = this.get(name);
+    if (service.origin === 'file')
+      throw new DomainError(
+        'service_read_only',
+        409,
+        `"${name}" comes from the services file (HEALTH_SERVICES_FILE); change it there`,
+        'name',
+      );
+    return service;
+  }
+
+  private resolve(input: ServiceInput): ServiceDefinition {
+    return resolveDefinition(input, this.deps.defaults, this.deps.guard);
+  }
+
+  private watched(
+    id: number,
+    input: ServiceInput,
+    origin: ServiceOrigin,
+    createdAt: number,
+    updatedAt: number,
+  ): WatchedService {
+    return {
+      id,
+      definition: this.resolve(input),
+      input,
+      origin,
+      createdAt,
+      updatedAt,
+      tracker: { state: 'unknown', failures: 0, since: createdAt },
+      reason: undefined,
+      last: undefined,
+    };
+  }
+}

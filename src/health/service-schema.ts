@@ -1,0 +1,165 @@
+import { Type, type Static } from '@sinclair/typebox';
+
+/** Probe types; each is one file in health/probes and an entry in its registry. */
+export const PROBE_TYPES = ['http', 'tcp'] as const;
+export type ProbeType = (typeof PROBE_TYPES)[number];
+
+type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+export const JSON_OPERATORS = ['==', '!=', '<', '<=', '>', '>=', 'contains', 'exists'] as const;
+export type JsonOperator = (typeof JSON_OPERATORS)[number];
+
+/**
+ * A watched service as clients register it (POST /api/health/services, the services file). The seed's
+ * five fields (`name`, `url`, `interval`, `timeout`, `retries`, durations in milliseconds) are enough;
+ * the rest refines HTTP checks.
+ */
+export const ServiceInputSchema = Type.Object(
+  {
+    name: Type.String({
+      pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$',
+      description: 'Unique name: letters, digits, and _ . : - (up to 128).',
+      examples: ['custom-service'],
+    }),
+    url: Type.String({
+      minLength: 1,
+      maxLength: 2048,
+      description: 'http(s)://host[:port]/path for HTTP checks, tcp://host:port for a TCP connect.',
+      examples: ['http://custom-service:8080/health'],
+    }),
+    type: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('tcp')])),
+    interval: Type.Optional(
+      Type.Integer({ minimum: 1000, maximum: 86_400_000, description: 'ms between checks (default 30000).' }),
+    ),
+    timeout: Type.Optional(
+      Type.Integer({
+        minimum: 100,
+        maximum: 120_000,
+        description: 'ms before a check fails (default 5000).',
+      }),
+    ),
+    retries: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 20,
+        description: 'Consecutive failures before the service is DOWN (default 3; 0 counts as 1).',
+      }),
+    ),
+    retryInterval: Type.Optional(
+      Type.Integer({
+        minimum: 1000,
+        maximum: 86_400_000,
+        description: 'ms between checks while failing but not yet DOWN (default: interval).',
+      }),
+    ),
+    method: Type.Optional(
+      Type.Union([
+        Type.Literal('GET'),
+        Type.Literal('HEAD'),
+        Type.Literal('POST'),
+        Type.Literal('PUT'),
+        Type.Literal('PATCH'),
+        Type.Literal('DELETE'),
+        Type.Literal('OPTIONS'),
+      ]),
+    ),
+    headers: Type.Optional(
+      Type.Record(Type.String(), Type.String({ maxLength: 8192 }), { maxProperties: 50 }),
+    ),
+    body: Type.Optional(Type.String({ maxLength: 65_536 })),
+    expectedStatus: Type.Optional(
+      Type.Array(
+        Type.Union([
+          Type.Integer({ minimum: 100, maximum: 599 }),
+          Type.String({ pattern: '^([1-5][0-9][0-9]-[1-5][0-9][0-9]|[1-5]xx)$' }),
+        ]),
+        {
+          minItems: 1,
+          maxItems: 20,
+          description:
+            'Codes (200), ranges ("200-299") or classes ("2xx") that count as up (default 200-399).',
+        },
+      ),
+    ),
+    keyword: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'Text the body must contain.' }),
+    ),
+    invertKeyword: Type.Optional(Type.Boolean({ description: 'The body must NOT contain the keyword.' })),
+    json: Type.Optional(
+      Type.Object(
+        {
+          path: Type.String({
+            pattern: '^\\$(\\.[A-Za-z_][A-Za-z0-9_-]*|\\[[0-9]+\\]|\\["[^"]*"\\])*$',
+            maxLength: 256,
+            description: 'JSON path: $.a.b, $.items[0], $["odd key"].',
+          }),
+          operator: Type.Optional(
+            Type.Union([
+              Type.Literal('=='),
+              Type.Literal('!='),
+              Type.Literal('<'),
+              Type.Literal('<='),
+              Type.Literal('>'),
+              Type.Literal('>='),
+              Type.Literal('contains'),
+              Type.Literal('exists'),
+            ]),
+          ),
+          value: Type.Optional(Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
+        },
+        { additionalProperties: false, description: 'A condition on the JSON body, e.g. $.status == "ok".' },
+      ),
+    ),
+    degradedThreshold: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 120_000,
+        description: 'ms: a slower successful check is DEGRADED.',
+      }),
+    ),
+    tlsExpiryDays: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 365,
+        description: 'DEGRADED when the certificate expires within this many days (default 14; 0: never).',
+      }),
+    ),
+    ignoreTlsErrors: Type.Optional(
+      Type.Boolean({ description: 'Accept an invalid certificate (its expiry is still watched).' }),
+    ),
+    maxRedirects: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'Default 5.' })),
+  },
+  { additionalProperties: false, $id: 'HealthServiceInput' },
+);
+
+export type ServiceInput = Static<typeof ServiceInputSchema>;
+
+/** PATCH body: any subset of the fields but the name. */
+export const ServicePatchSchema = Type.Partial(Type.Omit(ServiceInputSchema, ['name']), {
+  additionalProperties: false,
+});
+export type ServicePatch = Static<typeof ServicePatchSchema>;
+
+/** Where a service definition comes from: the API, or the services file (read-only through the API). */
+export type ServiceOrigin = 'api' | 'file';
+
+/** A definition with every default applied, as the checker uses it. */
+export interface ServiceDefinition {
+  name: string;
+  type: ProbeType;
+  url: string;
+  interval: number;
+  timeout: number;
+  retries: number;
+  retryInterval: number;
+  method: HttpMethod;
+  headers: Readonly<Record<string, string>>;
+  body: string | undefined;
+  expectedStatus: readonly (number | string)[];
+  keyword: string | undefined;
+  invertKeyword: boolean;
+  json: { path: string; operator: JsonOperator; value: unknown } | undefined;
+  degradedThreshold: number | undefined;
+  tlsExpiryDays: number;
+  ignoreTlsErrors: boolean;
+  maxRedirects: number;
+}
