@@ -1,11 +1,12 @@
 import { benchCollectors } from './collectors.js';
 import { benchExposition } from './exposition.js';
+import { benchHealth } from './health.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchStorage } from './storage.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
@@ -13,6 +14,7 @@ const all: Record<string, () => Promise<void>> = {
   'range-query': () => benchRangeQuery(),
   middleware: () => benchMiddleware(),
   collectors: () => benchCollectors(),
+  health: () => benchHealth(),
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {

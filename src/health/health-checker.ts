@@ -69,11 +69,17 @@ export class HealthChecker {
         await store.deleteService(stored.id);
         continue;
       }
-      const input = JSON.parse(stored.input) as ServiceInput;
-      this.services.set(
-        stored.name,
-        this.watched(stored.id, input, stored.origin, stored.createdAt, stored.updatedAt),
-      );
+      try {
+        const input = JSON.parse(stored.input) as ServiceInput;
+        this.services.set(
+          stored.name,
+          this.watched(stored.id, input, stored.origin, stored.createdAt, stored.updatedAt),
+        );
+      } catch (error) {
+        // A definition this version no longer accepts (a stricter rule, EGRESS_ALLOWLIST narrowed) must
+        // not stop the whole service: it stays stored, unwatched, and the log says why.
+        this.deps.log.error({ err: error, service: stored.name }, 'stored health service skipped');
+      }
     }
     for (const input of fileServices) {
       const existing = this.services.get(input.name);

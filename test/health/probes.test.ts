@@ -1,0 +1,159 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { after, before, describe, it } from 'node:test';
+import { PROBES } from '../../src/health/probes/probe-registry.js';
+import type { ProbeResult } from '../../src/health/probes/probe.js';
+import { resolveDefinition } from '../../src/health/resolve-definition.js';
+import type { ServiceInput } from '../../src/health/service-schema.js';
+import { EgressGuard } from '../../src/security/egress-guard.js';
+import { json, startTarget, type TargetServer } from '../support/target-server.js';
+
+const guard = new EgressGuard(['127.0.0.1']);
+const DAY = 86_400_000;
+
+async function probe(input: Omit<ServiceInput, 'name'>, g = guard): Promise<ProbeResult> {
+  const definition = resolveDefinition(
+    { name: 't', retries: 1, ...input },
+    { interval: 30_000, timeout: 5000, retries: 3 },
+    g,
+  );
+  return PROBES[definition.type].run(definition, {
+    guard: g,
+    signal: AbortSignal.timeout(definition.timeout),
+  });
+}
+
+/** A self-signed certificate for 127.0.0.1 that expires in `days`, made by the real openssl. */
+async function certificate(dir: string, days: number): Promise<{ key: Buffer; cert: Buffer }> {
+  const key = join(dir, 'key.pem');
+  const cert = join(dir, 'cert.pem');
+  await promisify(execFile)('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:prime256v1',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    String(days),
+    '-subj',
+    '/CN=localhost',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1,DNS:localhost',
+  ]);
+  return { key: readFileSync(key), cert: readFileSync(cert) };
+}
+
+describe('health probes against real servers', () => {
+  let target: TargetServer;
+  let tls: HttpsServer;
+  let tlsBase = '';
+  const dir = mkdtempSync(join(tmpdir(), 'metrics-probes-'));
+
+  before(async () => {
+    target = await startTarget();
+    target.route('/ok', json(200, { status: 'ok' }));
+    target.route('/r1', (_req, res, base) => res.writeHead(302, { location: `${base}/r2` }).end());
+    target.route('/r2', (_req, res) => res.writeHead(301, { location: '/ok' }).end());
+    target.route('/loop', (_req, res) => res.writeHead(302, { location: '/loop' }).end());
+    target.route('/to-private', (_req, res) =>
+      res.writeHead(302, { location: `http://[::1]:${String(target.port)}/ok` }).end(),
+    );
+    target.route('/to-metadata', (_req, res) =>
+      res.writeHead(307, { location: 'http://169.254.169.254/latest/meta-data/' }).end(),
+    );
+    target.route('/hang', () => undefined);
+    target.route('/echo', (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () =>
+        json(200, { method: req.method, auth: req.headers.authorization, body })(req, res, ''),
+      );
+    });
+    tls = createHttpsServer(await certificate(dir, 5), (_req, res) => res.end('secure'));
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    tlsBase = `https://127.0.0.1:${String((tls.address() as AddressInfo).port)}`;
+  });
+  after(async () => {
+    await target.close();
+    tls.closeAllConnections();
+    await new Promise((resolve) => tls.close(resolve));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('follows redirects, re-checking every hop with the egress guard', async () => {
+    const chain = await probe({ url: `${target.base}/r1` });
+    assert.deepEqual([chain.ok, chain.statusCode], [true, 200]);
+    const toPrivate = await probe({ url: `${target.base}/to-private` });
+    assert.deepEqual([toPrivate.ok, toPrivate.reason?.code], [false, 'egress_denied']);
+    assert.match(toPrivate.reason?.message ?? '', /::1.*loopback/);
+    const toMetadata = await probe({ url: `${target.base}/to-metadata` });
+    assert.deepEqual([toMetadata.ok, toMetadata.reason?.code], [false, 'egress_denied']);
+    const loop = await probe({ url: `${target.base}/loop`, maxRedirects: 3 });
+    assert.deepEqual([loop.ok, loop.reason?.code], [false, 'too_many_redirects']);
+    const notFollowed = await probe({ url: `${target.base}/r1`, maxRedirects: 0, expectedStatus: [302] });
+    assert.deepEqual([notFollowed.ok, notFollowed.statusCode], [true, 302]);
+  });
+
+  it('sends the method, headers and body, and fails on a timeout with the reason', async () => {
+    const echo = await probe({
+      url: `${target.base}/echo`,
+      method: 'POST',
+      headers: { authorization: 'Bearer s3cret' },
+      body: 'ping',
+      json: { path: '$.auth', value: 'Bearer s3cret' },
+    });
+    assert.equal(echo.ok, true, JSON.stringify(echo.reason));
+    const hang = await probe({ url: `${target.base}/hang`, timeout: 200 });
+    assert.deepEqual([hang.ok, hang.reason?.code], [false, 'timeout']);
+    assert.ok(hang.durationMs >= 190 && hang.durationMs < 2000, String(hang.durationMs));
+  });
+
+  it('reports DNS and connection errors by kind', async () => {
+    const dns = await probe({ url: 'http://nonexistent.invalid/' });
+    assert.deepEqual([dns.ok, dns.reason?.code], [false, 'dns_error']);
+    const closed = await new Promise<number>((resolve) => {
+      const s = createTcpServer();
+      s.listen(0, '127.0.0.1', () => {
+        const { port } = s.address() as AddressInfo;
+        s.close(() => resolve(port));
+      });
+    });
+    const refused = await probe({ url: `http://127.0.0.1:${String(closed)}/` });
+    assert.deepEqual([refused.ok, refused.reason?.code], [false, 'connection_refused']);
+  });
+
+  it('HTTPS: refuses an untrusted certificate, and watches the expiry of an accepted one', async () => {
+    const untrusted = await probe({ url: tlsBase });
+    assert.deepEqual([untrusted.ok, untrusted.reason?.code], [false, 'tls_error']);
+    const expiring = await probe({ url: tlsBase, ignoreTlsErrors: true });
+    assert.deepEqual([expiring.ok, expiring.degraded, expiring.reason?.code], [true, true, 'tls_expiring']);
+    const daysLeft = ((expiring.tlsExpiresAt ?? 0) - Date.now()) / DAY;
+    assert.ok(daysLeft > 4 && daysLeft <= 5.01, String(daysLeft));
+    const relaxed = await probe({ url: tlsBase, ignoreTlsErrors: true, tlsExpiryDays: 3 });
+    assert.deepEqual([relaxed.ok, relaxed.degraded], [true, undefined]);
+  });
+
+  it('TCP: up when a connection opens, refused otherwise, and guarded like HTTP', async () => {
+    const server = createTcpServer((socket) => socket.end());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    assert.equal((await probe({ url: `tcp://127.0.0.1:${String(port)}` })).ok, true);
+    const denied = await probe({ url: `tcp://localhost:${String(port)}` }, new EgressGuard());
+    assert.deepEqual([denied.ok, denied.reason?.code], [false, 'egress_denied']);
+    await new Promise((resolve) => server.close(resolve));
+    const refused = await probe({ url: `tcp://127.0.0.1:${String(port)}` });
+    assert.deepEqual([refused.ok, refused.reason?.code], [false, 'connection_refused']);
+  });
+});
