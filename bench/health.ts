@@ -20,7 +20,7 @@ async function startTargets(): Promise<{ child: ChildProcess; port: number }> {
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
-  const [chunk] = (await once(child.stdout!, 'data')) as [Buffer];
+  const [chunk] = (await once(child.stdout, 'data')) as [Buffer];
   return { child, port: Number(chunk.toString().trim()) };
 }
 
@@ -44,7 +44,9 @@ async function bareRequests(port: number, count: number, intervalMs: number): Pr
           res.resume();
           res.on('end', resolve);
         });
-        req.on('error', () => resolve());
+        req.on('error', () => {
+          resolve();
+        });
         req.end();
       }),
     );

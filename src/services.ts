@@ -7,9 +7,12 @@ import type { SystemCollector } from './collectors/system/system-collector.js';
 import { IngestService } from './ingest/ingest-service.js';
 import type { IngestLimits } from './ingest/limits.js';
 import { QueryEngine } from './query/range-query.js';
+import type { AlertEvents } from './alerting/alert-events.js';
+import { createAlerting, type Alerting } from './alerting/create-alerting.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
-import type { HealthStore, MetricStore } from './storage/ports.js';
+import type { AlertStore, HealthStore, MetricStore } from './storage/ports.js';
+import { SqliteAlertStore } from './storage/sqlite/sqlite-alert-store.js';
 import { SqliteHealthStore } from './storage/sqlite/sqlite-health-store.js';
 import { EventBus } from './support/event-bus.js';
 import { openDatabase } from './storage/sqlite/open-database.js';
@@ -22,6 +25,8 @@ import { recover } from './tsdb/recovery.js';
 import { SeriesRegistry } from './tsdb/registry.js';
 import { Retention } from './tsdb/retention.js';
 import { Tsdb } from './tsdb/tsdb.js';
+
+export type CoreEvents = HealthEvents & AlertEvents;
 
 /** Everything the HTTP layer and the background loops share; built once by createServices. */
 export interface Services {
@@ -36,8 +41,9 @@ export interface Services {
   system: SystemCollector;
   application: ApplicationCollector;
   health: Health;
-  /** Core events (health changes now; alerts later) for alerting and realtime. */
-  bus: EventBus<HealthEvents>;
+  alerting: Alerting;
+  /** Core events (health and alert changes) for alerting and realtime. */
+  bus: EventBus<CoreEvents>;
   tasks: PeriodicTask[];
   startedAt: number;
   checkReady: () => Promise<Record<string, 'ok'>>;
@@ -58,7 +64,14 @@ export function ingestLimits(config: Readonly<Config>): IngestLimits {
   };
 }
 
-function openStore(config: Readonly<Config>): { store: MetricStore; healthStore: HealthStore; kind: string } {
+interface Stores {
+  store: MetricStore;
+  healthStore: HealthStore;
+  alertStore: AlertStore;
+  kind: string;
+}
+
+function openStore(config: Readonly<Config>): Stores {
   if (config.databaseUrl !== undefined) {
     throw new Error(
       'DATABASE_URL (PostgreSQL, the scaled-out mode) is not available yet; unset it to use the embedded store',
@@ -66,11 +79,16 @@ function openStore(config: Readonly<Config>): { store: MetricStore; healthStore:
   }
   const file = join(config.dataDir, 'metrics.db');
   const db = openDatabase(file, config.storageSync);
-  return { store: new SqliteMetricStore(db, file), healthStore: new SqliteHealthStore(db), kind: 'sqlite' };
+  return {
+    store: new SqliteMetricStore(db, file),
+    healthStore: new SqliteHealthStore(db),
+    alertStore: new SqliteAlertStore(db),
+    kind: 'sqlite',
+  };
 }
 
 export async function createServices(config: Readonly<Config>, log: Logger): Promise<Services> {
-  const { store, healthStore, kind } = openStore(config);
+  const { store, healthStore, alertStore, kind } = openStore(config);
   await store.migrate();
   const registry = new SeriesRegistry();
   const tsdb = new Tsdb(store);
@@ -78,7 +96,18 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
   log.info({ store: kind, ...recovered }, 'metric store recovered');
 
   const own = new OwnMetrics();
-  const ingest = new IngestService({ registry, tsdb, limits: ingestLimits(config), isReservedName });
+  // Rules are evaluated as their samples arrive; the engine exists once everything it reads does.
+  const metricListeners: ((names: ReadonlySet<string>) => void)[] = [];
+  const ingest = new IngestService({
+    registry,
+    tsdb,
+    limits: ingestLimits(config),
+    isReservedName,
+    onAccepted: (accepted) => {
+      const names = new Set(accepted.map((a) => a.set.family.def.name));
+      for (const listener of metricListeners) listener(names);
+    },
+  });
   const retention = new Retention(tsdb, registry, config.metricsTtlSeconds * 1000);
 
   const checkpointTask = new PeriodicTask(
@@ -113,13 +142,45 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
   );
   const collectors = createCollectors(config, ingest, log);
   const { system, application } = collectors;
-  const bus = new EventBus<HealthEvents>(log);
+  const bus = new EventBus<CoreEvents>(log);
   const health = await createHealth({ config, store: healthStore, ingest, tsdb, registry, own, bus, log });
-  const tasks = [checkpointTask, retentionTask, gaugesTask, ...collectors.tasks, ...health.tasks];
+  const query = new QueryEngine(registry, tsdb, (seconds) => {
+    application.storeQueries.observe('range', seconds);
+  });
+  const alerting = await createAlerting({
+    config,
+    store: alertStore,
+    query,
+    registry,
+    guard: health.guard,
+    bus,
+    log,
+    healthStates: () =>
+      health.checker.list().map((s) => ({
+        service: s.definition.name,
+        state: s.tracker.state,
+        reason: s.reason?.code,
+      })),
+  });
+  metricListeners.push((names) => {
+    alerting.engine.samplesArrived(names);
+  });
+  bus.on('health.changed', () => {
+    alerting.engine.healthChanged();
+  });
+  const tasks = [
+    checkpointTask,
+    retentionTask,
+    gaugesTask,
+    ...collectors.tasks,
+    ...health.tasks,
+    ...alerting.tasks,
+  ];
   for (const task of tasks) task.start();
   await gaugesTask.flush();
   await collectors.firstReading();
   health.checker.start();
+  alerting.outbox.start();
 
   return {
     config,
@@ -127,14 +188,13 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     registry,
     tsdb,
     ingest,
-    query: new QueryEngine(registry, tsdb, (seconds) => {
-      application.storeQueries.observe('range', seconds);
-    }),
+    query,
     exposition: new SeriesExposition(registry),
     own,
     system,
     application,
     health,
+    alerting,
     bus,
     tasks,
     startedAt: Date.now(),
@@ -146,6 +206,8 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
       health.checker.stop();
       for (const task of tasks) await task.stop();
       await health.recorder.flush();
+      await alerting.engine.settled();
+      await alerting.outbox.stop();
       application.stop();
       await checkpoint(tsdb);
       await store.close();

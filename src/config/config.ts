@@ -57,6 +57,11 @@ export interface Config {
   healthMaxServices: number;
   healthConcurrency: number;
   egressAllowlist: readonly string[];
+
+  alertRulesFile: string | undefined;
+  alertEvaluationIntervalMs: number;
+  webhookSecret: string | undefined;
+  notifyMaxAgeSeconds: number;
 }
 
 interface Variable<K extends keyof Config> {
@@ -129,6 +134,14 @@ const TABLE: Table = {
   healthMaxServices: { env: 'HEALTH_MAX_SERVICES', parse: integer(1, 1_000_000), fallback: 20_000 },
   healthConcurrency: { env: 'HEALTH_CONCURRENCY', parse: integer(1, 10_000), fallback: 256 },
   egressAllowlist: { env: 'EGRESS_ALLOWLIST', parse: list(allowlistProblem), fallback: [] },
+  alertRulesFile: { env: 'ALERT_RULES_FILE', parse: text, fallback: undefined },
+  alertEvaluationIntervalMs: {
+    env: 'ALERT_EVALUATION_INTERVAL',
+    parse: integer(1000, 3_600_000),
+    fallback: 15_000,
+  },
+  webhookSecret: { env: 'WEBHOOK_SECRET', parse: text, fallback: undefined },
+  notifyMaxAgeSeconds: { env: 'NOTIFY_MAX_AGE', parse: integer(60, 30 * DAY), fallback: DAY },
 };
 
 export class ConfigError extends Error {

@@ -153,3 +153,89 @@ export interface HealthStore {
   /** Deletes events and roll-ups older than `cutoff` (ms) of the given services; returns rows deleted. */
   deleteHealthBefore(serviceIds: readonly number[], cutoff: number): Promise<number>;
 }
+
+/** An alert rule as stored: the client's input (JSON) and where it came from. */
+export interface StoredRule {
+  id: string;
+  input: string;
+  origin: 'api' | 'file' | 'builtin';
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** An alert: filterable columns, and the whole alert as JSON in `data`. */
+export interface StoredAlert {
+  id: string;
+  ruleId: string;
+  fingerprint: string;
+  state: string;
+  severity: string;
+  startedAt: number;
+  resolvedAt: number | null;
+  updatedAt: number;
+  data: string;
+}
+
+export interface AlertFilter {
+  states?: readonly string[];
+  severities?: readonly string[];
+  ruleId?: string;
+  from?: number;
+  to?: number;
+  limit: number;
+}
+
+/** A notification waiting in (or gone through) the outbox. */
+export interface OutboxItem {
+  id: number;
+  idempotencyKey: string;
+  alertId: string | null;
+  channel: string;
+  payload: string;
+  status: 'pending' | 'delivered' | 'failed' | 'expired';
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+  expiresAt: number;
+  deliveredAt: number | null;
+  lastError: string | null;
+}
+
+export interface AlertStore {
+  /** Small facts kept across restarts (for example, that the predefined rules were installed once). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  loadRules(): Promise<StoredRule[]>;
+  saveRule(rule: StoredRule): Promise<void>;
+  deleteRule(id: string): Promise<void>;
+
+  saveAlert(alert: StoredAlert): Promise<void>;
+  /** Alerts not resolved (pending or firing), to resume after a restart. */
+  activeAlerts(): Promise<StoredAlert[]>;
+  listAlerts(filter: AlertFilter): Promise<StoredAlert[]>;
+  getAlert(id: string): Promise<StoredAlert | undefined>;
+  /** Deletes resolved alerts resolved before `cutoff` (ALERTS_TTL) and their notifications. */
+  deleteAlertsBefore(cutoff: number): Promise<number>;
+
+  saveSilence(id: string, endsAt: number, data: string): Promise<void>;
+  deleteSilence(id: string): Promise<boolean>;
+  loadSilences(): Promise<{ id: string; data: string }[]>;
+
+  /** Adds notifications; one whose idempotency key exists already is ignored. */
+  enqueue(
+    items: readonly Omit<OutboxItem, 'id' | 'status' | 'attempts' | 'deliveredAt' | 'lastError'>[],
+  ): Promise<void>;
+  /** Pending notifications due at `now`, oldest first. */
+  due(now: number, limit: number): Promise<OutboxItem[]>;
+  /** The earliest next attempt of a pending notification, or undefined. */
+  nextDue(): Promise<number | undefined>;
+  settle(
+    id: number,
+    outcome:
+      | { status: 'delivered'; at: number }
+      | { status: 'failed' | 'expired'; error: string }
+      | { status: 'pending'; nextAttemptAt: number; error: string },
+  ): Promise<void>;
+  notificationsOf(alertId: string): Promise<OutboxItem[]>;
+}

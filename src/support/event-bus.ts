@@ -5,7 +5,8 @@ import type { Logger } from 'pino';
  * throws is logged and never stops the others nor the emitter: a broken consumer must not break checks.
  */
 export class EventBus<Events extends object> {
-  private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
+  // Keyed loosely so a bus of more events can be handed to code that publishes or hears fewer.
+  private readonly listeners = new Map<PropertyKey, Set<(payload: never) => void>>();
 
   constructor(private readonly log: Logger) {}
 

@@ -12,6 +12,7 @@ import type { ProbeResult } from '../../src/health/probes/probe.js';
 import { resolveDefinition } from '../../src/health/resolve-definition.js';
 import type { ServiceInput } from '../../src/health/service-schema.js';
 import { EgressGuard } from '../../src/security/egress-guard.js';
+import { requireBinary } from '../support/binaries.js';
 import { json, startTarget, type TargetServer } from '../support/target-server.js';
 
 const guard = new EgressGuard(['127.0.0.1']);
@@ -57,8 +58,6 @@ async function certificate(dir: string, days: number): Promise<{ key: Buffer; ce
 
 describe('health probes against real servers', () => {
   let target: TargetServer;
-  let tls: HttpsServer;
-  let tlsBase = '';
   const dir = mkdtempSync(join(tmpdir(), 'metrics-probes-'));
 
   before(async () => {
@@ -77,18 +76,13 @@ describe('health probes against real servers', () => {
     target.route('/echo', (req, res) => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
-      req.on('end', () =>
-        json(200, { method: req.method, auth: req.headers.authorization, body })(req, res, ''),
-      );
+      req.on('end', () => {
+        json(200, { method: req.method, auth: req.headers.authorization, body })(req, res, '');
+      });
     });
-    tls = createHttpsServer(await certificate(dir, 5), (_req, res) => res.end('secure'));
-    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
-    tlsBase = `https://127.0.0.1:${String((tls.address() as AddressInfo).port)}`;
   });
   after(async () => {
     await target.close();
-    tls.closeAllConnections();
-    await new Promise((resolve) => tls.close(resolve));
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -127,14 +121,24 @@ describe('health probes against real servers', () => {
       const s = createTcpServer();
       s.listen(0, '127.0.0.1', () => {
         const { port } = s.address() as AddressInfo;
-        s.close(() => resolve(port));
+        s.close(() => {
+          resolve(port);
+        });
       });
     });
     const refused = await probe({ url: `http://127.0.0.1:${String(closed)}/` });
     assert.deepEqual([refused.ok, refused.reason?.code], [false, 'connection_refused']);
   });
 
-  it('HTTPS: refuses an untrusted certificate, and watches the expiry of an accepted one', async () => {
+  it('HTTPS: refuses an untrusted certificate, and watches the expiry of an accepted one', async (t) => {
+    if (!requireBinary(t, 'openssl', 'openssl')) return;
+    const tls: HttpsServer = createHttpsServer(await certificate(dir, 5), (_req, res) => res.end('secure'));
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', resolve));
+    t.after(async () => {
+      tls.closeAllConnections();
+      await new Promise((resolve) => tls.close(resolve));
+    });
+    const tlsBase = `https://127.0.0.1:${String((tls.address() as AddressInfo).port)}`;
     const untrusted = await probe({ url: tlsBase });
     assert.deepEqual([untrusted.ok, untrusted.reason?.code], [false, 'tls_error']);
     const expiring = await probe({ url: tlsBase, ignoreTlsErrors: true });

@@ -8,6 +8,8 @@
  * B-tree, and pages stayed about half full (4.2 bytes a sample on disk for 2.3 bytes of payload).
  * Version 3 adds the health checker: watched services, their state changes, and hourly roll-ups of checks
  * keyed by an integer service id (a name repeated in millions of roll-up rows would double their size).
+ * Version 4 adds alerting: rules, alerts (filterable columns plus the rest as JSON), silences, and the
+ * notification outbox every delivery goes through.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -102,5 +104,50 @@ export const MIGRATIONS: readonly string[] = [
     buckets BLOB NOT NULL,
     PRIMARY KEY (service_id, hour)
   ) WITHOUT ROWID;
+  `,
+  `
+  CREATE TABLE alert_rules (
+    id TEXT PRIMARY KEY,
+    input TEXT NOT NULL,
+    origin TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE alerts (
+    id TEXT PRIMARY KEY,
+    rule_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    state TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    started_at INTEGER NOT NULL,
+    resolved_at INTEGER,
+    updated_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE INDEX alerts_state ON alerts (state);
+  CREATE INDEX alerts_started ON alerts (started_at);
+  CREATE INDEX alerts_resolved ON alerts (resolved_at);
+  CREATE TABLE silences (
+    id TEXT PRIMARY KEY,
+    ends_at INTEGER NOT NULL,
+    data TEXT NOT NULL
+  );
+  CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY,
+    idempotency_key TEXT NOT NULL UNIQUE,
+    alert_id TEXT,
+    channel TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    status TEXT NOT NULL,
+    attempts INTEGER NOT NULL,
+    next_attempt_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    delivered_at INTEGER,
+    last_error TEXT
+  );
+  CREATE INDEX notifications_due ON notifications (status, next_attempt_at);
+  CREATE INDEX notifications_alert ON notifications (alert_id);
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   `,
 ];

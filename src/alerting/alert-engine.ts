@@ -1,0 +1,306 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { stepAlert, type Transition } from '../domain/alert-lifecycle.js';
+import { DomainError } from '../domain/errors.js';
+import type { Labels } from '../domain/metric.js';
+import type { QueryEngine } from '../query/range-query.js';
+import type { AlertStore } from '../storage/ports.js';
+import type { EventBus } from '../support/event-bus.js';
+import type { SeriesRegistry } from '../tsdb/registry.js';
+import { fingerprintOf, fromStored, toStored, type Alert } from './alert.js';
+import type { AlertEvents } from './alert-events.js';
+import type { AlertNotifier } from './alert-notifier.js';
+import { evaluateMetricRule } from './metric-evaluator.js';
+import { compare, type Rule } from './rule.js';
+import type { RuleBook } from './rule-book.js';
+import { renderTemplate } from './templates.js';
+
+/** A watched service's state, as health rules see it. */
+export interface ServiceHealth {
+  service: string;
+  state: string;
+  reason: string | undefined;
+}
+
+export interface AlertEngineDeps {
+  rules: RuleBook;
+  store: AlertStore;
+  notifier: AlertNotifier;
+  query: QueryEngine;
+  registry: SeriesRegistry;
+  bus: EventBus<AlertEvents>;
+  log: Logger;
+  healthStates: () => ServiceHealth[];
+  clock?: () => number;
+}
+
+interface Evaluation {
+  groups: { labels: Labels; value: number | null; holds: boolean }[];
+}
+
+/**
+ * Evaluates rules and runs each alert's lifecycle: on arrival of samples of a rule's metric (the
+ * streaming path, so a threshold crossing notifies within milliseconds, not after a scrape and an
+ * evaluation interval), on health changes, and on a periodic tick for `for`, `keepFiringFor`, repeats
+ * and metrics that stop arriving. One alert per rule and label set (fingerprint); never two.
+ */
+export class AlertEngine {
+  private readonly active = new Map<string, Alert>();
+  /** Rules whose evaluation runs, and those asked for again meanwhile (coalesced, never overlapping). */
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly rerun = new Set<string>();
+  /** Per rule, whether its condition held at the last evaluation, per fingerprint. */
+  private readonly lastHeld = new Map<string, Set<string>>();
+  private readonly clock: () => number;
+
+  constructor(private readonly deps: AlertEngineDeps) {
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  async load(): Promise<void> {
+    for (const stored of await this.deps.store.activeAlerts()) {
+      const alert = fromStored(stored);
+      this.active.set(alert.fingerprint, alert);
+    }
+  }
+
+  /** Samples of these metrics arrived: evaluate the rules that read them. */
+  samplesArrived(metrics: ReadonlySet<string>): void {
+    for (const rule of this.deps.rules.enabled()) {
+      if (rule.spec.kind !== 'metric') continue;
+      const { spec } = rule;
+      if (metrics.has(spec.metric) || (spec.divideBy !== undefined && metrics.has(spec.divideBy.metric)))
+        void this.schedule(rule.id);
+    }
+  }
+
+  healthChanged(): void {
+    for (const rule of this.deps.rules.enabled())
+      if (rule.spec.kind === 'health') void this.schedule(rule.id);
+  }
+
+  /** Every enabled rule, now (the periodic tick). */
+  async evaluateAll(): Promise<void> {
+    await Promise.all(this.deps.rules.enabled().map((rule) => this.schedule(rule.id)));
+    // Alerts of rules deleted or disabled since they fired resolve now.
+    for (const alert of [...this.active.values()]) {
+      const rule = this.deps.rules.find(alert.ruleId);
+      if (rule === undefined || !rule.enabled) await this.apply(alert, 'resolved', 'rule removed', rule);
+    }
+  }
+
+  /** Waits for evaluations in progress (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running.values());
+  }
+
+  activeAlerts(): Alert[] {
+    return [...this.active.values()];
+  }
+
+  findActive(id: string): Alert | undefined {
+    for (const alert of this.active.values()) if (alert.id === id) return alert;
+    return undefined;
+  }
+
+  async acknowledge(id: string, by: string): Promise<Alert> {
+    const alert = this.findActive(id);
+    if (alert?.state !== 'firing')
+      throw new DomainError('alert_not_found', 404, `no firing alert with id ${id}`, 'id');
+    if (alert.acknowledgedAt === undefined) {
+      alert.acknowledgedAt = this.clock();
+      alert.acknowledgedBy = by;
+      await this.persist(alert);
+      this.deps.bus.emit('alert.changed', { alert, transition: 'acknowledged' });
+    }
+    return alert;
+  }
+
+  /**
+   * A person resolves an alert. Refused (409) while the rule's condition still holds at its last
+   * evaluation: the alert would fire again at the next sample and page again; acknowledge it, or
+   * silence it for planned work, instead.
+   */
+  async resolve(id: string, by: string): Promise<Alert> {
+    const alert = this.findActive(id);
+    if (alert === undefined)
+      throw new DomainError('alert_not_found', 404, `no active alert with id ${id}`, 'id');
+    if (this.lastHeld.get(alert.ruleId)?.has(alert.fingerprint) === true)
+      throw new DomainError(
+        'condition_still_true',
+        409,
+        `the condition of "${alert.ruleName}" still holds (value ${String(alert.value)}); acknowledge the alert or add a silence instead`,
+      );
+    await this.apply(alert, 'resolved', by, this.deps.rules.find(alert.ruleId));
+    return alert;
+  }
+
+  private schedule(ruleId: string): Promise<void> {
+    const running = this.running.get(ruleId);
+    if (running !== undefined) {
+      this.rerun.add(ruleId);
+      return running;
+    }
+    const run = (async () => {
+      try {
+        do {
+          this.rerun.delete(ruleId);
+          const rule = this.deps.rules.find(ruleId);
+          if (rule?.enabled === true) await this.evaluate(rule);
+        } while (this.rerun.has(ruleId));
+      } catch (error) {
+        this.deps.log.error({ err: error, rule: ruleId }, 'rule evaluation failed');
+      } finally {
+        this.running.delete(ruleId);
+      }
+    })();
+    this.running.set(ruleId, run);
+    return run;
+  }
+
+  private async evaluate(rule: Rule): Promise<void> {
+    const now = this.clock();
+    const { groups } = await this.groupsOf(rule, now);
+    const seen = new Set<string>();
+    const held = new Set<string>();
+    for (const group of groups) {
+      const labels = { ...group.labels, ...rule.labels };
+      const fingerprint = fingerprintOf(rule.id, labelsForIdentity(rule, group.labels));
+      seen.add(fingerprint);
+      if (group.holds) held.add(fingerprint);
+      await this.step(rule, fingerprint, labels, group.value, group.holds, now);
+    }
+    // Series that vanished (a deleted service, a metric no longer pushed) count as not holding.
+    for (const alert of [...this.active.values()]) {
+      if (alert.ruleId === rule.id && !seen.has(alert.fingerprint))
+        await this.step(rule, alert.fingerprint, alert.labels, null, false, now);
+    }
+    this.lastHeld.set(rule.id, held);
+  }
+
+  private async groupsOf(rule: Rule, now: number): Promise<Evaluation> {
+    const { spec } = rule;
+    if (spec.kind === 'health') {
+      return {
+        groups: this.deps
+          .healthStates()
+          .filter((s) => spec.services === undefined || spec.services.has(s.service))
+          .map((s) => ({
+            labels: { service: s.service, ...(s.reason === undefined ? {} : { reason: s.reason }) },
+            value: null,
+            holds: s.state === spec.state,
+          })),
+      };
+    }
+    const values = await evaluateMetricRule(spec, this.deps.query, this.deps.registry, now);
+    return {
+      groups: values.map((v) => ({
+        labels: v.labels,
+        value: v.value,
+        holds: compare(v.value, rule.condition, rule.threshold),
+      })),
+    };
+  }
+
+  private async step(
+    rule: Rule,
+    fingerprint: string,
+    labels: Record<string, string>,
+    value: number | null,
+    holds: boolean,
+    now: number,
+  ): Promise<void> {
+    const current = this.active.get(fingerprint);
+    const { next, transition } = stepAlert(current, holds, now, rule);
+    if (transition === 'none') {
+      if (current !== undefined && next !== undefined) {
+        Object.assign(current, next);
+        if (holds) current.value = value;
+        await this.deps.notifier.maybeRepeat(current, rule, now);
+        if (current.lastNotifiedAt === now) await this.persist(current);
+      }
+      return;
+    }
+    if (transition === 'pending' || (transition === 'fired' && current === undefined)) {
+      const alert: Alert = {
+        id: randomUUID(),
+        ruleId: rule.id,
+        ruleName: rule.name,
+        fingerprint,
+        labels,
+        annotations: {},
+        severity: rule.severity,
+        state: next!.state,
+        value,
+        pendingAt: now,
+        firedAt: next!.firedAt,
+        resolvedAt: undefined,
+        resolvedBy: undefined,
+        lastTrueAt: now,
+        acknowledgedAt: undefined,
+        acknowledgedBy: undefined,
+        lastNotifiedAt: undefined,
+        notified: 0,
+        silencedBy: undefined,
+      };
+      alert.annotations = annotationsOf(rule, alert);
+      this.active.set(fingerprint, alert);
+      await this.persist(alert);
+      if (transition === 'fired') await this.deps.notifier.fired(alert, rule, now);
+      if (alert.notified > 0) await this.persist(alert);
+      this.deps.bus.emit('alert.changed', { alert, transition });
+      return;
+    }
+    const alert = current!;
+    if (transition === 'dropped') {
+      this.active.delete(fingerprint);
+      alert.state = 'resolved';
+      alert.resolvedAt = now;
+      alert.resolvedBy = 'condition cleared before firing';
+      await this.persist(alert);
+      this.deps.bus.emit('alert.changed', { alert, transition });
+      return;
+    }
+    if (transition === 'fired') {
+      Object.assign(alert, next, { value });
+      alert.annotations = annotationsOf(rule, alert);
+      await this.deps.notifier.fired(alert, rule, now);
+      await this.persist(alert);
+      this.deps.bus.emit('alert.changed', { alert, transition });
+      return;
+    }
+    await this.apply(alert, 'resolved', 'condition', rule);
+  }
+
+  private async apply(
+    alert: Alert,
+    transition: Transition,
+    by: string,
+    rule: Rule | undefined,
+  ): Promise<void> {
+    const now = this.clock();
+    this.active.delete(alert.fingerprint);
+    alert.state = 'resolved';
+    alert.resolvedAt = now;
+    alert.resolvedBy = by;
+    await this.deps.notifier.resolved(alert, rule, now);
+    await this.persist(alert);
+    this.deps.bus.emit('alert.changed', { alert, transition });
+  }
+
+  private persist(alert: Alert): Promise<void> {
+    return this.deps.store.saveAlert(toStored(alert, this.clock()));
+  }
+}
+
+/** Health alerts are one per service whatever the reason; metric alerts one per series or group. */
+function labelsForIdentity(rule: Rule, labels: Labels): Labels {
+  return rule.spec.kind === 'health' ? { service: labels.service ?? '' } : labels;
+}
+
+function annotationsOf(rule: Rule, alert: Alert): Record<string, string> {
+  const data = { value: alert.value, threshold: rule.threshold, rule: rule.name, labels: alert.labels };
+  const out: Record<string, string> = {};
+  for (const [key, template] of Object.entries(rule.annotations)) out[key] = renderTemplate(template, data);
+  return out;
+}

@@ -1,0 +1,12 @@
+import type { Transition } from '../domain/alert-lifecycle.js';
+import type { Alert } from './alert.js';
+
+/** An alert changed: pending, fired, resolved, dropped, acknowledged. For realtime and the audit log. */
+export interface AlertChange {
+  alert: Alert;
+  transition: Transition | 'acknowledged';
+}
+
+export interface AlertEvents {
+  'alert.changed': AlertChange;
+}

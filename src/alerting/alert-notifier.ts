@@ -1,0 +1,83 @@
+import type { Outbox } from '../notify/outbox.js';
+import { isChannelType } from '../notify/channels/channel-registry.js';
+import type { ChannelTarget } from '../notify/channels/channel.js';
+import type { Notification } from '../notify/notification.js';
+import type { Alert } from './alert.js';
+import type { Rule } from './rule.js';
+import { silenceLabels, type SilenceSet } from './silences.js';
+
+/**
+ * Decides who hears about an alert and when: its rule's channels (or the defaults from the environment)
+ * when it fires, again every repeat interval while it fires unacknowledged, and once when it resolves
+ * if it was announced. A silence covering the alert keeps all of that back while it lasts.
+ */
+export class AlertNotifier {
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly silences: SilenceSet,
+    private readonly defaults: readonly ChannelTarget[],
+    private readonly origin: string,
+  ) {}
+
+  async fired(alert: Alert, rule: Rule, now: number): Promise<void> {
+    if (this.silenced(alert, now)) return;
+    await this.send(alert, rule, 'firing', now);
+  }
+
+  async resolved(alert: Alert, rule: Rule | undefined, now: number): Promise<void> {
+    if (alert.notified === 0 || rule === undefined) return;
+    await this.send(alert, rule, 'resolved', now);
+  }
+
+  /** Called on each evaluation of a firing alert: repeats when its interval has passed. */
+  async maybeRepeat(alert: Alert, rule: Rule, now: number): Promise<void> {
+    if (alert.state !== 'firing' || alert.acknowledgedAt !== undefined) return;
+    if (this.silenced(alert, now)) return;
+    if (alert.notified === 0) {
+      await this.send(alert, rule, 'firing', now); // it was silenced when it fired
+      return;
+    }
+    if (alert.lastNotifiedAt !== undefined && now - alert.lastNotifiedAt >= rule.repeatIntervalMs)
+      await this.send(alert, rule, 'repeat', now);
+  }
+
+  targets(rule: Rule): ChannelTarget[] {
+    const targets: ChannelTarget[] = [];
+    for (const ref of rule.channels) {
+      if ('type' in ref && isChannelType(ref.type))
+        targets.push({ type: ref.type, destination: ref.destination });
+    }
+    return rule.channels.length === 0 ? [...this.defaults] : targets;
+  }
+
+  private silenced(alert: Alert, now: number): boolean {
+    alert.silencedBy = this.silences.match(
+      silenceLabels(alert.labels, alert.ruleName, alert.ruleId, alert.severity),
+      now,
+    );
+    return alert.silencedBy !== undefined;
+  }
+
+  private async send(alert: Alert, rule: Rule, event: Notification['event'], now: number): Promise<void> {
+    const notification: Notification = {
+      idempotencyKey: `${alert.id}:${event === 'resolved' ? 'resolved' : `firing-${String(alert.notified)}`}`,
+      event,
+      alert: {
+        id: alert.id,
+        rule: { id: rule.id, name: rule.name },
+        state: alert.state,
+        severity: alert.severity,
+        labels: alert.labels,
+        annotations: alert.annotations,
+        value: alert.value,
+        startsAt: new Date(alert.firedAt ?? alert.pendingAt).toISOString(),
+        endsAt: alert.resolvedAt === undefined ? null : new Date(alert.resolvedAt).toISOString(),
+        acknowledged: alert.acknowledgedAt !== undefined,
+      },
+      sentFrom: this.origin,
+    };
+    alert.notified++;
+    alert.lastNotifiedAt = now;
+    await this.outbox.enqueue(alert.id, this.targets(rule), notification);
+  }
+}

@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import type { Logger } from 'pino';
+import { parse } from 'yaml';
+import type { Config } from '../config/config.js';
+import type { QueryEngine } from '../query/range-query.js';
+import type { ChannelContext, ChannelTarget } from '../notify/channels/channel.js';
+import { DEFAULT_OUTBOX_OPTIONS, Outbox } from '../notify/outbox.js';
+import type { EgressGuard } from '../security/egress-guard.js';
+import type { AlertStore } from '../storage/ports.js';
+import type { EventBus } from '../support/event-bus.js';
+import { PeriodicTask } from '../support/periodic-task.js';
+import type { SeriesRegistry } from '../tsdb/registry.js';
+import { AlertEngine, type ServiceHealth } from './alert-engine.js';
+import type { AlertEvents } from './alert-events.js';
+import { AlertNotifier } from './alert-notifier.js';
+import { RuleBook } from './rule-book.js';
+import { RuleInputSchema, type RuleInput } from './rule-schema.js';
+import { SilenceSet, type Silence } from './silences.js';
+
+export interface Alerting {
+  rules: RuleBook;
+  engine: AlertEngine;
+  silences: SilenceSet;
+  outbox: Outbox;
+  store: AlertStore;
+  tasks: PeriodicTask[];
+}
+
+interface AlertingDeps {
+  config: Readonly<Config>;
+  store: AlertStore;
+  query: QueryEngine;
+  registry: SeriesRegistry;
+  guard: EgressGuard;
+  bus: EventBus<AlertEvents>;
+  log: Logger;
+  healthStates: () => ServiceHealth[];
+}
+
+const checkRule = TypeCompiler.Compile(RuleInputSchema);
+
+/** ALERT_RULES_FILE: `rules:` followed by rule objects (with an optional stable `id`), as the API takes them. */
+async function loadRulesFile(file: string): Promise<(RuleInput & { id?: string })[]> {
+  let document: unknown;
+  try {
+    document = parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`ALERT_RULES_FILE ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const list = (document as { rules?: unknown } | null)?.rules;
+  if (!Array.isArray(list)) throw new Error(`ALERT_RULES_FILE ${file}: expected a "rules:" list`);
+  return list.map((entry: unknown, index) => {
+    const { id, ...rest } = (entry ?? {}) as { id?: unknown };
+    const first = checkRule.Errors(rest).First();
+    if (first !== undefined || (id !== undefined && typeof id !== 'string'))
+      throw new Error(
+        `ALERT_RULES_FILE ${file}: rules[${String(index)}]${first?.path.replaceAll('/', '.') ?? '.id'}: ${first?.message ?? 'must be a string'}`,
+      );
+    return { ...(rest as RuleInput), ...(id === undefined ? {} : { id }) };
+  });
+}
+
+/** Rules, alerts, silences and notifications, with their loops (evaluation tick, retention, outbox). */
+export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
+  const { config, store, log } = deps;
+  const channels: ChannelContext = {
+    guard: deps.guard,
+    slackWebhookUrl: config.slackWebhookUrl,
+    webhookSecret: config.webhookSecret,
+  };
+  const rules = new RuleBook(store, channels, log);
+  await rules.load(config.alertRulesFile === undefined ? [] : await loadRulesFile(config.alertRulesFile));
+  const silences = new SilenceSet();
+  for (const { data } of await store.loadSilences()) silences.put(JSON.parse(data) as Silence);
+  const outbox = new Outbox(store, channels, log, {
+    ...DEFAULT_OUTBOX_OPTIONS,
+    maxAgeMs: config.notifyMaxAgeSeconds * 1000,
+  });
+  const defaults: ChannelTarget[] =
+    config.slackWebhookUrl === undefined ? [] : [{ type: 'slack', destination: undefined }];
+  const notifier = new AlertNotifier(outbox, silences, defaults, config.serviceName);
+  const engine = new AlertEngine({
+    rules,
+    store,
+    notifier,
+    query: deps.query,
+    registry: deps.registry,
+    bus: deps.bus,
+    log,
+    healthStates: deps.healthStates,
+  });
+  await engine.load();
+  const tick = new PeriodicTask(
+    'alert-evaluation',
+    config.alertEvaluationIntervalMs,
+    () => engine.evaluateAll(),
+    log,
+  );
+  const retention = new PeriodicTask(
+    'alert-retention',
+    3_600_000,
+    async () => {
+      const deleted = await store.deleteAlertsBefore(Date.now() - config.alertsTtlSeconds * 1000);
+      if (deleted > 0) log.info({ deleted }, 'resolved alerts older than ALERTS_TTL deleted');
+    },
+    log,
+  );
+  return { rules, engine, silences, outbox, store, tasks: [tick, retention] };
+}

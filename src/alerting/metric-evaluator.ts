@@ -1,0 +1,45 @@
+import type { Labels } from '../domain/metric.js';
+import { parseFunction } from '../query/functions.js';
+import type { QueryEngine } from '../query/range-query.js';
+import { WindowReader } from '../query/window-reader.js';
+import type { SeriesRegistry } from '../tsdb/registry.js';
+import type { MetricRuleSpec } from './rule.js';
+
+export interface GroupValue {
+  labels: Labels;
+  value: number;
+}
+
+/**
+ * The value of a metric rule for each series (or group) at `now`, through the query engine so rules and
+ * charts compute the same numbers. A ratio divides groups with the same `by` labels; a zero or missing
+ * denominator gives no value (no data, not infinity). A metric nobody has pushed yet gives nothing.
+ */
+export async function evaluateMetricRule(
+  spec: MetricRuleSpec,
+  query: QueryEngine,
+  registry: SeriesRegistry,
+  now: number,
+): Promise<GroupValue[]> {
+  const family = registry.families.get(spec.metric);
+  if (family === undefined) return [];
+  const fn = spec.fn ?? parseFunction(undefined, family.def.type);
+  const reader = new WindowReader(query, spec.windowMs, now);
+  const options = (matchers: MetricRuleSpec['matchers']) => ({
+    matchers,
+    ...(spec.by === undefined ? {} : { by: spec.by }),
+  });
+  const values = await reader.values(spec.metric, fn, options(spec.matchers));
+  if (spec.divideBy === undefined) return values.filter((v) => Number.isFinite(v.value));
+  const denominators = await reader.values(spec.divideBy.metric, fn, options(spec.divideBy.matchers));
+  const key = (labels: Labels): string => JSON.stringify((spec.by ?? []).map((name) => labels[name] ?? ''));
+  const byKey = new Map(denominators.map((d) => [key(d.labels), d.value]));
+  const out: GroupValue[] = [];
+  for (const v of values) {
+    const denominator = byKey.get(key(v.labels));
+    if (denominator === undefined || denominator === 0 || !Number.isFinite(denominator)) continue;
+    const ratio = v.value / denominator;
+    if (Number.isFinite(ratio)) out.push({ labels: v.labels, value: ratio });
+  }
+  return out;
+}

@@ -1,0 +1,157 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { DomainError } from '../domain/errors.js';
+import { isChannelType } from '../notify/channels/channel-registry.js';
+import type { ChannelContext } from '../notify/channels/channel.js';
+import { CHANNELS } from '../notify/channels/channel-registry.js';
+import type { AlertStore } from '../storage/ports.js';
+import { PREDEFINED_RULES } from './predefined-rules.js';
+import { resolveRule } from './resolve-rule.js';
+import type { Rule } from './rule.js';
+import type { RuleInput } from './rule-schema.js';
+
+const SEEDED = 'predefined_rules_installed';
+
+/**
+ * The alert rules: stored ones (API), the rules file (read-only here) and the seed's six predefined
+ * rules, installed once on the first start (deleting one is for good; disabling is `enabled: false`).
+ */
+export class RuleBook {
+  private readonly rules = new Map<string, Rule>();
+
+  constructor(
+    private readonly store: AlertStore,
+    private readonly channels: ChannelContext,
+    private readonly log: Logger,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async load(fileRules: readonly (RuleInput & { id?: string })[]): Promise<void> {
+    const now = this.clock();
+    if ((await this.store.getMeta(SEEDED)) === undefined) {
+      // Listed in the seed's order (rules list by creation time).
+      for (const [i, { id, ...input }] of PREDEFINED_RULES.entries())
+        await this.store.saveRule({
+          id,
+          input: JSON.stringify(input),
+          origin: 'builtin',
+          createdAt: now + i,
+          updatedAt: now,
+        });
+      await this.store.setMeta(SEEDED, String(now));
+    }
+    const fileIds = new Set(fileRules.map((r, i) => r.id ?? `file-${String(i)}`));
+    for (const stored of await this.store.loadRules()) {
+      if (stored.origin === 'file' && !fileIds.has(stored.id)) {
+        await this.store.deleteRule(stored.id);
+        continue;
+      }
+      try {
+        this.rules.set(
+          stored.id,
+          resolveRule(stored.id, JSON.parse(stored.input) as RuleInput, stored.origin),
+        );
+      } catch (error) {
+        this.log.error({ err: error, rule: stored.id }, 'stored alert rule skipped');
+      }
+    }
+    for (const [i, { id, ...input }] of fileRules.entries()) {
+      const ruleId = id ?? `file-${String(i)}`;
+      const rule = this.check(resolveRule(ruleId, input, 'file'));
+      await this.store.saveRule({
+        id: ruleId,
+        input: JSON.stringify(input),
+        origin: 'file',
+        createdAt: now,
+        updatedAt: now,
+      });
+      this.rules.set(ruleId, rule);
+    }
+  }
+
+  list(): Rule[] {
+    return [...this.rules.values()];
+  }
+
+  enabled(): Rule[] {
+    return this.list().filter((r) => r.enabled);
+  }
+
+  find(id: string): Rule | undefined {
+    return this.rules.get(id);
+  }
+
+  get(id: string): Rule {
+    const rule = this.rules.get(id);
+    if (rule === undefined) throw new DomainError('rule_not_found', 404, `no alert rule with id ${id}`, 'id');
+    return rule;
+  }
+
+  async create(input: RuleInput): Promise<Rule> {
+    const id = randomUUID();
+    return this.save(this.check(resolveRule(id, input, 'api')), this.clock());
+  }
+
+  async replace(id: string, input: RuleInput): Promise<Rule> {
+    const existing = this.editable(id);
+    return this.save(this.check(resolveRule(id, input, existing.origin)), this.clock());
+  }
+
+  async remove(id: string): Promise<void> {
+    this.editable(id);
+    this.rules.delete(id);
+    await this.store.deleteRule(id);
+  }
+
+  private editable(id: string): Rule {
+    const rule = this.get(id);
+    if (rule.origin === 'file')
+      throw new DomainError(
+        'rule_read_only',
+        409,
+        `rule ${id} comes from the rules file (ALERT_RULES_FILE); change it there`,
+        'id',
+      );
+    return rule;
+  }
+
+  private async save(rule: Rule, now: number): Promise<Rule> {
+    // The store keeps the first created_at when the id exists.
+    await this.store.saveRule({
+      id: rule.id,
+      input: JSON.stringify(rule.input),
+      origin: rule.origin,
+      createdAt: now,
+      updatedAt: now,
+    });
+    this.rules.set(rule.id, rule);
+    return rule;
+  }
+
+  /** Channels a rule names must be deliverable: a known type with a usable destination. */
+  private check(rule: Rule): Rule {
+    rule.channels.forEach((ref, i) => {
+      const field = `notificationChannels[${String(i)}]`;
+      if (!('type' in ref))
+        throw new DomainError(
+          'invalid_rule',
+          422,
+          `named channels (${ref.channel}) are not available yet; give {type, destination}`,
+          field,
+        );
+      if (!isChannelType(ref.type))
+        throw new DomainError(
+          'invalid_rule',
+          422,
+          `${ref.type} notifications are not available yet: use webhook, slack or discord`,
+          `${field}.type`,
+        );
+      const problem = CHANNELS[ref.type].problem(
+        { type: ref.type, destination: ref.destination },
+        this.channels,
+      );
+      if (problem !== undefined) throw new DomainError('invalid_rule', 422, problem, `${field}.destination`);
+    });
+    return rule;
+  }
+}

@@ -1,0 +1,66 @@
+import type { LabelMatcher } from '../query/matchers.js';
+import type { QueryFunction } from '../query/functions.js';
+import type { ChannelRef, RuleInput } from './rule-schema.js';
+
+export type Comparison = '>' | '>=' | '<' | '<=' | '==' | '!=';
+export type Severity = 'critical' | 'high' | 'warning' | 'medium' | 'low' | 'info';
+export type RuleOrigin = 'api' | 'file' | 'builtin';
+
+export interface MetricSelection {
+  metric: string;
+  matchers: readonly LabelMatcher[];
+}
+
+/** A threshold on a metric: fn over the window, per series or per group, optionally divided by another selection. */
+export interface MetricRuleSpec extends MetricSelection {
+  kind: 'metric';
+  /** undefined: the metric's default (last; p95 for a histogram). */
+  fn: QueryFunction | undefined;
+  windowMs: number;
+  by: readonly string[] | undefined;
+  divideBy: MetricSelection | undefined;
+}
+
+/** A watched service reaching a state, from the health checker's events. */
+export interface HealthRuleSpec {
+  kind: 'health';
+  state: 'down' | 'degraded';
+  services: ReadonlySet<string> | undefined;
+}
+
+/** A rule with every default applied, as the engine evaluates it. */
+export interface Rule {
+  id: string;
+  name: string;
+  spec: MetricRuleSpec | HealthRuleSpec;
+  condition: Comparison;
+  threshold: number;
+  forMs: number;
+  keepFiringForMs: number;
+  repeatIntervalMs: number;
+  severity: Severity;
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  channels: readonly ChannelRef[];
+  enabled: boolean;
+  origin: RuleOrigin;
+  /** As written (defaults implicit), for GET answers and edits. */
+  input: RuleInput;
+}
+
+export function compare(value: number, condition: Comparison, threshold: number): boolean {
+  switch (condition) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '==':
+      return value === threshold;
+    case '!=':
+      return value !== threshold;
+  }
+}

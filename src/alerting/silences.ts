@@ -1,0 +1,50 @@
+import { compileMatchers, parseMatcher } from '../query/matchers.js';
+
+/** A maintenance window: alerts whose labels match every matcher notify nobody between start and end. */
+export interface Silence {
+  id: string;
+  matchers: string[];
+  startsAt: number;
+  endsAt: number;
+  createdBy: string;
+  comment: string;
+  createdAt: number;
+}
+
+/** The labels silences match against: the alert's own plus alertname, severity and rule id. */
+export function silenceLabels(
+  labels: Readonly<Record<string, string>>,
+  ruleName: string,
+  ruleId: string,
+  severity: string,
+): Record<string, string> {
+  return { ...labels, alertname: ruleName, rule: ruleId, severity };
+}
+
+export class SilenceSet {
+  private readonly compiled = new Map<
+    string,
+    { silence: Silence; test: (labels: Record<string, string>) => boolean }
+  >();
+
+  put(silence: Silence): void {
+    const test = compileMatchers(silence.matchers.map((m, i) => parseMatcher(m, `matchers[${String(i)}]`)));
+    this.compiled.set(silence.id, { silence, test });
+  }
+
+  delete(id: string): boolean {
+    return this.compiled.delete(id);
+  }
+
+  list(): Silence[] {
+    return [...this.compiled.values()].map((c) => c.silence).sort((a, b) => a.startsAt - b.startsAt);
+  }
+
+  /** The id of an active silence covering these labels at `now`, or undefined. */
+  match(labels: Record<string, string>, now: number): string | undefined {
+    for (const { silence, test } of this.compiled.values()) {
+      if (silence.startsAt <= now && now < silence.endsAt && test(labels)) return silence.id;
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,27 @@
+/** What a rule's annotations may refer to. */
+export interface TemplateData {
+  value: number | null;
+  threshold: number;
+  rule: string;
+  labels: Readonly<Record<string, string>>;
+}
+
+const PLACEHOLDER = /\{\{\s*(value|threshold|rule|labels\.([a-zA-Z_][a-zA-Z0-9_]*))\s*\}\}/g;
+
+/**
+ * Fills `{{value}}`, `{{threshold}}`, `{{rule}}` and `{{labels.name}}`, nothing else: no filters, no
+ * includes, no expressions, so a rule author can never read a file or run code (Uptime Kuma's LiquidJS
+ * notification templates could). Unknown label names become empty text.
+ */
+export function renderTemplate(template: string, data: TemplateData): string {
+  return template.replace(PLACEHOLDER, (_match, key: string, label: string | undefined) => {
+    if (label !== undefined) return data.labels[label] ?? '';
+    if (key === 'value') return data.value === null ? 'no data' : formatNumber(data.value);
+    if (key === 'threshold') return formatNumber(data.threshold);
+    return data.rule;
+  });
+}
+
+function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}

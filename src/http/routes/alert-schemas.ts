@@ -1,0 +1,74 @@
+import { Type } from '@sinclair/typebox';
+
+export const AlertSchema = Type.Object({
+  id: Type.String(),
+  ruleId: Type.String(),
+  ruleName: Type.String(),
+  state: Type.String({ description: 'pending, firing or resolved.' }),
+  severity: Type.String(),
+  labels: Type.Record(Type.String(), Type.String()),
+  annotations: Type.Record(Type.String(), Type.String()),
+  value: Type.Union([Type.Number(), Type.Null()]),
+  acknowledged: Type.Boolean(),
+  silencedBy: Type.Union([Type.String(), Type.Null()]),
+  timeline: Type.Object({
+    pendingAt: Type.String(),
+    firedAt: Type.Union([Type.String(), Type.Null()]),
+    acknowledgedAt: Type.Union([Type.String(), Type.Null()]),
+    acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
+    resolvedAt: Type.Union([Type.String(), Type.Null()]),
+    resolvedBy: Type.Union([Type.String(), Type.Null()]),
+    notificationsSent: Type.Integer(),
+  }),
+});
+
+export const NotificationSchema = Type.Object({
+  channel: Type.String(),
+  status: Type.String({ description: 'pending, delivered, failed (refused for good) or expired.' }),
+  attempts: Type.Integer(),
+  createdAt: Type.String(),
+  deliveredAt: Type.Union([Type.String(), Type.Null()]),
+  lastError: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const RuleSchema = Type.Object({
+  id: Type.String(),
+  origin: Type.String({ description: 'api, file (ALERT_RULES_FILE: read-only here) or builtin.' }),
+  enabled: Type.Boolean(),
+  rule: Type.Record(Type.String(), Type.Unknown(), { description: 'As written (defaults left out).' }),
+  firing: Type.Integer({ description: 'Alerts of this rule firing now.' }),
+});
+
+export const SilenceInputSchema = Type.Object(
+  {
+    matchers: Type.Array(Type.String({ maxLength: 1024 }), {
+      minItems: 1,
+      maxItems: 20,
+      description: 'Label matchers over the alert labels plus alertname, rule and severity.',
+    }),
+    startsAt: Type.Optional(Type.String({ description: 'ISO 8601 or ms; default now.' })),
+    endsAt: Type.String({ description: 'ISO 8601, ms, or a duration from the start (2h).' }),
+    createdBy: Type.Optional(Type.String({ maxLength: 200 })),
+    comment: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SilenceSchema = Type.Object({
+  id: Type.String(),
+  matchers: Type.Array(Type.String()),
+  startsAt: Type.String(),
+  endsAt: Type.String(),
+  createdBy: Type.String(),
+  comment: Type.String(),
+  active: Type.Boolean(),
+});
+
+export const ActorSchema = Type.Object(
+  {
+    by: Type.Optional(
+      Type.String({ maxLength: 200, description: 'Who does it (recorded in the timeline).' }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,0 +1,25 @@
+import type { EgressGuard } from '../../security/egress-guard.js';
+import type { Notification } from '../notification.js';
+
+/** Channel types delivered today; each is one file here and one entry in the registry. */
+export type ChannelType = 'webhook' | 'slack' | 'discord';
+
+/** What a rule names: the type and its destination (URL, #channel…), as the seed writes it. */
+export interface ChannelTarget {
+  type: ChannelType;
+  destination: string | undefined;
+}
+
+export interface ChannelContext {
+  guard: EgressGuard;
+  /** Environment defaults: SLACK_WEBHOOK_URL, the webhook signing secret. */
+  slackWebhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+}
+
+export interface Channel {
+  /** Why this target can never be delivered (checked when a rule is saved), or undefined. */
+  problem(target: ChannelTarget, context: ChannelContext): string | undefined;
+  /** Delivers once; throws a DeliveryError saying whether to retry. */
+  send(target: ChannelTarget, notification: Notification, context: ChannelContext): Promise<void>;
+}

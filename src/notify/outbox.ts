@@ -1,0 +1,165 @@
+import type { Logger } from 'pino';
+import type { AlertStore, OutboxItem } from '../storage/ports.js';
+import { CHANNELS } from './channels/channel-registry.js';
+import type { ChannelContext, ChannelTarget } from './channels/channel.js';
+import { DeliveryError, type Notification } from './notification.js';
+
+export interface OutboxOptions {
+  /** A notification not delivered after this long is given up (status expired). */
+  maxAgeMs: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Deliveries in flight at once; a slow receiver holds its own, never the others'. */
+  maxInFlight: number;
+  clock?: () => number;
+  random?: () => number;
+}
+
+export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
+  maxAgeMs: 24 * 3_600_000,
+  baseDelayMs: 1000,
+  maxDelayMs: 5 * 60_000,
+  maxInFlight: 64,
+};
+
+/**
+ * Durable delivery: a notification is written to the outbox (one row per channel, keyed by its
+ * idempotency key so it is never queued twice) before any attempt, then sent, and retried with jittered
+ * exponential back-off (Retry-After honoured) until delivered, refused for good (4xx) or expired. Rows
+ * survive restarts: whatever was pending is sent when the service is back.
+ */
+export class Outbox {
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private passing: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly clock: () => number;
+  private readonly random: () => number;
+
+  constructor(
+    private readonly store: AlertStore,
+    private readonly context: ChannelContext,
+    private readonly log: Logger,
+    private readonly options: OutboxOptions = DEFAULT_OUTBOX_OPTIONS,
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.random = options.random ?? Math.random;
+  }
+
+  async enqueue(
+    alertId: string,
+    targets: readonly ChannelTarget[],
+    notification: Notification,
+  ): Promise<void> {
+    if (targets.length === 0) return;
+    const now = this.clock();
+    await this.store.enqueue(
+      targets.map((target) => ({
+        idempotencyKey: `${notification.idempotencyKey}|${target.type}|${target.destination ?? ''}`,
+        alertId,
+        channel: JSON.stringify(target),
+        payload: JSON.stringify(notification),
+        nextAttemptAt: now,
+        createdAt: now,
+        expiresAt: now + this.options.maxAgeMs,
+      })),
+    );
+    this.kick();
+  }
+
+  /** Polls once a second for retries; enqueue() also starts a pass at once. */
+  start(): void {
+    this.stopped = false;
+    this.timer = setInterval(() => {
+      this.kick();
+    }, 1000);
+    this.timer.unref();
+    this.kick();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.passing;
+    await Promise.all(this.inFlight.values());
+  }
+
+  /** Resolves when nothing is due or in flight (tests and benchmarks). */
+  async drain(): Promise<void> {
+    for (;;) {
+      await this.pass();
+      await Promise.all(this.inFlight.values());
+      const next = await this.store.nextDue();
+      if (next === undefined || next > this.clock()) return;
+    }
+  }
+
+  kick(): void {
+    if (this.stopped) return;
+    if (this.passing !== undefined) {
+      this.again = true;
+      return;
+    }
+    void this.pass();
+  }
+
+  /** kick() during a pass asks for another one (read through a call: the flag changes behind the loop). */
+  private askedAgain(): boolean {
+    return this.again;
+  }
+
+  private pass(): Promise<void> {
+    if (this.passing !== undefined) return this.passing;
+    this.passing = (async () => {
+      try {
+        do {
+          this.again = false;
+          const room = this.options.maxInFlight - this.inFlight.size;
+          if (room <= 0) break;
+          const due = await this.store.due(this.clock(), room + this.inFlight.size);
+          for (const item of due) {
+            if (this.inFlight.has(item.id) || this.inFlight.size >= this.options.maxInFlight) continue;
+            const attempt = this.attempt(item).finally(() => {
+              this.inFlight.delete(item.id);
+              if (!this.stopped) this.kick();
+            });
+            this.inFlight.set(item.id, attempt);
+          }
+        } while (this.askedAgain());
+      } catch (error) {
+        this.log.error({ err: error }, 'outbox pass failed');
+      } finally {
+        this.passing = undefined;
+      }
+    })();
+    return this.passing;
+  }
+
+  private async attempt(item: OutboxItem): Promise<void> {
+    const target = JSON.parse(item.channel) as ChannelTarget;
+    const notification = JSON.parse(item.payload) as Notification;
+    try {
+      await CHANNELS[target.type].send(target, notification, this.context);
+      await this.store.settle(item.id, { status: 'delivered', at: this.clock() });
+    } catch (error) {
+      const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
+      const now = this.clock();
+      const backoff = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** item.attempts);
+      const delay = Math.max(backoff * (0.5 + this.random() * 0.5), failure.retryAfterMs ?? 0);
+      if (!failure.retryable) {
+        await this.store.settle(item.id, { status: 'failed', error: failure.message });
+        this.log.warn({ channel: target.type, error: failure.message }, 'notification refused for good');
+      } else if (now + delay > item.expiresAt) {
+        await this.store.settle(item.id, { status: 'expired', error: failure.message });
+        this.log.warn({ channel: target.type, error: failure.message }, 'notification expired undelivered');
+      } else {
+        await this.store.settle(item.id, {
+          status: 'pending',
+          nextAttemptAt: now + delay,
+          error: failure.message,
+        });
+      }
+    }
+  }
+}

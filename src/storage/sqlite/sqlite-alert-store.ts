@@ -1,0 +1,188 @@
+import type Database from 'better-sqlite3';
+import type { AlertFilter, AlertStore, OutboxItem, StoredAlert, StoredRule } from '../ports.js';
+import { MIGRATIONS } from './migrations.js';
+import { migrate } from './open-database.js';
+
+const ALERT_COLUMNS = `id, rule_id AS ruleId, fingerprint, state, severity, started_at AS startedAt,
+  resolved_at AS resolvedAt, updated_at AS updatedAt, data`;
+const OUTBOX_COLUMNS = `id, idempotency_key AS idempotencyKey, alert_id AS alertId, channel, payload, status,
+  attempts, next_attempt_at AS nextAttemptAt, created_at AS createdAt, expires_at AS expiresAt,
+  delivered_at AS deliveredAt, last_error AS lastError`;
+
+/** Alerting's tables in the embedded SQLite file (same connection as the metric store). */
+export class SqliteAlertStore implements AlertStore {
+  private readonly stmts;
+
+  constructor(private readonly db: Database.Database) {
+    migrate(db, MIGRATIONS);
+    this.stmts = {
+      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      rules: db.prepare(
+        'SELECT id, input, origin, created_at AS createdAt, updated_at AS updatedAt FROM alert_rules ORDER BY created_at, id',
+      ),
+      saveRule: db.prepare(
+        `INSERT INTO alert_rules (id, input, origin, created_at, updated_at) VALUES (@id, @input, @origin, @createdAt, @updatedAt)
+         ON CONFLICT (id) DO UPDATE SET input = excluded.input, origin = excluded.origin, updated_at = excluded.updated_at`,
+      ),
+      deleteRule: db.prepare('DELETE FROM alert_rules WHERE id = ?'),
+      saveAlert: db.prepare(
+        `INSERT OR REPLACE INTO alerts (id, rule_id, fingerprint, state, severity, started_at, resolved_at, updated_at, data)
+         VALUES (@id, @ruleId, @fingerprint, @state, @severity, @startedAt, @resolvedAt, @updatedAt, @data)`,
+      ),
+      activeAlerts: db.prepare(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE state != 'resolved'`),
+      getAlert: db.prepare(`SELECT ${ALERT_COLUMNS} FROM alerts WHERE id = ?`),
+      deleteOldNotifications: db.prepare(
+        'DELETE FROM notifications WHERE alert_id IN (SELECT id FROM alerts WHERE resolved_at < ?)',
+      ),
+      deleteOldAlerts: db.prepare('DELETE FROM alerts WHERE resolved_at < ?'),
+      saveSilence: db.prepare('INSERT OR REPLACE INTO silences (id, ends_at, data) VALUES (?, ?, ?)'),
+      deleteSilence: db.prepare('DELETE FROM silences WHERE id = ?'),
+      silences: db.prepare('SELECT id, data FROM silences ORDER BY ends_at'),
+      enqueue: db.prepare(
+        `INSERT OR IGNORE INTO notifications (idempotency_key, alert_id, channel, payload, status, attempts,
+           next_attempt_at, created_at, expires_at)
+         VALUES (@idempotencyKey, @alertId, @channel, @payload, 'pending', 0, @nextAttemptAt, @createdAt, @expiresAt)`,
+      ),
+      due: db.prepare(
+        `SELECT ${OUTBOX_COLUMNS} FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
+         ORDER BY next_attempt_at, id LIMIT ?`,
+      ),
+      nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM notifications WHERE status = 'pending'"),
+      delivered: db.prepare(
+        "UPDATE notifications SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?",
+      ),
+      failed: db.prepare(
+        'UPDATE notifications SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?',
+      ),
+      retry: db.prepare(
+        'UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
+      ),
+      ofAlert: db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM notifications WHERE alert_id = ? ORDER BY id`),
+    };
+  }
+
+  getMeta(key: string): Promise<string | undefined> {
+    return Promise.resolve((this.stmts.getMeta.get(key) as { value: string } | undefined)?.value);
+  }
+
+  setMeta(key: string, value: string): Promise<void> {
+    this.stmts.setMeta.run(key, value);
+    return Promise.resolve();
+  }
+
+  loadRules(): Promise<StoredRule[]> {
+    return Promise.resolve(this.stmts.rules.all() as StoredRule[]);
+  }
+
+  saveRule(rule: StoredRule): Promise<void> {
+    this.stmts.saveRule.run(rule);
+    return Promise.resolve();
+  }
+
+  deleteRule(id: string): Promise<void> {
+    this.stmts.deleteRule.run(id);
+    return Promise.resolve();
+  }
+
+  saveAlert(alert: StoredAlert): Promise<void> {
+    this.stmts.saveAlert.run(alert);
+    return Promise.resolve();
+  }
+
+  activeAlerts(): Promise<StoredAlert[]> {
+    return Promise.resolve(this.stmts.activeAlerts.all() as StoredAlert[]);
+  }
+
+  listAlerts(filter: AlertFilter): Promise<StoredAlert[]> {
+    const where: string[] = [];
+    const params: (string | number)[] = [];
+    const within = (column: string, values: readonly string[] | undefined): void => {
+      if (values === undefined || values.length === 0) return;
+      where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    within('state', filter.states);
+    within('severity', filter.severities);
+    if (filter.ruleId !== undefined) {
+      where.push('rule_id = ?');
+      params.push(filter.ruleId);
+    }
+    if (filter.from !== undefined) {
+      where.push('(resolved_at IS NULL OR resolved_at >= ?)');
+      params.push(filter.from);
+    }
+    if (filter.to !== undefined) {
+      where.push('started_at <= ?');
+      params.push(filter.to);
+    }
+    const sql = `SELECT ${ALERT_COLUMNS} FROM alerts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY started_at DESC, id LIMIT ?`;
+    return Promise.resolve(this.db.prepare(sql).all(...params, filter.limit) as StoredAlert[]);
+  }
+
+  getAlert(id: string): Promise<StoredAlert | undefined> {
+    return Promise.resolve(this.stmts.getAlert.get(id) as StoredAlert | undefined);
+  }
+
+  deleteAlertsBefore(cutoff: number): Promise<number> {
+    let deleted = 0;
+    this.db
+      .transaction(() => {
+        this.stmts.deleteOldNotifications.run(cutoff);
+        deleted = this.stmts.deleteOldAlerts.run(cutoff).changes;
+      })
+      .immediate();
+    return Promise.resolve(deleted);
+  }
+
+  saveSilence(id: string, endsAt: number, data: string): Promise<void> {
+    this.stmts.saveSilence.run(id, endsAt, data);
+    return Promise.resolve();
+  }
+
+  deleteSilence(id: string): Promise<boolean> {
+    return Promise.resolve(this.stmts.deleteSilence.run(id).changes > 0);
+  }
+
+  loadSilences(): Promise<{ id: string; data: string }[]> {
+    return Promise.resolve(this.stmts.silences.all() as { id: string; data: string }[]);
+  }
+
+  enqueue(
+    items: readonly Omit<OutboxItem, 'id' | 'status' | 'attempts' | 'deliveredAt' | 'lastError'>[],
+  ): Promise<void> {
+    this.db
+      .transaction(() => {
+        for (const item of items) this.stmts.enqueue.run(item);
+      })
+      .immediate();
+    return Promise.resolve();
+  }
+
+  due(now: number, limit: number): Promise<OutboxItem[]> {
+    return Promise.resolve(this.stmts.due.all(now, limit) as OutboxItem[]);
+  }
+
+  nextDue(): Promise<number | undefined> {
+    const row = this.stmts.nextDue.get() as { at: number | null };
+    return Promise.resolve(row.at ?? undefined);
+  }
+
+  settle(
+    id: number,
+    outcome:
+      | { status: 'delivered'; at: number }
+      | { status: 'failed' | 'expired'; error: string }
+      | { status: 'pending'; nextAttemptAt: number; error: string },
+  ): Promise<void> {
+    if (outcome.status === 'delivered') this.stmts.delivered.run(outcome.at, id);
+    else if (outcome.status === 'pending') this.stmts.retry.run(outcome.nextAttemptAt, outcome.error, id);
+    else this.stmts.failed.run(outcome.status, outcome.error, id);
+    return Promise.resolve();
+  }
+
+  notificationsOf(alertId: string): Promise<OutboxItem[]> {
+    return Promise.resolve(this.stmts.ofAlert.all(alertId) as OutboxItem[]);
+  }
+}

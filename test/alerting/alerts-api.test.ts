@@ -1,0 +1,323 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { send } from '../support/http.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+interface AlertBody {
+  id: string;
+  ruleId: string;
+  state: string;
+  severity: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  value: number | null;
+  acknowledged: boolean;
+  silencedBy: string | null;
+  timeline: Record<string, string | number | null>;
+  notifications?: { status: string; attempts: number }[];
+}
+
+const SECRET = 'test-signing-secret';
+
+describe('alerting API', () => {
+  let receiver: Receiver;
+  let t: TestApp;
+
+  before(async () => {
+    receiver = await startReceiver();
+    t = await startTestApp({
+      EGRESS_ALLOWLIST: '127.0.0.1',
+      SLACK_WEBHOOK_URL: `${receiver.base}/slack`,
+      WEBHOOK_SECRET: SECRET,
+    });
+  });
+  after(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  const push = async (name: string, value: number, labels: Record<string, string> = {}): Promise<void> => {
+    const r = await send(t.app, 'POST', '/api/metrics/custom', { name, type: 'gauge', value, labels });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    await t.services.alerting.engine.settled();
+  };
+  const alerts = async (query = ''): Promise<AlertBody[]> =>
+    (await send<{ alerts: AlertBody[] }>(t.app, 'GET', `/api/alerts${query}`)).body.alerts;
+  const addRule = async (body: Record<string, unknown>): Promise<string> => {
+    const r = await send<{ id: string }>(t.app, 'POST', '/api/alerts/rules', body);
+    assert.equal(r.status, 201, JSON.stringify(r.body));
+    await t.services.alerting.engine.settled();
+    return r.body.id;
+  };
+
+  it("has the seed's six predefined rules out of the box", async () => {
+    const r = await send<{ rules: { id: string; origin: string; enabled: boolean }[] }>(
+      t.app,
+      'GET',
+      '/api/alerts/rules',
+    );
+    assert.deepEqual(
+      r.body.rules.filter((x) => x.origin === 'builtin').map((x) => x.id),
+      ['high-cpu', 'low-memory', 'high-error-rate', 'high-latency', 'service-down', 'low-disk'],
+    );
+  });
+
+  it("fires the seed's example rule on the sample that crosses the threshold and notifies Slack", async () => {
+    const ruleId = await addRule({
+      name: 'High Error Rate',
+      metricName: 'http_requests_total',
+      condition: '>',
+      threshold: 0.05,
+      severity: 'high',
+      notificationChannels: [{ type: 'slack', destination: '#alerts' }],
+    });
+    await push('http_requests_total', 0.01, { service: 'booking' });
+    assert.equal((await alerts(`?rule=${ruleId}`)).length, 0);
+    await push('http_requests_total', 0.2, { service: 'booking' });
+    const [alert] = await alerts(`?rule=${ruleId}&state=firing`);
+    assert.ok(alert !== undefined);
+    assert.deepEqual(
+      [alert.state, alert.severity, alert.value, alert.labels.service],
+      ['firing', 'high', 0.2, 'booking'],
+    );
+    const [message] = await receiver.waitFor(1);
+    assert.ok(message);
+    assert.equal(message.path, '/slack');
+    assert.equal(message.body.channel, '#alerts');
+    assert.match(String(message.body.text), /^\[FIRING\] High Error Rate/);
+  });
+
+  it('refuses a manual resolve while the condition holds; resolves and notifies when it clears', async () => {
+    const [alert] = await alerts('?state=firing');
+    const refused = await send(t.app, 'POST', `/api/alerts/${alert!.id}/resolve`, {});
+    assert.equal(refused.status, 409);
+    assert.equal(refused.body.code, 'condition_still_true');
+    const ack = await send<AlertBody>(t.app, 'POST', `/api/alerts/${alert!.id}/acknowledge`, { by: 'alice' });
+    assert.equal(ack.status, 200);
+    assert.equal(ack.body.acknowledged, true);
+    assert.equal(ack.body.timeline.acknowledgedBy, 'alice');
+    await push('http_requests_total', 0.01, { service: 'booking' });
+    const detail = await send<AlertBody>(t.app, 'GET', `/api/alerts/${alert!.id}`);
+    assert.equal(detail.body.state, 'resolved');
+    assert.equal(detail.body.timeline.resolvedBy, 'condition');
+    const messages = await receiver.waitFor(2);
+    assert.match(String(messages[1]?.body.text), /^\[RESOLVED\] High Error Rate/);
+    await t.services.alerting.outbox.drain();
+    const after = await send<AlertBody>(t.app, 'GET', `/api/alerts/${alert!.id}`);
+    assert.deepEqual(
+      after.body.notifications?.map((n) => n.status),
+      ['delivered', 'delivered'],
+    );
+  });
+
+  it('waits `for` before firing, renders annotations, and signs webhooks with HMAC-SHA256', async () => {
+    receiver.received.length = 0;
+    await addRule({
+      name: 'Queue too long',
+      metricName: 'queue_depth',
+      aggregation: { fn: 'max', window: '1m' },
+      threshold: 100,
+      for: '1s',
+      severity: 'warning',
+      annotations: { summary: 'depth {{value}} over {{threshold}} on {{labels.queue}} {{constructor}}' },
+      notificationChannels: [{ type: 'webhook', destination: `${receiver.base}/hook` }],
+    });
+    await push('queue_depth', 250, { queue: 'emails' });
+    const [pending] = await alerts('?state=pending');
+    assert.equal(pending?.labels.queue, 'emails');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await t.services.alerting.engine.evaluateAll();
+    const [firing] = await alerts('?state=firing&severity=warning');
+    assert.ok(firing && pending);
+    assert.equal(firing.id, pending.id, 'the pending alert fired; no second alert');
+    assert.equal(firing.annotations.summary, 'depth 250 over 100 on emails {{constructor}}');
+    const [hook] = await receiver.waitFor(1);
+    assert.ok(hook);
+    const signature = `sha256=${createHmac('sha256', SECRET).update(hook.raw).digest('hex')}`;
+    assert.equal(hook.headers['x-metrics-service-signature'], signature);
+    assert.equal(hook.headers['idempotency-key'], (hook.body as { idempotencyKey: string }).idempotencyKey);
+    assert.equal((hook.body as { event: string }).event, 'firing');
+  });
+
+  it('a silence keeps notifications back for matching alerts', async () => {
+    receiver.received.length = 0;
+    const silence = await send<{ id: string; active: boolean }>(t.app, 'POST', '/api/alerts/silences', {
+      matchers: ['alertname="Disk busy"'],
+      endsAt: '1h',
+      comment: 'planned maintenance',
+    });
+    assert.equal(silence.status, 201);
+    assert.equal(silence.body.active, true);
+    await addRule({
+      name: 'Disk busy',
+      metricName: 'disk_busy_ratio',
+      threshold: 0.9,
+      notificationChannels: [{ type: 'webhook', destination: `${receiver.base}/hook` }],
+    });
+    await push('disk_busy_ratio', 0.95);
+    const [alert] = (await alerts('?state=firing')).filter(
+      (a) => a.labels.__name__ === undefined && a.value === 0.95,
+    );
+    assert.equal(alert?.silencedBy, silence.body.id);
+    await t.services.alerting.outbox.drain();
+    assert.equal(receiver.received.length, 0);
+    assert.equal((await send(t.app, 'DELETE', `/api/alerts/silences/${silence.body.id}`)).status, 204);
+    await t.services.alerting.engine.evaluateAll(); // the silence ended: the firing alert is announced now
+    await receiver.waitFor(1);
+  });
+
+  it('a health rule fires when a watched service goes DOWN, with the reason', async () => {
+    const r = await send(t.app, 'POST', '/api/health/services', {
+      name: 'broken',
+      url: `${receiver.base}/nowhere`,
+      retries: 1,
+    });
+    assert.equal(r.status, 201);
+    await send(t.app, 'POST', '/api/health/check', { name: 'broken' });
+    await t.services.alerting.engine.settled();
+    const [down] = (await alerts('?state=firing&severity=critical')).filter(
+      (a) => a.ruleId === 'service-down',
+    );
+    assert.deepEqual([down?.labels.service, down?.labels.reason], ['broken', 'status_code']);
+    assert.match(down?.annotations.summary ?? '', /broken is down: status_code/);
+  });
+
+  it('answers bad rules with 422 naming the field', async () => {
+    const cases: [Record<string, unknown>, string][] = [
+      [{ name: 'x', metricName: 'm' }, 'threshold'],
+      [{ name: 'x', threshold: 1 }, 'metricName'],
+      [{ name: 'x', metricName: 'm', threshold: 1, matchers: ['a=~"("'] }, 'matchers'],
+      [{ name: 'x', metricName: 'm', threshold: 1, aggregation: { fn: 'median' } }, 'aggregation.fn'],
+      [{ name: 'x', metricName: 'm', threshold: 1, for: 'soon' }, 'for'],
+      [
+        {
+          name: 'x',
+          metricName: 'm',
+          threshold: 1,
+          notificationChannels: [{ type: 'webhook', destination: '#x' }],
+        },
+        'notificationChannels[0].destination',
+      ],
+      [
+        {
+          name: 'x',
+          metricName: 'm',
+          threshold: 1,
+          notificationChannels: [{ type: 'email', destination: 'a@b.c' }],
+        },
+        'notificationChannels[0].type',
+      ],
+    ];
+    for (const [body, field] of cases) {
+      const r = await send(t.app, 'POST', '/api/alerts/rules', body);
+      assert.equal(r.status, 422, JSON.stringify(r.body));
+      assert.equal(r.body.code, 'invalid_rule');
+      assert.equal(r.body.field, field, JSON.stringify(body));
+    }
+  });
+
+  it('edits and deletes rules; alerts of a deleted rule resolve', async () => {
+    const id = await addRule({ name: 'Temp', metricName: 'temp_celsius', threshold: 30 });
+    await push('temp_celsius', 35);
+    assert.equal((await alerts(`?rule=${id}&state=firing`)).length, 1);
+    const put = await send<{ rule: Record<string, unknown> }>(t.app, 'PUT', `/api/alerts/rules/${id}`, {
+      name: 'Temp',
+      metricName: 'temp_celsius',
+      threshold: 40,
+    });
+    assert.equal(put.status, 200);
+    assert.equal(put.body.rule.threshold, 40);
+    await t.services.alerting.engine.evaluateAll();
+    assert.equal((await alerts(`?rule=${id}&state=resolved`)).length, 1, 'below the new threshold');
+    assert.equal((await send(t.app, 'DELETE', `/api/alerts/rules/${id}`)).status, 204);
+    assert.equal((await send(t.app, 'GET', `/api/alerts/rules/${id}`)).status, 404);
+  });
+});
+
+describe('alerting: delivery that survives failures and restarts, rules file', () => {
+  it('a receiver failing for a while gets each notification exactly once, Retry-After honoured', async () => {
+    const receiver = await startReceiver();
+    const t = await startTestApp({ EGRESS_ALLOWLIST: '127.0.0.1' });
+    try {
+      receiver.failNext(2, 429, { 'retry-after': '0' });
+      await send(t.app, 'POST', '/api/alerts/rules', {
+        name: 'Flaky receiver',
+        metricName: 'errors_now',
+        threshold: 0,
+        notificationChannels: [{ type: 'webhook', destination: `${receiver.base}/hook` }],
+      });
+      await send(t.app, 'POST', '/api/metrics/custom', { name: 'errors_now', value: 3 });
+      const [delivered] = await receiver.waitFor(1, 15_000);
+      await t.services.alerting.outbox.drain();
+      const keys = receiver.received.map((r) => r.headers['idempotency-key']);
+      assert.equal(new Set(keys).size, keys.length, 'one delivery per idempotency key');
+      const [alert] = (await send<{ alerts: AlertBody[] }>(t.app, 'GET', '/api/alerts?state=firing')).body
+        .alerts;
+      const detail = await send<AlertBody>(t.app, 'GET', `/api/alerts/${alert!.id}`);
+      assert.deepEqual(
+        detail.body.notifications?.map((n) => [n.status, n.attempts]),
+        [['delivered', 3]],
+      );
+      assert.ok(delivered !== undefined);
+    } finally {
+      await t.close();
+      await receiver.close();
+    }
+  });
+
+  it('a notification pending when the service stops is sent after it restarts', async () => {
+    const receiver = await startReceiver();
+    const env = { EGRESS_ALLOWLIST: '127.0.0.1' };
+    const first = await startTestApp(env);
+    try {
+      receiver.failNext(1000, 503);
+      await send(first.app, 'POST', '/api/alerts/rules', {
+        name: 'Pending across restart',
+        metricName: 'backlog',
+        threshold: 10,
+        notificationChannels: [{ type: 'webhook', destination: `${receiver.base}/hook` }],
+      });
+      await send(first.app, 'POST', '/api/metrics/custom', { name: 'backlog', value: 50 });
+      await first.services.alerting.engine.settled();
+      await first.stop();
+      assert.equal(receiver.received.length, 0);
+      receiver.failNext(0);
+      const again = await startTestApp(env, first.dataDir);
+      try {
+        // The retry is due within the back-off (1–2 s after the first failure).
+        const [message] = await receiver.waitFor(1, 15_000);
+        assert.match((message?.body.alert as { rule: { name: string } }).rule.name, /Pending across restart/);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await first.close();
+      await receiver.close();
+    }
+  });
+
+  it('loads ALERT_RULES_FILE; its rules are read-only through the API', async () => {
+    const first = await startTestApp({});
+    const file = join(first.dataDir, 'rules.yml');
+    writeFileSync(
+      file,
+      'rules:\n  - id: slow-jobs\n    name: Slow jobs\n    metricName: job_seconds\n    aggregation: { fn: p95, window: 10m }\n    threshold: 30\n',
+    );
+    await first.stop();
+    const t = await startTestApp({ ALERT_RULES_FILE: file }, first.dataDir);
+    try {
+      const rule = await send<{ origin: string }>(t.app, 'GET', '/api/alerts/rules/slow-jobs');
+      assert.equal(rule.body.origin, 'file');
+      const del = await send(t.app, 'DELETE', '/api/alerts/rules/slow-jobs');
+      assert.equal(del.status, 409);
+      assert.equal(del.body.code, 'rule_read_only');
+    } finally {
+      await t.stop();
+      await first.close();
+    }
+  });
+});
