@@ -89,6 +89,52 @@ export class AlertEngine {
     }
   }
 
+  /**
+   * Alerts from Alertmanager's webhook join the list: firing ones are created (or kept) under the
+   * `alertmanager` rule, whose channels they notify; resolved ones resolve. Identity is Alertmanager's
+   * fingerprint, so its repeated deliveries never duplicate an alert.
+   */
+  async receiveExternal(alerts: readonly ExternalAlert[]): Promise<{ firing: number; resolved: number }> {
+    const rule = this.deps.rules.find(EXTERNAL_RULE_ID);
+    const now = this.clock();
+    let firing = 0;
+    let resolved = 0;
+    for (const incoming of alerts) {
+      const fingerprint = `${EXTERNAL_RULE_ID}{${incoming.fingerprint ?? fingerprintOf('', incoming.labels)}}`;
+      const current = this.active.get(fingerprint);
+      if (incoming.status === 'resolved') {
+        if (current !== undefined) {
+          await this.apply(current, 'resolved', 'alertmanager', rule);
+          resolved++;
+        }
+        continue;
+      }
+      firing++;
+      if (current !== undefined) {
+        current.lastTrueAt = now;
+        current.annotations = { ...incoming.annotations };
+        continue;
+      }
+      const startsAt = Date.parse(incoming.startsAt ?? '');
+      const alert = newAlert({
+        ruleId: EXTERNAL_RULE_ID,
+        ruleName: incoming.labels.alertname ?? 'Alertmanager',
+        fingerprint,
+        labels: { ...incoming.labels },
+        severity: incoming.labels.severity ?? rule?.severity ?? 'warning',
+        state: 'firing',
+        value: null,
+        at: Number.isFinite(startsAt) ? startsAt : now,
+      });
+      alert.annotations = { ...incoming.annotations };
+      this.active.set(fingerprint, alert);
+      if (rule?.enabled === true) await this.deps.notifier.fired(alert, rule, now);
+      await this.persist(alert);
+      this.deps.bus.emit('alert.changed', { alert, transition: 'fired' });
+    }
+    return { firing, resolved };
+  }
+
   /** Waits for evaluations in progress (tests, shutdown). */
   async settled(): Promise<void> {
     while (this.running.size > 0) await Promise.all(this.running.values());
@@ -159,6 +205,7 @@ export class AlertEngine {
   }
 
   private async evaluate(rule: Rule): Promise<void> {
+    if (rule.spec.kind === 'external') return; // its alerts come and go with Alertmanager's webhook
     const now = this.clock();
     const { groups } = await this.groupsOf(rule, now);
     const seen = new Set<string>();
@@ -192,6 +239,7 @@ export class AlertEngine {
           })),
       };
     }
+    if (spec.kind === 'external') return { groups: [] };
     const values = await evaluateMetricRule(spec, this.deps.query, this.deps.registry, now);
     return {
       groups: values.map((v) => ({
@@ -217,32 +265,21 @@ export class AlertEngine {
         Object.assign(current, next);
         if (holds) current.value = value;
         await this.deps.notifier.maybeRepeat(current, rule, now);
-        if (current.lastNotifiedAt === now) await this.persist(current);
+        if (current.lastNotifiedAt === now || current.lastResentAt === now) await this.persist(current);
       }
       return;
     }
     if (transition === 'pending' || (transition === 'fired' && current === undefined)) {
-      const alert: Alert = {
-        id: randomUUID(),
+      const alert = newAlert({
         ruleId: rule.id,
         ruleName: rule.name,
         fingerprint,
         labels,
-        annotations: {},
         severity: rule.severity,
         state: next!.state,
         value,
-        pendingAt: now,
-        firedAt: next!.firedAt,
-        resolvedAt: undefined,
-        resolvedBy: undefined,
-        lastTrueAt: now,
-        acknowledgedAt: undefined,
-        acknowledgedBy: undefined,
-        lastNotifiedAt: undefined,
-        notified: 0,
-        silencedBy: undefined,
-      };
+        at: now,
+      });
       alert.annotations = annotationsOf(rule, alert);
       this.active.set(fingerprint, alert);
       await this.persist(alert);
@@ -291,6 +328,45 @@ export class AlertEngine {
   private persist(alert: Alert): Promise<void> {
     return this.deps.store.saveAlert(toStored(alert, this.clock()));
   }
+}
+
+export const EXTERNAL_RULE_ID = 'alertmanager';
+
+/** One alert of Alertmanager's webhook payload (version 4). */
+export interface ExternalAlert {
+  status: 'firing' | 'resolved';
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt?: string;
+  fingerprint?: string;
+}
+
+function newAlert(fields: {
+  ruleId: string;
+  ruleName: string;
+  fingerprint: string;
+  labels: Record<string, string>;
+  severity: string;
+  state: Alert['state'];
+  value: number | null;
+  at: number;
+}): Alert {
+  const { at, ...rest } = fields;
+  return {
+    id: randomUUID(),
+    ...rest,
+    annotations: {},
+    pendingAt: at,
+    firedAt: fields.state === 'firing' ? at : undefined,
+    resolvedAt: undefined,
+    resolvedBy: undefined,
+    lastTrueAt: at,
+    acknowledgedAt: undefined,
+    acknowledgedBy: undefined,
+    lastNotifiedAt: undefined,
+    notified: 0,
+    silencedBy: undefined,
+  };
 }
 
 /** Health alerts are one per service whatever the reason; metric alerts one per series or group. */

@@ -1,3 +1,4 @@
+import { ALERTMANAGER_RESEND_MS } from '../notify/channels/alertmanager.js';
 import type { Outbox } from '../notify/outbox.js';
 import { isChannelType } from '../notify/channels/channel-registry.js';
 import type { ChannelTarget } from '../notify/channels/channel.js';
@@ -29,16 +30,40 @@ export class AlertNotifier {
     await this.send(alert, rule, 'resolved', now);
   }
 
-  /** Called on each evaluation of a firing alert: repeats when its interval has passed. */
+  /**
+   * Called on each evaluation of a firing alert: repeats to people when the repeat interval has passed
+   * (not once acknowledged), and re-sends to Alertmanager every minute whatever happens, since it resolves
+   * alerts that stop coming.
+   */
   async maybeRepeat(alert: Alert, rule: Rule, now: number): Promise<void> {
-    if (alert.state !== 'firing' || alert.acknowledgedAt !== undefined) return;
-    if (this.silenced(alert, now)) return;
+    if (alert.state !== 'firing' || this.silenced(alert, now)) return;
     if (alert.notified === 0) {
       await this.send(alert, rule, 'firing', now); // it was silenced when it fired
       return;
     }
-    if (alert.lastNotifiedAt !== undefined && now - alert.lastNotifiedAt >= rule.repeatIntervalMs)
-      await this.send(alert, rule, 'repeat', now);
+    const people = this.targets(rule).filter((t) => t.type !== 'alertmanager');
+    if (
+      alert.acknowledgedAt === undefined &&
+      people.length > 0 &&
+      alert.lastNotifiedAt !== undefined &&
+      now - alert.lastNotifiedAt >= rule.repeatIntervalMs
+    ) {
+      await this.send(alert, rule, 'repeat', now, people);
+      return;
+    }
+    const managers = this.targets(rule).filter((t) => t.type === 'alertmanager');
+    if (
+      managers.length > 0 &&
+      now - (alert.lastResentAt ?? alert.lastNotifiedAt ?? 0) >= ALERTMANAGER_RESEND_MS
+    ) {
+      alert.resent = (alert.resent ?? 0) + 1;
+      alert.lastResentAt = now;
+      await this.outbox.enqueue(
+        alert.id,
+        managers,
+        this.notification(alert, rule, 'repeat', `resend-${String(alert.resent)}`),
+      );
+    }
   }
 
   targets(rule: Rule): ChannelTarget[] {
@@ -58,9 +83,27 @@ export class AlertNotifier {
     return alert.silencedBy !== undefined;
   }
 
-  private async send(alert: Alert, rule: Rule, event: Notification['event'], now: number): Promise<void> {
-    const notification: Notification = {
-      idempotencyKey: `${alert.id}:${event === 'resolved' ? 'resolved' : `firing-${String(alert.notified)}`}`,
+  private async send(
+    alert: Alert,
+    rule: Rule,
+    event: Notification['event'],
+    now: number,
+    targets: readonly ChannelTarget[] = this.targets(rule),
+  ): Promise<void> {
+    const notification = this.notification(
+      alert,
+      rule,
+      event,
+      event === 'resolved' ? 'resolved' : `firing-${String(alert.notified)}`,
+    );
+    alert.notified++;
+    alert.lastNotifiedAt = now;
+    await this.outbox.enqueue(alert.id, targets, notification);
+  }
+
+  private notification(alert: Alert, rule: Rule, event: Notification['event'], key: string): Notification {
+    return {
+      idempotencyKey: `${alert.id}:${key}`,
       event,
       alert: {
         id: alert.id,
@@ -76,8 +119,5 @@ export class AlertNotifier {
       },
       sentFrom: this.origin,
     };
-    alert.notified++;
-    alert.lastNotifiedAt = now;
-    await this.outbox.enqueue(alert.id, this.targets(rule), notification);
   }
 }

@@ -24,6 +24,9 @@ export interface Alert {
   lastNotifiedAt: number | undefined;
   /** Notifications sent so far for this alert (first one, repeats). */
   notified: number;
+  /** Last time the alert went to Alertmanager targets, which expect firing alerts re-sent. */
+  lastResentAt?: number;
+  resent?: number;
   /** The silence that kept notifications back, while it does. */
   silencedBy: string | undefined;
 }

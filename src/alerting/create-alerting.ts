@@ -68,6 +68,17 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     guard: deps.guard,
     slackWebhookUrl: config.slackWebhookUrl,
     webhookSecret: config.webhookSecret,
+    smtp:
+      config.emailSmtpHost === undefined
+        ? undefined
+        : {
+            host: config.emailSmtpHost,
+            port: config.emailSmtpPort,
+            username: config.emailUsername,
+            password: config.emailPassword,
+            from: config.emailFrom,
+            defaultTo: config.emailTo,
+          },
   };
   const rules = new RuleBook(store, channels, log);
   await rules.load(config.alertRulesFile === undefined ? [] : await loadRulesFile(config.alertRulesFile));
@@ -77,8 +88,11 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     ...DEFAULT_OUTBOX_OPTIONS,
     maxAgeMs: config.notifyMaxAgeSeconds * 1000,
   });
-  const defaults: ChannelTarget[] =
-    config.slackWebhookUrl === undefined ? [] : [{ type: 'slack', destination: undefined }];
+  // SLACK_WEBHOOK_URL and EMAIL_* (with EMAIL_TO) make default channels for rules that name none.
+  const defaults: ChannelTarget[] = [
+    ...(config.slackWebhookUrl === undefined ? [] : [{ type: 'slack' as const, destination: undefined }]),
+    ...(channels.smtp?.defaultTo === undefined ? [] : [{ type: 'email' as const, destination: undefined }]),
+  ];
   const notifier = new AlertNotifier(outbox, silences, defaults, config.serviceName);
   const engine = new AlertEngine({
     rules,

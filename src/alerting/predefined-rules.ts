@@ -2,7 +2,8 @@ import type { RuleInput } from './rule-schema.js';
 
 /**
  * The seed's six rules, present out of the box (origin builtin): they can be disabled or changed with
- * PUT like any rule, and deleted. Thresholds as the seed gives them.
+ * PUT like any rule, and deleted. Thresholds as the seed gives them. A seventh, `alertmanager`, holds the
+ * channels of alerts received from Alertmanager.
  */
 export const PREDEFINED_RULES: readonly (RuleInput & { id: string })[] = [
   {
@@ -71,5 +72,11 @@ export const PREDEFINED_RULES: readonly (RuleInput & { id: string })[] = [
     for: '5m',
     severity: 'high',
     annotations: { summary: 'Only {{value}} of {{labels.mountpoint}} is free (under {{threshold}})' },
+  },
+  {
+    id: 'alertmanager',
+    name: 'Alertmanager',
+    kind: 'external',
+    severity: 'warning',
   },
 ];

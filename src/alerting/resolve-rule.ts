@@ -44,7 +44,9 @@ function queryFunction(raw: string | undefined): QueryFunction | undefined {
 export function resolveRule(id: string, input: RuleInput, origin: RuleOrigin): Rule {
   const kind = input.kind ?? 'metric';
   let spec: Rule['spec'];
-  if (kind === 'health') {
+  if (kind === 'external') {
+    spec = { kind };
+  } else if (kind === 'health') {
     spec = {
       kind,
       state: input.healthState ?? 'down',

@@ -143,7 +143,7 @@ export class RuleBook {
         throw new DomainError(
           'invalid_rule',
           422,
-          `${ref.type} notifications are not available yet: use webhook, slack or discord`,
+          `${ref.type} notifications are not available yet: use webhook, slack, discord, email or alertmanager`,
           `${field}.type`,
         );
       const problem = CHANNELS[ref.type].problem(

@@ -56,9 +56,9 @@ export const RuleInputSchema = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     kind: Type.Optional(
-      Type.Union([Type.Literal('metric'), Type.Literal('health')], {
+      Type.Union([Type.Literal('metric'), Type.Literal('health'), Type.Literal('external')], {
         description:
-          'metric (default): a threshold on a metric; health: a watched service reaching `healthState`.',
+          "metric (default): a threshold on a metric; health: a watched service reaching `healthState`; external: alerts received from Alertmanager (POST /api/alerts/alertmanager) take this rule's channels.",
       }),
     ),
     ...Selector,

@@ -28,11 +28,16 @@ export interface HealthRuleSpec {
   services: ReadonlySet<string> | undefined;
 }
 
+/** Alerts that arrive from outside (Alertmanager's webhook): never evaluated, only their channels count. */
+export interface ExternalRuleSpec {
+  kind: 'external';
+}
+
 /** A rule with every default applied, as the engine evaluates it. */
 export interface Rule {
   id: string;
   name: string;
-  spec: MetricRuleSpec | HealthRuleSpec;
+  spec: MetricRuleSpec | HealthRuleSpec | ExternalRuleSpec;
   condition: Comparison;
   threshold: number;
   forMs: number;

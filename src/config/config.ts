@@ -40,6 +40,8 @@ export interface Config {
   emailSmtpPort: number;
   emailUsername: string | undefined;
   emailPassword: string | undefined;
+  emailFrom: string;
+  emailTo: string | undefined;
 
   bodyLimitBytes: number;
   maxBatchSamples: number;
@@ -115,6 +117,8 @@ const TABLE: Table = {
   emailSmtpPort: { env: 'EMAIL_SMTP_PORT', parse: integer(1, 65535), fallback: 587 },
   emailUsername: { env: 'EMAIL_USERNAME', parse: text, fallback: undefined },
   emailPassword: { env: 'EMAIL_PASSWORD', parse: text, fallback: undefined },
+  emailFrom: { env: 'EMAIL_FROM', parse: text, fallback: 'metrics-service@localhost' },
+  emailTo: { env: 'EMAIL_TO', parse: text, fallback: undefined },
   bodyLimitBytes: { env: 'BODY_LIMIT_BYTES', parse: integer(1024, 1 << 30), fallback: 8 * 1024 * 1024 },
   maxBatchSamples: { env: 'MAX_BATCH_SAMPLES', parse: integer(1, 1_000_000), fallback: 50_000 },
   maxLabelsPerSeries: { env: 'MAX_LABELS_PER_SERIES', parse: integer(1, 1000), fallback: 30 },

@@ -89,6 +89,21 @@ export class EgressGuard {
     throw new EgressDeniedError(host, address, denied);
   }
 
+  /**
+   * The address to connect to for `host`, judged: for clients that take an address rather than a lookup
+   * function (SMTP). Connecting to exactly this address leaves no rebinding window either.
+   */
+  resolveHost(host: string): Promise<string> {
+    const normalised = this.checkHost(host);
+    if (isIpLiteral(normalised)) return Promise.resolve(normalised);
+    return new Promise((resolve, reject) => {
+      this.lookup(normalised, { all: false }, (error, address) => {
+        if (error) reject(error);
+        else resolve(address as string);
+      });
+    });
+  }
+
   /** A drop-in `lookup` for net.connect, tls.connect and http.request: resolves, then judges every address. */
   readonly lookup: LookupFunction = (hostname, options, callback) => {
     this.resolver(hostname, { all: true }, (error, addresses) => {

@@ -54,7 +54,7 @@ describe('alerting API', () => {
     return r.body.id;
   };
 
-  it("has the seed's six predefined rules out of the box", async () => {
+  it("has the seed's six predefined rules out of the box, and the Alertmanager receiver's", async () => {
     const r = await send<{ rules: { id: string; origin: string; enabled: boolean }[] }>(
       t.app,
       'GET',
@@ -62,7 +62,15 @@ describe('alerting API', () => {
     );
     assert.deepEqual(
       r.body.rules.filter((x) => x.origin === 'builtin').map((x) => x.id),
-      ['high-cpu', 'low-memory', 'high-error-rate', 'high-latency', 'service-down', 'low-disk'],
+      [
+        'high-cpu',
+        'low-memory',
+        'high-error-rate',
+        'high-latency',
+        'service-down',
+        'low-disk',
+        'alertmanager',
+      ],
     );
   });
 
@@ -207,7 +215,7 @@ describe('alerting API', () => {
           name: 'x',
           metricName: 'm',
           threshold: 1,
-          notificationChannels: [{ type: 'email', destination: 'a@b.c' }],
+          notificationChannels: [{ type: 'websocket' }],
         },
         'notificationChannels[0].type',
       ],

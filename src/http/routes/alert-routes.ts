@@ -13,6 +13,7 @@ import { parseDuration, parseTime } from '../../query/time-params.js';
 import { errorResponses } from '../problem.js';
 import {
   ActorSchema,
+  AlertmanagerWebhookSchema,
   AlertSchema,
   NotificationSchema,
   RuleSchema,
@@ -146,6 +147,40 @@ export function alertRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
       async (request) => {
         const by = (request.body as { by?: string } | undefined)?.by ?? 'api';
         return alertView(await engine.resolve(request.params.id, by));
+      },
+    );
+
+    app.post(
+      '/api/alerts/alertmanager',
+      {
+        schema: {
+          tags,
+          summary:
+            "Receive Alertmanager's webhook (version 4): its alerts join the list, timeline and channels",
+          body: AlertmanagerWebhookSchema,
+          response: {
+            200: Type.Object({ firing: Type.Integer(), resolved: Type.Integer() }),
+            ...errorResponses(413, 415, 422),
+          },
+        },
+      },
+      async (request) => {
+        if (request.body.version !== '4')
+          throw new DomainError(
+            'validation_failed',
+            422,
+            `webhook version ${request.body.version} is not supported; Alertmanager sends "4"`,
+            'version',
+          );
+        return engine.receiveExternal(
+          request.body.alerts.map((a) => ({
+            status: a.status,
+            labels: a.labels,
+            annotations: a.annotations ?? {},
+            ...(a.startsAt === undefined ? {} : { startsAt: a.startsAt }),
+            ...(a.fingerprint === undefined ? {} : { fingerprint: a.fingerprint }),
+          })),
+        );
       },
     );
 

@@ -72,3 +72,28 @@ export const ActorSchema = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** Alertmanager's webhook payload, version 4 (receivers' webhook_configs). Unknown fields are ignored. */
+export const AlertmanagerWebhookSchema = Type.Object(
+  {
+    version: Type.String({ description: 'Alertmanager webhook format version: "4".' }),
+    status: Type.Optional(Type.String()),
+    receiver: Type.Optional(Type.String()),
+    groupKey: Type.Optional(Type.String()),
+    alerts: Type.Array(
+      Type.Object(
+        {
+          status: Type.Union([Type.Literal('firing'), Type.Literal('resolved')]),
+          labels: Type.Record(Type.String(), Type.String()),
+          annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
+          startsAt: Type.Optional(Type.String()),
+          endsAt: Type.Optional(Type.String()),
+          fingerprint: Type.Optional(Type.String({ maxLength: 128 })),
+        },
+        { additionalProperties: true },
+      ),
+      { maxItems: 10_000 },
+    ),
+  },
+  { additionalProperties: true },
+);

@@ -2,7 +2,7 @@ import type { EgressGuard } from '../../security/egress-guard.js';
 import type { Notification } from '../notification.js';
 
 /** Channel types delivered today; each is one file here and one entry in the registry. */
-export type ChannelType = 'webhook' | 'slack' | 'discord';
+export type ChannelType = 'webhook' | 'slack' | 'discord' | 'email' | 'alertmanager';
 
 /** What a rule names: the type and its destination (URL, #channel…), as the seed writes it. */
 export interface ChannelTarget {
@@ -15,6 +15,17 @@ export interface ChannelContext {
   /** Environment defaults: SLACK_WEBHOOK_URL, the webhook signing secret. */
   slackWebhookUrl: string | undefined;
   webhookSecret: string | undefined;
+  /** EMAIL_SMTP_*, EMAIL_FROM, EMAIL_TO; undefined without EMAIL_SMTP_HOST. */
+  smtp: SmtpSettings | undefined;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  username: string | undefined;
+  password: string | undefined;
+  from: string;
+  defaultTo: string | undefined;
 }
 
 export interface Channel {

@@ -1,0 +1,76 @@
+import { createTransport } from 'nodemailer';
+import { isIpLiteral } from '../../security/address-class.js';
+import { EgressDeniedError } from '../../security/egress-guard.js';
+import { DeliveryError, headline } from '../notification.js';
+import type { Channel, ChannelContext, ChannelTarget } from './channel.js';
+
+const ADDRESS = /^[^\s@,;<>]+@[^\s@,;<>]+$/;
+const ATTEMPT_TIMEOUT_MS = 15_000;
+
+function recipients(target: ChannelTarget, context: ChannelContext): string[] {
+  const raw = target.destination ?? context.smtp?.defaultTo ?? '';
+  return raw
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+}
+
+/**
+ * Email through the SMTP server of EMAIL_SMTP_* (nodemailer). The server's name is resolved through the
+ * egress guard and the connection made to the address it approved (TLS still checks the certificate
+ * against the name). SMTP 5xx answers are final; 4xx and network errors are retried.
+ */
+export const emailChannel: Channel = {
+  problem(target, context) {
+    if (context.smtp === undefined) return 'email needs EMAIL_SMTP_HOST (and EMAIL_FROM)';
+    const to = recipients(target, context);
+    if (to.length === 0) return 'email needs an address as destination, or EMAIL_TO';
+    const bad = to.find((a) => !ADDRESS.test(a));
+    return bad === undefined ? undefined : `"${bad}" is not an email address`;
+  },
+  async send(target, notification, context) {
+    const smtp = context.smtp;
+    if (smtp === undefined) throw new DeliveryError('EMAIL_SMTP_HOST is not configured', false);
+    let address: string;
+    try {
+      address = await context.guard.resolveHost(smtp.host);
+    } catch (error) {
+      throw new DeliveryError((error as Error).message, !(error instanceof EgressDeniedError));
+    }
+    const transport = createTransport({
+      host: address,
+      port: smtp.port,
+      secure: smtp.port === 465,
+      ...(smtp.username === undefined ? {} : { auth: { user: smtp.username, pass: smtp.password ?? '' } }),
+      tls: { servername: isIpLiteral(smtp.host) ? undefined : smtp.host },
+      connectionTimeout: ATTEMPT_TIMEOUT_MS,
+      socketTimeout: ATTEMPT_TIMEOUT_MS,
+    });
+    const { alert } = notification;
+    const lines = [
+      headline(notification),
+      '',
+      alert.annotations.description ?? '',
+      `Severity: ${alert.severity}`,
+      `Value: ${alert.value === null ? 'n/a' : String(alert.value)}`,
+      ...Object.entries(alert.labels).map(([k, v]) => `${k}: ${v}`),
+      `Since: ${alert.startsAt}`,
+      `Alert: ${alert.id}`,
+    ];
+    try {
+      await transport.sendMail({
+        from: smtp.from,
+        to: recipients(target, context),
+        subject: headline(notification),
+        text: lines.join('\n'),
+        headers: { 'X-Idempotency-Key': notification.idempotencyKey },
+        messageId: `<${notification.idempotencyKey.replace(/[^A-Za-z0-9.-]/g, '.')}@metrics-service>`,
+      });
+    } catch (error) {
+      const code = (error as { responseCode?: number }).responseCode;
+      throw new DeliveryError(`SMTP: ${(error as Error).message}`, code === undefined || code < 500);
+    } finally {
+      transport.close();
+    }
+  },
+};
