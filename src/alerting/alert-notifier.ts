@@ -4,6 +4,7 @@ import { isChannelType } from '../notify/channels/channel-registry.js';
 import type { ChannelTarget } from '../notify/channels/channel.js';
 import type { Notification } from '../notify/notification.js';
 import type { Alert } from './alert.js';
+import type { ChannelBook } from './channel-book.js';
 import type { Rule } from './rule.js';
 import { silenceLabels, type SilenceSet } from './silences.js';
 
@@ -17,6 +18,7 @@ export class AlertNotifier {
     private readonly outbox: Outbox,
     private readonly silences: SilenceSet,
     private readonly defaults: readonly ChannelTarget[],
+    private readonly named: ChannelBook,
     private readonly origin: string,
   ) {}
 
@@ -69,8 +71,17 @@ export class AlertNotifier {
   targets(rule: Rule): ChannelTarget[] {
     const targets: ChannelTarget[] = [];
     for (const ref of rule.channels) {
-      if ('type' in ref && isChannelType(ref.type))
-        targets.push({ type: ref.type, destination: ref.destination });
+      if ('type' in ref) {
+        if (isChannelType(ref.type)) targets.push({ type: ref.type, destination: ref.destination });
+        continue;
+      }
+      const named = this.named.find(ref.channel);
+      if (named !== undefined)
+        targets.push({
+          type: named.type,
+          destination: named.destination,
+          ...(named.secret === undefined ? {} : { secret: named.secret }),
+        });
     }
     return rule.channels.length === 0 ? [...this.defaults] : targets;
   }

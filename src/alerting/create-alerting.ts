@@ -14,12 +14,14 @@ import type { SeriesRegistry } from '../tsdb/registry.js';
 import { AlertEngine, type ServiceHealth } from './alert-engine.js';
 import type { AlertEvents } from './alert-events.js';
 import { AlertNotifier } from './alert-notifier.js';
+import { ChannelBook } from './channel-book.js';
 import { RuleBook } from './rule-book.js';
 import { RuleInputSchema, type RuleInput } from './rule-schema.js';
 import { SilenceSet, type Silence } from './silences.js';
 
 export interface Alerting {
   rules: RuleBook;
+  channels: ChannelBook;
   engine: AlertEngine;
   silences: SilenceSet;
   outbox: Outbox;
@@ -80,7 +82,9 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
             defaultTo: config.emailTo,
           },
   };
-  const rules = new RuleBook(store, channels, log);
+  const named = new ChannelBook(store, channels);
+  await named.load();
+  const rules = new RuleBook(store, channels, named, log);
   await rules.load(config.alertRulesFile === undefined ? [] : await loadRulesFile(config.alertRulesFile));
   const silences = new SilenceSet();
   for (const { data } of await store.loadSilences()) silences.put(JSON.parse(data) as Silence);
@@ -93,7 +97,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     ...(config.slackWebhookUrl === undefined ? [] : [{ type: 'slack' as const, destination: undefined }]),
     ...(channels.smtp?.defaultTo === undefined ? [] : [{ type: 'email' as const, destination: undefined }]),
   ];
-  const notifier = new AlertNotifier(outbox, silences, defaults, config.serviceName);
+  const notifier = new AlertNotifier(outbox, silences, defaults, named, config.serviceName);
   const engine = new AlertEngine({
     rules,
     store,
@@ -120,5 +124,5 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     },
     log,
   );
-  return { rules, engine, silences, outbox, store, tasks: [tick, retention] };
+  return { rules, channels: named, engine, silences, outbox, store, tasks: [tick, retention] };
 }

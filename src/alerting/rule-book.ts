@@ -5,6 +5,7 @@ import { isChannelType } from '../notify/channels/channel-registry.js';
 import type { ChannelContext } from '../notify/channels/channel.js';
 import { CHANNELS } from '../notify/channels/channel-registry.js';
 import type { AlertStore } from '../storage/ports.js';
+import type { ChannelBook } from './channel-book.js';
 import { PREDEFINED_RULES } from './predefined-rules.js';
 import { resolveRule } from './resolve-rule.js';
 import type { Rule } from './rule.js';
@@ -22,6 +23,7 @@ export class RuleBook {
   constructor(
     private readonly store: AlertStore,
     private readonly channels: ChannelContext,
+    private readonly named: ChannelBook,
     private readonly log: Logger,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -128,17 +130,27 @@ export class RuleBook {
     return rule;
   }
 
-  /** Channels a rule names must be deliverable: a known type with a usable destination. */
+  /** Rules that notify the named channel (it cannot be deleted while they do). */
+  usersOf(channel: string): string[] {
+    return this.list()
+      .filter((rule) => rule.channels.some((ref) => 'channel' in ref && ref.channel === channel))
+      .map((rule) => rule.id);
+  }
+
+  /** Channels a rule names must be deliverable: a known type with a usable destination, or a known name. */
   private check(rule: Rule): Rule {
     rule.channels.forEach((ref, i) => {
       const field = `notificationChannels[${String(i)}]`;
-      if (!('type' in ref))
-        throw new DomainError(
-          'invalid_rule',
-          422,
-          `named channels (${ref.channel}) are not available yet; give {type, destination}`,
-          field,
-        );
+      if ('channel' in ref) {
+        if (this.named.find(ref.channel) === undefined)
+          throw new DomainError(
+            'invalid_rule',
+            422,
+            `no notification channel named "${ref.channel}" (see /api/alerts/channels)`,
+            `${field}.channel`,
+          );
+        return;
+      }
       if (!isChannelType(ref.type))
         throw new DomainError(
           'invalid_rule',

@@ -222,6 +222,10 @@ export interface AlertStore {
   deleteSilence(id: string): Promise<boolean>;
   loadSilences(): Promise<{ id: string; data: string }[]>;
 
+  loadChannels(): Promise<{ name: string; data: string }[]>;
+  saveChannel(name: string, data: string, at: number): Promise<void>;
+  deleteChannel(name: string): Promise<boolean>;
+
   /** Adds notifications; one whose idempotency key exists already is ignored. */
   enqueue(
     items: readonly Omit<OutboxItem, 'id' | 'status' | 'attempts' | 'deliveredAt' | 'lastError'>[],

@@ -329,3 +329,51 @@ describe('alerting: delivery that survives failures and restarts, rules file', (
     }
   });
 });
+
+describe('alerting: named channels', () => {
+  it('configures a channel once, rules reference it by name, its own secret signs', async () => {
+    const receiver = await startReceiver();
+    const t = await startTestApp({ EGRESS_ALLOWLIST: '127.0.0.1' });
+    try {
+      const secret = 'channel-secret-0123456789';
+      const created = await send<{ hasSecret: boolean }>(t.app, 'POST', '/api/alerts/channels', {
+        name: 'ops-hook',
+        type: 'webhook',
+        destination: `${receiver.base}/hook`,
+        secret,
+      });
+      assert.equal(created.status, 201);
+      assert.equal(created.body.hasSecret, true);
+      assert.ok(!JSON.stringify(created.body).includes(secret), 'the secret is never shown back');
+      const bad = await send(t.app, 'POST', '/api/alerts/rules', {
+        name: 'x',
+        metricName: 'm',
+        threshold: 1,
+        notificationChannels: [{ channel: 'missing' }],
+      });
+      assert.equal(bad.body.field, 'notificationChannels[0].channel');
+      const rule = await send<{ id: string }>(t.app, 'POST', '/api/alerts/rules', {
+        name: 'Named channel rule',
+        metricName: 'named_metric',
+        threshold: 1,
+        notificationChannels: [{ channel: 'ops-hook' }],
+      });
+      assert.equal(rule.status, 201);
+      await send(t.app, 'POST', '/api/metrics/custom', { name: 'named_metric', value: 2 });
+      const [hook] = await receiver.waitFor(1);
+      assert.ok(hook);
+      assert.equal(
+        hook.headers['x-metrics-service-signature'],
+        `sha256=${createHmac('sha256', secret).update(hook.raw).digest('hex')}`,
+      );
+      const inUse = await send(t.app, 'DELETE', '/api/alerts/channels/ops-hook');
+      assert.equal(inUse.status, 409);
+      assert.equal(inUse.body.code, 'channel_in_use');
+      assert.equal((await send(t.app, 'DELETE', `/api/alerts/rules/${rule.body.id}`)).status, 204);
+      assert.equal((await send(t.app, 'DELETE', '/api/alerts/channels/ops-hook')).status, 204);
+    } finally {
+      await t.close();
+      await receiver.close();
+    }
+  });
+});

@@ -8,6 +8,8 @@ export type ChannelType = 'webhook' | 'slack' | 'discord' | 'email' | 'alertmana
 export interface ChannelTarget {
   type: ChannelType;
   destination: string | undefined;
+  /** A named channel's own signing secret (webhook), instead of WEBHOOK_SECRET. */
+  secret?: string;
 }
 
 export interface ChannelContext {

@@ -4,7 +4,7 @@ import type { Channel } from './channel.js';
 
 /**
  * Generic webhook: the notification as JSON, an Idempotency-Key header, and, when a secret is configured
- * (WEBHOOK_SECRET), `X-Metrics-Service-Signature: sha256=<hex HMAC of the body>` so the receiver can tell
+ * (the channel's own, else WEBHOOK_SECRET), `X-Metrics-Service-Signature: sha256=<hex HMAC of the body>` so the receiver can tell
  * the request came from us and was not altered.
  */
 export const webhookChannel: Channel = {
@@ -15,9 +15,10 @@ export const webhookChannel: Channel = {
   send(target, notification, context) {
     const body = JSON.stringify(notification);
     const headers: Record<string, string> = { 'idempotency-key': notification.idempotencyKey };
-    if (context.webhookSecret !== undefined)
+    const secret = target.secret ?? context.webhookSecret;
+    if (secret !== undefined)
       headers['x-metrics-service-signature'] =
-        `sha256=${createHmac('sha256', context.webhookSecret).update(body).digest('hex')}`;
+        `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
     return postJson(context.guard, target.destination ?? '', body, headers);
   },
 };

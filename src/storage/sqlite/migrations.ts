@@ -9,7 +9,7 @@
  * Version 3 adds the health checker: watched services, their state changes, and hourly roll-ups of checks
  * keyed by an integer service id (a name repeated in millions of roll-up rows would double their size).
  * Version 4 adds alerting: rules, alerts (filterable columns plus the rest as JSON), silences, and the
- * notification outbox every delivery goes through.
+ * notification outbox every delivery goes through. Version 5 adds named notification channels.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -149,5 +149,12 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX notifications_due ON notifications (status, next_attempt_at);
   CREATE INDEX notifications_alert ON notifications (alert_id);
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  `,
+  `
+  CREATE TABLE alert_channels (
+    name TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
   `,
 ];

@@ -39,6 +39,11 @@ export class SqliteAlertStore implements AlertStore {
       saveSilence: db.prepare('INSERT OR REPLACE INTO silences (id, ends_at, data) VALUES (?, ?, ?)'),
       deleteSilence: db.prepare('DELETE FROM silences WHERE id = ?'),
       silences: db.prepare('SELECT id, data FROM silences ORDER BY ends_at'),
+      channels: db.prepare('SELECT name, data FROM alert_channels ORDER BY name'),
+      saveChannel: db.prepare(
+        'INSERT OR REPLACE INTO alert_channels (name, data, updated_at) VALUES (?, ?, ?)',
+      ),
+      deleteChannel: db.prepare('DELETE FROM alert_channels WHERE name = ?'),
       enqueue: db.prepare(
         `INSERT OR IGNORE INTO notifications (idempotency_key, alert_id, channel, payload, status, attempts,
            next_attempt_at, created_at, expires_at)
@@ -147,6 +152,19 @@ export class SqliteAlertStore implements AlertStore {
 
   loadSilences(): Promise<{ id: string; data: string }[]> {
     return Promise.resolve(this.stmts.silences.all() as { id: string; data: string }[]);
+  }
+
+  loadChannels(): Promise<{ name: string; data: string }[]> {
+    return Promise.resolve(this.stmts.channels.all() as { name: string; data: string }[]);
+  }
+
+  saveChannel(name: string, data: string, at: number): Promise<void> {
+    this.stmts.saveChannel.run(name, data, at);
+    return Promise.resolve();
+  }
+
+  deleteChannel(name: string): Promise<boolean> {
+    return Promise.resolve(this.stmts.deleteChannel.run(name).changes > 0);
   }
 
   enqueue(
