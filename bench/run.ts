@@ -1,3 +1,4 @@
+import { benchAlerting } from './alerting.js';
 import { benchCollectors } from './collectors.js';
 import { benchExposition } from './exposition.js';
 import { benchHealth } from './health.js';
@@ -6,7 +7,7 @@ import { benchMiddleware } from './middleware.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchStorage } from './storage.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
@@ -15,6 +16,11 @@ const all: Record<string, () => Promise<void>> = {
   middleware: () => benchMiddleware(),
   collectors: () => benchCollectors(),
   health: () => benchHealth(),
+  alerting: () =>
+    benchAlerting(
+      Number(process.env.BENCH_ALERT_ROUNDS ?? 1000),
+      Number(process.env.BENCH_ALERT_PROM_ROUNDS ?? 10),
+    ),
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {

@@ -61,7 +61,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(
     healthRoutes({
       health: services.health,
-      checkReady: services.checkReady,
+      dependencies: services.dependencies,
       serviceName: config.serviceName,
       version: VERSION,
       startedAt: services.startedAt,

@@ -12,6 +12,7 @@ import { createAlerting, type Alerting } from './alerting/create-alerting.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { AlertStore, HealthStore, MetricStore } from './storage/ports.js';
+import { pingRedis } from './storage/redis/redis-ping.js';
 import { SqliteAlertStore } from './storage/sqlite/sqlite-alert-store.js';
 import { SqliteHealthStore } from './storage/sqlite/sqlite-health-store.js';
 import { EventBus } from './support/event-bus.js';
@@ -47,6 +48,8 @@ export interface Services {
   tasks: PeriodicTask[];
   startedAt: number;
   checkReady: () => Promise<Record<string, 'ok'>>;
+  /** Each dependency's state, never throwing (GET /api/health). */
+  dependencies: () => Promise<Record<string, string>>;
   /** Stops the loops, folds memory into chunks, closes the store. */
   close: () => Promise<void>;
 }
@@ -182,6 +185,23 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
   health.checker.start();
   alerting.outbox.start();
 
+  /** The store and Redis (when REDIS_URL is set), each `ok`, `error: <why>` or `not_configured`. */
+  const dependencies = async (): Promise<Record<string, string>> => {
+    const check = async (probe: () => Promise<void>): Promise<string> => {
+      try {
+        await probe();
+        return 'ok';
+      } catch (error) {
+        return `error: ${(error as Error).message}`;
+      }
+    };
+    const redisUrl = config.redisUrl;
+    return {
+      store: await check(() => store.ping()),
+      redis: redisUrl === undefined ? 'not_configured' : await check(() => pingRedis(redisUrl)),
+    };
+  };
+
   return {
     config,
     store,
@@ -198,9 +218,12 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     bus,
     tasks,
     startedAt: Date.now(),
+    dependencies,
     checkReady: async () => {
-      await store.ping();
-      return { store: 'ok' };
+      const states = await dependencies();
+      const failed = Object.entries(states).filter(([, state]) => state.startsWith('error'));
+      if (failed.length > 0) throw new Error(failed.map(([name, state]) => `${name}: ${state}`).join('; '));
+      return Object.fromEntries(Object.entries(states).filter(([, s]) => s === 'ok')) as Record<string, 'ok'>;
     },
     close: async () => {
       health.checker.stop();

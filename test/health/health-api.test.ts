@@ -290,3 +290,30 @@ describe('health checking: egress refusal, services file, restart', () => {
     await t.close();
   });
 });
+
+describe('health of the service itself: Redis when configured', () => {
+  it('checks the Redis of REDIS_URL (the real server on 127.0.0.1:6379) in /ready and /api/health', async () => {
+    const t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:6379/0' });
+    try {
+      const overall = await send<{ components: Record<string, string> }>(t.app, 'GET', '/api/health');
+      assert.deepEqual(overall.body.components, { store: 'ok', redis: 'ok' });
+      const ready = await send<{ checks: Record<string, string> }>(t.app, 'GET', '/ready');
+      assert.deepEqual(ready.body.checks, { store: 'ok', redis: 'ok' });
+    } finally {
+      await t.close();
+    }
+    const down = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1/0' });
+    try {
+      const overall = await send<{ status: string; components: Record<string, string> }>(
+        down.app,
+        'GET',
+        '/api/health',
+      );
+      assert.equal(overall.body.status, 'down');
+      assert.match(overall.body.components.redis ?? '', /^error: /);
+      assert.equal((await send(down.app, 'GET', '/ready')).status, 503);
+    } finally {
+      await down.close();
+    }
+  });
+});

@@ -12,14 +12,34 @@ export interface RunningPrometheus {
   stop: () => Promise<void>;
 }
 
-/** The real `prometheus` binary scraping the given targets every second, in its own temporary directory. */
-export async function startPrometheus(jobs: Record<string, string>): Promise<RunningPrometheus> {
+export interface PrometheusOptions {
+  /** Alerting rules (the `groups:` YAML of a rule file), evaluated every second. */
+  rules?: string;
+  /** host:port of an Alertmanager to send alerts to. */
+  alertmanager?: string;
+}
+
+/**
+ * The real `prometheus` binary scraping the given targets and evaluating rules every second, in its own
+ * temporary directory.
+ */
+export async function startPrometheus(
+  jobs: Record<string, string>,
+  options: PrometheusOptions = {},
+): Promise<RunningPrometheus> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-it-'));
   const port = await freePort();
   const scrapes = Object.entries(jobs)
     .map(([job, target]) => `  - job_name: ${job}\n    static_configs:\n      - targets: ['${target}']\n`)
     .join('');
-  writeFileSync(join(dir, 'prometheus.yml'), `global:\n  scrape_interval: 1s\nscrape_configs:\n${scrapes}`);
+  let config = `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${scrapes}`;
+  if (options.rules !== undefined) {
+    writeFileSync(join(dir, 'rules.yml'), options.rules);
+    config += `rule_files:\n  - ${join(dir, 'rules.yml')}\n`;
+  }
+  if (options.alertmanager !== undefined)
+    config += `alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['${options.alertmanager}']\n`;
+  writeFileSync(join(dir, 'prometheus.yml'), config);
   const child: ChildProcess = spawn(
     'prometheus',
     [

@@ -15,8 +15,8 @@ import {
 
 export interface HealthRouteDeps {
   health: Health;
-  /** The service's own dependencies: store, Redis when configured (throws when one fails). */
-  checkReady: () => Promise<Record<string, 'ok'>>;
+  /** The service's own dependencies: store, Redis when configured, each ok / error: … / not_configured. */
+  dependencies: () => Promise<Record<string, string>>;
   serviceName: string;
   version: string;
   startedAt: number;
@@ -63,15 +63,8 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         },
       },
       async () => {
-        let components: Record<string, string>;
-        let storeOk = true;
-        try {
-          components = { ...(await deps.checkReady()) };
-        } catch {
-          components = { store: 'error' };
-          storeOk = false;
-        }
-        if (!('redis' in components)) components.redis = 'not_configured';
+        const components = await deps.dependencies();
+        const storeOk = !Object.values(components).some((state) => state.startsWith('error'));
         const states = checker.list().map((s) => s.tracker.state);
         const count = (state: string): number => states.filter((s) => s === state).length;
         const worst = overallHealth(states);

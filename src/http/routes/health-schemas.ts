@@ -74,12 +74,13 @@ export const ServiceDetailSchema = Type.Intersect([
 
 export const OverallSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')], {
-    description: 'down: the store fails or a service is DOWN; degraded: a service is DEGRADED or unknown.',
+    description:
+      'down: the store or Redis fails, or a service is DOWN; degraded: a service is DEGRADED or unknown.',
   }),
   timestamp: Type.Number(),
   service: Type.Object({ name: Type.String(), version: Type.String(), uptimeSeconds: Type.Number() }),
   components: Type.Record(Type.String(), Type.String(), {
-    description: 'store: ok or error; redis: ok, error or not_configured.',
+    description: 'store: ok or "error: <why>"; redis: the same, or not_configured without REDIS_URL.',
   }),
   services: Type.Object({
     total: Type.Integer(),
