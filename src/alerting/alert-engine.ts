@@ -242,11 +242,11 @@ export class AlertEngine {
     if (spec.kind === 'external') return { groups: [] };
     const values = await evaluateMetricRule(spec, this.deps.query, this.deps.registry, now);
     return {
-      groups: values.map((v) => ({
-        labels: v.labels,
-        value: v.value,
-        holds: compare(v.value, rule.condition, rule.threshold),
-      })),
+      groups: values.map((v) =>
+        Number.isNaN(v.value)
+          ? { labels: v.labels, value: null, holds: true } // no data, on a rule that alerts on it
+          : { labels: v.labels, value: v.value, holds: compare(v.value, rule.condition, rule.threshold) },
+      ),
     };
   }
 

@@ -1,5 +1,6 @@
 import type { Labels } from '../domain/metric.js';
 import { parseFunction } from '../query/functions.js';
+import { compileMatchers } from '../query/matchers.js';
 import type { QueryEngine } from '../query/range-query.js';
 import { WindowReader } from '../query/window-reader.js';
 import type { SeriesRegistry } from '../tsdb/registry.js';
@@ -7,6 +8,7 @@ import type { MetricRuleSpec } from './rule.js';
 
 export interface GroupValue {
   labels: Labels;
+  /** NaN: no sample in the window (reported only for rules that alert on no data). */
   value: number;
 }
 
@@ -16,6 +18,44 @@ export interface GroupValue {
  * denominator gives no value (no data, not infinity). A metric nobody has pushed yet gives nothing.
  */
 export async function evaluateMetricRule(
+  spec: MetricRuleSpec,
+  query: QueryEngine,
+  registry: SeriesRegistry,
+  now: number,
+): Promise<GroupValue[]> {
+  const values = await computeValues(spec, query, registry, now);
+  return spec.alertOnNoData ? [...values, ...missingGroups(spec, registry, values)] : values;
+}
+
+/**
+ * The groups a rule expects but got no value for: each series (or `by` group) of the metric matching the
+ * rule's matchers that had no sample in the window, or, when none matches at all (never pushed, or
+ * all gone), the metric as a whole with no labels.
+ */
+function missingGroups(
+  spec: MetricRuleSpec,
+  registry: SeriesRegistry,
+  found: readonly GroupValue[],
+): GroupValue[] {
+  const key = (labels: Labels): string => JSON.stringify(Object.entries(labels).sort());
+  const seen = new Set(found.map((v) => key(v.labels)));
+  const matches = compileMatchers(spec.matchers);
+  const expected = new Map<string, Labels>();
+  for (const set of registry.families.get(spec.metric)?.sets.values() ?? []) {
+    if (!set.committed || !matches(set.labels)) continue;
+    const labels =
+      spec.by === undefined
+        ? set.labels
+        : Object.fromEntries(
+            spec.by.flatMap((name) => (set.labels[name] === undefined ? [] : [[name, set.labels[name]]])),
+          );
+    expected.set(key(labels), labels);
+  }
+  if (expected.size === 0 && found.length === 0) expected.set(key({}), {});
+  return [...expected].filter(([k]) => !seen.has(k)).map(([, labels]) => ({ labels, value: Number.NaN }));
+}
+
+async function computeValues(
   spec: MetricRuleSpec,
   query: QueryEngine,
   registry: SeriesRegistry,

@@ -64,6 +64,7 @@ export function resolveRule(id: string, input: RuleInput, origin: RuleOrigin): R
       windowMs: duration(input.aggregation?.window, 'aggregation.window', DEFAULT_WINDOW_MS),
       // A ratio is computed between groups; without `by`, everything is one group.
       by: input.aggregation?.by ?? (divide === undefined ? undefined : []),
+      alertOnNoData: input.noData === 'alerting',
       divideBy:
         divide === undefined
           ? undefined

@@ -104,6 +104,12 @@ export const RuleInputSchema = Type.Object(
         },
       ),
     ),
+    noData: Type.Optional(
+      Type.Union([Type.Literal('ok'), Type.Literal('alerting')], {
+        description:
+          'A series (or group, or the whole metric) with no sample in the window: ok (default) or alerting (fire on absence, like absent_over_time).',
+      }),
+    ),
     healthState: Type.Optional(Type.Union([Type.Literal('down'), Type.Literal('degraded')])),
     services: Type.Optional(
       Type.Array(Type.String({ maxLength: 128 }), {

@@ -19,6 +19,8 @@ export interface MetricRuleSpec extends MetricSelection {
   windowMs: number;
   by: readonly string[] | undefined;
   divideBy: MetricSelection | undefined;
+  /** Fire when an expected series or group has no sample in the window. */
+  alertOnNoData: boolean;
 }
 
 /** A watched service reaching a state, from the health checker's events. */

@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { startChildService } from '../support/child-service.js';
 import { send } from '../support/http.js';
+import { poll } from '../support/prometheus.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -194,6 +197,33 @@ describe('alerting API', () => {
     assert.match(down?.annotations.summary ?? '', /broken is down: status_code/);
   });
 
+  it('fires on absence: a heartbeat that stops, a metric never pushed', async () => {
+    const id = await addRule({
+      name: 'Heartbeat missing',
+      metricName: 'worker_heartbeat',
+      aggregation: { fn: 'count', window: '2s', by: ['worker'] },
+      condition: '<',
+      threshold: 1,
+      noData: 'alerting',
+    });
+    await push('worker_heartbeat', 1, { worker: 'w1' });
+    await t.services.alerting.engine.evaluateAll();
+    assert.equal((await alerts(`?rule=${id}&state=firing`)).length, 0);
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    await t.services.alerting.engine.evaluateAll();
+    const [missing] = await alerts(`?rule=${id}&state=firing`);
+    assert.equal(missing?.labels.worker, 'w1');
+    const never = await addRule({
+      name: 'Never pushed',
+      metricName: 'never_pushed',
+      threshold: 0,
+      noData: 'alerting',
+    });
+    await t.services.alerting.engine.evaluateAll();
+    const [absent] = await alerts(`?rule=${never}&state=firing`);
+    assert.deepEqual([absent?.value, absent?.labels], [null, {}]);
+  });
+
   it('answers bad rules with 422 naming the field', async () => {
     const cases: [Record<string, unknown>, string][] = [
       [{ name: 'x', metricName: 'm' }, 'threshold'],
@@ -277,34 +307,42 @@ describe('alerting: delivery that survives failures and restarts, rules file', (
     }
   });
 
-  it('a notification pending when the service stops is sent after it restarts', async () => {
+  it('a notification pending when the service is killed (-9) is sent after it restarts', async () => {
     const receiver = await startReceiver();
-    const env = { EGRESS_ALLOWLIST: '127.0.0.1' };
-    const first = await startTestApp(env);
+    const dataDir = mkdtempSync(join(tmpdir(), 'metrics-outbox-kill-'));
+    const env = { EGRESS_ALLOWLIST: '127.0.0.1', DATA_DIR: dataDir };
     try {
-      receiver.failNext(1000, 503);
-      await send(first.app, 'POST', '/api/alerts/rules', {
-        name: 'Pending across restart',
+      receiver.failNext(1_000_000, 503);
+      const first = await startChildService(env);
+      const post = (path: string, body: unknown): Promise<Response> =>
+        fetch(`${first.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      await post('/api/alerts/rules', {
+        name: 'Pending across a crash',
         metricName: 'backlog',
         threshold: 10,
         notificationChannels: [{ type: 'webhook', destination: `${receiver.base}/hook` }],
       });
-      await send(first.app, 'POST', '/api/metrics/custom', { name: 'backlog', value: 50 });
-      await first.services.alerting.engine.settled();
-      await first.stop();
+      await post('/api/metrics/custom', { name: 'backlog', value: 50 });
+      await poll(() => Promise.resolve(receiver.hits() > 0 ? true : undefined), 10_000);
+      first.child.kill('SIGKILL');
+      await first.exited;
       assert.equal(receiver.received.length, 0);
       receiver.failNext(0);
-      const again = await startTestApp(env, first.dataDir);
+      const again = await startChildService(env);
       try {
-        // The retry is due within the back-off (1–2 s after the first failure).
         const [message] = await receiver.waitFor(1, 15_000);
-        assert.match((message?.body.alert as { rule: { name: string } }).rule.name, /Pending across restart/);
+        assert.match((message?.body.alert as { rule: { name: string } }).rule.name, /Pending across a crash/);
       } finally {
-        await again.stop();
+        again.child.kill('SIGTERM');
+        await again.exited;
       }
     } finally {
-      await first.close();
       await receiver.close();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -10,6 +10,8 @@ export interface Received {
 
 export interface Receiver extends TargetServer {
   received: Received[];
+  /** Requests answered, failed ones included. */
+  hits: () => number;
   /** Answers this status (and headers) to the next `times` requests, then 200 again. */
   failNext: (times: number, status?: number, headers?: Record<string, string>) => void;
   /** Resolves once `count` requests have arrived. */
@@ -21,6 +23,7 @@ export async function startReceiver(): Promise<Receiver> {
   const target = await startTarget();
   const received: Received[] = [];
   let failures = 0;
+  let hits = 0;
   let failure = { status: 503, headers: {} as Record<string, string> };
   const waiters: (() => void)[] = [];
   const handler = (path: string): void => {
@@ -28,6 +31,7 @@ export async function startReceiver(): Promise<Receiver> {
       let raw = '';
       req.on('data', (chunk: Buffer) => (raw += chunk.toString()));
       req.on('end', () => {
+        hits++;
         if (failures > 0) {
           failures--;
           res.writeHead(failure.status, failure.headers).end();
@@ -43,6 +47,7 @@ export async function startReceiver(): Promise<Receiver> {
   return {
     ...target,
     received,
+    hits: () => hits,
     failNext: (times, status = 503, headers = {}) => {
       failures = times;
       failure = { status, headers };
