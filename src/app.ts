@@ -1,8 +1,10 @@
+import type { Logger } from 'pino';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { instrumentFastify } from './collectors/http/fastify.js';
 import { installErrorHandling } from './http/error-handler.js';
+import { RealtimeGateway } from './realtime/gateway.js';
 import { registerOpenApi } from './http/openapi.js';
 import { alertRoutes } from './http/routes/alert-routes.js';
 import { applicationRoutes } from './http/routes/application-routes.js';
@@ -71,6 +73,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(channelRoutes(services.alerting));
   if (config.prometheusEnabled) {
     await app.register(prometheusRoutes({ exposition: services.exposition, own: services.own }));
+  }
+  if (config.websocketEnabled) {
+    // socket.io shares the HTTP server; WEBSOCKET_ENABLED=false leaves /socket.io/ unanswered (404).
+    const gateway = new RealtimeGateway(app.server, services, app.log as unknown as Logger);
+    gateway.start();
+    app.addHook('onClose', () => gateway.close());
   }
   return app;
 }

@@ -84,7 +84,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   };
   const named = new ChannelBook(store, channels);
   await named.load();
-  const rules = new RuleBook(store, channels, named, log);
+  const rules = new RuleBook(store, channels, named, log, config.websocketEnabled);
   await rules.load(config.alertRulesFile === undefined ? [] : await loadRulesFile(config.alertRulesFile));
   const silences = new SilenceSet();
   for (const { data } of await store.loadSilences()) silences.put(JSON.parse(data) as Silence);

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
-import { isChannelType } from '../notify/channels/channel-registry.js';
 import type { ChannelContext } from '../notify/channels/channel.js';
 import { CHANNELS } from '../notify/channels/channel-registry.js';
 import type { AlertStore } from '../storage/ports.js';
@@ -25,6 +24,7 @@ export class RuleBook {
     private readonly channels: ChannelContext,
     private readonly named: ChannelBook,
     private readonly log: Logger,
+    private readonly websocketEnabled = true,
     private readonly clock: () => number = Date.now,
   ) {}
 
@@ -151,13 +151,18 @@ export class RuleBook {
           );
         return;
       }
-      if (!isChannelType(ref.type))
-        throw new DomainError(
-          'invalid_rule',
-          422,
-          `${ref.type} notifications are not available yet: use webhook, slack, discord, email or alertmanager`,
-          `${field}.type`,
-        );
+      // Every alert change is pushed to connected socket.io clients as `alert`; naming the channel (as the
+      // seed does) asks for nothing more, so it is valid whenever realtime is on.
+      if (ref.type === 'websocket') {
+        if (!this.websocketEnabled)
+          throw new DomainError(
+            'invalid_rule',
+            422,
+            'the websocket channel needs WEBSOCKET_ENABLED=true',
+            `${field}.type`,
+          );
+        return;
+      }
       const problem = CHANNELS[ref.type].problem(
         { type: ref.type, destination: ref.destination },
         this.channels,

@@ -1,0 +1,182 @@
+import type { Server as HttpServer } from 'node:http';
+import type { Logger } from 'pino';
+import { Server, type Socket } from 'socket.io';
+import { alertView } from '../alerting/alert-views.js';
+import type { Services } from '../services.js';
+import { PeriodicTask } from '../support/periodic-task.js';
+import { parseSubscription } from './subscriptions.js';
+import type { ClientToServerEvents, ServerToClientEvents, SubscriptionType } from './events.js';
+import { applicationFigures, businessFigures, familyValues, healthFigures } from './snapshots.js';
+
+type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
+
+/** Packets waiting for a client past which it is too slow: periodic pushes skip it, alerts drop it. */
+export const MAX_BUFFERED_PACKETS = 200;
+const MAX_SUBSCRIPTIONS = 100;
+
+export interface GatewayOptions {
+  /**
+   * Decides whether a connection may proceed (the security issue plugs authentication and the Origin check
+   * in here); allows everything until then.
+   */
+  authorize?: (socket: GatewaySocket) => Promise<boolean> | boolean;
+}
+
+/**
+ * socket.io on the service's HTTP server. Clients subscribe to rooms (`system`, `metric:<name>`,
+ * `service:<name>`…); periodic data goes out every WEBSOCKET_BROADCAST_INTERVAL, skipping a client with
+ * more than MAX_BUFFERED_PACKETS still waiting (it gets the next one when it has caught up); alert and
+ * health changes go at once to every client, and one that far behind is disconnected instead, so no
+ * client can make the server's memory grow. (Volatile packets were tried: on the polling transport they
+ * dropped the second packet of a push, `system` after `metrics`.)
+ */
+export class RealtimeGateway {
+  readonly io: Server<ClientToServerEvents, ServerToClientEvents>;
+  private readonly task: PeriodicTask;
+  private readonly unsubscribe: (() => void)[] = [];
+
+  constructor(
+    server: HttpServer,
+    private readonly services: Services,
+    log: Logger,
+    options: GatewayOptions = {},
+  ) {
+    this.io = new Server(server, {
+      maxHttpBufferSize: 64 * 1024,
+      serveClient: false,
+      cors: { origin: false },
+    });
+    this.io.use((socket, next) => {
+      void Promise.resolve(options.authorize?.(socket) ?? true).then(
+        (allowed) => {
+          next(allowed ? undefined : new Error('unauthorized'));
+        },
+        (error: unknown) => {
+          next(error instanceof Error ? error : new Error(String(error)));
+        },
+      );
+    });
+    this.io.on('connection', (socket) => {
+      this.connected(socket);
+    });
+    this.task = new PeriodicTask(
+      'realtime-broadcast',
+      services.config.websocketBroadcastIntervalMs,
+      () => this.broadcast(),
+      log,
+    );
+    this.unsubscribe.push(
+      services.bus.on('alert.changed', ({ alert, transition }) => {
+        this.toEveryone((socket) => socket.emit('alert', { transition, alert: alertView(alert) }));
+      }),
+      services.bus.on('health.changed', (change) => {
+        this.toEveryone((socket) =>
+          socket.emit('health', {
+            service: change.service,
+            previous: change.previous,
+            state: change.state,
+            reason: change.reason ?? null,
+            at: change.at,
+          }),
+        );
+      }),
+    );
+  }
+
+  start(): void {
+    this.task.start();
+  }
+
+  async close(): Promise<void> {
+    for (const off of this.unsubscribe) off();
+    await this.task.stop();
+    await this.io.close();
+  }
+
+  /** One periodic push to every room with subscribers. */
+  async broadcast(): Promise<void> {
+    const at = Date.now();
+    const rooms = this.io.of('/').adapter.rooms;
+    const push = (room: string, type: SubscriptionType, data: unknown, name?: string): void => {
+      if (!rooms.has(room)) return;
+      const target = this.io.to(room).except(this.slowSockets());
+      target.emit('metrics', { type, at, data, ...(name === undefined ? {} : { name }) });
+      if (type === 'system') target.emit('system', data);
+      if (type === 'business') target.emit('business', data);
+    };
+    push('system', 'system', this.services.system.snapshot ?? null);
+    if (rooms.has('application'))
+      push('application', 'application', await applicationFigures(this.services, at));
+    push('business', 'business', businessFigures(this.services));
+    push('health', 'health', healthFigures(this.services));
+    push('alerts', 'alerts', this.services.alerting.engine.activeAlerts().map(alertView));
+    for (const room of rooms.keys()) {
+      if (room.startsWith('metric:')) {
+        const family = this.services.registry.families.get(room.slice(7));
+        if (family !== undefined) push(room, 'metric', familyValues(family), room.slice(7));
+      } else if (room.startsWith('service:')) {
+        const name = room.slice(8);
+        push(room, 'service', healthFigures(this.services).find((s) => s.name === name) ?? null, name);
+      }
+    }
+  }
+
+  private connected(socket: GatewaySocket): void {
+    const answer = (
+      result: Parameters<Parameters<ClientToServerEvents['subscribe']>[1] & object>[0],
+      ack?: unknown,
+    ): void => {
+      if (typeof ack === 'function') (ack as (r: typeof result) => void)(result);
+      else if (!result.ok) socket.emit('error', { code: result.code, message: result.message });
+    };
+    const subscriptions = (): string[] => [...socket.rooms].filter((r) => r !== socket.id);
+    socket.on('subscribe', (request, ack) => {
+      const parsed = parseSubscription(request, this.services);
+      if (!parsed.ok) {
+        answer(parsed, ack);
+        return;
+      }
+      if (subscriptions().length >= MAX_SUBSCRIPTIONS) {
+        answer(
+          {
+            ok: false,
+            code: 'too_many_subscriptions',
+            message: `at most ${String(MAX_SUBSCRIPTIONS)} subscriptions`,
+          },
+          ack,
+        );
+        return;
+      }
+      void socket.join(parsed.room);
+      answer({ ok: true, subscriptions: subscriptions() }, ack);
+    });
+    socket.on('unsubscribe', (request, ack) => {
+      const parsed = parseSubscription(request, this.services, false);
+      if (!parsed.ok) {
+        answer(parsed, ack);
+        return;
+      }
+      void socket.leave(parsed.room);
+      answer({ ok: true, subscriptions: subscriptions() }, ack);
+    });
+  }
+
+  /** Sends to each client; one too far behind is disconnected instead. */
+  private toEveryone(send: (socket: GatewaySocket) => void): void {
+    for (const socket of this.io.of('/').sockets.values()) {
+      if (buffered(socket) > MAX_BUFFERED_PACKETS) socket.disconnect(true);
+      else send(socket);
+    }
+  }
+
+  private slowSockets(): string[] {
+    const slow: string[] = [];
+    for (const socket of this.io.of('/').sockets.values())
+      if (buffered(socket) > MAX_BUFFERED_PACKETS) slow.push(socket.id);
+    return slow;
+  }
+}
+
+function buffered(socket: GatewaySocket): number {
+  return (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+}
