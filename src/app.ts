@@ -9,6 +9,7 @@ import { registerOpenApi } from './http/openapi.js';
 import { alertRoutes } from './http/routes/alert-routes.js';
 import { applicationRoutes } from './http/routes/application-routes.js';
 import { channelRoutes } from './http/routes/channel-routes.js';
+import { dashboardRoutes } from './http/routes/dashboard-routes.js';
 import { businessRoutes } from './http/routes/business-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
@@ -71,6 +72,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(alertRoutes(services.alerting));
   await app.register(channelRoutes(services.alerting));
+  await app.register(dashboardRoutes(services));
   if (config.prometheusEnabled) {
     await app.register(prometheusRoutes({ exposition: services.exposition, own: services.own }));
   }

@@ -41,6 +41,7 @@ export type ErrorCode =
   | 'invalid_channel'
   | 'channel_not_found'
   | 'channel_in_use'
+  | 'chart_not_found'
   | 'method_not_allowed'
   | 'rate_limited'
   | 'not_ready'
