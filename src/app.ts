@@ -10,6 +10,7 @@ import { alertRoutes } from './http/routes/alert-routes.js';
 import { applicationRoutes } from './http/routes/application-routes.js';
 import { channelRoutes } from './http/routes/channel-routes.js';
 import { dashboardRoutes } from './http/routes/dashboard-routes.js';
+import { webRoutes } from './http/routes/web-routes.js';
 import { businessRoutes } from './http/routes/business-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
@@ -73,6 +74,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(alertRoutes(services.alerting));
   await app.register(channelRoutes(services.alerting));
   await app.register(dashboardRoutes(services));
+  await app.register(webRoutes());
   if (config.prometheusEnabled) {
     await app.register(prometheusRoutes({ exposition: services.exposition, own: services.own }));
   }

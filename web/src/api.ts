@@ -1,0 +1,49 @@
+/** JSON from the service's own API (same origin). */
+export async function getJson<T>(path: string): Promise<T> {
+  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  if (!response.ok) throw new Error(`${path}: ${String(response.status)}`);
+  return (await response.json()) as T;
+}
+
+export async function postJson(path: string, body: unknown): Promise<Response> {
+  return fetch(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+export interface ChartResponse {
+  step: number;
+  series: { name: string; labels: Record<string, string>; points: [number, number][] }[];
+}
+
+export interface ServiceRow {
+  name: string;
+  state: string;
+  url: string;
+  uptime24h: number | null;
+  lastCheck: { durationMs: number } | null;
+  reason: { code: string; message: string } | null;
+}
+
+export interface AlertRow {
+  id: string;
+  ruleName: string;
+  state: string;
+  severity: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  acknowledged: boolean;
+  value: number | null;
+}
+
+export interface Summary {
+  services: { total: number; up: number; down: number; degraded: number };
+  alerts: { firing: number; pending: number };
+  requestsPerSecond: number | null;
+  errorRatio: number | null;
+  latencyP95Seconds: number | null;
+  cpuUsageRatio: number | null;
+  memoryUsedRatio: number | null;
+}

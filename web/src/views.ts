@@ -1,0 +1,138 @@
+import type { AlertRow, ServiceRow, Summary } from './api.js';
+
+const ratio = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
+const number = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
+
+function element<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attributes: Record<string, string> = {},
+  text = '',
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
+  if (text !== '') el.textContent = text;
+  return el;
+}
+
+function empty(message: string, example: string): HTMLElement {
+  const box = element('div', { class: 'empty' }, message);
+  box.append(element('code', {}, example));
+  return box;
+}
+
+export function renderTiles(target: HTMLElement, s: Summary): void {
+  const tiles: [string, string, string][] = [
+    ['CPU', ratio(s.cpuUsageRatio), 'tile-cpu'],
+    ['Memory', ratio(s.memoryUsedRatio), 'tile-memory'],
+    ['Requests/s', number(s.requestsPerSecond), 'tile-rps'],
+    ['Errors', ratio(s.errorRatio), 'tile-errors'],
+    [
+      'P95 latency',
+      s.latencyP95Seconds === null ? '–' : `${(s.latencyP95Seconds * 1000).toFixed(0)} ms`,
+      'tile-p95',
+    ],
+    ['Services up', `${String(s.services.up)} / ${String(s.services.total)}`, 'tile-services'],
+    ['Firing alerts', String(s.alerts.firing), 'tile-alerts'],
+  ];
+  target.replaceChildren(
+    ...tiles.map(([label, value, id]) => {
+      const tile = element('div', { class: 'tile', id });
+      tile.append(element('div', { class: 'label' }, label), element('div', { class: 'value' }, value));
+      return tile;
+    }),
+  );
+}
+
+export function renderServices(target: HTMLElement, services: readonly ServiceRow[], origin: string): void {
+  if (services.length === 0) {
+    target.replaceChildren(
+      empty(
+        'No service watched yet. Register one and it is checked at once:',
+        `curl -X POST ${origin}/api/health/services -H 'Content-Type: application/json' -d '{"name":"api","url":"https://example.com/health","interval":30000}'`,
+      ),
+    );
+    return;
+  }
+  const table = element('table');
+  const head = element('tr');
+  for (const h of ['Service', 'State', 'Uptime 24 h', 'Response']) head.append(element('th', {}, h));
+  table.append(head);
+  for (const s of services) {
+    const row = element('tr', { 'data-service': s.name });
+    const state = element('td');
+    state.append(
+      element('span', { class: `badge ${s.state}`, title: s.reason?.message ?? '' }, s.state.toUpperCase()),
+    );
+    row.append(
+      element('td', { title: s.url }, s.name),
+      state,
+      element('td', {}, ratio(s.uptime24h)),
+      element('td', {}, s.lastCheck === null ? '–' : `${s.lastCheck.durationMs.toFixed(0)} ms`),
+    );
+    table.append(row);
+  }
+  target.replaceChildren(table);
+}
+
+export function renderAlerts(
+  target: HTMLElement,
+  alerts: readonly AlertRow[],
+  act: (id: string, action: 'acknowledge' | 'resolve') => void,
+): void {
+  if (alerts.length === 0) {
+    target.replaceChildren(
+      empty(
+        "Nothing firing. Rules are evaluated as samples arrive; the seed's six rules are on. Add one:",
+        'POST /api/alerts/rules {"name":"High Error Rate","metricName":"http_requests_total","condition":">","threshold":0.05}',
+      ),
+    );
+    return;
+  }
+  target.replaceChildren(
+    ...alerts.map((a) => {
+      const row = element('div', { class: 'alert', 'data-alert': a.id });
+      row.append(
+        element(
+          'span',
+          { class: `badge ${a.state === 'firing' ? a.severity : 'pending'}` },
+          a.state === 'firing' ? a.severity : 'pending',
+        ),
+        element('span', { class: 'name' }, a.ruleName),
+      );
+      if (a.state === 'firing' && !a.acknowledged) {
+        const ack = element('button', { 'data-action': 'acknowledge' }, 'Acknowledge');
+        ack.addEventListener('click', () => {
+          act(a.id, 'acknowledge');
+        });
+        row.append(ack);
+      } else if (a.acknowledged) row.append(element('span', { class: 'badge info' }, 'acknowledged'));
+      const resolve = element('button', { 'data-action': 'resolve' }, 'Resolve');
+      resolve.addEventListener('click', () => {
+        act(a.id, 'resolve');
+      });
+      row.append(resolve);
+      const labels = Object.entries(a.labels)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(' ');
+      row.append(element('div', { class: 'summary' }, a.annotations.summary ?? labels));
+      return row;
+    }),
+  );
+}
+
+export function renderBusiness(
+  target: HTMLElement,
+  families: readonly { name: string }[],
+  origin: string,
+): void {
+  if (families.length > 0) {
+    target.replaceChildren();
+    return;
+  }
+  target.replaceChildren(
+    empty(
+      'No business metric yet. Push your first one:',
+      `curl -X POST ${origin}/api/metrics/business -H 'Content-Type: application/json' -d '{"name":"bookings_total","type":"counter","value":1}'`,
+    ),
+  );
+}
