@@ -71,12 +71,7 @@ describe('the dashboard page in real headless Chromium', () => {
     }
     await send(t.app, 'POST', '/api/metrics/business', { name: 'bookings_active', value: 5 });
     const started = Date.now();
-    // A string, evaluated in the page (the test's own TypeScript has no DOM types).
-    await page.waitForFunction(
-      "document.querySelector('#chart-business')?.textContent?.includes('bookings_active') === true",
-      undefined,
-      { timeout: 3000 },
-    );
+    await page.locator('#chart-business').getByText('bookings_active').first().waitFor({ timeout: 3000 });
     assert.ok(Date.now() - started < 3000);
   });
 
