@@ -5,9 +5,10 @@ import { benchHealth } from './health.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchRangeQuery } from './range-query.js';
+import { benchRealtime } from './realtime.js';
 import { benchStorage } from './storage.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
@@ -16,6 +17,8 @@ const all: Record<string, () => Promise<void>> = {
   middleware: () => benchMiddleware(),
   collectors: () => benchCollectors(),
   health: () => benchHealth(),
+  realtime: () =>
+    benchRealtime(Number(process.env.BENCH_RT_CLIENTS ?? 1000), Number(process.env.BENCH_RT_ALERTS ?? 20)),
   alerting: () =>
     benchAlerting(
       Number(process.env.BENCH_ALERT_ROUNDS ?? 1000),
