@@ -143,3 +143,32 @@ describe('socket.io disabled', () => {
     }
   });
 });
+
+describe('socket.io slow clients', () => {
+  it('a client that stops reading is disconnected once 200 packets wait for it, not buffered for ever', async () => {
+    const t = await startTestApp({ WEBSOCKET_BROADCAST_INTERVAL: '60000' });
+    try {
+      await t.app.listen({ host: '127.0.0.1', port: 0 });
+      const base = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}/socket.io/?EIO=4&transport=polling`;
+      // Engine.IO by hand over long-polling: open a session, join the default namespace, then never poll.
+      const open = await (await fetch(base)).text();
+      const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
+      await fetch(`${base}&sid=${sid}`, { method: 'POST', body: '40' });
+      await (await fetch(`${base}&sid=${sid}`)).text(); // the namespace's connect answer
+      await send(t.app, 'POST', '/api/alerts/rules', { name: 'Flood', metricName: 'flood', threshold: 0.5 });
+      for (let i = 0; i < 220; i++) {
+        // Each crossing fires or resolves an alert: one `alert` packet for every client.
+        await send(t.app, 'POST', '/api/metrics/custom', { name: 'flood', value: i % 2 });
+        await t.services.alerting.engine.settled();
+      }
+      // The packets it missed (at most ~200) end with the namespace's disconnect (41); the session then closes.
+      const missed = await (await fetch(`${base}&sid=${sid}`)).text();
+      assert.ok(missed.endsWith('41'), `last packets: ${missed.slice(-80)}`);
+      let status = 200;
+      for (let i = 0; i < 5 && status === 200; i++) status = (await fetch(`${base}&sid=${sid}`)).status;
+      assert.equal(status, 400, 'the session is gone');
+    } finally {
+      await t.close();
+    }
+  });
+});
