@@ -113,6 +113,7 @@ describe('the dashboard page in real headless Chromium', () => {
     );
     assert.ok(firing.body.alerts.some((a) => a.ruleName === 'Queue backlog' && a.acknowledged));
     await page.setViewportSize({ width: 390, height: 844 });
+    await page.waitForTimeout(500); // the charts follow the new width (ResizeObserver)
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png`, fullPage: true });
     assert.deepEqual(consoleErrors, []);
   });
