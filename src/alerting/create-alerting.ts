@@ -1,7 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { Logger } from 'pino';
-import { parse } from 'yaml';
 import type { Config } from '../config/config.js';
 import type { QueryEngine } from '../query/range-query.js';
 import type { ChannelContext, ChannelTarget } from '../notify/channels/channel.js';
@@ -9,6 +6,7 @@ import { DEFAULT_OUTBOX_OPTIONS, Outbox } from '../notify/outbox.js';
 import type { EgressGuard } from '../security/egress-guard.js';
 import type { AlertStore } from '../storage/ports.js';
 import type { EventBus } from '../support/event-bus.js';
+import { loadListFile } from '../support/config-file.js';
 import { PeriodicTask } from '../support/periodic-task.js';
 import type { SeriesRegistry } from '../tsdb/registry.js';
 import { AlertEngine, type ServiceHealth } from './alert-engine.js';
@@ -40,27 +38,10 @@ interface AlertingDeps {
   healthStates: () => ServiceHealth[];
 }
 
-const checkRule = TypeCompiler.Compile(RuleInputSchema);
-
 /** ALERT_RULES_FILE: `rules:` followed by rule objects (with an optional stable `id`), as the API takes them. */
 async function loadRulesFile(file: string): Promise<(RuleInput & { id?: string })[]> {
-  let document: unknown;
-  try {
-    document = parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`ALERT_RULES_FILE ${file}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-  const list = (document as { rules?: unknown } | null)?.rules;
-  if (!Array.isArray(list)) throw new Error(`ALERT_RULES_FILE ${file}: expected a "rules:" list`);
-  return list.map((entry: unknown, index) => {
-    const { id, ...rest } = (entry ?? {}) as { id?: unknown };
-    const first = checkRule.Errors(rest).First();
-    if (first !== undefined || (id !== undefined && typeof id !== 'string'))
-      throw new Error(
-        `ALERT_RULES_FILE ${file}: rules[${String(index)}]${first?.path.replaceAll('/', '.') ?? '.id'}: ${first?.message ?? 'must be a string'}`,
-      );
-    return { ...(rest as RuleInput), ...(id === undefined ? {} : { id }) };
-  });
+  const rules = await loadListFile('ALERT_RULES_FILE', file, 'rules', RuleInputSchema, ['id']);
+  return rules as (RuleInput & { id?: string })[];
 }
 
 /** Rules, alerts, silences and notifications, with their loops (evaluation tick, retention, outbox). */
