@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { stepAlert, type Transition } from '../domain/alert-lifecycle.js';
+import { stepAlert } from '../domain/alert-lifecycle.js';
 import { DomainError } from '../domain/errors.js';
 import type { Labels } from '../domain/metric.js';
 import type { QueryEngine } from '../query/range-query.js';
@@ -85,7 +85,7 @@ export class AlertEngine {
     // Alerts of rules deleted or disabled since they fired resolve now.
     for (const alert of [...this.active.values()]) {
       const rule = this.deps.rules.find(alert.ruleId);
-      if (rule === undefined || !rule.enabled) await this.apply(alert, 'resolved', 'rule removed', rule);
+      if (rule === undefined || !rule.enabled) await this.resolveAlert(alert, 'rule removed', rule);
     }
   }
 
@@ -104,7 +104,7 @@ export class AlertEngine {
       const current = this.active.get(fingerprint);
       if (incoming.status === 'resolved') {
         if (current !== undefined) {
-          await this.apply(current, 'resolved', 'alertmanager', rule);
+          await this.resolveAlert(current, 'alertmanager', rule);
           resolved++;
         }
         continue;
@@ -177,7 +177,7 @@ export class AlertEngine {
         409,
         `the condition of "${alert.ruleName}" still holds (value ${String(alert.value)}); acknowledge the alert or add a silence instead`,
       );
-    await this.apply(alert, 'resolved', by, this.deps.rules.find(alert.ruleId));
+    await this.resolveAlert(alert, by, this.deps.rules.find(alert.ruleId));
     return alert;
   }
 
@@ -306,15 +306,11 @@ export class AlertEngine {
       this.deps.bus.emit('alert.changed', { alert, transition });
       return;
     }
-    await this.apply(alert, 'resolved', 'condition', rule);
+    await this.resolveAlert(alert, 'condition', rule);
   }
 
-  private async apply(
-    alert: Alert,
-    transition: Transition,
-    by: string,
-    rule: Rule | undefined,
-  ): Promise<void> {
+  /** Ends an alert (its condition cleared, a person, Alertmanager, its rule gone) and announces it. */
+  private async resolveAlert(alert: Alert, by: string, rule: Rule | undefined): Promise<void> {
     const now = this.clock();
     this.active.delete(alert.fingerprint);
     alert.state = 'resolved';
@@ -322,7 +318,7 @@ export class AlertEngine {
     alert.resolvedBy = by;
     await this.deps.notifier.resolved(alert, rule, now);
     await this.persist(alert);
-    this.deps.bus.emit('alert.changed', { alert, transition });
+    this.deps.bus.emit('alert.changed', { alert, transition: 'resolved' });
   }
 
   private persist(alert: Alert): Promise<void> {

@@ -5,7 +5,7 @@ import { alertView } from '../alerting/alert-views.js';
 import type { Services } from '../services.js';
 import { PeriodicTask } from '../support/periodic-task.js';
 import { parseSubscription } from './subscriptions.js';
-import type { ClientToServerEvents, ServerToClientEvents, SubscriptionType } from './events.js';
+import type { Ack, ClientToServerEvents, ServerToClientEvents, SubscriptionType } from './events.js';
 import { applicationFigures, businessFigures, familyValues, healthFigures } from './snapshots.js';
 
 type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
@@ -122,11 +122,8 @@ export class RealtimeGateway {
   }
 
   private connected(socket: GatewaySocket): void {
-    const answer = (
-      result: Parameters<Parameters<ClientToServerEvents['subscribe']>[1] & object>[0],
-      ack?: unknown,
-    ): void => {
-      if (typeof ack === 'function') (ack as (r: typeof result) => void)(result);
+    const answer = (result: Ack, ack?: unknown): void => {
+      if (typeof ack === 'function') (ack as (r: Ack) => void)(result);
       else if (!result.ok) socket.emit('error', { code: result.code, message: result.message });
     };
     const subscriptions = (): string[] => [...socket.rooms].filter((r) => r !== socket.id);
