@@ -101,11 +101,13 @@ describe('the dashboard page in real headless Chromium', () => {
       severity: 'critical',
     });
     await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_backlog', value: 250 });
-    await page.waitForSelector('#alerts [data-action="acknowledge"]', { timeout: 5000 });
+    // This alert's row: the predefined rules (Service down for payments…) list theirs too.
+    const row = page.locator('#alerts .alert', { hasText: 'Queue backlog' });
+    await row.locator('[data-action="acknowledge"]').waitFor({ timeout: 5000 });
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-alert.png`, fullPage: true });
     // Clicked through a locator: the list is re-rendered on every alert event, so a held handle may go stale.
-    await page.locator('#alerts [data-action="acknowledge"]').first().click();
-    await page.waitForSelector('#alerts .badge.info', { timeout: 5000 });
+    await row.locator('[data-action="acknowledge"]').click();
+    await row.locator('.badge.info').waitFor({ timeout: 5000 });
     const firing = await send<{ alerts: { ruleName: string; acknowledged: boolean }[] }>(
       t.app,
       'GET',
