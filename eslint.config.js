@@ -10,7 +10,7 @@ export default tseslint.config(
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', 'scripts/*.mjs', 'examples/*.mjs', 'examples/*.cjs'],
+          allowDefaultProject: ['*.js', 'scripts/*.mjs', 'bench/*.mjs', 'examples/*.mjs', 'examples/*.cjs'],
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -4,11 +4,12 @@ import { benchExposition } from './exposition.js';
 import { benchHealth } from './health.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
+import { benchMiddlewareInstructions } from './middleware-instructions.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
 import { benchStorage } from './storage.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime, middleware-instructions). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
@@ -29,3 +30,6 @@ const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {
   if (wanted.length === 0 || wanted.includes(name)) await run();
 }
+// Asked for by name only: valgrind makes it take minutes.
+if (wanted.includes('middleware-instructions'))
+  await benchMiddlewareInstructions(Number(process.env.BENCH_INSTRUCTION_REQUESTS ?? 2000));

@@ -1,0 +1,31 @@
+// The middleware benchmark's hello-world server in plain JavaScript on the built package (dist/), for
+// runs under valgrind: the tsx loader runs in its own thread, whose work callgrind would count too.
+//   node bench/middleware-plain-server.mjs <express|fastify> <bare|http-only|ours>
+import express from 'express';
+import Fastify from 'fastify';
+import { Registry } from 'prom-client';
+import { metricsMiddleware } from '../dist/collectors/http/express.js';
+import { metricsPlugin } from '../dist/collectors/http/fastify.js';
+
+const [framework, variant] = process.argv.slice(2);
+const options = { registry: new Registry(), defaultMetrics: variant === 'ours' };
+const hello = { hello: 'world' };
+process.on('SIGINT', () => process.exit(0));
+
+if (framework === 'express') {
+  const app = express();
+  app.set('etag', false);
+  if (variant !== 'bare') app.use(metricsMiddleware(options));
+  app.get('/hello/:id', (_req, res) => {
+    res.json(hello);
+  });
+  const server = app.listen(0, '127.0.0.1', () => {
+    process.stdout.write(`listening ${String(server.address().port)}\n`);
+  });
+} else {
+  const app = Fastify();
+  if (variant !== 'bare') await app.register(metricsPlugin, options);
+  app.get('/hello/:id', () => hello);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  process.stdout.write(`listening ${String(app.server.address().port)}\n`);
+}
