@@ -43,3 +43,10 @@ export function overallHealth(states: Iterable<HealthState>): HealthState {
   for (const state of states) if (rank[state] > rank[worst]) worst = state;
   return worst;
 }
+
+/** How many services are in each state, and in all (the overview counts of /api/health and the dashboard). */
+export function countStates(states: readonly HealthState[]): Record<HealthState | 'total', number> {
+  const counts = { total: states.length, up: 0, degraded: 0, down: 0, unknown: 0 };
+  for (const state of states) counts[state]++;
+  return counts;
+}

@@ -201,6 +201,12 @@ export interface OutboxItem {
   lastError: string | null;
 }
 
+/** How one delivery attempt ended: delivered, given up (refused or expired), or due again later. */
+export type SettleOutcome =
+  | { status: 'delivered'; at: number }
+  | { status: 'failed' | 'expired'; error: string }
+  | { status: 'pending'; nextAttemptAt: number; error: string };
+
 export interface AlertStore {
   /** Small facts kept across restarts (for example, that the predefined rules were installed once). */
   getMeta(key: string): Promise<string | undefined>;
@@ -234,12 +240,6 @@ export interface AlertStore {
   due(now: number, limit: number): Promise<OutboxItem[]>;
   /** The earliest next attempt of a pending notification, or undefined. */
   nextDue(): Promise<number | undefined>;
-  settle(
-    id: number,
-    outcome:
-      | { status: 'delivered'; at: number }
-      | { status: 'failed' | 'expired'; error: string }
-      | { status: 'pending'; nextAttemptAt: number; error: string },
-  ): Promise<void>;
+  settle(id: number, outcome: SettleOutcome): Promise<void>;
   notificationsOf(alertId: string): Promise<OutboxItem[]>;
 }

@@ -2,11 +2,13 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { alertView } from '../../alerting/alert-views.js';
 import { DomainError } from '../../domain/errors.js';
+import { countStates } from '../../domain/health-state.js';
 import { parseDuration, parseTime } from '../../query/time-params.js';
 import { CHART_TYPES, chartSeries } from '../../realtime/charts.js';
 import { applicationFigures, businessFigures, healthFigures } from '../../realtime/snapshots.js';
 import type { Services } from '../../services.js';
 import { errorResponses } from '../problem.js';
+import { ServiceCountsSchema } from './health-schemas.js';
 
 const tags = ['dashboard'];
 const Nullable = Type.Union([Type.Number(), Type.Null()]);
@@ -14,13 +16,7 @@ const MAX_CHART_POINTS = 2000;
 
 const SummarySchema = Type.Object({
   generatedAt: Type.Number(),
-  services: Type.Object({
-    total: Type.Integer(),
-    up: Type.Integer(),
-    degraded: Type.Integer(),
-    down: Type.Integer(),
-    unknown: Type.Integer(),
-  }),
+  services: ServiceCountsSchema,
   alerts: Type.Object({
     firing: Type.Integer(),
     pending: Type.Integer(),
@@ -48,7 +44,6 @@ export function dashboardRoutes(services: Services): FastifyPluginAsyncTypebox {
       },
       async () => {
         const states = services.health.checker.list().map((s) => s.tracker.state);
-        const count = (state: string): number => states.filter((s) => s === state).length;
         const active = services.alerting.engine.activeAlerts();
         const firing = active.filter((a) => a.state === 'firing');
         const bySeverity: Record<string, number> = {};
@@ -57,13 +52,7 @@ export function dashboardRoutes(services: Services): FastifyPluginAsyncTypebox {
         const system = services.system.snapshot;
         return {
           generatedAt: Date.now(),
-          services: {
-            total: states.length,
-            up: count('up'),
-            degraded: count('degraded'),
-            down: count('down'),
-            unknown: count('unknown'),
-          },
+          services: countStates(states),
           alerts: {
             firing: firing.length,
             pending: active.filter((a) => a.state === 'pending').length,

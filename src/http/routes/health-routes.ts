@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { overallHealth } from '../../domain/health-state.js';
+import { countStates, overallHealth } from '../../domain/health-state.js';
 import type { Health } from '../../health/create-health.js';
 import type { WatchedService } from '../../health/health-checker.js';
 import { statusView, uptimes24h, windowsOf } from '../../health/health-views.js';
@@ -66,7 +66,6 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         const components = await deps.dependencies();
         const storeOk = !Object.values(components).some((state) => state.startsWith('error'));
         const states = checker.list().map((s) => s.tracker.state);
-        const count = (state: string): number => states.filter((s) => s === state).length;
         const worst = overallHealth(states);
         return {
           status:
@@ -82,13 +81,7 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
             uptimeSeconds: (Date.now() - deps.startedAt) / 1000,
           },
           components,
-          services: {
-            total: states.length,
-            up: count('up'),
-            degraded: count('degraded'),
-            down: count('down'),
-            unknown: count('unknown'),
-          },
+          services: countStates(states),
         };
       },
     );

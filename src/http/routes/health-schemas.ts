@@ -72,6 +72,15 @@ export const ServiceDetailSchema = Type.Intersect([
   }),
 ]);
 
+/** Watched services per state (countStates). */
+export const ServiceCountsSchema = Type.Object({
+  total: Type.Integer(),
+  up: Type.Integer(),
+  degraded: Type.Integer(),
+  down: Type.Integer(),
+  unknown: Type.Integer(),
+});
+
 export const OverallSchema = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('degraded'), Type.Literal('down')], {
     description:
@@ -82,13 +91,7 @@ export const OverallSchema = Type.Object({
   components: Type.Record(Type.String(), Type.String(), {
     description: 'store: ok or "error: <why>"; redis: the same, or not_configured without REDIS_URL.',
   }),
-  services: Type.Object({
-    total: Type.Integer(),
-    up: Type.Integer(),
-    degraded: Type.Integer(),
-    down: Type.Integer(),
-    unknown: Type.Integer(),
-  }),
+  services: ServiceCountsSchema,
 });
 
 export const CheckRequestSchema = Type.Object(

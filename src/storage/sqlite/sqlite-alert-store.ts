@@ -1,5 +1,12 @@
 import type Database from 'better-sqlite3';
-import type { AlertFilter, AlertStore, OutboxItem, StoredAlert, StoredRule } from '../ports.js';
+import type {
+  AlertFilter,
+  AlertStore,
+  OutboxItem,
+  SettleOutcome,
+  StoredAlert,
+  StoredRule,
+} from '../ports.js';
 import { MIGRATIONS } from './migrations.js';
 import { migrate } from './open-database.js';
 
@@ -187,13 +194,7 @@ export class SqliteAlertStore implements AlertStore {
     return Promise.resolve(row.at ?? undefined);
   }
 
-  settle(
-    id: number,
-    outcome:
-      | { status: 'delivered'; at: number }
-      | { status: 'failed' | 'expired'; error: string }
-      | { status: 'pending'; nextAttemptAt: number; error: string },
-  ): Promise<void> {
+  settle(id: number, outcome: SettleOutcome): Promise<void> {
     if (outcome.status === 'delivered') this.stmts.delivered.run(outcome.at, id);
     else if (outcome.status === 'pending') this.stmts.retry.run(outcome.nextAttemptAt, outcome.error, id);
     else this.stmts.failed.run(outcome.status, outcome.error, id);
