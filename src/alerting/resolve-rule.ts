@@ -90,5 +90,6 @@ export function resolveRule(id: string, input: RuleInput, origin: RuleOrigin): R
     enabled: input.enabled ?? true,
     origin,
     input,
+    warnings: [],
   };
 }

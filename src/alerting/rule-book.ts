@@ -163,11 +163,13 @@ export class RuleBook {
           );
         return;
       }
-      const problem = CHANNELS[ref.type].problem(
-        { type: ref.type, destination: ref.destination },
-        this.channels,
-      );
+      const target = { type: ref.type, destination: ref.destination };
+      const channel = CHANNELS[ref.type];
+      const problem = channel.problem(target, this.channels);
       if (problem !== undefined) throw new DomainError('invalid_rule', 422, problem, `${field}.destination`);
+      // Saved all the same (the seed's example names Slack on a machine that may not have it yet).
+      const missing = channel.unconfigured?.(target, this.channels);
+      if (missing !== undefined) rule.warnings.push(`${field}: ${missing}`);
     });
     return rule;
   }

@@ -53,6 +53,8 @@ export interface Rule {
   origin: RuleOrigin;
   /** As written (defaults implicit), for GET answers and edits. */
   input: RuleInput;
+  /** Channels that cannot deliver until a setting is made (SLACK_WEBHOOK_URL…), said with every answer. */
+  warnings: string[];
 }
 
 export function compare(value: number, condition: Comparison, threshold: number): boolean {

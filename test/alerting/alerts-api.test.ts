@@ -337,6 +337,37 @@ describe('alerting: delivery that survives failures and restarts, rules file', (
     }
   });
 
+  it("takes the seed's curl example on a machine without SLACK_WEBHOOK_URL, and says what is missing", async () => {
+    const t = await startTestApp({});
+    try {
+      const r = await send<{ id: string; warnings: string[] }>(t.app, 'POST', '/api/alerts/rules', {
+        name: 'High Error Rate',
+        metricName: 'http_requests_total',
+        condition: '>',
+        threshold: 0.05,
+        severity: 'high',
+        notificationChannels: [{ type: 'slack', destination: '#alerts' }],
+      });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.match(r.body.warnings[0] ?? '', /SLACK_WEBHOOK_URL is not set/);
+      await send(t.app, 'POST', '/api/metrics/custom', { name: 'http_requests_total', value: 1 });
+      await t.services.alerting.engine.settled();
+      await t.services.alerting.outbox.drain();
+      const [alert] = (await send<{ alerts: AlertBody[] }>(t.app, 'GET', `/api/alerts?rule=${r.body.id}`))
+        .body.alerts;
+      const detail = await send<
+        AlertBody & { notifications: { status: string; lastError: string | null }[] }
+      >(t.app, 'GET', `/api/alerts/${alert!.id}`);
+      assert.equal(detail.body.state, 'firing');
+      const [notification] = detail.body.notifications;
+      assert.ok(notification);
+      assert.equal(notification.status, 'failed');
+      assert.match(notification.lastError ?? '', /SLACK_WEBHOOK_URL/);
+    } finally {
+      await t.close();
+    }
+  });
+
   it('loads ALERT_RULES_FILE; its rules are read-only through the API', async () => {
     const first = await startTestApp({});
     const file = join(first.dataDir, 'rules.yml');

@@ -59,6 +59,7 @@ export function alertRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
     enabled: rule.enabled,
     rule: rule.input as Record<string, unknown>,
     firing: engine.activeAlerts().filter((a) => a.ruleId === rule.id && a.state === 'firing').length,
+    warnings: rule.warnings,
   });
   const current = (alert: Alert): Alert => engine.findActive(alert.id) ?? alert;
 

@@ -37,6 +37,9 @@ export const RuleSchema = Type.Object({
   enabled: Type.Boolean(),
   rule: Type.Record(Type.String(), Type.Unknown(), { description: 'As written (defaults left out).' }),
   firing: Type.Integer({ description: 'Alerts of this rule firing now.' }),
+  warnings: Type.Array(Type.String(), {
+    description: 'Channels that cannot deliver until a setting is made (e.g. SLACK_WEBHOOK_URL).',
+  }),
 });
 
 export const SilenceInputSchema = Type.Object(

@@ -31,8 +31,13 @@ export interface SmtpSettings {
 }
 
 export interface Channel {
-  /** Why this target can never be delivered (checked when a rule is saved), or undefined. */
+  /** Why this target can never be delivered, whatever the configuration (refused when saved), or undefined. */
   problem(target: ChannelTarget, context: ChannelContext): string | undefined;
+  /**
+   * What the environment still lacks for this target (SLACK_WEBHOOK_URL, EMAIL_SMTP_HOST…): the rule is
+   * saved with this as a warning, and its deliveries fail with it until the setting is made.
+   */
+  unconfigured?(target: ChannelTarget, context: ChannelContext): string | undefined;
   /** Delivers once; throws a DeliveryError saying whether to retry. */
   send(target: ChannelTarget, notification: Notification, context: ChannelContext): Promise<void>;
 }

@@ -21,16 +21,25 @@ function recipients(target: ChannelTarget, context: ChannelContext): string[] {
  * against the name). SMTP 5xx answers are final; 4xx and network errors are retried.
  */
 export const emailChannel: Channel = {
-  problem(target, context) {
-    if (context.smtp === undefined) return 'email needs EMAIL_SMTP_HOST (and EMAIL_FROM)';
-    const to = recipients(target, context);
-    if (to.length === 0) return 'email needs an address as destination, or EMAIL_TO';
-    const bad = to.find((a) => !ADDRESS.test(a));
+  problem(target) {
+    const bad = (target.destination ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter((a) => a !== '')
+      .find((a) => !ADDRESS.test(a));
     return bad === undefined ? undefined : `"${bad}" is not an email address`;
+  },
+  unconfigured(target, context) {
+    if (context.smtp === undefined) return 'EMAIL_SMTP_HOST is not set: email cannot be sent';
+    return recipients(target, context).length === 0
+      ? 'no destination and no EMAIL_TO: nobody to send to'
+      : undefined;
   },
   async send(target, notification, context) {
     const smtp = context.smtp;
-    if (smtp === undefined) throw new DeliveryError('EMAIL_SMTP_HOST is not configured', false);
+    if (smtp === undefined) throw new DeliveryError('EMAIL_SMTP_HOST is not set', false);
+    const to = recipients(target, context);
+    if (to.length === 0) throw new DeliveryError('no destination and no EMAIL_TO: nobody to send to', false);
     let address: string;
     try {
       address = await context.guard.resolveHost(smtp.host);
@@ -60,7 +69,7 @@ export const emailChannel: Channel = {
     try {
       await transport.sendMail({
         from: smtp.from,
-        to: recipients(target, context),
+        to,
         subject: headline(notification),
         text: lines.join('\n'),
         headers: { 'X-Idempotency-Key': notification.idempotencyKey },

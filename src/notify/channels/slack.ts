@@ -1,4 +1,4 @@
-import { headline } from '../notification.js';
+import { DeliveryError, headline } from '../notification.js';
 import { postJson } from '../http-post.js';
 import type { Channel, ChannelTarget, ChannelContext } from './channel.js';
 
@@ -11,9 +11,15 @@ function webhookOf(target: ChannelTarget, context: ChannelContext): string | und
 
 /** Slack incoming webhook: a headline and the alert's labels; `#channel` destinations ride on SLACK_WEBHOOK_URL. */
 export const slackChannel: Channel = {
-  problem: (target, context) =>
+  problem: (target) =>
+    target.destination === undefined ||
+    /^https?:\/\//.test(target.destination) ||
+    target.destination.startsWith('#')
+      ? undefined
+      : 'Slack takes an incoming-webhook URL or a #channel as destination',
+  unconfigured: (target, context) =>
     webhookOf(target, context) === undefined
-      ? 'Slack needs a webhook URL as destination, or SLACK_WEBHOOK_URL for a #channel destination'
+      ? 'SLACK_WEBHOOK_URL is not set: #channel destinations are posted through it'
       : undefined,
   send(target, notification, context) {
     const channel = target.destination?.startsWith('#') === true ? target.destination : undefined;
@@ -24,7 +30,12 @@ export const slackChannel: Channel = {
       text: `${headline(notification)}${labels === '' ? '' : `\n${labels}`}`,
       ...(channel === undefined ? {} : { channel }),
     };
-    return postJson(context.guard, webhookOf(target, context) ?? '', body, {
+    const url = webhookOf(target, context);
+    if (url === undefined)
+      return Promise.reject(
+        new DeliveryError('SLACK_WEBHOOK_URL is not set: nowhere to post #channel messages', false),
+      );
+    return postJson(context.guard, url, body, {
       'idempotency-key': notification.idempotencyKey,
     });
   },
