@@ -26,6 +26,16 @@ interface AlertBody {
 
 const SECRET = 'test-signing-secret';
 
+/** The seed's rule example, verbatim (README "Créer une Règle d'Alerting"). */
+const SEED_RULE = {
+  name: 'High Error Rate',
+  metricName: 'http_requests_total',
+  condition: '>',
+  threshold: 0.05,
+  severity: 'high',
+  notificationChannels: [{ type: 'slack', destination: '#alerts' }],
+};
+
 describe('alerting API', () => {
   let receiver: Receiver;
   let t: TestApp;
@@ -78,14 +88,7 @@ describe('alerting API', () => {
   });
 
   it("fires the seed's example rule on the sample that crosses the threshold and notifies Slack", async () => {
-    const ruleId = await addRule({
-      name: 'High Error Rate',
-      metricName: 'http_requests_total',
-      condition: '>',
-      threshold: 0.05,
-      severity: 'high',
-      notificationChannels: [{ type: 'slack', destination: '#alerts' }],
-    });
+    const ruleId = await addRule(SEED_RULE);
     await push('http_requests_total', 0.01, { service: 'booking' });
     assert.equal((await alerts(`?rule=${ruleId}`)).length, 0);
     await push('http_requests_total', 0.2, { service: 'booking' });
@@ -340,14 +343,7 @@ describe('alerting: delivery that survives failures and restarts, rules file', (
   it("takes the seed's curl example on a machine without SLACK_WEBHOOK_URL, and says what is missing", async () => {
     const t = await startTestApp({});
     try {
-      const r = await send<{ id: string; warnings: string[] }>(t.app, 'POST', '/api/alerts/rules', {
-        name: 'High Error Rate',
-        metricName: 'http_requests_total',
-        condition: '>',
-        threshold: 0.05,
-        severity: 'high',
-        notificationChannels: [{ type: 'slack', destination: '#alerts' }],
-      });
+      const r = await send<{ id: string; warnings: string[] }>(t.app, 'POST', '/api/alerts/rules', SEED_RULE);
       assert.equal(r.status, 201, JSON.stringify(r.body));
       assert.match(r.body.warnings[0] ?? '', /SLACK_WEBHOOK_URL is not set/);
       await send(t.app, 'POST', '/api/metrics/custom', { name: 'http_requests_total', value: 1 });
