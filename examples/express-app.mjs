@@ -1,6 +1,7 @@
 // An Express backend with the seeds' /metrics in one line (ESM).
 //   PORT=4001 node examples/express-app.mjs
-// With METRICS_SERVICE_URL set, it also pushes a business metric per booking to metrics-service.
+// With METRICS_SERVICE_URL set, it also pushes a business metric per booking to metrics-service, with
+// METRICS_SERVICE_TOKEN (an API token with the `ingest` scope) as its credential.
 import express from 'express';
 import { metricsMiddleware } from 'metrics-service/express';
 import { MetricsClient } from 'metrics-service/client';
@@ -9,7 +10,12 @@ const app = express();
 app.use(metricsMiddleware({ prefix: 'shop_', excludeRoutes: ['/health'] }));
 
 const push = process.env.METRICS_SERVICE_URL
-  ? new MetricsClient({ url: process.env.METRICS_SERVICE_URL, category: 'business', flushIntervalMs: 1000 })
+  ? new MetricsClient({
+      url: process.env.METRICS_SERVICE_URL,
+      token: process.env.METRICS_SERVICE_TOKEN,
+      category: 'business',
+      flushIntervalMs: 1000,
+    })
   : undefined;
 
 app.get('/health', (_req, res) => {

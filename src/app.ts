@@ -1,10 +1,18 @@
 import type { Logger } from 'pino';
+import { readFileSync } from 'node:fs';
+import type { RequestListener, Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { instrumentFastify } from './collectors/http/fastify.js';
-import { installErrorHandling } from './http/error-handler.js';
+import { installAuditHook } from './http/audit-hook.js';
+import { frameworkError, installErrorHandling } from './http/error-handler.js';
+import { installGuard } from './http/guard.js';
+import { installHardening } from './http/hardening.js';
+import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
+import { socketGuard } from './realtime/socket-guard.js';
 import { registerOpenApi } from './http/openapi.js';
 import { alertRoutes } from './http/routes/alert-routes.js';
 import { applicationRoutes } from './http/routes/application-routes.js';
@@ -28,11 +36,32 @@ export interface AppOptions {
   onRoute?: (route: RouteOptions) => void;
 }
 
+/**
+ * TLS_CERT_FILE / TLS_KEY_FILE: the same app on an HTTPS server (an https.Server is an http.Server over
+ * TLS, which is all Fastify and socket.io use), so the app's type is the same in both modes.
+ */
+function httpsServerFactory(certFile: string, keyFile: string) {
+  const options = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  return (handler: RequestListener): Server => createHttpsServer(options, handler);
+}
+
+/** TRUST_PROXY: a hop count becomes "trust the n nearest hops" (what Fastify does with a number). */
+function trustProxyOption(
+  value: boolean | number | readonly string[],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  return typeof value === 'boolean' ? value : [...value];
+}
+
 /** Builds the HTTP application around ready services. No listen here: tests use inject() or listen themselves. */
 export async function buildApp(services: Services, options: AppOptions = {}): Promise<FastifyInstance> {
   const { config } = services;
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger }),
+    ...(config.tlsCertFile === undefined || config.tlsKeyFile === undefined
+      ? {}
+      : { serverFactory: httpsServerFactory(config.tlsCertFile, config.tlsKeyFile) }),
+    trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.bodyLimitBytes,
     routerOptions: { maxParamLength: 256 },
     // Reject `__proto__` and `constructor.prototype` keys instead of letting them reach any object.
@@ -40,6 +69,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     requestIdHeader: 'x-request-id',
+    frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
@@ -49,7 +79,17 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   instrumentFastify(app, services.application.http, new Set(['/metrics']));
   services.application.watch(app.server);
   installErrorHandling(app);
+  const limits = await installHardening(app, config);
+  // Before any route: every route gets its access rule as it is declared, or the app does not start.
+  installGuard(app, {
+    auth: services.auth,
+    metricsAuth: config.metricsAuth,
+    maxUrlLength: config.maxUrlLength,
+    rateLimit: limits.rateLimit,
+  });
+  installAuditHook(app, services.auth.audit);
   await registerOpenApi(app, VERSION);
+  await app.register(authRoutes(services.auth, limits.loginLimit));
 
   await app.register(
     serviceRoutes({ checkReady: services.checkReady, startedAt: services.startedAt, version: VERSION }),
@@ -80,7 +120,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   }
   if (config.websocketEnabled) {
     // socket.io shares the HTTP server; WEBSOCKET_ENABLED=false leaves /socket.io/ unanswered (404).
-    const gateway = new RealtimeGateway(app.server, services, app.log as unknown as Logger);
+    const gateway = new RealtimeGateway(
+      app.server,
+      services,
+      app.log as unknown as Logger,
+      socketGuard(services),
+    );
     gateway.start();
     app.addHook('onClose', () => gateway.close());
   }

@@ -8,12 +8,15 @@ import { IngestService } from './ingest/ingest-service.js';
 import type { IngestLimits } from './ingest/limits.js';
 import { QueryEngine } from './query/range-query.js';
 import type { AlertEvents } from './alerting/alert-events.js';
+import type { AuthEvents } from './auth/auth-events.js';
+import { createAuth, type Auth } from './auth/create-auth.js';
 import { createAlerting, type Alerting } from './alerting/create-alerting.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
-import type { AlertStore, HealthStore, MetricStore } from './storage/ports.js';
+import type { AlertStore, AuthStore, HealthStore, MetricStore } from './storage/ports.js';
 import { pingRedis } from './storage/redis/redis-ping.js';
 import { SqliteAlertStore } from './storage/sqlite/sqlite-alert-store.js';
+import { SqliteAuthStore } from './storage/sqlite/sqlite-auth-store.js';
 import { SqliteHealthStore } from './storage/sqlite/sqlite-health-store.js';
 import { EventBus } from './support/event-bus.js';
 import { openDatabase } from './storage/sqlite/open-database.js';
@@ -27,7 +30,7 @@ import { SeriesRegistry } from './tsdb/registry.js';
 import { Retention } from './tsdb/retention.js';
 import { Tsdb } from './tsdb/tsdb.js';
 
-export type CoreEvents = HealthEvents & AlertEvents;
+export type CoreEvents = HealthEvents & AlertEvents & AuthEvents;
 
 /** Everything the HTTP layer and the background loops share; built once by createServices. */
 export interface Services {
@@ -43,6 +46,7 @@ export interface Services {
   application: ApplicationCollector;
   health: Health;
   alerting: Alerting;
+  auth: Auth;
   /** Core events (health and alert changes) for alerting and realtime. */
   bus: EventBus<CoreEvents>;
   tasks: PeriodicTask[];
@@ -71,6 +75,7 @@ interface Stores {
   store: MetricStore;
   healthStore: HealthStore;
   alertStore: AlertStore;
+  authStore: AuthStore;
   kind: string;
 }
 
@@ -86,12 +91,13 @@ function openStore(config: Readonly<Config>): Stores {
     store: new SqliteMetricStore(db, file),
     healthStore: new SqliteHealthStore(db),
     alertStore: new SqliteAlertStore(db),
+    authStore: new SqliteAuthStore(db),
     kind: 'sqlite',
   };
 }
 
 export async function createServices(config: Readonly<Config>, log: Logger): Promise<Services> {
-  const { store, healthStore, alertStore, kind } = openStore(config);
+  const { store, healthStore, alertStore, authStore, kind } = openStore(config);
   await store.migrate();
   const registry = new SeriesRegistry();
   const tsdb = new Tsdb(store);
@@ -165,6 +171,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
         reason: s.reason?.code,
       })),
   });
+  const auth = await createAuth({ config, store: authStore, bus, log });
   metricListeners.push((names) => {
     alerting.engine.samplesArrived(names);
   });
@@ -178,6 +185,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     ...collectors.tasks,
     ...health.tasks,
     ...alerting.tasks,
+    ...auth.tasks,
   ];
   for (const task of tasks) task.start();
   await gaugesTask.flush();
@@ -215,6 +223,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     application,
     health,
     alerting,
+    auth,
     bus,
     tasks,
     startedAt: Date.now(),

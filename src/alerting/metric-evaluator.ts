@@ -1,4 +1,4 @@
-import type { Labels } from '../domain/metric.js';
+import { labelValue, type Labels } from '../domain/metric.js';
 import { parseFunction } from '../query/functions.js';
 import { compileMatchers } from '../query/matchers.js';
 import type { QueryEngine } from '../query/range-query.js';
@@ -47,7 +47,10 @@ function missingGroups(
       spec.by === undefined
         ? set.labels
         : Object.fromEntries(
-            spec.by.flatMap((name) => (set.labels[name] === undefined ? [] : [[name, set.labels[name]]])),
+            spec.by.flatMap((name) => {
+              const value = labelValue(set.labels, name);
+              return value === undefined ? [] : [[name, value]];
+            }),
           );
     expected.set(key(labels), labels);
   }
@@ -72,7 +75,8 @@ async function computeValues(
   const values = await reader.values(spec.metric, fn, options(spec.matchers));
   if (spec.divideBy === undefined) return values.filter((v) => Number.isFinite(v.value));
   const denominators = await reader.values(spec.divideBy.metric, fn, options(spec.divideBy.matchers));
-  const key = (labels: Labels): string => JSON.stringify((spec.by ?? []).map((name) => labels[name] ?? ''));
+  const key = (labels: Labels): string =>
+    JSON.stringify((spec.by ?? []).map((name) => labelValue(labels, name) ?? ''));
   const byKey = new Map(denominators.map((d) => [key(d.labels), d.value]));
   const out: GroupValue[] = [];
   for (const v of values) {

@@ -15,7 +15,8 @@ const PLACEHOLDER = /\{\{\s*(value|threshold|rule|labels\.([a-zA-Z_][a-zA-Z0-9_]
  */
 export function renderTemplate(template: string, data: TemplateData): string {
   return template.replace(PLACEHOLDER, (_match, key: string, label: string | undefined) => {
-    if (label !== undefined) return data.labels[label] ?? '';
+    // Own labels only: `labels.__proto__` or `labels.constructor` must not reach Object.prototype.
+    if (label !== undefined) return Object.hasOwn(data.labels, label) ? (data.labels[label] ?? '') : '';
     if (key === 'value') return data.value === null ? 'no data' : formatNumber(data.value);
     if (key === 'threshold') return formatNumber(data.threshold);
     return data.rule;

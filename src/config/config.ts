@@ -1,5 +1,16 @@
 import { allowlistProblem } from '../security/egress-guard.js';
-import { boolean, integer, list, oneOf, text, url, type Parsed } from './parsers.js';
+import {
+  boolean,
+  integer,
+  list,
+  oneOf,
+  originProblem,
+  secret,
+  text,
+  trustProxy,
+  url,
+  type Parsed,
+} from './parsers.js';
 
 /**
  * Every setting of the service, read once from the environment at start. The seed's `.env` names are
@@ -64,6 +75,23 @@ export interface Config {
   alertEvaluationIntervalMs: number;
   webhookSecret: string | undefined;
   notifyMaxAgeSeconds: number;
+
+  authEnabled: boolean;
+  adminPassword: string | undefined;
+  adminToken: string | undefined;
+  jwtSecret: string | undefined;
+  jwtTtlSeconds: number;
+  refreshTtlSeconds: number;
+  metricsAuth: boolean;
+  corsOrigins: readonly string[];
+  rateLimitMax: number;
+  rateLimitWindowMs: number;
+  loginRateLimit: number;
+  maxUrlLength: number;
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
+  trustProxy: boolean | number | readonly string[];
+  auditTtlSeconds: number;
 }
 
 interface Variable<K extends keyof Config> {
@@ -146,6 +174,22 @@ const TABLE: Table = {
   },
   webhookSecret: { env: 'WEBHOOK_SECRET', parse: text, fallback: undefined },
   notifyMaxAgeSeconds: { env: 'NOTIFY_MAX_AGE', parse: integer(60, 30 * DAY), fallback: DAY },
+  authEnabled: { env: 'AUTH_ENABLED', parse: boolean, fallback: true },
+  adminPassword: { env: 'ADMIN_PASSWORD', parse: secret(12), fallback: undefined },
+  adminToken: { env: 'ADMIN_TOKEN', parse: secret(32), fallback: undefined },
+  jwtSecret: { env: 'JWT_SECRET', parse: secret(32), fallback: undefined },
+  jwtTtlSeconds: { env: 'JWT_TTL', parse: integer(30, DAY), fallback: 900 },
+  refreshTtlSeconds: { env: 'REFRESH_TTL', parse: integer(60, 90 * DAY), fallback: 7 * DAY },
+  metricsAuth: { env: 'METRICS_AUTH', parse: boolean, fallback: true },
+  corsOrigins: { env: 'CORS_ORIGINS', parse: list(originProblem), fallback: [] },
+  rateLimitMax: { env: 'RATE_LIMIT_MAX', parse: integer(1, 10_000_000), fallback: 1200 },
+  rateLimitWindowMs: { env: 'RATE_LIMIT_WINDOW', parse: integer(1000, 3_600_000), fallback: 60_000 },
+  loginRateLimit: { env: 'LOGIN_RATE_LIMIT', parse: integer(1, 10_000), fallback: 10 },
+  maxUrlLength: { env: 'MAX_URL_LENGTH', parse: integer(256, 65_536), fallback: 8192 },
+  tlsCertFile: { env: 'TLS_CERT_FILE', parse: text, fallback: undefined },
+  tlsKeyFile: { env: 'TLS_KEY_FILE', parse: text, fallback: undefined },
+  trustProxy: { env: 'TRUST_PROXY', parse: trustProxy, fallback: false },
+  auditTtlSeconds: { env: 'AUDIT_TTL', parse: integer(DAY, 3650 * DAY), fallback: 365 * DAY },
 };
 
 export class ConfigError extends Error {
@@ -175,6 +219,8 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     if (parsed.ok) out[key] = parsed.value;
     else problems.push(`${variable.env} ${parsed.error}`);
   }
+  if ((out.tlsCertFile === undefined) !== (out.tlsKeyFile === undefined))
+    problems.push('TLS_CERT_FILE and TLS_KEY_FILE go together: set both to serve HTTPS, or neither');
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(out as unknown as Config);
 }

@@ -56,3 +56,42 @@ export function list(item: (entry: string) => string | undefined) {
     return problem === undefined ? ok(entries) : fail(problem);
   };
 }
+
+/** A secret: long enough that guessing it is hopeless, and never a well-known placeholder. */
+export function secret(minLength: number) {
+  const placeholders = new Set(['admin', 'changeme', 'change-me', 'password', 'secret']);
+  return (raw: string): Parsed<string> => {
+    if (raw.length < minLength) return fail(`must be at least ${minLength} characters long`);
+    if (placeholders.has(raw.toLowerCase())) return fail('must not be a placeholder value');
+    return ok(raw);
+  };
+}
+
+/** An allowed browser origin: scheme, host and optional port, nothing else (`https://grafana.example`). */
+export function originProblem(entry: string): string | undefined {
+  try {
+    const parsed = new URL(entry);
+    if (['http:', 'https:'].includes(parsed.protocol) && parsed.origin === entry.replace(/\/$/, ''))
+      return undefined;
+  } catch {
+    // reported below
+  }
+  return `"${entry}" is not an origin (scheme://host[:port])`;
+}
+
+/**
+ * TRUST_PROXY as Fastify takes it: true/false, a hop count, or the proxies' addresses and CIDRs. Only
+ * those proxies' X-Forwarded-For is believed, so a client cannot pick its own address for rate limits.
+ */
+export function trustProxy(raw: string): Parsed<boolean | number | readonly string[]> {
+  const value = raw.trim().toLowerCase();
+  if (value === 'true' || value === 'false') return ok(value === 'true');
+  if (/^\d+$/.test(value)) return ok(Number(value));
+  const entries = value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const bad = entries.find((entry) => !/^[0-9a-f.:]+(\/\d{1,3})?$/.test(entry));
+  if (bad !== undefined) return fail(`must be true, false, a hop count or addresses/CIDRs, got "${bad}"`);
+  return ok(entries);
+}

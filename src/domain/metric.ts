@@ -9,6 +9,14 @@ export type MetricCategory = (typeof METRIC_CATEGORIES)[number];
 
 export type Labels = Readonly<Record<string, string>>;
 
+/**
+ * A label's value, own properties only: a matcher or `by` naming `__proto__` or `constructor` (valid
+ * label names) must find nothing, not Object.prototype.
+ */
+export function labelValue(labels: Labels, name: string): string | undefined {
+  return Object.hasOwn(labels, name) ? labels[name] : undefined;
+}
+
 /** Prometheus' defaults, in seconds: fit HTTP latencies, the most common histogram. */
 export const DEFAULT_BUCKETS: readonly number[] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 

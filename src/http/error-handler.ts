@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import { problem, type Problem } from './problem.js';
 
@@ -14,6 +14,7 @@ export function installErrorHandling(app: FastifyInstance): void {
     const body = toProblem(error);
     body.instance = request.url.split('?')[0];
     body.requestId = request.id;
+    if (typeof body.retryAfter === 'number') void reply.header('retry-after', String(body.retryAfter));
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.code, field: body.field }, body.detail);
     return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
@@ -25,6 +26,24 @@ export function installErrorHandling(app: FastifyInstance): void {
     body.requestId = request.id;
     return reply.status(404).type(PROBLEM_CONTENT_TYPE).send(body);
   });
+}
+
+/**
+ * Errors Fastify meets before any route runs (a URL that does not decode, a path parameter longer than
+ * maxParamLength), in the same problem format as everything else.
+ */
+export function frameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const body =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? problem(414, 'uri_too_long', 'a path parameter is longer than 256 characters')
+      : problem(
+          400,
+          'invalid_url',
+          'the URL does not decode: a percent sign must start a valid UTF-8 escape',
+        );
+  body.instance = request.url.split('?')[0];
+  body.requestId = request.id;
+  void reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
 }
 
 function toProblem(error: FastifyError | DomainError): Problem {

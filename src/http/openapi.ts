@@ -18,7 +18,17 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
           'Metrics ingest, storage and queries, Prometheus exposition, health checks and alerting for Node.js teams.',
         version,
       },
+      components: {
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'A login token (POST /api/auth/login) or an API token (mst_…).',
+          },
+        },
+      },
       tags: [
+        { name: 'auth', description: 'Login, users, API tokens and the audit log' },
         { name: 'metrics', description: 'Ingest and query metrics' },
         { name: 'prometheus', description: 'Prometheus exposition' },
         { name: 'service', description: 'Liveness and readiness' },
@@ -28,5 +38,10 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}`,
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api-docs' });
+  await app.register(swaggerUi, {
+    routePrefix: '/api-docs',
+    // Swagger UI's own CSP (it needs inline styles), without upgrade-insecure-requests on plain HTTP.
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
 }

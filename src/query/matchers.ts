@@ -1,5 +1,6 @@
+import { RE2JS } from 're2js';
 import { DomainError } from '../domain/errors.js';
-import type { Labels } from '../domain/metric.js';
+import { labelValue, type Labels } from '../domain/metric.js';
 
 export type MatchOp = '=' | '!=' | '=~' | '!~';
 
@@ -41,7 +42,7 @@ export function compileMatchers(
   const tests = matchers.map(({ label, op, value }) => {
     if (op === '=' || op === '!=') {
       const equal = op === '=';
-      return (labels: Labels) => ((labels[label] ?? '') === value) === equal;
+      return (labels: Labels) => ((labelValue(labels, label) ?? '') === value) === equal;
     }
     if (value.length > MAX_REGEX_LENGTH) {
       throw new DomainError(
@@ -51,9 +52,11 @@ export function compileMatchers(
         field,
       );
     }
-    let regex: RegExp;
+    // RE2 (the engine Prometheus uses, so the same syntax): linear time in the input whatever the
+    // pattern, so a matcher like (a+)+$ cannot hang the event loop as a backtracking RegExp would.
+    let regex: RE2JS;
     try {
-      regex = new RegExp(`^(?:${value})$`, 'u');
+      regex = RE2JS.compile(value);
     } catch (error) {
       throw new DomainError(
         'invalid_query',
@@ -63,7 +66,7 @@ export function compileMatchers(
       );
     }
     const positive = op === '=~';
-    return (labels: Labels) => regex.test(labels[label] ?? '') === positive;
+    return (labels: Labels) => regex.matches(labelValue(labels, label) ?? '') === positive;
   });
   return (labels) => tests.every((test) => test(labels));
 }

@@ -1,5 +1,5 @@
 import { DomainError } from '../domain/errors.js';
-import type { Labels, MetricType } from '../domain/metric.js';
+import { labelValue, type Labels, type MetricType } from '../domain/metric.js';
 import type { Family, LabelSet, SeriesRegistry } from '../tsdb/registry.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import { evaluateSeries, functionName, histogramQuantile, type QueryFunction } from './functions.js';
@@ -195,7 +195,7 @@ function groupSets(sets: readonly LabelSet[], by: readonly string[] | undefined)
   for (const set of sets) {
     const labels: Record<string, string> = {};
     for (const name of by) {
-      const value = set.labels[name];
+      const value = labelValue(set.labels, name);
       if (value !== undefined) labels[name] = value;
     }
     const key = JSON.stringify(labels);

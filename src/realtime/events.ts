@@ -24,7 +24,12 @@ export type Ack =
   | { ok: true; subscriptions: string[] }
   | {
       ok: false;
-      code: 'invalid_subscription' | 'unknown_metric' | 'unknown_service' | 'too_many_subscriptions';
+      code:
+        | 'invalid_subscription'
+        | 'unknown_metric'
+        | 'unknown_service'
+        | 'too_many_subscriptions'
+        | 'insufficient_scope';
       message: string;
     };
 

@@ -1,6 +1,8 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
+import type { Permission } from '../auth/permissions.js';
+import type { Principal } from '../auth/principal.js';
 import { alertView } from '../alerting/alert-views.js';
 import type { Services } from '../services.js';
 import { PeriodicTask } from '../support/periodic-task.js';
@@ -14,10 +16,21 @@ type GatewaySocket = Socket<ClientToServerEvents, ServerToClientEvents>;
 export const MAX_BUFFERED_PACKETS = 200;
 const MAX_SUBSCRIPTIONS = 100;
 
+/** What each subscription asks of the socket's principal (all reads today; checked per subscription). */
+const SUBSCRIPTION_PERMISSION: Readonly<Record<SubscriptionType, Permission>> = {
+  system: 'read',
+  application: 'read',
+  business: 'read',
+  health: 'read',
+  alerts: 'read',
+  metric: 'read',
+  service: 'read',
+};
+
 export interface GatewayOptions {
   /**
-   * Decides whether a connection may proceed (the security issue plugs authentication and the Origin check
-   * in here); allows everything until then.
+   * Decides whether a connection may proceed (socket-guard.ts: Origin and credentials, leaving the
+   * principal in socket.data); throwing refuses it with that error. None: everything is allowed.
    */
   authorize?: (socket: GatewaySocket) => Promise<boolean> | boolean;
 }
@@ -44,7 +57,7 @@ export class RealtimeGateway {
     this.io = new Server(server, {
       maxHttpBufferSize: 64 * 1024,
       serveClient: false,
-      cors: { origin: false },
+      cors: { origin: services.config.corsOrigins.length === 0 ? false : [...services.config.corsOrigins] },
     });
     this.io.use((socket, next) => {
       void Promise.resolve(options.authorize?.(socket) ?? true).then(
@@ -69,6 +82,16 @@ export class RealtimeGateway {
       services.bus.on('alert.changed', ({ alert, transition }) => {
         this.dropSlowClients();
         this.io.emit('alert', { transition, alert: alertView(alert) });
+      }),
+      services.bus.on('credentials.revoked', (revoked) => {
+        for (const socket of this.io.of('/').sockets.values()) {
+          const principal = principalOf(socket);
+          const matches =
+            'userId' in revoked
+              ? principal?.kind === 'user' && principal.userId === revoked.userId
+              : principal?.kind === 'token' && principal.tokenId === revoked.tokenId;
+          if (matches) socket.disconnect(true);
+        }
       }),
       services.bus.on('health.changed', (change) => {
         this.dropSlowClients();
@@ -133,6 +156,18 @@ export class RealtimeGateway {
         answer(parsed, ack);
         return;
       }
+      const principal = principalOf(socket);
+      if (principal !== undefined && !principal.permissions.has(SUBSCRIPTION_PERMISSION[parsed.type])) {
+        answer(
+          {
+            ok: false,
+            code: 'insufficient_scope',
+            message: `${parsed.type} needs the ${SUBSCRIPTION_PERMISSION[parsed.type]} permission`,
+          },
+          ack,
+        );
+        return;
+      }
       if (subscriptions().length >= MAX_SUBSCRIPTIONS) {
         answer(
           {
@@ -174,6 +209,10 @@ export class RealtimeGateway {
       if (buffered(socket) > MAX_BUFFERED_PACKETS) slow.push(socket.id);
     return slow;
   }
+}
+
+function principalOf(socket: GatewaySocket): Principal | undefined {
+  return (socket.data as { principal?: Principal }).principal;
 }
 
 function buffered(socket: GatewaySocket): number {

@@ -11,7 +11,7 @@ export function parseSubscription(
   request: unknown,
   services: Services,
   mustExist = true,
-): { ok: true; room: string } | Failure {
+): { ok: true; room: string; type: SubscriptionType } | Failure {
   const body = (typeof request === 'object' && request !== null ? request : {}) as {
     type?: unknown;
     name?: unknown;
@@ -24,7 +24,7 @@ export function parseSubscription(
       message: `type must be one of ${SUBSCRIPTION_TYPES.join(', ')}`,
     };
   const kind = type as SubscriptionType;
-  if (kind !== 'metric' && kind !== 'service') return { ok: true, room: kind };
+  if (kind !== 'metric' && kind !== 'service') return { ok: true, room: kind, type: kind };
   if (typeof body.name !== 'string' || body.name === '')
     return { ok: false, code: 'invalid_subscription', message: `a ${kind} subscription needs a name` };
   if (mustExist && kind === 'metric' && !services.registry.families.has(body.name))
@@ -35,5 +35,5 @@ export function parseSubscription(
     !services.health.checker.list().some((s) => s.definition.name === body.name)
   )
     return { ok: false, code: 'unknown_service', message: `no watched service named "${body.name}"` };
-  return { ok: true, room: `${kind}:${body.name}` };
+  return { ok: true, room: `${kind}:${body.name}`, type: kind };
 }

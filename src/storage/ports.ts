@@ -243,3 +243,83 @@ export interface AlertStore {
   settle(id: number, outcome: SettleOutcome): Promise<void>;
   notificationsOf(alertId: string): Promise<OutboxItem[]>;
 }
+
+export type Role = 'admin' | 'editor' | 'viewer';
+export type TokenScope = 'ingest' | 'read' | 'admin';
+
+export interface StoredUser {
+  id: string;
+  name: string;
+  passwordHash: string;
+  role: Role;
+  /** Bumped by a password or role change: every token issued under an earlier version is refused. */
+  tokenVersion: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StoredRefreshToken {
+  id: string;
+  userId: string;
+  hash: string;
+  tokenVersion: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface StoredApiToken {
+  id: string;
+  name: string;
+  hash: string;
+  scopes: TokenScope[];
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number | null;
+  lastUsedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface AuditEntry {
+  at: number;
+  actor: string;
+  action: string;
+  target: string;
+  status: number;
+  ip: string;
+  requestId: string;
+}
+
+export interface AuditFilter {
+  from?: number;
+  to?: number;
+  actor?: string;
+  limit: number;
+}
+
+export interface AuthStore {
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
+  countUsers(): Promise<number>;
+  listUsers(): Promise<StoredUser[]>;
+  getUser(id: string): Promise<StoredUser | undefined>;
+  getUserByName(name: string): Promise<StoredUser | undefined>;
+  saveUser(user: StoredUser): Promise<void>;
+  /** Deletes the user and its refresh tokens. */
+  deleteUser(id: string): Promise<boolean>;
+
+  saveRefreshToken(token: StoredRefreshToken): Promise<void>;
+  /** Removes and returns a refresh token: each one is used once. */
+  takeRefreshToken(id: string): Promise<StoredRefreshToken | undefined>;
+  deleteRefreshTokensOf(userId: string): Promise<void>;
+  deleteExpiredRefreshTokens(now: number): Promise<number>;
+
+  saveApiToken(token: StoredApiToken): Promise<void>;
+  getApiToken(id: string): Promise<StoredApiToken | undefined>;
+  listApiTokens(): Promise<StoredApiToken[]>;
+  markApiTokenUsed(id: string, at: number): Promise<void>;
+
+  appendAudit(entry: AuditEntry): Promise<void>;
+  listAudit(filter: AuditFilter): Promise<(AuditEntry & { id: number })[]>;
+  deleteAuditBefore(cutoff: number): Promise<number>;
+}

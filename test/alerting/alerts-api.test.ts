@@ -8,7 +8,7 @@ import { startChildService } from '../support/child-service.js';
 import { send } from '../support/http.js';
 import { poll } from '../support/prometheus.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { ADMIN_AUTH, startTestApp, type TestApp } from '../support/test-app.js';
 
 interface AlertBody {
   id: string;
@@ -311,7 +311,7 @@ describe('alerting: delivery that survives failures and restarts, rules file', (
       const post = (path: string, body: unknown): Promise<Response> =>
         fetch(`${first.url}${path}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...ADMIN_AUTH },
           body: JSON.stringify(body),
         });
       await post('/api/alerts/rules', {

@@ -3,13 +3,23 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import type { AddressInfo } from 'node:net';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app.js';
 import { send } from '../support/http.js';
 
 interface BatchBody {
   accepted: number;
   rejected: { index: number; code: string; field?: string; reason: string }[];
 }
+
+/** The seed's example (README "Ajouter une Métrique Custom"), verbatim. */
+const SEED_CURL = `curl -X POST http://localhost:3000/api/metrics/custom \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "name": "custom_counter",
+    "type": "counter",
+    "value": 1,
+    "labels": {"service": "booking", "endpoint": "/api/bookings"}
+  }'`;
 
 describe('ingest API', () => {
   let t: TestApp;
@@ -24,37 +34,50 @@ describe('ingest API', () => {
     await t.close();
   });
 
-  it("runs the seed's curl example verbatim (but for the port)", async () => {
-    await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const port = (t.app.server.address() as AddressInfo).port;
-    const seedExample = `curl -X POST http://localhost:3000/api/metrics/custom \\
-  -H "Content-Type: application/json" \\
-  -d '{
-    "name": "custom_counter",
-    "type": "counter",
-    "value": 1,
-    "labels": {"service": "booking", "endpoint": "/api/bookings"}
-  }'`;
-    const command = seedExample.replace('localhost:3000', `localhost:${port}`);
+  /** Runs a curl command line against a listening app, answering the parsed JSON body. */
+  const runCurl = async (app: TestApp, commandLine: string): Promise<Record<string, unknown>> => {
+    if (!app.app.server.listening) await app.app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.app.server.address() as AddressInfo).port;
+    const command = commandLine.replace('localhost:3000', `localhost:${String(port)}`);
     // Asynchronously: the server answering curl runs in this very process.
-    const run = async (): Promise<Record<string, unknown>> =>
-      JSON.parse(
-        (await promisify(execFile)('sh', ['-c', `${command} -s`], { encoding: 'utf8' })).stdout,
-      ) as Record<string, unknown>;
-    const first = await run();
-    assert.equal(first.value, 1);
-    const second = await run();
-    assert.deepEqual(
-      { ...second, timestamp: 0 },
-      {
-        status: 'accepted',
-        name: 'custom_counter',
-        type: 'counter',
-        labels: { endpoint: '/api/bookings', service: 'booking' },
-        value: 2,
-        timestamp: 0,
-      },
+    return JSON.parse(
+      (await promisify(execFile)('sh', ['-c', `${command} -s`], { encoding: 'utf8' })).stdout,
+    ) as Record<string, unknown>;
+  };
+
+  it("runs the seed's curl example verbatim (but for the port) with AUTH_ENABLED=false", async () => {
+    // The seed's examples carry no credential: they work as written on a service with authentication off
+    // (a trusted private network). With it on, the default, they need the token header (next test).
+    const open = await startTestApp({ AUTH_ENABLED: 'false' });
+    try {
+      const first = await runCurl(open, SEED_CURL);
+      assert.equal(first.value, 1);
+      const second = await runCurl(open, SEED_CURL);
+      assert.deepEqual(
+        { ...second, timestamp: 0 },
+        {
+          status: 'accepted',
+          name: 'custom_counter',
+          type: 'counter',
+          labels: { endpoint: '/api/bookings', service: 'booking' },
+          value: 2,
+          timestamp: 0,
+        },
+      );
+    } finally {
+      await open.close();
+    }
+  });
+
+  it("refuses the seed's curl without a token when authentication is on, and takes it with one", async () => {
+    const refused = await runCurl(t, SEED_CURL);
+    assert.equal(refused.code, 'authentication_required');
+    const withToken = SEED_CURL.replace(
+      '-H "Content-Type: application/json"',
+      `-H "Content-Type: application/json" -H "Authorization: Bearer ${TEST_ADMIN_TOKEN}"`,
     );
+    const accepted = await runCurl(t, withToken);
+    assert.equal(accepted.status, 'accepted');
   });
 
   it('sets gauges, observes histograms and records business metrics', async () => {

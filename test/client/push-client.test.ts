@@ -3,7 +3,7 @@ import { after, describe, it } from 'node:test';
 import { MetricsClient } from '../../src/client/push-client.js';
 import { freePort } from '../support/child-service.js';
 import { send } from '../support/http.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('push client', () => {
   const apps: TestApp[] = [];
@@ -16,6 +16,7 @@ describe('push client', () => {
     const errors: Error[] = [];
     const client = new MetricsClient({
       url: `http://127.0.0.1:${String(port)}`,
+      token: TEST_ADMIN_TOKEN,
       category: 'business',
       flushIntervalMs: 60_000,
       minRetryDelayMs: 50,
@@ -60,6 +61,7 @@ describe('push client', () => {
     const address = t.app.server.address() as { port: number };
     const client = new MetricsClient({
       url: `http://127.0.0.1:${String(address.port)}/`,
+      token: TEST_ADMIN_TOKEN,
       maxQueueSize: 3,
       maxBatchSize: 2,
     });

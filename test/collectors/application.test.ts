@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { ADMIN_AUTH, startTestApp, type TestApp } from '../support/test-app.js';
 
 interface ApplicationBody {
   http: {
@@ -18,6 +18,11 @@ interface ApplicationBody {
 }
 
 /** The service's own traffic, measured over real HTTP, stored by the application collector, read back. */
+/** fetch options acting as the test admin. */
+function withAdmin(init: RequestInit = {}): RequestInit {
+  return { ...init, headers: { ...(init.headers as Record<string, string> | undefined), ...ADMIN_AUTH } };
+}
+
 describe('application collector', () => {
   let t: TestApp;
   let base: string;
@@ -32,7 +37,7 @@ describe('application collector', () => {
 
   it('records requests by route template and status class, never by raw path', async () => {
     const get = async (path: string, init?: RequestInit): Promise<number> => {
-      const response = await fetch(`${base}${path}`, init);
+      const response = await fetch(`${base}${path}`, withAdmin(init));
       await response.arrayBuffer();
       return response.status;
     };
@@ -51,7 +56,7 @@ describe('application collector', () => {
     assert.equal(await get('/api/metrics/query?metric=app_test&start=now-5m'), 200);
     await t.services.application.collect();
 
-    const response = await fetch(`${base}/api/metrics/application?window=5m`);
+    const response = await fetch(`${base}/api/metrics/application?window=5m`, withAdmin());
     assert.equal(response.status, 200);
     const body = (await response.json()) as ApplicationBody;
     const route = (method: string, path: string) =>
@@ -73,7 +78,7 @@ describe('application collector', () => {
     assert.ok(body.memory.heapUsedBytes! > 0);
     assert.ok(body.storeQueries.count >= 1);
 
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(`${base}/metrics`, withAdmin())).text();
     assert.ok(
       text.includes('metrics_service_http_requests_total{method="GET",route="/health",status_code="2xx"} 3'),
       'stored series on /metrics',
@@ -82,6 +87,7 @@ describe('application collector', () => {
     const p95 = (await (
       await fetch(
         `${base}/api/metrics/query?metric=metrics_service_http_request_duration_seconds&fn=p95&start=now-5m&by=route`,
+        withAdmin(),
       )
     ).json()) as { series: { labels: { route: string } }[] };
     assert.ok(p95.series.some((s) => s.labels.route === '/health'));

@@ -1,17 +1,16 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { PROBES } from '../../src/health/probes/probe-registry.js';
 import type { ProbeResult } from '../../src/health/probes/probe.js';
 import { resolveDefinition } from '../../src/health/resolve-definition.js';
 import type { ServiceInput } from '../../src/health/service-schema.js';
 import { EgressGuard } from '../../src/security/egress-guard.js';
+import { certificate } from '../support/certificate.js';
 import { requireBinary } from '../support/binaries.js';
 import { json, startTarget, type TargetServer } from '../support/target-server.js';
 
@@ -28,32 +27,6 @@ async function probe(input: Omit<ServiceInput, 'name'>, g = guard): Promise<Prob
     guard: g,
     signal: AbortSignal.timeout(definition.timeout),
   });
-}
-
-/** A self-signed certificate for 127.0.0.1 that expires in `days`, made by the real openssl. */
-async function certificate(dir: string, days: number): Promise<{ key: Buffer; cert: Buffer }> {
-  const key = join(dir, 'key.pem');
-  const cert = join(dir, 'cert.pem');
-  await promisify(execFile)('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    key,
-    '-out',
-    cert,
-    '-days',
-    String(days),
-    '-subj',
-    '/CN=localhost',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-  ]);
-  return { key: readFileSync(key), cert: readFileSync(cert) };
 }
 
 describe('health probes against real servers', () => {

@@ -45,7 +45,16 @@ describe('example apps (Express ESM, Fastify ESM, NestJS CommonJS) scraped by th
     service = await startTestApp();
     await service.app.listen({ host: '127.0.0.1', port: 0 });
     const serviceUrl = `http://127.0.0.1:${String((service.app.server.address() as AddressInfo).port)}`;
-    examples.push(await startExample('examples/express-app.mjs', { METRICS_SERVICE_URL: serviceUrl }));
+    const ingest = await send<{ token: string }>(service.app, 'POST', '/api/auth/tokens', {
+      name: 'express-example',
+      scopes: ['ingest'],
+    });
+    examples.push(
+      await startExample('examples/express-app.mjs', {
+        METRICS_SERVICE_URL: serviceUrl,
+        METRICS_SERVICE_TOKEN: ingest.body.token,
+      }),
+    );
     examples.push(await startExample('examples/fastify-app.mjs'));
     examples.push(await startExample('examples/nestjs-app.cjs'));
   });

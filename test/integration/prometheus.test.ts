@@ -75,9 +75,16 @@ describe('Prometheus exposition against the real promtool and prometheus', () =>
   it('is scraped by a real prometheus, which then answers queries on the ingested series', async (ctx) => {
     if (!requireBinary(ctx, 'prometheus', 'prometheus')) return;
     await t.app.listen({ host: '127.0.0.1', port: 0 });
-    const prometheus = await startPrometheus({
-      'metrics-service': `127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}`,
+    // METRICS_AUTH (on by default): Prometheus sends a read-scoped API token as its bearer credential.
+    const read = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/tokens',
+      payload: { name: 'prometheus', scopes: ['read'] },
     });
+    const prometheus = await startPrometheus(
+      { 'metrics-service': `127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}` },
+      { tokens: { 'metrics-service': read.json<{ token: string }>().token } },
+    );
     try {
       const found = await poll(
         async () => (await prometheus.query('bookings_created_total{service="concert"}'))[0]?.value[1],

@@ -5,7 +5,7 @@ import { io, type Socket } from 'socket.io-client';
 import type { Ack, AlertPush, HealthPush, MetricsPush } from '../../src/realtime/events.js';
 import { send } from '../support/http.js';
 import { json, startTarget, type TargetServer } from '../support/target-server.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app.js';
 
 /** The next event of that name on the socket (with a deadline, so a missing push fails instead of hanging). */
 function next<T>(
@@ -35,7 +35,8 @@ describe('socket.io realtime', () => {
   let target: TargetServer;
   const sockets: Socket[] = [];
   const connect = (): Socket => {
-    const socket = io(url); // the seed's client, as written
+    // The seed's client, with the token authentication asks for (on by default).
+    const socket = io(url, { auth: { token: TEST_ADMIN_TOKEN } });
     sockets.push(socket);
     return socket;
   };
@@ -153,7 +154,10 @@ describe('socket.io slow clients', () => {
       // Engine.IO by hand over long-polling: open a session, join the default namespace, then never poll.
       const open = await (await fetch(base)).text();
       const sid = (JSON.parse(open.slice(1)) as { sid: string }).sid;
-      await fetch(`${base}&sid=${sid}`, { method: 'POST', body: '40' });
+      await fetch(`${base}&sid=${sid}`, {
+        method: 'POST',
+        body: `40${JSON.stringify({ token: TEST_ADMIN_TOKEN })}`,
+      });
       await (await fetch(`${base}&sid=${sid}`)).text(); // the namespace's connect answer
       await send(t.app, 'POST', '/api/alerts/rules', { name: 'Flood', metricName: 'flood', threshold: 0.5 });
       for (let i = 0; i < 220; i++) {

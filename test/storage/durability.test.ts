@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { startChildService } from '../support/child-service.js';
+import { ADMIN_AUTH } from '../support/test-app.js';
 
 const SERIES_PER_WRITER = 50;
 const WRITERS = 4;
@@ -35,7 +36,7 @@ describe('durability of acknowledged samples', () => {
         try {
           const response = await fetch(`${service.url}/api/metrics/batch`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', ...ADMIN_AUTH },
             body: JSON.stringify({ metrics }),
           });
           if (response.status !== 200) throw new Error(`status ${response.status}: ${await response.text()}`);
@@ -68,7 +69,9 @@ describe('durability of acknowledged samples', () => {
       const end = Date.now();
       for (const [series, expected] of acked) {
         const url = `${restarted.url}/api/metrics/query?metric=kill_test&match=series="${series}"&fn=count&start=${base - 1}&end=${end}&step=${end - base + 1}ms&window=${end - base + 1}ms`;
-        const body = (await (await fetch(url)).json()) as { series: { points: [number, number][] }[] };
+        const body = (await (await fetch(url, { headers: ADMIN_AUTH })).json()) as {
+          series: { points: [number, number][] }[];
+        };
         const count = body.series[0]!.points.at(-1)![1];
         assert.ok(
           count >= expected.count,
@@ -87,7 +90,7 @@ describe('durability of acknowledged samples', () => {
     const service = await startChildService({ DATA_DIR: dataDir });
     const response = await fetch(`${service.url}/api/metrics/custom`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...ADMIN_AUTH },
       body: JSON.stringify({ name: 'term_test', value: 42 }),
     });
     assert.equal(response.status, 200);

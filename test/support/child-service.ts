@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { TEST_AUTH_ENV } from './test-app.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -38,6 +39,7 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
       LOG_LEVEL: 'warn',
       SYSTEM_COLLECT_INTERVAL: '0',
       APPLICATION_COLLECT_INTERVAL: '0',
+      ...TEST_AUTH_ENV,
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -17,6 +17,8 @@ export interface PrometheusOptions {
   rules?: string;
   /** host:port of an Alertmanager to send alerts to. */
   alertmanager?: string;
+  /** Bearer tokens by job name (Prometheus's `authorization` scrape setting), for METRICS_AUTH targets. */
+  tokens?: Record<string, string>;
 }
 
 /**
@@ -30,7 +32,11 @@ export async function startPrometheus(
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-it-'));
   const port = await freePort();
   const scrapes = Object.entries(jobs)
-    .map(([job, target]) => `  - job_name: ${job}\n    static_configs:\n      - targets: ['${target}']\n`)
+    .map(([job, target]) => {
+      const token = options.tokens?.[job];
+      const auth = token === undefined ? '' : `    authorization:\n      credentials: '${token}'\n`;
+      return `  - job_name: ${job}\n${auth}    static_configs:\n      - targets: ['${target}']\n`;
+    })
     .join('');
   let config = `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n${scrapes}`;
   if (options.rules !== undefined) {

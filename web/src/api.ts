@@ -1,12 +1,14 @@
-/** JSON from the service's own API (same origin). */
+import { authorizedFetch } from './session.js';
+
+/** JSON from the service's own API (same origin), as the logged-in user. */
 export async function getJson<T>(path: string): Promise<T> {
-  const response = await fetch(path, { headers: { accept: 'application/json' } });
+  const response = await authorizedFetch(path, { headers: { accept: 'application/json' } });
   if (!response.ok) throw new Error(`${path}: ${String(response.status)}`);
   return (await response.json()) as T;
 }
 
 export async function postJson(path: string, body: unknown): Promise<Response> {
-  return fetch(path, {
+  return authorizedFetch(path, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(body),

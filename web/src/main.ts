@@ -9,6 +9,7 @@ import {
   type Summary,
 } from './api.js';
 import { LiveChart } from './live-chart.js';
+import { LoginRequired, accessToken, authorizedFetch, login, logout, refresh, userLabel } from './session.js';
 import { renderAlerts, renderBusiness, renderServices, renderTiles } from './views.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
@@ -149,16 +150,30 @@ function onPush(push: MetricsPush): void {
 }
 
 function connect(): void {
-  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io();
+  // A function, so every reconnection sends the current (refreshed) token.
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({
+    auth: (send) => {
+      send({ token: accessToken() ?? '' });
+    },
+  });
   const live = $('live');
+  // Refused at the handshake or cut by the server (token expired or revoked): refresh, or log in again.
+  const renew = (): void => {
+    void refresh().then((renewed) => {
+      if (renewed) socket.connect();
+      else showLogin('Your session has ended; log in again.');
+    });
+  };
+  socket.on('connect_error', renew);
   socket.on('connect', () => {
     live.className = 'live on';
     live.textContent = 'live';
     for (const type of ['system', 'application', 'business']) socket.emit('subscribe', { type });
   });
-  socket.on('disconnect', () => {
+  socket.on('disconnect', (reason) => {
     live.className = 'live off';
     live.textContent = 'offline';
+    if (reason === 'io server disconnect') renew();
   });
   socket.on('metrics', onPush);
   socket.on('alert', () => void loadLists());
@@ -166,10 +181,69 @@ function connect(): void {
 }
 
 const range = $('range') as HTMLSelectElement;
-range.addEventListener('change', () => {
-  void loadHistory(range.value);
+let started = false;
+
+function showLogin(message = ''): void {
+  $('dashboard').hidden = true;
+  $('logout').hidden = true;
+  $('login').hidden = false;
+  $('login-error').textContent = message;
+  $('login-user').focus();
+}
+
+/** Any call that finds the session over brings the login form back instead of an error. */
+function guarded(work: Promise<void>): void {
+  work.catch((error: unknown) => {
+    if (error instanceof LoginRequired) showLogin('Your session has ended; log in again.');
+    else console.warn(error);
+  });
+}
+
+function start(): void {
+  $('login').hidden = true;
+  $('dashboard').hidden = false;
+  const label = userLabel();
+  $('user').textContent = label ?? '';
+  $('logout').hidden = label === undefined;
+  guarded(loadHistory(range.value));
+  guarded(loadLists());
+  if (started) return;
+  started = true;
+  range.addEventListener('change', () => {
+    guarded(loadHistory(range.value));
+  });
+  setInterval(() => {
+    if (!$('dashboard').hidden) guarded(loadLists());
+  }, 15_000);
+  connect();
+}
+
+$('login').addEventListener('submit', (event) => {
+  event.preventDefault();
+  const user = ($('login-user') as HTMLInputElement).value;
+  const password = $('login-password') as HTMLInputElement;
+  void login(user, password.value).then(
+    () => {
+      password.value = '';
+      start();
+    },
+    (error: unknown) => {
+      $('login-error').textContent = (error as Error).message;
+    },
+  );
 });
-void loadHistory(range.value);
-void loadLists();
-setInterval(() => void loadLists(), 15_000);
-connect();
+$('logout').addEventListener('click', () => {
+  void logout().then(() => {
+    window.location.reload();
+  });
+});
+
+// With authentication off the service answers /api/auth/me without a token, and no login is asked.
+void authorizedFetch('/api/auth/me').then(
+  () => {
+    start();
+  },
+  () => {
+    showLogin();
+  },
+);

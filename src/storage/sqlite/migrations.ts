@@ -10,6 +10,8 @@
  * keyed by an integer service id (a name repeated in millions of roll-up rows would double their size).
  * Version 4 adds alerting: rules, alerts (filterable columns plus the rest as JSON), silences, and the
  * notification outbox every delivery goes through. Version 5 adds named notification channels.
+ * Version 6 adds security: users (a token version each, bumped to revoke every earlier login), refresh
+ * tokens and API tokens (hashes only), and the audit log.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -156,5 +158,47 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL,
     updated_at INTEGER NOT NULL
   );
+  `,
+  `
+  CREATE TABLE users (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    token_version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE refresh_tokens (
+    id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    token_version INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
+  CREATE TABLE api_tokens (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE TABLE audit_log (
+    id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    ip TEXT NOT NULL,
+    request_id TEXT NOT NULL
+  );
+  CREATE INDEX audit_log_at ON audit_log (at);
   `,
 ];

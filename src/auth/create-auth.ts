@@ -1,0 +1,75 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import type { EventBus } from '../support/event-bus.js';
+import { PeriodicTask } from '../support/periodic-task.js';
+import type { AuthStore } from '../storage/ports.js';
+import { ApiTokens } from './api-tokens.js';
+import { AuditLog } from './audit-log.js';
+import type { AuthEvents } from './auth-events.js';
+import { Authenticator } from './authenticator.js';
+import { LoginSessions } from './login-sessions.js';
+import { SessionTokens } from './session-token.js';
+import { UserDirectory } from './user-directory.js';
+
+export interface Auth {
+  enabled: boolean;
+  users: UserDirectory;
+  sessions: LoginSessions;
+  apiTokens: ApiTokens;
+  authenticator: Authenticator;
+  audit: AuditLog;
+  tasks: PeriodicTask[];
+}
+
+const JWT_SECRET_KEY = 'auth.jwt_secret';
+
+/**
+ * Security's parts on one store. The JWT key is JWT_SECRET, or one generated on the first start and kept
+ * in the store (every replica on the same store then shares it); no key is ever written in the code.
+ */
+export async function createAuth(deps: {
+  config: Readonly<Config>;
+  store: AuthStore;
+  bus: EventBus<AuthEvents>;
+  log: Logger;
+}): Promise<Auth> {
+  const { config, store, bus, log } = deps;
+  let secret = config.jwtSecret ?? (await store.getMeta(JWT_SECRET_KEY));
+  if (secret === undefined) {
+    secret = SessionTokens.randomSecret();
+    await store.setMeta(JWT_SECRET_KEY, secret);
+  }
+  const tokens = new SessionTokens(secret, config.jwtTtlSeconds);
+  const users = new UserDirectory(store, bus, log);
+  const apiTokens = new ApiTokens(store, bus);
+  const audit = new AuditLog(store);
+  if (config.authEnabled) await users.bootstrap(config.adminPassword);
+  else
+    log.warn(
+      'AUTH_ENABLED=false: every request acts as admin; run this way on a trusted private network only',
+    );
+  const pruneTask = new PeriodicTask(
+    'audit-retention',
+    3_600_000,
+    async () => {
+      await audit.prune(Date.now() - config.auditTtlSeconds * 1000);
+      await store.deleteExpiredRefreshTokens(Date.now());
+    },
+    log,
+  );
+  return {
+    enabled: config.authEnabled,
+    users,
+    sessions: new LoginSessions(
+      store,
+      users,
+      tokens,
+      { accessSeconds: config.jwtTtlSeconds, refreshSeconds: config.refreshTtlSeconds },
+      config.loginRateLimit,
+    ),
+    apiTokens,
+    authenticator: new Authenticator(tokens, users, apiTokens, config.adminToken),
+    audit,
+    tasks: [pruneTask],
+  };
+}

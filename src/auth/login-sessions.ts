@@ -1,0 +1,121 @@
+import { DomainError } from '../domain/errors.js';
+import type { AuthStore, Role, StoredUser } from '../storage/ports.js';
+import { issueToken, parseToken, secretMatches } from './opaque-token.js';
+import type { SessionTokens } from './session-token.js';
+import type { UserDirectory } from './user-directory.js';
+
+export interface LoginResult {
+  accessToken: string;
+  tokenType: 'Bearer';
+  /** Seconds the access token is valid. */
+  expiresIn: number;
+  refreshToken: string;
+  user: { name: string; role: Role };
+}
+
+const LOCKOUT_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Login and refresh. A login gives a short-lived JWT and a refresh token; each refresh token works once
+ * (it is replaced by a new one) and only while the user's token version is the one it was issued under.
+ * Failed logins per user name are counted (LOGIN_RATE_LIMIT per 15 minutes), next to the per-address limit
+ * of the route, so spreading guesses over many addresses does not help either.
+ */
+export class LoginSessions {
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    private readonly store: AuthStore,
+    private readonly users: UserDirectory,
+    private readonly tokens: SessionTokens,
+    private readonly ttl: { accessSeconds: number; refreshSeconds: number },
+    private readonly maxFailures: number,
+  ) {}
+
+  async login(name: string, password: string): Promise<LoginResult> {
+    const key = name.toLowerCase();
+    const now = Date.now();
+    const failed = this.failures.get(key);
+    if (failed !== undefined && now - failed.since > LOCKOUT_WINDOW_MS) this.failures.delete(key);
+    const current = this.failures.get(key);
+    if (current !== undefined && current.count >= this.maxFailures) {
+      const retryAfter = Math.ceil((current.since + LOCKOUT_WINDOW_MS - now) / 1000);
+      throw new DomainError(
+        'rate_limited',
+        429,
+        `too many failed logins for ${name}; retry later`,
+        undefined,
+        {
+          retryAfter,
+        },
+      );
+    }
+    const user = await this.users.authenticate(name, password);
+    if (user === undefined) {
+      this.failures.set(key, { count: (current?.count ?? 0) + 1, since: current?.since ?? now });
+      throw new DomainError('invalid_login', 401, 'wrong user name or password');
+    }
+    this.failures.delete(key);
+    return this.issue(user);
+  }
+
+  async refresh(refreshToken: string): Promise<LoginResult> {
+    const parsed = parseToken('msr', refreshToken);
+    const stored = parsed === undefined ? undefined : await this.store.takeRefreshToken(parsed.id);
+    if (parsed === undefined || stored === undefined || !secretMatches(parsed.secret, stored.hash))
+      throw new DomainError(
+        'invalid_token',
+        401,
+        'the refresh token is unknown or was used already',
+        'refreshToken',
+      );
+    const user = await this.users.get(stored.userId);
+    if (stored.expiresAt < Date.now())
+      throw new DomainError(
+        'token_expired',
+        401,
+        'the refresh token has expired; log in again',
+        'refreshToken',
+      );
+    if (user === undefined || user.tokenVersion !== stored.tokenVersion)
+      throw new DomainError(
+        'token_revoked',
+        401,
+        'the refresh token was revoked; log in again',
+        'refreshToken',
+      );
+    return this.issue(user);
+  }
+
+  /** Forgets a refresh token (the access token it came with expires on its own within JWT_TTL). */
+  async logout(refreshToken: string): Promise<void> {
+    const parsed = parseToken('msr', refreshToken);
+    if (parsed !== undefined) await this.store.takeRefreshToken(parsed.id);
+  }
+
+  private async issue(user: StoredUser): Promise<LoginResult> {
+    const access = await this.tokens.sign({
+      userId: user.id,
+      role: user.role,
+      tokenVersion: user.tokenVersion,
+    });
+    const refresh = issueToken('msr');
+    const now = Date.now();
+    await this.store.deleteExpiredRefreshTokens(now);
+    await this.store.saveRefreshToken({
+      id: refresh.id,
+      userId: user.id,
+      hash: refresh.hash,
+      tokenVersion: user.tokenVersion,
+      createdAt: now,
+      expiresAt: now + this.ttl.refreshSeconds * 1000,
+    });
+    return {
+      accessToken: access.token,
+      tokenType: 'Bearer',
+      expiresIn: this.ttl.accessSeconds,
+      refreshToken: refresh.token,
+      user: { name: user.name, role: user.role },
+    };
+  }
+}

@@ -1,0 +1,37 @@
+import type { Role, TokenScope } from '../storage/ports.js';
+import type { Permission } from './permissions.js';
+
+/** Who a request or a socket acts as, once its credentials are checked. */
+export type Principal =
+  | {
+      kind: 'user';
+      userId: string;
+      name: string;
+      role: Role;
+      tokenVersion: number;
+      /** When the login token stops being accepted (ms); live sockets are cut then. */
+      expiresAt: number;
+      permissions: ReadonlySet<Permission>;
+    }
+  | {
+      kind: 'token';
+      tokenId: string;
+      name: string;
+      scopes: readonly TokenScope[];
+      expiresAt: number | null;
+      permissions: ReadonlySet<Permission>;
+    }
+  /** AUTH_ENABLED=false: every request acts as this one. */
+  | { kind: 'anonymous'; name: 'anonymous'; permissions: ReadonlySet<Permission> };
+
+/** The name the audit log records: `user:alice`, `token:ci-ingest (tok_…)`, `anonymous`. */
+export function actorOf(principal: Principal): string {
+  switch (principal.kind) {
+    case 'user':
+      return `user:${principal.name}`;
+    case 'token':
+      return `token:${principal.name} (${principal.tokenId})`;
+    case 'anonymous':
+      return 'anonymous';
+  }
+}

@@ -1,0 +1,106 @@
+import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
+import rateLimitPlugin from '@fastify/rate-limit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Redis } from 'ioredis';
+import type { Config } from '../config/config.js';
+import { DomainError } from '../domain/errors.js';
+
+/** The page talks to this service only: its API and its socket. */
+export const CONTENT_SECURITY_POLICY = {
+  defaultSrc: ["'self'"],
+  connectSrc: ["'self'", 'ws:', 'wss:'],
+  imgSrc: ["'self'", 'data:'],
+  styleSrc: ["'self'"],
+  scriptSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  frameAncestors: ["'none'"],
+};
+
+export type RateLimiter = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+export type LoginLimiter = (
+  request: FastifyRequest,
+) => Promise<{ allowed: boolean; retryAfterSeconds: number }>;
+
+function principalKey(request: FastifyRequest): string {
+  const principal = request.principal;
+  if (principal === undefined || principal.kind === 'anonymous') return `ip:${request.ip}`;
+  return principal.kind === 'user' ? `user:${principal.userId}` : `token:${principal.tokenId}`;
+}
+
+/**
+ * Security headers (helmet, with the page's CSP; Swagger UI brings its own), the CORS allow-list
+ * (CORS_ORIGINS; none: same origin only), and the rate limiters: RATE_LIMIT_MAX per RATE_LIMIT_WINDOW per
+ * token or address, and LOGIN_RATE_LIMIT logins per 15 minutes per address. Counters live in Redis when
+ * REDIS_URL is set (replicas share them), in memory otherwise; if Redis fails, requests pass (a limiter
+ * must not take the API down) and the error is logged.
+ */
+export async function installHardening(
+  app: FastifyInstance,
+  config: Readonly<Config>,
+): Promise<{ rateLimit: RateLimiter; loginLimit: LoginLimiter }> {
+  await app.register(helmet, {
+    contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY },
+    // The API is called from other origins only through CORS_ORIGINS; this header would block Grafana's
+    // JSON datasource reading it even then.
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    hsts: config.tlsCertFile !== undefined,
+  });
+  // Without CORS_ORIGINS no CORS header is ever sent: browsers allow the service's own origin only.
+  if (config.corsOrigins.length > 0)
+    await app.register(cors, {
+      origin: [...config.corsOrigins],
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['authorization', 'content-type', 'x-request-id'],
+      exposedHeaders: [
+        'retry-after',
+        'x-request-id',
+        'x-ratelimit-limit',
+        'x-ratelimit-remaining',
+        'x-ratelimit-reset',
+      ],
+      maxAge: 600,
+    });
+
+  const redis =
+    config.redisUrl === undefined
+      ? undefined
+      : new Redis(config.redisUrl, { connectTimeout: 1000, maxRetriesPerRequest: 1, lazyConnect: false });
+  redis?.on('error', (error) => {
+    app.log.warn({ err: error }, 'rate limiter: Redis unavailable, requests are not counted');
+  });
+  if (redis !== undefined)
+    app.addHook('onClose', async () => {
+      await redis.quit().catch(() => undefined);
+    });
+  await app.register(rateLimitPlugin, {
+    global: false,
+    ...(redis === undefined ? {} : { redis, nameSpace: `${config.serviceName}:ratelimit:` }),
+    skipOnError: true,
+  });
+
+  const windowSeconds = Math.round(config.rateLimitWindowMs / 1000);
+  const rateLimit = app.rateLimit({
+    max: config.rateLimitMax,
+    timeWindow: config.rateLimitWindowMs,
+    keyGenerator: principalKey,
+    errorResponseBuilder: (_request, context) =>
+      new DomainError(
+        'rate_limited',
+        429,
+        `more than ${String(context.max)} requests in ${String(windowSeconds)} s; retry in ${context.after}`,
+      ),
+  }) as RateLimiter;
+  const loginCounter = app.createRateLimit({
+    max: config.loginRateLimit,
+    timeWindow: 15 * 60_000,
+    keyGenerator: (request) => `login:${request.ip}`,
+  });
+  const loginLimit: LoginLimiter = async (request) => {
+    const result = await loginCounter(request);
+    if (result.isAllowed || !result.isExceeded) return { allowed: true, retryAfterSeconds: 0 };
+    return { allowed: false, retryAfterSeconds: result.ttlInSeconds };
+  };
+  return { rateLimit, loginLimit };
+}

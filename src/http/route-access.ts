@@ -1,0 +1,81 @@
+import type { Access } from '../auth/permissions.js';
+
+/**
+ * What every route asks of its caller, in one table a reviewer can read top to bottom. A route missing
+ * here stops the app from starting (see installGuard), so a new route cannot ship without a decision.
+ * HEAD answers like GET. `/metrics` follows METRICS_AUTH.
+ */
+const TABLE: Readonly<Record<string, Access>> = {
+  // Probes of orchestrators and load balancers, the page and its assets (the page logs in itself), login.
+  'GET /health': 'public',
+  'GET /ready': 'public',
+  'GET /': 'public',
+  'GET /assets/:file': 'public',
+  'POST /api/auth/login': 'public',
+  // These two authenticate with the refresh token in the body, as login does with the password.
+  'POST /api/auth/refresh': 'public',
+  'POST /api/auth/logout': 'public',
+
+  'GET /api/auth/me': 'authenticated',
+  'POST /api/auth/password': 'authenticated',
+  'GET /api/auth/users': 'admin',
+  'POST /api/auth/users': 'admin',
+  'PATCH /api/auth/users/:name': 'admin',
+  'DELETE /api/auth/users/:name': 'admin',
+  'GET /api/auth/tokens': 'admin',
+  'POST /api/auth/tokens': 'admin',
+  'DELETE /api/auth/tokens/:id': 'admin',
+  'GET /api/audit': 'admin',
+
+  'POST /api/metrics/custom': 'ingest',
+  'POST /api/metrics/business': 'ingest',
+  'POST /api/metrics/batch': 'ingest',
+  // Alertmanager's webhook: an ingest token in its http_config.
+  'POST /api/alerts/alertmanager': 'ingest',
+
+  'GET /api/metrics/summary': 'read',
+  'GET /api/metrics/query': 'read',
+  'GET /api/metrics/business': 'read',
+  'GET /api/metrics/system': 'read',
+  'GET /api/metrics/application': 'read',
+  'GET /api/health': 'read',
+  'GET /api/health/services': 'read',
+  'GET /api/health/services/:name': 'read',
+  'GET /api/alerts': 'read',
+  'GET /api/alerts/:id': 'read',
+  'GET /api/alerts/rules': 'read',
+  'GET /api/alerts/rules/:id': 'read',
+  'GET /api/alerts/silences': 'read',
+  'GET /api/alerts/channels': 'read',
+  'GET /api/alerts/channels/:name': 'read',
+  'GET /api/dashboard/summary': 'read',
+  'GET /api/dashboard/realtime': 'read',
+  'GET /api/dashboard/charts/:type': 'read',
+
+  'POST /api/health/services': 'write',
+  'PUT /api/health/services/:name': 'write',
+  'PATCH /api/health/services/:name': 'write',
+  'DELETE /api/health/services/:name': 'write',
+  'POST /api/health/check': 'write',
+  'POST /api/alerts/:id/acknowledge': 'write',
+  'POST /api/alerts/:id/resolve': 'write',
+  'POST /api/alerts/rules': 'write',
+  'PUT /api/alerts/rules/:id': 'write',
+  'DELETE /api/alerts/rules/:id': 'write',
+  'POST /api/alerts/silences': 'write',
+  'DELETE /api/alerts/silences/:id': 'write',
+  'POST /api/alerts/channels': 'write',
+  'PUT /api/alerts/channels/:name': 'write',
+  'DELETE /api/alerts/channels/:name': 'write',
+};
+
+/** The API description (Swagger UI and the OpenAPI document) is public, like the README it mirrors. */
+const PUBLIC_PREFIXES = ['/api-docs'];
+
+export function accessOf(method: string, url: string, metricsAuth: boolean): Access | undefined {
+  if (PUBLIC_PREFIXES.some((prefix) => url === prefix || url.startsWith(`${prefix}/`))) return 'public';
+  // CORS preflights carry no credentials by design; they only ask which origins may call.
+  if (method === 'OPTIONS') return 'public';
+  if (url === '/metrics') return metricsAuth ? 'read' : 'public';
+  return TABLE[`${method === 'HEAD' ? 'GET' : method} ${url}`];
+}
