@@ -41,7 +41,13 @@ export async function installHardening(
   config: Readonly<Config>,
 ): Promise<{ rateLimit: RateLimiter; loginLimit: LoginLimiter }> {
   await app.register(helmet, {
-    contentSecurityPolicy: { directives: CONTENT_SECURITY_POLICY },
+    contentSecurityPolicy: {
+      directives: {
+        ...CONTENT_SECURITY_POLICY,
+        // Over plain HTTP on a LAN address this would send the page's own requests to https and break it.
+        upgradeInsecureRequests: config.tlsCertFile === undefined ? null : [],
+      },
+    },
     // The API is called from other origins only through CORS_ORIGINS; this header would block Grafana's
     // JSON datasource reading it even then.
     crossOriginResourcePolicy: { policy: 'same-site' },

@@ -65,6 +65,7 @@ describe('headers, CORS, URL length, proxies', () => {
       assert.match(csp, /default-src 'self'/);
       assert.match(csp, /frame-ancestors 'none'/);
       assert.match(csp, /script-src 'self'/);
+      assert.doesNotMatch(csp, /upgrade-insecure-requests/, 'plain HTTP: no upgrade of the page requests');
       const api = await t.app.inject({ method: 'GET', url: '/api/alerts' });
       assert.equal(api.headers['x-content-type-options'], 'nosniff');
       assert.equal(api.headers['x-frame-options'], 'SAMEORIGIN');
