@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { buildApp } from '../src/app.js';
 import { startAlertmanager } from '../test/support/alertmanager.js';
 import { startPrometheus } from '../test/support/prometheus.js';
-import { benchServices, report } from './support.js';
+import { BENCH_AUTH, benchServices, report } from './support.js';
 
 interface Arrival {
   at: number;
@@ -67,7 +67,7 @@ export async function benchAlerting(rounds = 1000, promRounds = 10): Promise<voi
   const post = (body: unknown, path = '/api/metrics/custom'): Promise<Response> =>
     fetch(`${base}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...BENCH_AUTH },
       body: JSON.stringify(body),
     });
   await post(

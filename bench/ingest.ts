@@ -1,6 +1,7 @@
 import autocannon from 'autocannon';
 import { rmSync } from 'node:fs';
 import { startChildService } from '../test/support/child-service.js';
+import { ADMIN_AUTH } from '../test/support/test-app.js';
 import { report, tempDir } from './support.js';
 
 const SAMPLES_PER_REQUEST = 1000;
@@ -46,7 +47,7 @@ export async function benchIngest(durationSeconds = 10): Promise<void> {
       requests: bodies.map((body) => ({
         method: 'POST',
         path: '/api/metrics/batch',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...ADMIN_AUTH },
         body,
       })),
     });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { io, type Socket } from 'socket.io-client';
 import { startChildService } from '../test/support/child-service.js';
+import { ADMIN_AUTH, TEST_ADMIN_TOKEN } from '../test/support/test-app.js';
 import { report } from './support.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -39,7 +40,7 @@ async function ourService(): Promise<Target> {
   const post = (path: string, body: unknown): Promise<Response> =>
     fetch(`${child.url}${path}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...ADMIN_AUTH },
       body: JSON.stringify(body),
     });
   await post('/api/alerts/rules', { name: 'Realtime bench', metricName: 'rt_bench', threshold: 0.5 });
@@ -109,7 +110,11 @@ async function measure(target: Target, clients: number, alerts: number): Promise
   let started = 0;
   let expectFired = true;
   for (let i = 0; i < clients; i++) {
-    const socket = io(target.url, { transports: ['websocket'], forceNew: true });
+    const socket = io(target.url, {
+      transports: ['websocket'],
+      forceNew: true,
+      auth: { token: TEST_ADMIN_TOKEN },
+    });
     socket.on('alert', (push: { transition: string }) => {
       if (push.transition === 'fired' || !expectFired) lags.push(performance.now() - started);
     });

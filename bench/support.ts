@@ -9,6 +9,10 @@ export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `metrics-bench-${prefix}-`));
 }
 
+/** The admin token of bench services: benches measure the API as clients use it, authenticated. */
+export const BENCH_ADMIN_TOKEN = 'bench-admin-token-0123456789abcdef-not-secret';
+export const BENCH_AUTH = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` } as const;
+
 export async function benchServices(
   env: Record<string, string> = {},
 ): Promise<{ services: Services; dir: string }> {
@@ -19,6 +23,9 @@ export async function benchServices(
     CHECKPOINT_INTERVAL_MS: '3600000',
     SYSTEM_COLLECT_INTERVAL: '0',
     APPLICATION_COLLECT_INTERVAL: '0',
+    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+    ADMIN_PASSWORD: 'bench-root-password-1234',
+    RATE_LIMIT_MAX: '10000000',
     ...env,
   });
   return { services: await createServices(config, pino({ level: 'silent' })), dir };
