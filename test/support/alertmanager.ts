@@ -16,10 +16,7 @@ export interface RunningAlertmanager {
  * timings (no group wait, 1 s group interval), clustering off, in its own temporary directory.
  */
 export async function startAlertmanager(webhookUrl: string): Promise<RunningAlertmanager> {
-  const dir = mkdtempSync(join(tmpdir(), 'alertmanager-it-'));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, 'alertmanager.yml'),
+  return runAlertmanager(
     [
       'route:',
       '  receiver: hook',
@@ -35,6 +32,13 @@ export async function startAlertmanager(webhookUrl: string): Promise<RunningAler
       '',
     ].join('\n'),
   );
+}
+
+/** The real `prometheus-alertmanager` with this configuration, in its own temporary directory. */
+export async function runAlertmanager(config: string): Promise<RunningAlertmanager> {
+  const dir = mkdtempSync(join(tmpdir(), 'alertmanager-it-'));
+  const port = await freePort();
+  writeFileSync(join(dir, 'alertmanager.yml'), config);
   const child: ChildProcess = spawn(
     'prometheus-alertmanager',
     [

@@ -46,6 +46,14 @@ export async function startPrometheus(
   if (options.alertmanager !== undefined)
     config += `alerting:\n  alertmanagers:\n    - static_configs:\n        - targets: ['${options.alertmanager}']\n`;
   writeFileSync(join(dir, 'prometheus.yml'), config);
+  return runPrometheus(dir, port);
+}
+
+/**
+ * The real `prometheus` on a directory already holding its `prometheus.yml` (and whatever it refers to),
+ * listening on `port`; the directory is deleted on stop.
+ */
+export function runPrometheus(dir: string, port: number): RunningPrometheus {
   const child: ChildProcess = spawn(
     'prometheus',
     [
