@@ -1,36 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { requireBinary } from '../support/binaries.js';
+import { startExample, type Example } from '../support/examples.js';
 import { send } from '../support/http.js';
 import { poll, startPrometheus } from '../support/prometheus.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-interface Example {
-  child: ChildProcess;
-  url: string;
-}
-
-/** Starts an example app (it imports the package by name, so this exercises the built exports too). */
-async function startExample(file: string, env: Record<string, string> = {}): Promise<Example> {
-  const child = spawn(process.execPath, [file], {
-    env: { ...process.env, PORT: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stdout.setEncoding('utf8');
-  while (!/listening \d+/.test(output)) {
-    const [chunk] = (await Promise.race([once(child.stdout, 'data'), once(child, 'exit')])) as [
-      string | number,
-    ];
-    if (typeof chunk !== 'string') throw new Error(`${file} exited: ${output}`);
-    output += chunk;
-  }
-  return { child, url: `http://127.0.0.1:${/listening (\d+)/.exec(output)![1]!}` };
-}
 
 async function hit(url: string, init?: RequestInit): Promise<number> {
   const response = await fetch(url, init);
