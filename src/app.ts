@@ -9,6 +9,7 @@ import { instrumentFastify } from './collectors/http/fastify.js';
 import { installAuditHook } from './http/audit-hook.js';
 import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { installGuard } from './http/guard.js';
+import { installTracingHooks } from './http/tracing-hooks.js';
 import { installHardening } from './http/hardening.js';
 import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
@@ -78,6 +79,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // The same instrumentation as the client middleware, before any route is declared (it hooks each one).
   instrumentFastify(app, services.application.http, new Set(['/metrics']));
   services.application.watch(app.server);
+  installTracingHooks(app);
   installErrorHandling(app);
   const limits = await installHardening(app, config);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.

@@ -2,6 +2,8 @@ import { pino } from 'pino';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config/config.js';
 import { createServices } from './services.js';
+import { startTracing, stopTracing, traceFields } from './telemetry/tracing.js';
+import { VERSION } from './version.js';
 
 /** Bounded shutdown: a stuck close must not keep an orchestrator waiting forever. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -17,7 +19,14 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const log = pino({ level: config.logLevel, base: { service: config.serviceName } });
+  if (config.otelEnabled)
+    startTracing({
+      serviceName: config.otelServiceName,
+      version: VERSION,
+      endpoint: config.jaegerEndpoint ?? 'http://localhost:4318',
+    });
+  // Every log line written inside a span carries its trace and span ids (Grafana links Loki to Jaeger).
+  const log = pino({ level: config.logLevel, base: { service: config.serviceName }, mixin: traceFields });
   const services = await createServices(config, log);
   const app = await buildApp(services, { logger: log });
   await app.listen({ host: config.host, port: config.port });
@@ -38,6 +47,7 @@ async function main(): Promise<void> {
       try {
         await app.close();
         await services.close();
+        await stopTracing();
         log.info('stopped');
         process.exit(0);
       } catch (error) {

@@ -1,3 +1,4 @@
+import { inSpan } from '../telemetry/tracing.js';
 import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { nextHealth, type HealthState, type HealthTracker } from '../domain/health-state.js';
@@ -218,10 +219,18 @@ export class HealthChecker {
     const { definition } = service;
     let result: ProbeResult;
     try {
-      result = await PROBES[definition.type].run(definition, {
-        guard: this.deps.guard,
-        signal: AbortSignal.timeout(definition.timeout),
-      });
+      result = await inSpan(
+        `probe ${definition.type}`,
+        { 'service.checked': definition.name },
+        async (span) => {
+          const outcome = await PROBES[definition.type].run(definition, {
+            guard: this.deps.guard,
+            signal: AbortSignal.timeout(definition.timeout),
+          });
+          span.setAttribute('probe.ok', String(outcome.ok));
+          return outcome;
+        },
+      );
     } catch (error) {
       this.deps.log.error({ err: error, service: definition.name }, 'health probe failed unexpectedly');
       result = { ok: false, durationMs: 0, reason: { code: 'connection_error', message: String(error) } };

@@ -1,3 +1,4 @@
+import { inSpan } from '../telemetry/tracing.js';
 import type { Logger } from 'pino';
 import type { AlertStore, OutboxItem } from '../storage/ports.js';
 import { CHANNELS } from './channels/channel-registry.js';
@@ -140,7 +141,9 @@ export class Outbox {
     const target = JSON.parse(item.channel) as ChannelTarget;
     const notification = JSON.parse(item.payload) as Notification;
     try {
-      await CHANNELS[target.type].send(target, notification, this.context);
+      await inSpan(`notify ${target.type}`, { 'notification.attempt': item.attempts + 1 }, () =>
+        CHANNELS[target.type].send(target, notification, this.context),
+      );
       await this.store.settle(item.id, { status: 'delivered', at: this.clock() });
     } catch (error) {
       const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);

@@ -1,3 +1,4 @@
+import { inSpan } from '../telemetry/tracing.js';
 import { DomainError } from '../domain/errors.js';
 import { labelValue, type Labels, type MetricType } from '../domain/metric.js';
 import type { Family, LabelSet, SeriesRegistry } from '../tsdb/registry.js';
@@ -70,7 +71,7 @@ export class QueryEngine {
   async range(query: RangeQuery): Promise<QueryResult> {
     const started = performance.now();
     try {
-      return await this.evaluate(query);
+      return await inSpan('store.query', { 'metric.name': query.metric }, () => this.evaluate(query));
     } finally {
       this.onQuery?.((performance.now() - started) / 1000);
     }
