@@ -1,15 +1,7 @@
 import type { AuditEntry, AuditFilter, AuthStore } from '../storage/ports.js';
 
-export interface AuditView {
-  id: number;
-  at: string;
-  actor: string;
-  action: string;
-  target: string;
-  status: number;
-  ip: string;
-  requestId: string;
-}
+/** An entry as the API shows it: its id, and the time in ISO 8601. */
+export type AuditView = Omit<AuditEntry, 'at'> & { id: number; at: string };
 
 /**
  * Who changed what: every accepted change of rules, services, channels, silences, alerts, users and

@@ -11,9 +11,6 @@ import type { Role, TokenScope } from '../storage/ports.js';
 export type Access = 'public' | 'authenticated' | 'read' | 'ingest' | 'write' | 'admin';
 export type Permission = Exclude<Access, 'public' | 'authenticated'>;
 
-export const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
-export const SCOPES: readonly TokenScope[] = ['ingest', 'read', 'admin'];
-
 const ALL: readonly Permission[] = ['read', 'ingest', 'write', 'admin'];
 
 /** Roles of people (login): admin everything, editor changes configuration (and may ingest), viewer reads. */

@@ -7,7 +7,7 @@ import type { Config } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 
 /** The page talks to this service only: its API and its socket. */
-export const CONTENT_SECURITY_POLICY = {
+const CONTENT_SECURITY_POLICY = {
   defaultSrc: ["'self'"],
   connectSrc: ["'self'", 'ws:', 'wss:'],
   imgSrc: ["'self'", 'data:'],

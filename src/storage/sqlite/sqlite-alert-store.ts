@@ -9,6 +9,7 @@ import type {
 } from '../ports.js';
 import { MIGRATIONS } from './migrations.js';
 import { migrate } from './open-database.js';
+import { SqliteMeta } from './sqlite-meta.js';
 
 const ALERT_COLUMNS = `id, rule_id AS ruleId, fingerprint, state, severity, started_at AS startedAt,
   resolved_at AS resolvedAt, updated_at AS updatedAt, data`;
@@ -19,12 +20,12 @@ const OUTBOX_COLUMNS = `id, idempotency_key AS idempotencyKey, alert_id AS alert
 /** Alerting's tables in the embedded SQLite file (same connection as the metric store). */
 export class SqliteAlertStore implements AlertStore {
   private readonly stmts;
+  private readonly meta;
 
   constructor(private readonly db: Database.Database) {
     migrate(db, MIGRATIONS);
+    this.meta = new SqliteMeta(db);
     this.stmts = {
-      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
-      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       rules: db.prepare(
         'SELECT id, input, origin, created_at AS createdAt, updated_at AS updatedAt FROM alert_rules ORDER BY created_at, id',
       ),
@@ -75,12 +76,11 @@ export class SqliteAlertStore implements AlertStore {
   }
 
   getMeta(key: string): Promise<string | undefined> {
-    return Promise.resolve((this.stmts.getMeta.get(key) as { value: string } | undefined)?.value);
+    return this.meta.get(key);
   }
 
   setMeta(key: string, value: string): Promise<void> {
-    this.stmts.setMeta.run(key, value);
-    return Promise.resolve();
+    return this.meta.set(key, value);
   }
 
   loadRules(): Promise<StoredRule[]> {

@@ -9,6 +9,7 @@ import type {
 } from '../ports.js';
 import { MIGRATIONS } from './migrations.js';
 import { migrate } from './open-database.js';
+import { SqliteMeta } from './sqlite-meta.js';
 
 const USER_COLUMNS = `id, name, password_hash AS passwordHash, role, token_version AS tokenVersion,
   created_at AS createdAt, updated_at AS updatedAt`;
@@ -26,12 +27,12 @@ function tokenOf(row: TokenRow): StoredApiToken {
 /** Users, login and API tokens, and the audit log in the embedded SQLite file. */
 export class SqliteAuthStore implements AuthStore {
   private readonly stmts;
+  private readonly meta;
 
   constructor(private readonly db: Database.Database) {
     migrate(db, MIGRATIONS);
+    this.meta = new SqliteMeta(db);
     this.stmts = {
-      getMeta: db.prepare('SELECT value FROM meta WHERE key = ?'),
-      setMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       countUsers: db.prepare('SELECT count(*) AS n FROM users'),
       users: db.prepare(`SELECT ${USER_COLUMNS} FROM users ORDER BY name`),
       user: db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`),
@@ -71,13 +72,11 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   getMeta(key: string): Promise<string | undefined> {
-    const row = this.stmts.getMeta.get(key) as { value: string } | undefined;
-    return Promise.resolve(row?.value);
+    return this.meta.get(key);
   }
 
   setMeta(key: string, value: string): Promise<void> {
-    this.stmts.setMeta.run(key, value);
-    return Promise.resolve();
+    return this.meta.set(key, value);
   }
 
   countUsers(): Promise<number> {
