@@ -22,6 +22,15 @@ describe('login, refresh, users and roles', () => {
     await t.close();
   });
 
+  /** POST /api/auth/refresh or /logout: they authenticate with the refresh token in the body only. */
+  const withRefreshToken = (action: 'refresh' | 'logout', refreshToken: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: `/api/auth/${action}`,
+      headers: asNobody,
+      payload: { refreshToken },
+    });
+
   const login = (username: string, password: string, ip = '127.0.0.1') =>
     t.app.inject({
       method: 'POST',
@@ -40,35 +49,15 @@ describe('login, refresh, users and roles', () => {
       role: 'editor',
       permissions: ['read', 'ingest', 'write'],
     });
-    const refreshed = await t.app.inject({
-      method: 'POST',
-      url: '/api/auth/refresh',
-      headers: asNobody,
-      payload: { refreshToken: session.refresh },
-    });
+    const refreshed = await withRefreshToken('refresh', session.refresh);
     assert.equal(refreshed.statusCode, 200);
-    const again = await t.app.inject({
-      method: 'POST',
-      url: '/api/auth/refresh',
-      headers: asNobody,
-      payload: { refreshToken: session.refresh },
-    });
+    const again = await withRefreshToken('refresh', session.refresh);
     assert.equal(again.statusCode, 401, 'a refresh token is used once');
     const next = refreshed.json<{ accessToken: string; refreshToken: string; expiresIn: number }>();
     assert.equal(next.expiresIn, 900);
-    const logout = await t.app.inject({
-      method: 'POST',
-      url: '/api/auth/logout',
-      headers: asNobody,
-      payload: { refreshToken: next.refreshToken },
-    });
+    const logout = await withRefreshToken('logout', next.refreshToken);
     assert.equal(logout.statusCode, 204);
-    const afterLogout = await t.app.inject({
-      method: 'POST',
-      url: '/api/auth/refresh',
-      headers: asNobody,
-      payload: { refreshToken: next.refreshToken },
-    });
+    const afterLogout = await withRefreshToken('refresh', next.refreshToken);
     assert.equal(afterLogout.statusCode, 401);
   });
 
@@ -104,12 +93,7 @@ describe('login, refresh, users and roles', () => {
     const old = await t.app.inject({ method: 'GET', url: '/api/alerts', headers: bearer(session.access) });
     assert.equal(old.statusCode, 401);
     assert.equal(old.json<{ code: string }>().code, 'token_revoked');
-    const refresh = await t.app.inject({
-      method: 'POST',
-      url: '/api/auth/refresh',
-      headers: asNobody,
-      payload: { refreshToken: session.refresh },
-    });
+    const refresh = await withRefreshToken('refresh', session.refresh);
     assert.equal(refresh.statusCode, 401);
     assert.equal((await login('carol', 'a-brand-new-password-42', '10.3.3.3')).statusCode, 200);
   });
