@@ -79,7 +79,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // The same instrumentation as the client middleware, before any route is declared (it hooks each one).
   instrumentFastify(app, services.application.http, new Set(['/metrics']));
   services.application.watch(app.server);
-  installTracingHooks(app);
+  // Request spans only when tracing is on: otherwise two hooks per request for a no-op tracer.
+  if (config.otelEnabled) installTracingHooks(app);
   installErrorHandling(app);
   const limits = await installHardening(app, config);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.

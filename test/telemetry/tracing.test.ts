@@ -59,6 +59,7 @@ describe('OpenTelemetry tracing (OTEL_ENABLED), exported over OTLP to a real rec
       SYSTEM_COLLECT_INTERVAL: '0',
       APPLICATION_COLLECT_INTERVAL: '0',
       EGRESS_ALLOWLIST: '127.0.0.1',
+      OTEL_ENABLED: 'true',
     });
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
