@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { after, describe, it } from 'node:test';
 import express from 'express';
 import Fastify from 'fastify';
@@ -95,6 +95,36 @@ describe('HTTP instrumentation for client apps', () => {
       again.text,
       'shop_http_requests_total{method="GET",route="/admin/stats/:day",status_code="200"} 1',
     );
+    // The two scrapes before this one were answered by the middleware: not counted either.
+    assert.ok(!again.text.includes('route="__unmatched__",status_code="200"'), '/metrics counted');
+  });
+
+  it("Express: an app behind a handler of its own (not the server's only listener) is counted the same", async () => {
+    const app = express();
+    app.use(metricsMiddleware({ registry: new Registry(), defaultMetrics: false }));
+    app.get('/users/:id', (req, res) => {
+      res.json({ id: req.params.id });
+    });
+    const other = express(); // a second app on the same server, not instrumented: none of its requests count
+    other.get('/other', (_req, res) => {
+      res.json({ other: true });
+    });
+    const server = createServer((req, res) => {
+      if (req.url === '/other') other(req, res);
+      else app(req, res);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+    const { text } = await exercise(base, ['/users/1', '/other', '/users/2', '/other', '/nowhere']);
+    hasLine(text, 'http_requests_total{method="GET",route="/users/:id",status_code="200"} 2');
+    hasLine(text, 'http_requests_total{method="GET",route="__unmatched__",status_code="404"} 1');
+    assert.ok(!text.includes('/other'), 'a request of the other app was counted');
+    const durations =
+      /http_request_duration_seconds_sum\{method="GET",route="\/users\/:id",status_code="200"\} (\S+)/.exec(
+        text,
+      );
+    assert.ok(Number(durations?.[1]) > 0, 'no duration measured');
   });
 
   it('Express: pipelined requests on one connection each get their own duration', async () => {

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { prepareMetrics, type MetricsOptions } from './options.js';
 import type { HttpRecorder } from './http-recorder.js';
-import { bindApp, type Binding } from './http-channels.js';
+import { bindApp, EXCLUDED_ROUTE, type Binding } from './http-channels.js';
 
 export type { MetricsOptions } from './options.js';
 
@@ -39,17 +39,24 @@ export function expressRoute(req: ExpressLikeRequest): string | undefined {
  * timing and counting happen in Node's HTTP diagnostics channels (http-channels.ts), and the route
  * template is read from Express when the response finishes.
  */
-export function instrumentExpress(recorder: HttpRecorder, excluded: ReadonlySet<string>): ExpressMiddleware {
+export function instrumentExpress(
+  recorder: HttpRecorder,
+  excluded: ReadonlySet<string>,
+  metricsPath: string | false = false,
+): ExpressMiddleware {
   const binding: Binding = {
     recorder,
     excluded,
-    routeOf: (request) => expressRoute(request as ExpressLikeRequest),
+    // The metrics endpoint answered by this middleware matched no Express route: left out by its path.
+    routeOf: (request) =>
+      expressRoute(request as ExpressLikeRequest) ??
+      (metricsPath !== false && isPath(request.url, metricsPath) ? EXCLUDED_ROUTE : undefined),
   };
   let bound: object | undefined;
   return (req, _res, next) => {
     const app = req.app;
     if (app !== bound && app !== undefined) {
-      bindApp(app, binding);
+      bindApp(app, binding, req);
       bound = app;
     }
     next();
@@ -62,7 +69,7 @@ export function instrumentExpress(recorder: HttpRecorder, excluded: ReadonlySet<
  */
 export function metricsMiddleware(options: MetricsOptions = {}): ExpressMiddleware {
   const { recorder, registry, path, excluded } = prepareMetrics(options);
-  const instrument = instrumentExpress(recorder, excluded);
+  const instrument = instrumentExpress(recorder, excluded, path);
   return (req, res, next) => {
     if (path !== false && isPath(req.url, path) && (req.method === 'GET' || req.method === 'HEAD')) {
       registry.metrics().then(

@@ -1,4 +1,5 @@
 import { subscribe } from 'node:diagnostics_channel';
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -11,13 +12,15 @@ import type { HttpRecorder } from './http-recorder.js';
  * response path cost a hello-world app 10–25 % of its throughput here where this costs a few per cent
  * (docs/adr/0003-http-instrumentation.md). The frameworks' only job is to tell which route matched.
  *
- * Where a request's start time and route are kept depends on the framework, on measurements: Fastify
- * leaves Node's request object alone, so two symbol properties cost nothing (a WeakMap entry per request
- * cost it 8 points of throughput in ephemeron bookkeeping); Express swaps the request's prototype, after
- * which a new property cost about 2 µs a request, so its start times queue on the connection's socket
- * instead (one array per connection, created once: HTTP/1.1 answers a connection's requests in order, so
- * the oldest start is the one that finishes). Module-local symbols mean that if the ESM and the CommonJS
- * builds are both loaded, each records only the requests it was asked to, and none twice.
+ * Where a request's start time and route are kept follows measurements. A bound server's requests get a
+ * start time as a symbol property when they start, before any framework touches them: free on Node's
+ * request object (a WeakMap entry per request cost 8 points of throughput in ephemeron bookkeeping).
+ * Fastify stamps the route the same way; Express swaps the request's prototype, after which adding or
+ * even looking up an absent property takes V8's slow path, so its route is read from `req.route` at the
+ * end. An Express app that is not its server's only handler is bound through the app instead, and its
+ * start times queue on the connection's socket (one array per connection: HTTP/1.1 answers a connection's
+ * requests in order, so the oldest start is the one that finishes). Module-local symbols mean that if the
+ * ESM and the CommonJS builds are both loaded, each records only the requests it was asked to.
  */
 const START = Symbol('metrics-service.start');
 const ROUTE = Symbol('metrics-service.route');
@@ -57,16 +60,32 @@ function subscribeOnce(): void {
       socket: TaggedSocket;
     };
     const own = byServer.get(server);
-    // Dequeued whatever happens next, so the connection's next request finds its own start time.
-    const queued = own === undefined ? socket[SOCKET_STARTS]?.shift() : undefined;
-    const binding = own ?? appBinding(request.app);
-    if (binding === undefined) return;
-    const route = request[ROUTE] ?? binding.routeOf?.(request);
-    if (route === EXCLUDED_ROUTE || (route !== undefined && binding.excluded.has(route))) return;
-    const started = request[START] ?? queued;
-    const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
-    binding.recorder.record(request.method ?? 'GET', route, response.statusCode, seconds);
+    if (own !== undefined) {
+      // An Express app owning its server knows the route only now (routeOf); its first request started
+      // before the binding, so its start time is on the socket.
+      const route = own.routeOf === undefined ? request[ROUTE] : own.routeOf(request);
+      record(own, request, response, route, request[START] ?? socket[SOCKET_STARTS]?.shift());
+    } else {
+      // Dequeued whatever happens next, so the connection's next request finds its own start time. The
+      // request's own symbol properties are not read: on Express' requests (prototype swapped) a lookup
+      // of an absent property walks the whole prototype chain on V8's slow path.
+      const started = socket[SOCKET_STARTS]?.shift();
+      const binding = appBinding(request.app);
+      if (binding !== undefined) record(binding, request, response, binding.routeOf?.(request), started);
+    }
   });
+}
+
+function record(
+  binding: Binding,
+  request: IncomingMessage,
+  response: ServerResponse,
+  route: string | undefined,
+  started: number | undefined,
+): void {
+  if (route === EXCLUDED_ROUTE || (route !== undefined && binding.excluded.has(route))) return;
+  const seconds = started === undefined ? 0 : (performance.now() - started) / 1000;
+  binding.recorder.record(request.method ?? 'GET', route, response.statusCode, seconds);
 }
 
 /** Every request this server answers is recorded (Fastify: the app owns its server). */
@@ -75,10 +94,19 @@ export function bindServer(server: Server, binding: Binding): void {
   byServer.set(server, binding);
 }
 
-/** Every request this Express app handles is recorded (a middleware sees requests, not the server). */
-export function bindApp(app: object, binding: Binding): void {
+/**
+ * Every request this Express app handles is recorded (a middleware sees requests, not the server). When
+ * the app is its server's only request handler, and not mounted in another app, the server is bound too:
+ * every request of that server is the app's, and its start time goes on the request before Express swaps
+ * the request's prototype, which is cheaper than the connection's queue and the app lookup at the end.
+ */
+export function bindApp(app: object, binding: Binding, request: IncomingMessage): void {
   subscribeOnce();
   byApp.set(app, binding);
+  const server = (request.socket as { server?: unknown } | null)?.server;
+  const handlers = server instanceof EventEmitter ? server.listeners('request') : [];
+  const mounted = (app as { parent?: unknown }).parent !== undefined;
+  if (handlers.length === 1 && handlers[0] === app && !mounted) byServer.set(server as Server, binding);
 }
 
 /** The route template that matched a request of a bound server (EXCLUDED_ROUTE to leave it out). */
