@@ -51,6 +51,9 @@ export class AlertEngine {
   private readonly rerun = new Set<string>();
   /** Per rule, whether its condition held at the last evaluation, per fingerprint. */
   private readonly lastHeld = new Map<string, Set<string>>();
+  /** Rules whose samples arrived, waiting for their turn (a set: a rule asked twice runs once). */
+  private readonly arrived = new Set<string>();
+  private draining = false;
   private readonly clock: () => number;
 
   constructor(private readonly deps: AlertEngineDeps) {
@@ -64,15 +67,36 @@ export class AlertEngine {
     }
   }
 
-  /** Samples of these metrics arrived: evaluate the rules that read them. */
+  /**
+   * Samples of these metrics arrived: evaluate the rules that read them, one rule per turn of the event
+   * loop and not in the ingest's turn. Each evaluation queries its window synchronously (SQLite): run
+   * together after a system collection (CPU, memory and disk rules) they held the loop for several
+   * milliseconds; one per turn lets requests through in between (npm run bench -- collectors).
+   */
   samplesArrived(metrics: ReadonlySet<string>): void {
     for (const rule of this.deps.rules.enabled()) {
       if (rule.spec.kind !== 'metric') continue;
       const { spec } = rule;
       if (metrics.has(spec.metric) || (spec.divideBy !== undefined && metrics.has(spec.divideBy.metric)))
-        void this.schedule(rule.id);
+        this.arrived.add(rule.id);
+    }
+    if (this.arrived.size > 0 && !this.draining) {
+      this.draining = true;
+      setImmediate(this.evaluateNextArrived);
     }
   }
+
+  /** Takes the next rule whose samples arrived; an immediate queued from here runs on the next turn. */
+  private readonly evaluateNextArrived = (): void => {
+    const next = this.arrived.values().next();
+    if (next.done === true) {
+      this.draining = false;
+      return;
+    }
+    this.arrived.delete(next.value);
+    void this.schedule(next.value);
+    setImmediate(this.evaluateNextArrived);
+  };
 
   healthChanged(): void {
     for (const rule of this.deps.rules.enabled())
@@ -137,7 +161,10 @@ export class AlertEngine {
 
   /** Waits for evaluations in progress (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running.values());
+    while (this.draining || this.running.size > 0) {
+      if (this.running.size > 0) await Promise.all(this.running.values());
+      else await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   activeAlerts(): Alert[] {
