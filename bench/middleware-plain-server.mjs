@@ -1,6 +1,9 @@
 // The middleware benchmark's hello-world server in plain JavaScript on the built package (dist/), for
 // runs under valgrind: the tsx loader runs in its own thread, whose work callgrind would count too.
-//   node bench/middleware-plain-server.mjs <express|fastify> <bare|http-only|ours>
+//   node bench/middleware-plain-server.mjs <express|fastify> <bare|noop|channels|http-only|ours>
+// `noop`: an empty middleware (the floor any middleware pays); `channels`: empty subscribers to Node's
+// HTTP diagnostics channels and no middleware (what Node's publishing costs).
+import { subscribe } from 'node:diagnostics_channel';
 import express from 'express';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
@@ -9,13 +12,19 @@ import { metricsPlugin } from '../dist/collectors/http/fastify.js';
 
 const [framework, variant] = process.argv.slice(2);
 const options = { registry: new Registry(), defaultMetrics: variant === 'ours' };
+const instrumented = variant === 'http-only' || variant === 'ours';
 const hello = { hello: 'world' };
 process.on('SIGINT', () => process.exit(0));
+if (variant === 'channels') {
+  subscribe('http.server.request.start', () => undefined);
+  subscribe('http.server.response.finish', () => undefined);
+}
 
 if (framework === 'express') {
   const app = express();
   app.set('etag', false);
-  if (variant !== 'bare') app.use(metricsMiddleware(options));
+  if (instrumented) app.use(metricsMiddleware(options));
+  if (variant === 'noop') app.use((_req, _res, next) => next());
   app.get('/hello/:id', (_req, res) => {
     res.json(hello);
   });
@@ -24,7 +33,8 @@ if (framework === 'express') {
   });
 } else {
   const app = Fastify();
-  if (variant !== 'bare') await app.register(metricsPlugin, options);
+  if (instrumented) await app.register(metricsPlugin, options);
+  if (variant === 'noop') app.addHook('onRequest', (_request, _reply, done) => done());
   app.get('/hello/:id', () => hello);
   await app.listen({ host: '127.0.0.1', port: 0 });
   process.stdout.write(`listening ${String(app.server.address().port)}\n`);

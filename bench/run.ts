@@ -32,4 +32,7 @@ for (const [name, run] of Object.entries(all)) {
 }
 // Asked for by name only: valgrind makes it take minutes.
 if (wanted.includes('middleware-instructions'))
-  await benchMiddlewareInstructions(Number(process.env.BENCH_INSTRUCTION_REQUESTS ?? 2000));
+  await benchMiddlewareInstructions(
+    Number(process.env.BENCH_INSTRUCTION_WARMUP ?? 8000),
+    Number(process.env.BENCH_INSTRUCTION_REQUESTS ?? 4000),
+  );
