@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { buildApp } from '../src/app.js';
 import { startAlertmanager } from '../test/support/alertmanager.js';
 import { startPrometheus } from '../test/support/prometheus.js';
-import { BENCH_AUTH, benchServices, report } from './support.js';
+import { BENCH_ADMIN_TOKEN, BENCH_AUTH, benchServices, report } from './support.js';
 
 interface Arrival {
   at: number;
@@ -97,6 +97,7 @@ export async function benchAlerting(rounds = 1000, promRounds = 10): Promise<voi
       rules:
         'groups:\n  - name: bench\n    rules:\n      - alert: BenchLatency\n        expr: bench_prom_value > 0.5\n',
       alertmanager: am.url.replace('http://', ''),
+      tokens: { 'metrics-service': BENCH_ADMIN_TOKEN }, // /metrics needs a token since auth is on by default
     },
   );
   await post({ name: 'bench_prom_value', value: 0 });
