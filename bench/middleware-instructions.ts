@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { report, tempDir } from './support.js';
+import { listeningAt, report, tempDir } from './support.js';
 
 type Framework = 'express' | 'fastify';
 /** See bench/middleware-plain-server.mjs; `bare` twice is the control (the method's repeatability). */
@@ -44,13 +44,7 @@ async function instructionsPerRequest(
   );
   child.stderr.resume();
   try {
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    while (!/listening \d+/.test(stdout)) {
-      const [chunk] = (await once(child.stdout, 'data')) as [string];
-      stdout += chunk;
-    }
-    const url = `http://127.0.0.1:${/listening (\d+)/.exec(stdout)![1]!}`;
+    const url = await listeningAt(child.stdout);
     const paths = [{ path: '/hello/1' }, { path: '/hello/2' }, { path: '/hello/3' }];
     await autocannon({ url, amount: warmup, connections: 1, requests: paths });
     await run('callgrind_control', ['--zero', String(child.pid)]);
@@ -78,13 +72,7 @@ async function userShare(framework: Framework, requests: number): Promise<number
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   try {
-    let stdout = '';
-    child.stdout.setEncoding('utf8');
-    while (!/listening \d+/.test(stdout)) {
-      const [chunk] = (await once(child.stdout, 'data')) as [string];
-      stdout += chunk;
-    }
-    const url = `http://127.0.0.1:${/listening (\d+)/.exec(stdout)![1]!}/hello/1`;
+    const url = `${await listeningAt(child.stdout)}/hello/1`;
     await autocannon({ url, amount: requests, connections: 1 });
     const ticks = (): [number, number] => {
       const fields = readFileSync(`/proc/${String(child.pid)}/stat`, 'utf8')

@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { report } from './support.js';
+import { listeningAt, report } from './support.js';
 
 type Framework = 'express' | 'fastify';
 /**
@@ -32,16 +32,8 @@ async function measure(framework: Framework, variant: Variant, seconds: number):
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     },
   );
-  const stdout = child.stdout!;
   try {
-    let output = '';
-    stdout.setEncoding('utf8');
-    while (!/listening \d+/.test(output)) {
-      const [chunk] = (await once(stdout, 'data')) as [string];
-      output += chunk;
-    }
-    const port = /listening (\d+)/.exec(output)![1]!;
-    const url = `http://127.0.0.1:${port}`;
+    const url = await listeningAt(child.stdout!);
     // Warm the JIT, then measure; the paths vary so the route template (not the path) is what is counted.
     const requests = [{ path: '/hello/1' }, { path: '/hello/2' }, { path: '/hello/3' }];
     await autocannon({ url, connections: 16, pipelining: 10, duration: 2, requests });

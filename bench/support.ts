@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -43,4 +45,15 @@ export function seeded(seed: number): () => number {
 export function report(name: string, figures: Record<string, string | number>): void {
   const parts = Object.entries(figures).map(([k, v]) => `${k}=${typeof v === 'number' ? +v.toFixed(3) : v}`);
   process.stdout.write(`${name}: ${parts.join('  ')}\n`);
+}
+
+/** The base URL of a bench server started as a child process, once it prints `listening <port>`. */
+export async function listeningAt(stdout: Readable): Promise<string> {
+  let output = '';
+  stdout.setEncoding('utf8');
+  while (!/listening \d+/.test(output)) {
+    const [chunk] = (await once(stdout, 'data')) as [string];
+    output += chunk;
+  }
+  return `http://127.0.0.1:${/listening (\d+)/.exec(output)![1]!}`;
 }
