@@ -1,9 +1,7 @@
 // The middleware benchmark's hello-world server in plain JavaScript on the built package (dist/), for
 // runs under valgrind: the tsx loader runs in its own thread, whose work callgrind would count too.
-//   node bench/middleware-plain-server.mjs <express|fastify> <bare|noop|channels|http-only|ours>
-// `noop`: an empty middleware (the floor any middleware pays); `channels`: empty subscribers to Node's
-// HTTP diagnostics channels and no middleware (what Node's publishing costs).
-import { subscribe } from 'node:diagnostics_channel';
+//   node bench/middleware-plain-server.mjs <express|fastify> <bare|noop|http-only|ours>
+// `noop`: an empty middleware (the floor any middleware pays).
 import express from 'express';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
@@ -15,10 +13,6 @@ const options = { registry: new Registry(), defaultMetrics: variant === 'ours' }
 const instrumented = variant === 'http-only' || variant === 'ours';
 const hello = { hello: 'world' };
 process.on('SIGINT', () => process.exit(0));
-if (variant === 'channels') {
-  subscribe('http.server.request.start', () => undefined);
-  subscribe('http.server.response.finish', () => undefined);
-}
 
 if (framework === 'express') {
   const app = express();

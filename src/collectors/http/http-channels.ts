@@ -106,7 +106,7 @@ export function bindApp(app: object, binding: Binding, request: IncomingMessage)
   const server = (request.socket as { server?: unknown } | null)?.server;
   const handlers = server instanceof EventEmitter ? server.listeners('request') : [];
   const mounted = (app as { parent?: unknown }).parent !== undefined;
-  if (handlers.length === 1 && handlers[0] === app && !mounted) byServer.set(server as Server, binding);
+  if (handlers.length === 1 && handlers[0] === app && !mounted) bindServer(server as Server, binding);
 }
 
 /** The route template that matched a request of a bound server (EXCLUDED_ROUTE to leave it out). */
