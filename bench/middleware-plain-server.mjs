@@ -5,8 +5,8 @@
 import express from 'express';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
-import { metricsMiddleware } from '../dist/collectors/http/express.js';
-import { metricsPlugin } from '../dist/collectors/http/fastify.js';
+import { metricsMiddleware } from '@metrics-service/client/express';
+import { metricsPlugin } from '@metrics-service/client/fastify';
 
 const [framework, variant] = process.argv.slice(2);
 const options = { registry: new Registry(), defaultMetrics: variant === 'ours' };

@@ -9,8 +9,8 @@ import promBundle from 'express-prom-bundle';
 import Fastify from 'fastify';
 import fastifyMetrics from 'fastify-metrics';
 import { Registry } from 'prom-client';
-import { metricsMiddleware } from '../src/collectors/http/express.js';
-import { metricsPlugin } from '../src/collectors/http/fastify.js';
+import { metricsMiddleware } from '@metrics-service/client/express';
+import { metricsPlugin } from '@metrics-service/client/fastify';
 
 const [framework, variant] = process.argv.slice(2);
 // The benchmark asks for this process' CPU time around each run (IPC), to get the cost per request.

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ with Node's own test runner (TypeScript through tsx).
+// Runs every *.test.ts under src/, test/ and packages/client/test/ with Node's own test runner (TypeScript
+// through tsx).
 // Node 20 has no glob support in `node --test`, so the files are listed here.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -16,7 +17,7 @@ function find(dir) {
 }
 
 const filter = process.argv.slice(2);
-const roots = ['src', 'test'];
+const roots = ['src', 'test', 'packages/client/test'];
 let files = roots.flatMap((root) => find(root)).sort();
 if (filter.length > 0) files = files.filter((file) => filter.some((part) => file.includes(part)));
 

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
-import { instrumentFastify } from './collectors/http/fastify.js';
+import { instrumentFastify } from '@metrics-service/client/fastify';
 import { installAuditHook } from './http/audit-hook.js';
 import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { installGuard } from './http/guard.js';

@@ -5,7 +5,7 @@ import type { IngestService } from '../ingest/ingest-service.js';
 import type { IngestSample } from '../ingest/sample-schema.js';
 import { PeriodicTask } from '../support/periodic-task.js';
 import { ApplicationCollector } from './application/application-collector.js';
-import { HttpRecorder } from './http/http-recorder.js';
+import { HttpRecorder } from '@metrics-service/client';
 import { SystemCollector } from './system/system-collector.js';
 import { SystemReader } from './system/system-reader.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { MetricsClient } from '../../src/client/push-client.js';
+import { MetricsClient } from '@metrics-service/client/push';
 import { freePort } from '../support/child-service.js';
 import { send } from '../support/http.js';
 import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app.js';

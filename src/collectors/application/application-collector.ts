@@ -6,7 +6,7 @@ import {
   type PerformanceEntry,
 } from 'node:perf_hooks';
 import type { IngestSample } from '../../ingest/sample-schema.js';
-import type { HttpRecorder, RouteTotals } from '../http/http-recorder.js';
+import type { HttpRecorder, RouteTotals } from '@metrics-service/client';
 import { DurationHistogram } from './duration-histogram.js';
 
 type Sample = IngestSample;

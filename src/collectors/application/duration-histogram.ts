@@ -1,4 +1,4 @@
-import { bucketIndex } from '../http/http-recorder.js';
+import { bucketIndex } from '@metrics-service/client';
 
 /** Durations by one label (GC kind, store operation), bucketed like Prometheus client histograms. */
 export class DurationHistogram {

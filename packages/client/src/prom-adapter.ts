@@ -50,14 +50,27 @@ function labelsOf(totals: RouteTotals): Record<string, string> {
   return { method: totals.method, route: totals.route, status_code: totals.status };
 }
 
+/** prom-client's gauges named like counters: `promtool check metrics` exits 3 on them. */
+const LINT_FAILING_DEFAULTS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
 export interface PromExportOptions {
   /** Prepended to every metric name, like the seeds' `tumulte_`. */
   prefix?: string;
   /** Where the metrics are registered: prom-client's global registry by default, so an app's own
    * prom-client metrics show on the same /metrics. Pass the app's registry when it has its own copy. */
   registry?: Registry;
-  /** Process and Node.js metrics (CPU, memory, event loop, GC): on by default, added once per registry. */
-  defaultMetrics?: boolean;
+  /**
+   * Process and Node.js metrics (CPU, memory, event loop, GC), added once per registry. `true` (default):
+   * prom-client's set without its three `nodejs_active_{handles,requests,resources}_total` gauges, whose
+   * `_total` suffix makes `promtool check metrics` fail (a suffix reserved for counters); the same numbers
+   * remain as `sum(nodejs_active_handles)` etc., the by-type gauges. `'all'`: prom-client's set as is.
+   * `false`: none.
+   */
+  defaultMetrics?: boolean | 'all';
 }
 
 /** Registers `<prefix>http_requests_total` and `<prefix>http_request_duration_seconds` on a registry. */
@@ -79,11 +92,14 @@ export function exportToPromClient(recorder: HttpRecorder, options: PromExportOp
     ),
   ];
   for (const view of views) registry.registerMetric(view as unknown as Metric);
-  if (
-    (options.defaultMetrics ?? true) &&
-    registry.getSingleMetric(`${prefix}process_cpu_seconds_total`) === undefined
-  ) {
+  const defaults = options.defaultMetrics ?? true;
+  // Left alone when the registry already has them (the app's own collectDefaultMetrics call, or a second
+  // integration on the same registry).
+  if (defaults !== false && registry.getSingleMetric(`${prefix}process_cpu_seconds_total`) === undefined) {
     collectDefaultMetrics({ register: registry, prefix });
+    if (defaults === true) {
+      for (const name of LINT_FAILING_DEFAULTS) registry.removeSingleMetric(`${prefix}${name}`);
+    }
   }
   return registry;
 }

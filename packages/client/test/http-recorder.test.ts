@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { HttpRecorder, OVERFLOW_ROUTE, UNMATCHED_ROUTE } from './http-recorder.js';
+import { HttpRecorder, OVERFLOW_ROUTE, UNMATCHED_ROUTE } from '../src/http-recorder.js';
 
 const sets = (r: HttpRecorder): string[] =>
   [...r.all()].map((t) => `${t.method} ${t.route} ${t.status} ${String(t.count)}`).sort();

@@ -1,9 +1,10 @@
 /**
- * The hot path of HTTP instrumentation, shared by the Express, Fastify and NestJS integrations and by the
- * service itself: two Map lookups and a few additions per request, no string built. prom-client's
+ * The hot path of HTTP instrumentation, shared by the Express, Fastify and NestJS integrations and by
+ * metrics-service itself: two Map lookups and a few additions per request, no string built. prom-client's
  * labelled `inc`/`observe` hash a label object on every call, which is much of what fastify-metrics and
- * express-prom-bundle cost (see docs/adr/0003-http-instrumentation.md). Totals are cumulative; readers turn
- * them into exposition text (prom-adapter.ts) or into stored samples (the service's application collector).
+ * express-prom-bundle cost (metrics-service's docs/adr/0003-http-instrumentation.md). Totals are
+ * cumulative; readers turn them into exposition text (prom-adapter.ts) or into stored samples (the
+ * service's application collector).
  */
 
 /** Prometheus' client defaults, in seconds: 5 ms to 10 s. */

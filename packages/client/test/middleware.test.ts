@@ -8,9 +8,9 @@ import Fastify from 'fastify';
 import { Controller, Get, Module, Param } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Registry } from 'prom-client';
-import { metricsMiddleware } from '../../src/collectors/http/express.js';
-import { metricsPlugin } from '../../src/collectors/http/fastify.js';
-import { MetricsModule } from '../../src/collectors/http/nestjs.js';
+import { metricsMiddleware } from '../src/express.js';
+import { metricsPlugin } from '../src/fastify.js';
+import { MetricsModule } from '../src/nestjs.js';
 
 /** Requests the given paths in order, then returns the /metrics text. */
 async function exercise(base: string, paths: readonly string[]): Promise<{ text: string; type: string }> {

@@ -10,7 +10,8 @@ import type { HttpRecorder } from './http-recorder.js';
  * hooks or per-request listeners: Node publishes `http.server.request.start` and
  * `http.server.response.finish` for every request once someone subscribes, and a framework hook on the
  * response path cost a hello-world app 10–25 % of its throughput here where this costs a few per cent
- * (docs/adr/0003-http-instrumentation.md). The frameworks' only job is to tell which route matched.
+ * (metrics-service's docs/adr/0003-http-instrumentation.md). The frameworks' only job is to tell which
+ * route matched.
  *
  * Where a request's start time and route are kept follows measurements. A bound server's requests get a
  * start time as a symbol property when they start, before any framework touches them: free on Node's

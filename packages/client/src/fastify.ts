@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyPluginAsync, onRequestHookHandler } from 'fastify';
-import fp from 'fastify-plugin';
 import { prepareMetrics, type MetricsOptions } from './options.js';
 import type { HttpRecorder } from './http-recorder.js';
 import { bindServer, EXCLUDED_ROUTE, stampRoute } from './http-channels.js';
@@ -46,6 +45,14 @@ const plugin: FastifyPluginAsync<MetricsOptions> = (app, options) => {
 /**
  * `await app.register(metricsPlugin, { prefix: 'tumulte_' })`: serves `/metrics` and counts every request
  * of the whole app (the plugin is not encapsulated) by method, route template and status.
+ *
+ * Marked by hand the way fastify-plugin marks a plugin (the hidden `skip-override` property of Fastify's
+ * plugin reference, and the `plugin-meta` it reads for the version check and the plugin's name), so
+ * this package needs nothing at run time but prom-client.
  */
-export const metricsPlugin = fp(plugin, { fastify: '5.x', name: 'metrics-service' });
+export const metricsPlugin: FastifyPluginAsync<MetricsOptions> = Object.assign(plugin, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'metrics-service',
+  [Symbol.for('plugin-meta')]: { fastify: '5.x', name: 'metrics-service' },
+});
 export default metricsPlugin;

@@ -3,7 +3,9 @@
  * samples in memory and sends them in batches; when the service is down or overloaded it retries with
  * exponential back-off and jitter (honouring Retry-After), and when its queue is full it drops the oldest
  * samples and counts them. It never throws into the host app, never blocks it, and its timer never keeps
- * the process alive.
+ * the process alive. Losses are never silent: a refusal that retrying cannot heal (401/403 without a valid
+ * `token`, 404 for a wrong `url`, 413) and a full queue are said once each, through `onError` or else the
+ * `logger`.
  */
 
 export interface PushSample {
@@ -21,7 +23,10 @@ export interface PushSample {
 export interface MetricsClientOptions {
   /** Base URL of metrics-service, e.g. http://metrics-service:3000. */
   url: string;
-  /** Sent as `Authorization: Bearer <token>` (an API token with the `ingest` scope). */
+  /**
+   * Sent as `Authorization: Bearer <token>`: an API token with the `ingest` scope (`POST /api/auth/tokens`).
+   * Needed by any service with authentication on, its default: without it every push is refused (401).
+   */
   token?: string;
   /** Where new metrics are filed on the service: custom (default) or business. */
   category?: 'custom' | 'business';
@@ -36,8 +41,14 @@ export interface MetricsClientOptions {
   /** Back-off bounds between failed attempts. Default 1 s to 60 s. */
   minRetryDelayMs?: number;
   maxRetryDelayMs?: number;
-  /** Told about failures (network errors, refused samples); the client itself stays quiet. */
+  /** Told about every failure (network errors, refusals, refused samples); replaces the logger's warnings. */
   onError?: (error: Error) => void;
+  /**
+   * Without `onError`, where the losses a user must not miss are written, once each until a push is accepted
+   * again: refusals that retrying cannot heal (401, 403, 404, 413…), samples refused as invalid and a full
+   * queue. `console` by default; `false` for none. Network errors and 5xx/429, retried, are not written.
+   */
+  logger?: Pick<Console, 'warn'> | false;
 }
 
 export interface MetricsClientStats {
@@ -64,6 +75,8 @@ export class MetricsClient {
   private retryAt = 0;
   private retryDelay: number;
   private closed = false;
+  /** What the logger was told since the last accepted push, so each loss is written once, not per batch. */
+  private readonly warned = new Set<string>();
 
   constructor(private readonly options: MetricsClientOptions) {
     this.endpoint = `${options.url.replace(/\/+$/, '')}/api/metrics/batch`;
@@ -102,6 +115,10 @@ export class MetricsClient {
       const excess = this.queue.length - max;
       this.queue.splice(0, excess);
       this.stats_.dropped += excess;
+      this.warnOnce(
+        'queue-full',
+        new Error(`metrics-service push client: queue full (${String(max)} samples), dropping the oldest`),
+      );
     }
   }
 
@@ -157,15 +174,21 @@ export class MetricsClient {
         const rejected = rejectedCount(text);
         this.stats_.sent += batch.length - rejected;
         this.stats_.rejected += rejected;
+        // Accepted: earlier refusals are over, and will be said again if they come back.
+        for (const key of this.warned) if (key !== 'rejected' || rejected === 0) this.warned.delete(key);
         if (rejected > 0)
-          this.report(
-            new Error(`metrics-service refused ${String(rejected)} samples: ${text.slice(0, 500)}`),
+          this.warnOnce(
+            'rejected',
+            new Error(`metrics-service refused ${String(rejected)} samples as invalid: ${text.slice(0, 500)}`),
           );
         return 'done';
       }
-      // Anything else (401, 403, 413…) will not get better by retrying the same batch.
+      // Anything else (401, 403, 404, 413…) will not get better by retrying the same batch.
       this.stats_.dropped += batch.length;
-      this.report(new Error(`metrics-service answered ${String(response.status)}: ${text.slice(0, 500)}`));
+      this.warnOnce(
+        String(response.status),
+        new Error(`${refusalHint(response.status, this.endpoint)}: ${text.slice(0, 500)}`),
+      );
       return 'done';
     } catch (error) {
       return this.backOff(error instanceof Error ? error : new Error(String(error)));
@@ -190,6 +213,32 @@ export class MetricsClient {
       // A throwing error callback must not break the client either.
     }
   }
+
+  /** To `onError` every time (its owner decides), else to the logger once per `key`. */
+  private warnOnce(key: string, error: Error): void {
+    if (this.options.onError !== undefined) {
+      this.report(error);
+      return;
+    }
+    const logger = this.options.logger ?? console;
+    if (logger === false || this.warned.has(key)) return;
+    this.warned.add(key);
+    try {
+      logger.warn(error.message);
+    } catch {
+      // Nor a throwing logger.
+    }
+  }
+}
+
+/** What a refusal means for the user, in words (the samples of the batch are dropped). */
+function refusalHint(status: number, endpoint: string): string {
+  const lost = `metrics-service refused a push with ${String(status)}, its samples are dropped`;
+  if (status === 401)
+    return `${lost}: set the client's \`token\` to an API token with the ingest scope (POST /api/auth/tokens)`;
+  if (status === 403) return `${lost}: the client's \`token\` lacks the ingest scope`;
+  if (status === 404) return `${lost}: is \`url\` the service's base URL? (${endpoint} not found)`;
+  return lost;
 }
 
 function rejectedCount(body: string): number {

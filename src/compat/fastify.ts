@@ -1,0 +1,7 @@
+/**
+ * `metrics-service/fastify`, kept for apps written against 0.1: the integration now lives in the small
+ * `@metrics-service/client` package (prom-client its only dependency; docs/adr/0009-client-package.md).
+ * @deprecated Import from `@metrics-service/client/fastify`; this path goes in the next major version.
+ */
+export * from '@metrics-service/client/fastify';
+export { default } from '@metrics-service/client/fastify';
