@@ -3,14 +3,21 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/'] },
+  { ignores: ['**/dist/', 'node_modules/', 'data/', 'coverage/', 'test-artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
       parserOptions: {
         projectService: {
-          allowDefaultProject: ['*.js', 'scripts/*.mjs', 'bench/*.mjs', 'examples/*.mjs', 'examples/*.cjs'],
+          allowDefaultProject: [
+            '*.js',
+            'scripts/*.mjs',
+            'packages/*/scripts/*.mjs',
+            'bench/*.mjs',
+            'examples/*.mjs',
+            'examples/*.cjs',
+          ],
           // Plain scripts are not type-checked (see below); they only need parsing.
           maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 32,
         },

@@ -1,5 +1,6 @@
-// The middleware benchmark's hello-world server in plain JavaScript on the built package (dist/), for
-// runs under valgrind: the tsx loader runs in its own thread, whose work callgrind would count too.
+// The middleware benchmark's hello-world server in plain JavaScript on the built client package
+// (packages/client/dist), for runs under valgrind: the tsx loader runs in its own thread, whose work
+// callgrind would count too.
 //   node bench/middleware-plain-server.mjs <express|fastify> <bare|noop|http-only|ours>
 // `noop`: an empty middleware (the floor any middleware pays).
 import express from 'express';

@@ -3,8 +3,8 @@
 // With METRICS_SERVICE_URL set, it also pushes a business metric per booking to metrics-service, with
 // METRICS_SERVICE_TOKEN (an API token with the `ingest` scope) as its credential.
 import express from 'express';
-import { metricsMiddleware } from 'metrics-service/express';
-import { MetricsClient } from 'metrics-service/client';
+import { metricsMiddleware } from '@metrics-service/client/express';
+import { MetricsClient } from '@metrics-service/client/push';
 
 const app = express();
 app.use(metricsMiddleware({ prefix: 'shop_', excludeRoutes: ['/health'] }));

@@ -1,7 +1,7 @@
 // A Fastify backend with /metrics in one line (ESM). Register the plugin before the routes.
 //   PORT=4002 node examples/fastify-app.mjs
 import Fastify from 'fastify';
-import { metricsPlugin } from 'metrics-service/fastify';
+import { metricsPlugin } from '@metrics-service/client/fastify';
 
 const app = Fastify();
 await app.register(metricsPlugin, { prefix: 'tickets_' });

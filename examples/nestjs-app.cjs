@@ -4,7 +4,7 @@
 require('reflect-metadata');
 const { Controller, Get, Module, Param } = require('@nestjs/common');
 const { NestFactory } = require('@nestjs/core');
-const { MetricsModule } = require('metrics-service/nestjs');
+const { MetricsModule } = require('@metrics-service/client/nestjs');
 
 class EventsController {
   event(id) {

@@ -2,8 +2,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 
-/** What `npm run build` (run before the tests) ships: every subpath, from ESM and from CommonJS. */
+/**
+ * What `npm run build` (run before the tests) ships: every subpath of the client package, and the root
+ * package's 0.1 paths that re-export it, from ESM and from CommonJS.
+ */
 const ENTRIES = {
+  '@metrics-service/client/express': 'metricsMiddleware',
+  '@metrics-service/client/fastify': 'metricsPlugin',
+  '@metrics-service/client/nestjs': 'MetricsModule',
+  '@metrics-service/client/push': 'MetricsClient',
+  '@metrics-service/client': 'HttpRecorder',
   'metrics-service/express': 'metricsMiddleware',
   'metrics-service/fastify': 'metricsPlugin',
   'metrics-service/nestjs': 'MetricsModule',

@@ -6,7 +6,7 @@ export interface Example {
   url: string;
 }
 
-/** Starts an example app (it imports the package by name, so this exercises the built exports too). */
+/** Starts an example app (it imports @metrics-service/client by name: its built exports are used). */
 export async function startExample(file: string, env: Record<string, string> = {}): Promise<Example> {
   const child = spawn(process.execPath, [file], {
     env: { ...process.env, PORT: '0', ...env },

@@ -179,7 +179,9 @@ export class MetricsClient {
         if (rejected > 0)
           this.warnOnce(
             'rejected',
-            new Error(`metrics-service refused ${String(rejected)} samples as invalid: ${text.slice(0, 500)}`),
+            new Error(
+              `metrics-service refused ${String(rejected)} samples as invalid: ${text.slice(0, 500)}`,
+            ),
           );
         return 'done';
       }

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { connect, type AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { after, describe, it } from 'node:test';
@@ -11,6 +12,7 @@ import { Registry } from 'prom-client';
 import { metricsMiddleware } from '../src/express.js';
 import { metricsPlugin } from '../src/fastify.js';
 import { MetricsModule } from '../src/nestjs.js';
+import { requireBinary } from '../../../test/support/binaries.js';
 
 /** Requests the given paths in order, then returns the /metrics text. */
 async function exercise(base: string, paths: readonly string[]): Promise<{ text: string; type: string }> {
@@ -97,6 +99,43 @@ describe('HTTP instrumentation for client apps', () => {
     );
     // The two scrapes before this one were answered by the middleware: not counted either.
     assert.ok(!again.text.includes('route="__unmatched__",status_code="200"'), '/metrics counted');
+  });
+
+  it("default process metrics pass promtool check metrics: prom-client's three gauges named *_total are left out", async (t) => {
+    const scrape = async (defaultMetrics: boolean | 'all'): Promise<string> => {
+      const app = express();
+      app.use(metricsMiddleware({ prefix: 'lint_', registry: new Registry(), defaultMetrics }));
+      app.get('/users/:id', (req, res) => {
+        res.json({ id: req.params.id });
+      });
+      const server = await new Promise<Server>((resolve) => {
+        const s = app.listen(0, '127.0.0.1', () => {
+          resolve(s);
+        });
+      });
+      closers.push(() => new Promise((resolve) => server.close(resolve)));
+      return (
+        await exercise(`http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, ['/users/1'])
+      ).text;
+    };
+    const clean = await scrape(true);
+    for (const kind of ['handles', 'requests', 'resources']) {
+      assert.ok(!clean.includes(`lint_nodejs_active_${kind}_total`), `${kind}_total still exported`);
+    }
+    // The same figure stays, as the by-type gauge (sum() over its types) prom-client also exports.
+    assert.ok(clean.includes('# TYPE lint_nodejs_active_handles gauge'));
+    const all = await scrape('all');
+    assert.ok(
+      all.includes('# TYPE lint_nodejs_active_handles_total gauge'),
+      "'all': prom-client's set as is",
+    );
+    if (!requireBinary(t, 'promtool', 'prometheus')) return;
+    const lint = (text: string) =>
+      spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' });
+    const result = lint(clean);
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    // The reason for the default: prom-client's own set fails (exit 3, lint problems).
+    assert.equal(lint(all).status, 3);
   });
 
   it("Express: an app behind a handler of its own (not the server's only listener) is counted the same", async () => {
