@@ -11,6 +11,7 @@ import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { installHardening } from './http/hardening.js';
+import { installOptionalBodies } from './http/optional-body.js';
 import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
 import { socketGuard } from './realtime/socket-guard.js';
@@ -75,6 +76,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
 
   // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
+  // Acknowledge, resolve, a forced check…: no body is an empty one (before any route is declared).
+  installOptionalBodies(app);
   if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
   // The same instrumentation as the client middleware, before any route is declared (it hooks each one).
   instrumentFastify(app, services.application.http, new Set(['/metrics']));
