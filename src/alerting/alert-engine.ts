@@ -176,13 +176,15 @@ export class AlertEngine {
     return undefined;
   }
 
-  async acknowledge(id: string, by: string): Promise<Alert> {
+  /** `by` is the authenticated principal; `note` what they wrote. A second acknowledgement changes nothing. */
+  async acknowledge(id: string, by: string, note?: string): Promise<Alert> {
     const alert = this.findActive(id);
     if (alert?.state !== 'firing')
       throw new DomainError('alert_not_found', 404, `no firing alert with id ${id}`, 'id');
     if (alert.acknowledgedAt === undefined) {
       alert.acknowledgedAt = this.clock();
       alert.acknowledgedBy = by;
+      if (note !== undefined) alert.acknowledgementNote = note;
       await this.persist(alert);
       this.deps.bus.emit('alert.changed', { alert, transition: 'acknowledged' });
     }
@@ -194,7 +196,7 @@ export class AlertEngine {
    * evaluation: the alert would fire again at the next sample and page again; acknowledge it, or
    * silence it for planned work, instead.
    */
-  async resolve(id: string, by: string): Promise<Alert> {
+  async resolve(id: string, by: string, note?: string): Promise<Alert> {
     const alert = this.findActive(id);
     if (alert === undefined)
       throw new DomainError('alert_not_found', 404, `no active alert with id ${id}`, 'id');
@@ -204,6 +206,7 @@ export class AlertEngine {
         409,
         `the condition of "${alert.ruleName}" still holds (value ${String(alert.value)}); acknowledge the alert or add a silence instead`,
       );
+    if (note !== undefined) alert.resolutionNote = note;
     await this.resolveAlert(alert, by, this.deps.rules.find(alert.ruleId));
     return alert;
   }
