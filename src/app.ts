@@ -12,6 +12,7 @@ import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { installHardening } from './http/hardening.js';
 import { installOptionalBodies } from './http/optional-body.js';
+import { installRequestLog } from './http/request-log.js';
 import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
 import { socketGuard } from './realtime/socket-guard.js';
@@ -71,6 +72,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     requestIdHeader: 'x-request-id',
+    // One line per request instead of Fastify's two (installRequestLog below).
+    disableRequestLogging: true,
     frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -82,6 +85,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // The same instrumentation as the client middleware, before any route is declared (it hooks each one).
   instrumentFastify(app, services.application.http, new Set(['/metrics']));
   services.application.watch(app.server);
+  // Before the tracing hooks: the request's span is still open when its line is written (trace_id).
+  installRequestLog(app);
   // Request spans only when tracing is on: otherwise two hooks per request for a no-op tracer.
   if (config.otelEnabled) installTracingHooks(app);
   installErrorHandling(app);
