@@ -61,3 +61,22 @@ export function fingerprintOf(ruleId: string, labels: Readonly<Record<string, st
     .map((k) => `${k}=${JSON.stringify(labels[k])}`);
   return `${ruleId}{${pairs.join(',')}}`;
 }
+
+/**
+ * The alert takes an evaluation's value and the annotations rendered with it: whether either changed
+ * (then it is worth storing).
+ */
+export function observeValue(
+  alert: Alert,
+  annotations: Record<string, string>,
+  value: number | null,
+): boolean {
+  const keys = Object.keys(annotations);
+  const changed =
+    alert.value !== value ||
+    keys.length !== Object.keys(alert.annotations).length ||
+    keys.some((key) => annotations[key] !== alert.annotations[key]);
+  alert.value = value;
+  alert.annotations = annotations;
+  return changed;
+}
