@@ -2,7 +2,12 @@ import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RouteOptions,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { instrumentFastify } from './collectors/http/fastify.js';
@@ -73,7 +78,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     requestIdHeader: 'x-request-id',
     // One line per request instead of Fastify's two (installRequestLog below).
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
