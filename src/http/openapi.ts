@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { addExamples } from './openapi-examples.js';
 import { requiresNothing } from './optional-body.js';
 import { ProblemSchema } from './problem.js';
 
@@ -54,8 +55,11 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'service', description: 'Liveness and readiness' },
       ],
     },
-    transformObject: (document) =>
-      'openapiObject' in document ? markOptionalBodies(document.openapiObject) : document.swaggerObject,
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      addExamples((document.openapiObject.paths ?? {}) as Parameters<typeof addExamples>[0]);
+      return markOptionalBodies(document.openapiObject);
+    },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}`,
     },
