@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { requiresNothing } from '../../src/http/optional-body.js';
+import { requireBinary } from '../support/binaries.js';
 import { ADMIN_AUTH, startTestApp, type TestApp } from '../support/test-app.js';
 
 interface Operation {
@@ -98,6 +101,30 @@ describe('routes whose body requires nothing accept no body (issue 15, item 8)',
       assert.equal(raw.body.code, 'condition_still_true');
     });
   }
+
+  it('curl, as the README writes it (-X POST, with or without a JSON content type, no -d)', async (ctx) => {
+    if (!requireBinary(ctx, 'curl', 'curl')) return;
+    const id = await firingAlertId();
+    for (const [path, extra] of [
+      ['/api/health/check', []],
+      ['/api/health/check', ['-H', 'Content-Type: application/json']],
+      [`/api/alerts/${id}/acknowledge`, ['-H', 'Content-Type: application/json']],
+    ] as const) {
+      const { stdout } = await promisify(execFile)('curl', [
+        '-s',
+        '-w',
+        '\n%{http_code}',
+        '-X',
+        'POST',
+        `http://127.0.0.1:${String(port)}${path}`,
+        '-H',
+        `Authorization: ${ADMIN_AUTH.authorization}`,
+        ...extra,
+      ]);
+      const status = stdout.slice(stdout.lastIndexOf('\n') + 1);
+      assert.equal(status, '200', `${path} ${extra.join(' ')}: ${stdout}`);
+    }
+  });
 
   it('every documented operation whose body requires nothing takes an empty body', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api-docs/json' })).json<{
