@@ -2,7 +2,12 @@ import type { Logger } from 'pino';
 import { readFileSync } from 'node:fs';
 import type { RequestListener, Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RouteOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RouteOptions,
+} from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { instrumentFastify } from '@metrics-service/client/fastify';
@@ -11,6 +16,8 @@ import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { installHardening } from './http/hardening.js';
+import { installOptionalBodies } from './http/optional-body.js';
+import { installRequestLog } from './http/request-log.js';
 import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
 import { socketGuard } from './realtime/socket-guard.js';
@@ -70,15 +77,21 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     requestIdHeader: 'x-request-id',
+    // One line per request instead of Fastify's two (installRequestLog below).
+    logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
   app.removeContentTypeParser('text/plain');
+  // Acknowledge, resolve, a forced check…: no body is an empty one (before any route is declared).
+  installOptionalBodies(app);
   if (options.onRoute !== undefined) app.addHook('onRoute', options.onRoute);
   // The same instrumentation as the client middleware, before any route is declared (it hooks each one).
   instrumentFastify(app, services.application.http, new Set(['/metrics']));
   services.application.watch(app.server);
+  // Before the tracing hooks: the request's span is still open when its line is written (trace_id).
+  installRequestLog(app);
   // Request spans only when tracing is on: otherwise two hooks per request for a no-op tracer.
   if (config.otelEnabled) installTracingHooks(app);
   installErrorHandling(app);

@@ -7,13 +7,13 @@ import type { QueryEngine } from '../query/range-query.js';
 import type { AlertStore } from '../storage/ports.js';
 import type { EventBus } from '../support/event-bus.js';
 import type { SeriesRegistry } from '../tsdb/registry.js';
-import { fingerprintOf, fromStored, toStored, type Alert } from './alert.js';
+import { fingerprintOf, fromStored, observeValue, toStored, type Alert } from './alert.js';
 import type { AlertEvents } from './alert-events.js';
 import type { AlertNotifier } from './alert-notifier.js';
 import { evaluateMetricRule } from './metric-evaluator.js';
 import { compare, type Rule } from './rule.js';
 import type { RuleBook } from './rule-book.js';
-import { renderTemplate } from './templates.js';
+import { renderAnnotations } from './templates.js';
 
 /** A watched service's state, as health rules see it. */
 export interface ServiceHealth {
@@ -176,13 +176,15 @@ export class AlertEngine {
     return undefined;
   }
 
-  async acknowledge(id: string, by: string): Promise<Alert> {
+  /** `by` is the authenticated principal; `note` what they wrote. A second acknowledgement changes nothing. */
+  async acknowledge(id: string, by: string, note?: string): Promise<Alert> {
     const alert = this.findActive(id);
     if (alert?.state !== 'firing')
       throw new DomainError('alert_not_found', 404, `no firing alert with id ${id}`, 'id');
     if (alert.acknowledgedAt === undefined) {
       alert.acknowledgedAt = this.clock();
       alert.acknowledgedBy = by;
+      if (note !== undefined) alert.acknowledgementNote = note;
       await this.persist(alert);
       this.deps.bus.emit('alert.changed', { alert, transition: 'acknowledged' });
     }
@@ -194,7 +196,7 @@ export class AlertEngine {
    * evaluation: the alert would fire again at the next sample and page again; acknowledge it, or
    * silence it for planned work, instead.
    */
-  async resolve(id: string, by: string): Promise<Alert> {
+  async resolve(id: string, by: string, note?: string): Promise<Alert> {
     const alert = this.findActive(id);
     if (alert === undefined)
       throw new DomainError('alert_not_found', 404, `no active alert with id ${id}`, 'id');
@@ -204,6 +206,7 @@ export class AlertEngine {
         409,
         `the condition of "${alert.ruleName}" still holds (value ${String(alert.value)}); acknowledge the alert or add a silence instead`,
       );
+    if (note !== undefined) alert.resolutionNote = note;
     await this.resolveAlert(alert, by, this.deps.rules.find(alert.ruleId));
     return alert;
   }
@@ -290,9 +293,13 @@ export class AlertEngine {
     if (transition === 'none') {
       if (current !== undefined && next !== undefined) {
         Object.assign(current, next);
-        if (holds) current.value = value;
+        // Pending or firing, the value and annotations are those of this evaluation, as Prometheus renders
+        // them at each one; kept firing (`keepFiringFor`) after the condition cleared, they stay the last
+        // that held.
+        const changed = holds && observeValue(current, renderAnnotations(rule, current.labels, value), value);
         await this.deps.notifier.maybeRepeat(current, rule, now);
-        if (current.lastNotifiedAt === now || current.lastResentAt === now) await this.persist(current);
+        if (changed || current.lastNotifiedAt === now || current.lastResentAt === now)
+          await this.persist(current);
       }
       return;
     }
@@ -307,7 +314,7 @@ export class AlertEngine {
         value,
         at: now,
       });
-      alert.annotations = annotationsOf(rule, alert);
+      alert.annotations = renderAnnotations(rule, labels, value);
       this.active.set(fingerprint, alert);
       await this.persist(alert);
       if (transition === 'fired') await this.deps.notifier.fired(alert, rule, now);
@@ -318,6 +325,7 @@ export class AlertEngine {
     const alert = current!;
     if (transition === 'dropped') {
       this.active.delete(fingerprint);
+      observeValue(alert, renderAnnotations(rule, alert.labels, value), value);
       alert.state = 'resolved';
       alert.resolvedAt = now;
       alert.resolvedBy = 'condition cleared before firing';
@@ -326,13 +334,16 @@ export class AlertEngine {
       return;
     }
     if (transition === 'fired') {
-      Object.assign(alert, next, { value });
-      alert.annotations = annotationsOf(rule, alert);
+      Object.assign(alert, next);
+      observeValue(alert, renderAnnotations(rule, alert.labels, value), value);
       await this.deps.notifier.fired(alert, rule, now);
       await this.persist(alert);
       this.deps.bus.emit('alert.changed', { alert, transition });
       return;
     }
+    // The resolved notification tells the value that resolved it (null: the series is gone), not the
+    // last one that fired.
+    observeValue(alert, renderAnnotations(rule, alert.labels, value), value);
     await this.resolveAlert(alert, 'condition', rule);
   }
 
@@ -395,11 +406,4 @@ function newAlert(fields: {
 /** Health alerts are one per service whatever the reason; metric alerts one per series or group. */
 function labelsForIdentity(rule: Rule, labels: Labels): Labels {
   return rule.spec.kind === 'health' ? { service: labels.service ?? '' } : labels;
-}
-
-function annotationsOf(rule: Rule, alert: Alert): Record<string, string> {
-  const data = { value: alert.value, threshold: rule.threshold, rule: rule.name, labels: alert.labels };
-  const out: Record<string, string> = {};
-  for (const [key, template] of Object.entries(rule.annotations)) out[key] = renderTemplate(template, data);
-  return out;
 }

@@ -22,8 +22,10 @@ export function alertView(alert: Alert) {
       firedAt: iso(alert.firedAt),
       acknowledgedAt: iso(alert.acknowledgedAt),
       acknowledgedBy: alert.acknowledgedBy ?? null,
+      acknowledgementNote: alert.acknowledgementNote ?? null,
       resolvedAt: iso(alert.resolvedAt),
       resolvedBy: alert.resolvedBy ?? null,
+      resolutionNote: alert.resolutionNote ?? null,
       notificationsSent: alert.notified,
     },
   };

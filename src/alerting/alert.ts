@@ -16,11 +16,16 @@ export interface Alert {
   pendingAt: number;
   firedAt: number | undefined;
   resolvedAt: number | undefined;
-  /** Who resolved it: `condition` (it cleared) or the person who did. */
+  /** Who resolved it: `condition` (it cleared), `alertmanager`, or the authenticated principal. */
   resolvedBy: string | undefined;
+  /** What a person who resolved it by hand wrote. */
+  resolutionNote?: string;
   lastTrueAt: number;
   acknowledgedAt: number | undefined;
+  /** The authenticated principal who acknowledged it (user name, `token:<name>`). */
   acknowledgedBy: string | undefined;
+  /** What they wrote when they did (the body's `note`, or its older free-text `by`). */
+  acknowledgementNote?: string;
   lastNotifiedAt: number | undefined;
   /** Notifications sent so far for this alert (first one, repeats). */
   notified: number;
@@ -55,4 +60,23 @@ export function fingerprintOf(ruleId: string, labels: Readonly<Record<string, st
     .sort()
     .map((k) => `${k}=${JSON.stringify(labels[k])}`);
   return `${ruleId}{${pairs.join(',')}}`;
+}
+
+/**
+ * The alert takes an evaluation's value and the annotations rendered with it: whether either changed
+ * (then it is worth storing).
+ */
+export function observeValue(
+  alert: Alert,
+  annotations: Record<string, string>,
+  value: number | null,
+): boolean {
+  const keys = Object.keys(annotations);
+  const changed =
+    alert.value !== value ||
+    keys.length !== Object.keys(alert.annotations).length ||
+    keys.some((key) => annotations[key] !== alert.annotations[key]);
+  alert.value = value;
+  alert.annotations = annotations;
+  return changed;
 }

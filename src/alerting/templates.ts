@@ -1,3 +1,5 @@
+import type { Rule } from './rule.js';
+
 /** What a rule's annotations may refer to. */
 export interface TemplateData {
   value: number | null;
@@ -25,4 +27,16 @@ export function renderTemplate(template: string, data: TemplateData): string {
 
 function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : String(Number(value.toPrecision(4)));
+}
+
+/** A rule's annotations for one label set and value (rendered at each evaluation, not once). */
+export function renderAnnotations(
+  rule: Pick<Rule, 'annotations' | 'threshold' | 'name'>,
+  labels: Readonly<Record<string, string>>,
+  value: number | null,
+): Record<string, string> {
+  const data = { value, threshold: rule.threshold, rule: rule.name, labels };
+  const out: Record<string, string> = {};
+  for (const [key, template] of Object.entries(rule.annotations)) out[key] = renderTemplate(template, data);
+  return out;
 }

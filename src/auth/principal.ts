@@ -24,6 +24,22 @@ export type Principal =
   /** AUTH_ENABLED=false: every request acts as this one. */
   | { kind: 'anonymous'; name: 'anonymous'; permissions: ReadonlySet<Permission> };
 
+/**
+ * Who did it, as an alert's timeline shows it: the user's name, `token:<name>` for an API token (or
+ * `token:ADMIN_TOKEN`), `anonymous` when authentication is off. Never what the client says it is.
+ */
+export function principalName(principal: Principal | undefined): string {
+  if (principal === undefined) return 'anonymous';
+  switch (principal.kind) {
+    case 'user':
+      return principal.name;
+    case 'token':
+      return `token:${principal.name}`;
+    case 'anonymous':
+      return 'anonymous';
+  }
+}
+
 /** The name the audit log records: `user:alice`, `token:ci-ingest (tok_…)`, `anonymous`. */
 export function actorOf(principal: Principal): string {
   switch (principal.kind) {

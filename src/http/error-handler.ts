@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
 import { problem, type Problem } from './problem.js';
+import { recordRefusal } from './request-log.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 
@@ -16,7 +17,13 @@ export function installErrorHandling(app: FastifyInstance): void {
     body.requestId = request.id;
     if (typeof body.retryAfter === 'number') void reply.header('retry-after', String(body.retryAfter));
     if (body.status >= 500) request.log.error({ err: error }, 'request failed');
-    else request.log.info({ code: body.code, field: body.field }, body.detail);
+    // A refusal is told on the request's one line (request-log.ts), not on a second one.
+    else
+      recordRefusal(request, {
+        code: body.code,
+        ...(body.field === undefined ? {} : { field: body.field }),
+        detail: body.detail,
+      });
     return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
   });
 

@@ -1,7 +1,28 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { addExamples } from './openapi-examples.js';
+import { requiresNothing } from './optional-body.js';
 import { ProblemSchema } from './problem.js';
+
+interface DocumentedOperation {
+  requestBody?: { required?: boolean; content?: Record<string, { schema?: unknown }> };
+}
+
+/**
+ * @fastify/swagger marks every request body required; a body that requires nothing may be left out
+ * (http/optional-body.ts), and Swagger UI should not insist on one.
+ */
+function markOptionalBodies<T extends { paths?: unknown }>(document: T): T {
+  const paths = (document.paths ?? {}) as Record<string, Record<string, DocumentedOperation>>;
+  for (const operations of Object.values(paths))
+    for (const operation of Object.values(operations)) {
+      const body = operation.requestBody;
+      if (body !== undefined && requiresNothing(body.content?.['application/json']?.schema))
+        body.required = false;
+    }
+  return document;
+}
 
 /**
  * OpenAPI 3 generated from the route schemas (the same schemas validate requests and serialise answers),
@@ -33,6 +54,11 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'prometheus', description: 'Prometheus exposition' },
         { name: 'service', description: 'Liveness and readiness' },
       ],
+    },
+    transformObject: (document) => {
+      if (!('openapiObject' in document)) return document.swaggerObject;
+      addExamples((document.openapiObject.paths ?? {}) as Parameters<typeof addExamples>[0]);
+      return markOptionalBodies(document.openapiObject);
     },
     refResolver: {
       buildLocalReference: (json, _baseUri, _fragment, i) => (json.$id as string | undefined) ?? `def-${i}`,

@@ -113,7 +113,9 @@ describe('alerting API', () => {
     const ack = await send<AlertBody>(t.app, 'POST', `/api/alerts/${alert!.id}/acknowledge`, { by: 'alice' });
     assert.equal(ack.status, 200);
     assert.equal(ack.body.acknowledged, true);
-    assert.equal(ack.body.timeline.acknowledgedBy, 'alice');
+    // Who is the caller (here the admin token); the body's free text is kept as a note (issue 15, item 12).
+    assert.equal(ack.body.timeline.acknowledgedBy, 'token:ADMIN_TOKEN');
+    assert.equal(ack.body.timeline.acknowledgementNote, 'alice');
     await push('http_requests_total', 0.01, { service: 'booking' });
     const detail = await send<AlertBody>(t.app, 'GET', `/api/alerts/${alert!.id}`);
     assert.equal(detail.body.state, 'resolved');

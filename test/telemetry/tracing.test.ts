@@ -134,6 +134,8 @@ describe('OpenTelemetry tracing (OTEL_ENABLED), exported over OTLP to a real rec
 
     const logged = lines.find((l) => l.trace_id === traceId && typeof l.span_id === 'string');
     assert.ok(logged !== undefined, 'request log lines carry the trace id');
+    const completed = lines.find((l) => l.msg === 'request completed' && l.route === '/api/metrics/query');
+    assert.equal(completed?.trace_id, traceId, "a request's one log line carries its trace id");
   });
 
   it('maps JAEGER_ENDPOINT to the OTLP traces path', async () => {

@@ -93,7 +93,7 @@ async function loadLists(): Promise<void> {
   renderTiles($('tiles'), summary);
   renderServices($('services'), services.services, origin);
   renderAlerts($('alerts'), alerts.alerts, (id, action) => {
-    void postJson(`/api/alerts/${id}/${action}`, { by: 'dashboard' }).then(async (response) => {
+    void postJson(`/api/alerts/${id}/${action}`, {}).then(async (response) => {
       if (!response.ok) {
         const problem = (await response.json()) as { detail?: string };
         window.alert(problem.detail ?? `could not ${action}`);

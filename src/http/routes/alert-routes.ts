@@ -7,6 +7,7 @@ import type { Alerting } from '../../alerting/create-alerting.js';
 import { RuleInputSchema } from '../../alerting/rule-schema.js';
 import type { Rule } from '../../alerting/rule.js';
 import type { Silence } from '../../alerting/silences.js';
+import { principalName } from '../../auth/principal.js';
 import { DomainError } from '../../domain/errors.js';
 import { compileMatchers, parseMatcher } from '../../query/matchers.js';
 import { parseDuration, parseTime } from '../../query/time-params.js';
@@ -15,6 +16,7 @@ import {
   ActorSchema,
   AlertmanagerWebhookSchema,
   AlertSchema,
+  noteOf,
   NotificationSchema,
   RuleSchema,
   SilenceInputSchema,
@@ -122,16 +124,17 @@ export function alertRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Acknowledge a firing alert: repeats stop, resolution still comes from the condition',
+          summary:
+            'Acknowledge a firing alert as the caller (with an optional note): repeats stop, resolution still comes from the condition',
           params: IdParams,
           body: Type.Optional(ActorSchema),
           response: { 200: AlertSchema, ...errorResponses(404, 415) },
         },
       },
-      async (request) => {
-        const by = (request.body as { by?: string } | undefined)?.by ?? 'api';
-        return alertView(await engine.acknowledge(request.params.id, by));
-      },
+      async (request) =>
+        alertView(
+          await engine.acknowledge(request.params.id, principalName(request.principal), noteOf(request.body)),
+        ),
     );
 
     app.post(
@@ -139,16 +142,17 @@ export function alertRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Resolve an alert by hand; refused (409) while its condition still holds',
+          summary:
+            'Resolve an alert by hand as the caller (with an optional note); refused (409) while its condition still holds',
           params: IdParams,
           body: Type.Optional(ActorSchema),
           response: { 200: AlertSchema, ...errorResponses(404, 409, 415) },
         },
       },
-      async (request) => {
-        const by = (request.body as { by?: string } | undefined)?.by ?? 'api';
-        return alertView(await engine.resolve(request.params.id, by));
-      },
+      async (request) =>
+        alertView(
+          await engine.resolve(request.params.id, principalName(request.principal), noteOf(request.body)),
+        ),
     );
 
     app.post(

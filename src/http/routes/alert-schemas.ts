@@ -15,9 +15,19 @@ export const AlertSchema = Type.Object({
     pendingAt: Type.String(),
     firedAt: Type.Union([Type.String(), Type.Null()]),
     acknowledgedAt: Type.Union([Type.String(), Type.Null()]),
-    acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
+    acknowledgedBy: Type.Union([Type.String(), Type.Null()], {
+      description: 'The authenticated principal: a user name, or token:<name> for an API token.',
+    }),
+    acknowledgementNote: Type.Union([Type.String(), Type.Null()], {
+      description: 'The free text sent with the acknowledgement.',
+    }),
     resolvedAt: Type.Union([Type.String(), Type.Null()]),
-    resolvedBy: Type.Union([Type.String(), Type.Null()]),
+    resolvedBy: Type.Union([Type.String(), Type.Null()], {
+      description: 'condition, alertmanager, rule removed, or the principal who resolved it by hand.',
+    }),
+    resolutionNote: Type.Union([Type.String(), Type.Null()], {
+      description: 'The free text sent with a manual resolution.',
+    }),
     notificationsSent: Type.Integer(),
   }),
 });
@@ -67,14 +77,34 @@ export const SilenceSchema = Type.Object({
   active: Type.Boolean(),
 });
 
+/**
+ * The body of acknowledge and resolve. Who did it is the authenticated principal, never a field: the
+ * client's text is a note (the older `by` field is still accepted, and kept as the note).
+ */
 export const ActorSchema = Type.Object(
   {
+    note: Type.Optional(
+      Type.String({
+        maxLength: 1000,
+        description: 'Why, for the timeline (e.g. "on it, restarting the worker").',
+      }),
+    ),
     by: Type.Optional(
-      Type.String({ maxLength: 200, description: 'Who does it (recorded in the timeline).' }),
+      Type.String({
+        maxLength: 200,
+        deprecated: true,
+        description: 'Older free text; kept as the note when `note` is absent. Who did it is the caller.',
+      }),
     ),
   },
   { additionalProperties: false },
 );
+
+/** The note an acknowledge or resolve body carries, if any. */
+export function noteOf(body: { note?: string; by?: string }): string | undefined {
+  const note = body.note ?? body.by;
+  return note === undefined || note.trim() === '' ? undefined : note;
+}
 
 /** Alertmanager's webhook payload, version 4 (receivers' webhook_configs). Unknown fields are ignored. */
 export const AlertmanagerWebhookSchema = Type.Object(
