@@ -1,13 +1,12 @@
-import { gzipSync } from 'node:zlib';
+import { constantSegment, GzipJoin, type DeflateSegments } from './deflate-segments.js';
 import type { Rendering } from './exposition.js';
-import type { GzipMembers } from './gzip-members.js';
 
 /** Text is written to the socket in pieces of about this many characters, never as one large string. */
 const PIECE_CHARS = 64 * 1024;
 
-/** The OpenMetrics end marker as a gzip member of its own, compressed once. */
+/** The OpenMetrics end marker, and its segment compressed once. */
 const EOF_TEXT = '# EOF\n';
-const EOF_MEMBER = gzipSync(EOF_TEXT);
+const EOF_SEGMENT = constantSegment(EOF_TEXT);
 
 export interface BodyParts {
   /** The service's own metrics, in the response's format. */
@@ -33,17 +32,20 @@ export function* textBody({ own, rendering, openMetrics }: BodyParts): Generator
 }
 
 /**
- * The same text gzip-encoded, as a series of gzip members: the own metrics compressed for this scrape,
- * then the cached members of the families (the next one compressed while the current one is written).
+ * The same text gzip-encoded as one gzip member: the own metrics compressed for this scrape, then the
+ * cached segments of the families (the next one compressed while the current one is written).
  */
-export async function* gzipBody(parts: BodyParts, gzip: GzipMembers): AsyncGenerator<Buffer> {
-  yield await gzip.compress(parts.own);
-  const members = gzip.members(parts.rendering);
-  let next = members[0]?.();
-  for (let i = 0; i < members.length; i++) {
+export async function* gzipBody(parts: BodyParts, deflate: DeflateSegments): AsyncGenerator<Buffer> {
+  const gzip = new GzipJoin();
+  yield gzip.header;
+  yield gzip.add(await deflate.compress(parts.own));
+  const segments = deflate.of(parts.rendering);
+  let next = segments[0]?.();
+  for (let i = 0; i < segments.length; i++) {
     const current = next!;
-    next = members[i + 1]?.();
-    yield await current;
+    next = segments[i + 1]?.();
+    yield gzip.add(await current);
   }
-  if (parts.openMetrics) yield EOF_MEMBER;
+  if (parts.openMetrics) yield gzip.add(EOF_SEGMENT);
+  yield gzip.trailer();
 }

@@ -16,7 +16,7 @@ export const DEFAULT_SLICE_MS = 5;
  * One family's text at one family version in one format, in the pieces it was rendered in: a piece per
  * slice, never joined into one string (a family of 10,000 histogram sets is megabytes, and joining it
  * would be one long stall). Immutable: a new family version gets a new object, so what is derived from
- * the text (its gzip member) can be cached on the object's identity.
+ * the text (its compressed segment) can be cached on the object's identity.
  */
 export interface RenderedFamily {
   readonly name: string;

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { CONTENT_TYPES, type ExpositionFormat, type SeriesExposition } from '../../telemetry/exposition.js';
 import { gzipBody, textBody } from '../../telemetry/exposition-body.js';
-import { GzipMembers } from '../../telemetry/gzip-members.js';
+import { DeflateSegments } from '../../telemetry/deflate-segments.js';
 import { toOpenMetrics, type OwnMetrics } from '../../telemetry/own-metrics.js';
 
 /** OpenMetrics when the scraper asks for it (Prometheus does by default), the 0.0.4 text format otherwise. */
@@ -28,7 +28,7 @@ export function prometheusRoutes(deps: {
   own: OwnMetrics;
   gzipLevel?: number;
 }): FastifyPluginAsyncTypebox {
-  const gzip = new GzipMembers(deps.gzipLevel);
+  const deflate = new DeflateSegments(deps.gzipLevel);
   return (app) => {
     app.get(
       '/metrics',
@@ -52,8 +52,8 @@ export function prometheusRoutes(deps: {
         const parts = { own: openMetrics ? toOpenMetrics(ownText) : ownText, rendering, openMetrics };
         reply.type(CONTENT_TYPES[format]).header('vary', 'Accept, Accept-Encoding');
         if (encoding === 'identity') return reply.send(Readable.from(textBody(parts)));
-        // Streamed member by member; each family group's member is compressed once and reused.
-        return reply.header('content-encoding', 'gzip').send(Readable.from(gzipBody(parts, gzip)));
+        // One gzip member, streamed segment by segment; each group of families is compressed once and reused.
+        return reply.header('content-encoding', 'gzip').send(Readable.from(gzipBody(parts, deflate)));
       },
     );
     return Promise.resolve();
