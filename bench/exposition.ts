@@ -60,6 +60,8 @@ export async function benchExposition(rounds = 10): Promise<void> {
   await change(0, FAMILIES);
 
   const ours = (): Promise<unknown> => services.exposition.render('text');
+  // The host's own noise in the same run: rounds with no work.
+  const idle = await costOf(rounds, () => new Promise((resolve) => setTimeout(resolve, 3)));
   // Ours first, so the stall measured is ours and not a collection of the peer's garbage.
   const allChanged = await costOf(rounds, ours, () => change(0, FAMILIES));
   const oneChanged = await costOf(rounds, ours, oneFamily);
@@ -103,6 +105,8 @@ export async function benchExposition(rounds = 10): Promise<void> {
     speedup_all_changed: peerRender.wall.p50 / allChanged.wall.p50,
     speedup_one_family_changed: peerRender.wall.p50 / oneChanged.wall.p50,
     ...stallFigures('all_changed', allChanged),
+    idle_stall_max_ms: idle.stall.max,
+    idle_own_stall_max_ms: idle.ownStall?.max ?? 'n/a',
     http_text_cpu_ms: http.text.cpuMs,
     http_openmetrics_cpu_ms: http.openmetrics.cpuMs,
     openmetrics_vs_text: http.openmetrics.cpuMs / http.text.cpuMs,
