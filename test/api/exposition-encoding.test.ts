@@ -139,3 +139,27 @@ describe('/metrics content coding', () => {
     );
   });
 });
+
+describe('/metrics Vary with CORS on', () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp({ CORS_ORIGINS: 'https://grafana.example.com' });
+  });
+  after(async () => {
+    await t.close();
+  });
+
+  it('keeps the Origin that CORS put in Vary, and adds Accept and Accept-Encoding', async () => {
+    const response = await t.app.inject({
+      method: 'GET',
+      url: '/metrics',
+      headers: { origin: 'https://grafana.example.com', 'accept-encoding': 'gzip' },
+    });
+    assert.equal(response.statusCode, 200);
+    const vary = String(response.headers.vary)
+      .split(',')
+      .map((name) => name.trim().toLowerCase());
+    for (const name of ['origin', 'accept', 'accept-encoding'])
+      assert.ok(vary.includes(name), `Vary: ${vary.join(', ')}`);
+  });
+});

@@ -50,7 +50,14 @@ export function prometheusRoutes(deps: {
         const ownText = (await deps.own.text()).replace(/\n{2,}/g, '\n');
         const openMetrics = format === 'openmetrics';
         const parts = { own: openMetrics ? toOpenMetrics(ownText) : ownText, rendering, openMetrics };
-        reply.type(CONTENT_TYPES[format]).header('vary', 'Accept, Accept-Encoding');
+        // Appended: CORS may already have said the answer varies by Origin.
+        const vary = reply.getHeader('vary');
+        reply
+          .type(CONTENT_TYPES[format])
+          .header(
+            'vary',
+            vary === undefined ? 'Accept, Accept-Encoding' : `${String(vary)}, Accept, Accept-Encoding`,
+          );
         if (encoding === 'identity') return reply.send(Readable.from(textBody(parts)));
         // One gzip member, streamed segment by segment; each group of families is compressed once and reused.
         return reply.header('content-encoding', 'gzip').send(Readable.from(gzipBody(parts, deflate)));
