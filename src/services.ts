@@ -217,7 +217,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     tsdb,
     ingest,
     query,
-    exposition: new SeriesExposition(registry),
+    exposition: new SeriesExposition(registry, { sliceMs: config.expositionSliceMs }),
     own,
     system,
     application,

@@ -1,4 +1,5 @@
 import { allowlistProblem } from '../security/egress-guard.js';
+import { DEFAULT_SLICE_MS } from '../telemetry/exposition.js';
 import {
   boolean,
   integer,
@@ -38,6 +39,7 @@ export interface Config {
 
   prometheusEnabled: boolean;
   prometheusPort: number;
+  expositionSliceMs: number;
 
   otelEnabled: boolean;
   otelServiceName: string;
@@ -131,6 +133,7 @@ const TABLE: Table = {
   healthChecksTtlSeconds: { env: 'HEALTH_CHECKS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },
   prometheusEnabled: { env: 'PROMETHEUS_ENABLED', parse: boolean, fallback: true },
   prometheusPort: { env: 'PROMETHEUS_PORT', parse: integer(1, 65535), fallback: 9090 },
+  expositionSliceMs: { env: 'EXPOSITION_SLICE_MS', parse: integer(1, 1000), fallback: DEFAULT_SLICE_MS },
   otelEnabled: { env: 'OTEL_ENABLED', parse: boolean, fallback: false },
   otelServiceName: { env: 'OTEL_SERVICE_NAME', parse: text, fallback: 'metrics-service' },
   jaegerEndpoint: { env: 'JAEGER_ENDPOINT', parse: url('http', 'https'), fallback: undefined },

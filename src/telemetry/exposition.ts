@@ -1,5 +1,5 @@
 import type { Family, LabelSet, SeriesRegistry } from '../tsdb/registry.js';
-import { yieldToEventLoop } from '../support/periodic-task.js';
+import { SliceBudget } from '../support/slice-budget.js';
 import { escapeHelp, formatValue } from './text-format.js';
 
 export type ExpositionFormat = 'text' | 'openmetrics';
@@ -9,89 +9,113 @@ export const CONTENT_TYPES: Record<ExpositionFormat, string> = {
   openmetrics: 'application/openmetrics-text; version=1.0.0; charset=utf-8',
 };
 
-/** Lines rendered between two yields to the event loop: a few ms of work, far under the stall budget. */
-const LINES_PER_SLICE = 2_500;
-/** Rendered text is handed out in pieces of about this many characters, never joined into one string. */
-const PIECE_CHARS = 64 * 1024;
+/** Default work between two yields to the event loop while families are rendered (EXPOSITION_SLICE_MS). */
+export const DEFAULT_SLICE_MS = 5;
 
 /**
- * Renders the ingested series (the current value of every label set) for /metrics, as a list of text
- * pieces to stream. Three levels of reuse, because most series do not change between two scrapes:
- * the whole rendering per registry version, each family's text per family version, and each counter or
- * gauge line until its value changes (see LabelSet.scalarLine). A family that must be rendered again is
- * done in slices with yields, so 100,000 changed series never stall the event loop.
+ * One family's text at one family version in one format, in the pieces it was rendered in: a piece per
+ * slice, never joined into one string (a family of 10,000 histogram sets is megabytes, and joining it
+ * would be one long stall). Immutable: a new family version gets a new object, so what is derived from
+ * the text (its compressed segment) can be cached on the object's identity.
+ */
+export interface RenderedFamily {
+  readonly name: string;
+  readonly pieces: readonly string[];
+  /** Characters over all pieces. */
+  readonly chars: number;
+}
+
+/** The ingested series at one registry version, family by family, in the registry's order. */
+export interface Rendering {
+  readonly families: readonly RenderedFamily[];
+}
+
+/**
+ * Renders the ingested series (the current value of every label set) for /metrics. Three levels of reuse,
+ * because most series do not change between two scrapes: the whole rendering per registry version, each
+ * family's text per family version, and each label set's line prefix. Families that must be rendered
+ * again are done in slices of at most `sliceMs` of work (see SliceBudget), so 100,000 changed series
+ * never stall the event loop however long their lines are.
  */
 export class SeriesExposition {
-  private readonly cache = new Map<ExpositionFormat, { version: number; pieces: Promise<string[]> }>();
-  private readonly familyTexts: Record<ExpositionFormat, WeakMap<Family, { version: number; text: string }>> =
-    { text: new WeakMap(), openmetrics: new WeakMap() };
+  private readonly cache = new Map<ExpositionFormat, { version: number; rendering: Promise<Rendering> }>();
+  private readonly familyTexts: Record<
+    ExpositionFormat,
+    WeakMap<Family, { version: number; rendered: RenderedFamily }>
+  > = { text: new WeakMap(), openmetrics: new WeakMap() };
+  private readonly sliceMs: number;
 
-  constructor(private readonly registry: SeriesRegistry) {}
-
-  render(format: ExpositionFormat): Promise<string[]> {
-    const cached = this.cache.get(format);
-    if (cached !== undefined && cached.version === this.registry.version) return cached.pieces;
-    const pieces = this.renderNow(format);
-    this.cache.set(format, { version: this.registry.version, pieces });
-    pieces.catch(() => this.cache.delete(format));
-    return pieces;
+  constructor(
+    private readonly registry: SeriesRegistry,
+    options: { sliceMs?: number } = {},
+  ) {
+    this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
   }
 
-  private async renderNow(format: ExpositionFormat): Promise<string[]> {
-    const out = new PieceWriter();
+  render(format: ExpositionFormat): Promise<Rendering> {
+    const cached = this.cache.get(format);
+    if (cached !== undefined && cached.version === this.registry.version) return cached.rendering;
+    const rendering = this.renderNow(format);
+    this.cache.set(format, { version: this.registry.version, rendering });
+    rendering.catch(() => this.cache.delete(format));
+    return rendering;
+  }
+
+  private async renderNow(format: ExpositionFormat): Promise<Rendering> {
     const texts = this.familyTexts[format];
-    let lines = 0;
+    const budget = new SliceBudget(this.sliceMs);
+    const families: RenderedFamily[] = [];
     // Snapshot the family list: families added while we yield appear in the next rendering.
     for (const family of [...this.registry.families.values()]) {
       if (!family.committed) continue;
       const cached = texts.get(family);
       if (cached?.version === family.version) {
-        out.write(cached.text);
+        families.push(cached.rendered);
+        if (budget.spent()) await budget.nextSlice();
         continue;
       }
       const version = family.version;
-      const parts: string[] = [familyHeader(family, format)];
-      const sampleName = sampleNameOf(family, format);
-      const histogram = family.def.type === 'histogram';
-      for (const set of family.sets.values()) {
-        if (!set.committed) continue;
-        if (histogram) {
-          parts.push(histogramLines(set));
-          lines += family.seriesPerSet;
-        } else {
-          parts.push(set.linePrefix(sampleName) + formatValue(set.values[0]!) + '\n');
-          lines++;
-        }
-        if (lines >= LINES_PER_SLICE) {
-          lines = 0;
-          await yieldToEventLoop();
-        }
-      }
-      const text = parts.join('');
+      const rendered = await renderFamily(family, format, budget);
       // Cache only a text that no write overtook while we yielded.
-      if (family.version === version) texts.set(family, { version, text });
-      out.write(text);
+      if (family.version === version) texts.set(family, { version, rendered });
+      families.push(rendered);
     }
-    return out.finish();
+    return { families };
   }
 }
 
-class PieceWriter {
-  private readonly pieces: string[] = [];
-  private current = '';
-
-  write(text: string): void {
-    this.current += text;
-    if (this.current.length >= PIECE_CHARS) {
-      this.pieces.push(this.current);
-      this.current = '';
+async function renderFamily(
+  family: Family,
+  format: ExpositionFormat,
+  budget: SliceBudget,
+): Promise<RenderedFamily> {
+  const pieces: string[] = [];
+  let chars = 0;
+  let lines: string[] = [familyHeader(family, format)];
+  const sampleName = sampleNameOf(family, format);
+  const histogram = family.def.type === 'histogram';
+  const linesPerSet = family.seriesPerSet;
+  // Live iteration: sets added while we yield are rendered, removed ones skipped (the version check of
+  // the caller keeps such a text out of the cache).
+  for (const set of family.sets.values()) {
+    if (!set.committed) continue;
+    lines.push(
+      histogram ? histogramLines(set) : set.linePrefix(sampleName) + formatValue(set.values[0]!) + '\n',
+    );
+    if (budget.spent(linesPerSet)) {
+      const piece = lines.join('');
+      pieces.push(piece);
+      chars += piece.length;
+      lines = [];
+      await budget.nextSlice();
     }
   }
-
-  finish(): string[] {
-    if (this.current.length > 0) this.pieces.push(this.current);
-    return this.pieces;
+  if (lines.length > 0) {
+    const piece = lines.join('');
+    pieces.push(piece);
+    chars += piece.length;
   }
+  return { name: family.def.name, pieces, chars };
 }
 
 function sampleNameOf(family: Family, format: ExpositionFormat): string {
