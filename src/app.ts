@@ -7,6 +7,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { instrumentFastify } from './collectors/http/fastify.js';
 import { installAuditHook } from './http/audit-hook.js';
+import { installBodyDrain } from './http/body-drain.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
@@ -71,6 +73,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     requestIdHeader: 'x-request-id',
     frameworkErrors: frameworkError,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
@@ -82,6 +85,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // Request spans only when tracing is on: otherwise two hooks per request for a no-op tracer.
   if (config.otelEnabled) installTracingHooks(app);
   installErrorHandling(app);
+  installBodyDrain(app, { maxBytes: config.bodyDrainLimitBytes, timeoutMs: config.bodyDrainTimeoutMs });
   const limits = await installHardening(app, config);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.
   installGuard(app, {

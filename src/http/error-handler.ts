@@ -36,11 +36,14 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
   const body =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? problem(414, 'uri_too_long', 'a path parameter is longer than 256 characters')
-      : problem(
-          400,
-          'invalid_url',
-          'the URL does not decode: a percent sign must start a valid UTF-8 escape',
-        );
+      : error.code === 'FST_ERR_BAD_URL'
+        ? problem(
+            400,
+            'invalid_url',
+            'the URL does not decode: a percent sign must start a valid UTF-8 escape',
+          )
+        : // FST_ERR_ASYNC_CONSTRAINT (no route uses one today): the route could not be chosen.
+          problem(500, 'internal_error', 'the route for this request could not be chosen');
   body.instance = request.url.split('?')[0];
   body.requestId = request.id;
   void reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
