@@ -7,7 +7,6 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { instrumentFastify } from './collectors/http/fastify.js';
 import { installAuditHook } from './http/audit-hook.js';
-import { installBodyDrain } from './http/body-drain.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { installGuard } from './http/guard.js';
@@ -84,8 +83,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   services.application.watch(app.server);
   // Request spans only when tracing is on: otherwise two hooks per request for a no-op tracer.
   if (config.otelEnabled) installTracingHooks(app);
-  installErrorHandling(app);
-  installBodyDrain(app, { maxBytes: config.bodyDrainLimitBytes, timeoutMs: config.bodyDrainTimeoutMs });
+  installErrorHandling(app, { maxBytes: config.bodyDrainLimitBytes, timeoutMs: config.bodyDrainTimeoutMs });
   const limits = await installHardening(app, config);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.
   installGuard(app, {

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 
 export interface BodyDrainLimits {
@@ -9,26 +9,28 @@ export interface BodyDrainLimits {
 }
 
 /**
- * An answer sent before the request body has arrived (413 over BODY_LIMIT_BYTES, 401, 415…) must reach
- * the client. Fastify marks such answers `Connection: close`, and Node then closes the socket while the
- * client is still sending: the kernel answers the unread bytes with a reset, which also discards the
- * answer from the client's receive buffer before a client that reads after sending (curl, requests,
- * most SDKs) sees it.
+ * An answer sent before the request body has arrived (413 over BODY_LIMIT_BYTES, 401, 404, 415…) must
+ * reach the client. Fastify marks such answers `Connection: close`, and Node then closes the socket while
+ * the client is still sending: the kernel answers the unread bytes with a reset, which also discards the
+ * answer from the client's receive buffer before a client that reads after sending (curl, requests, most
+ * SDKs) sees it.
  *
- * Instead the connection stays open and the rest of the body is read and thrown away, up to
- * `maxBytes` and `timeoutMs`; the connection is then reusable, framing intact. Past either bound the
- * socket is destroyed: a body that much larger than the limit may still see a reset (the documented
- * exception), but nothing unbounded is ever read.
+ * Instead the connection stays open and the rest of the body is read and thrown away, up to `maxBytes`
+ * and `timeoutMs`; the connection is then reusable, framing intact. Past either bound the socket is
+ * destroyed: a body that much larger than the limit may still see a reset (the documented exception), but
+ * nothing unbounded is ever read. Called by the error and not-found handlers, the only answers that can
+ * come before the body, so successful requests pay nothing for it.
  */
-export function installBodyDrain(app: FastifyInstance, limits: BodyDrainLimits): void {
-  if (limits.maxBytes === 0) return;
-  app.addHook('onSend', (request, reply, payload, done) => {
-    if (!request.raw.complete && reply.getHeader('connection') === 'close') reply.removeHeader('connection');
-    done(null, payload);
-  });
-  app.addHook('onResponse', (request, _reply, done) => {
+export function drainAfterAnswer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  limits: BodyDrainLimits,
+): void {
+  if (limits.maxBytes === 0 || request.raw.complete) return;
+  if (reply.getHeader('connection') === 'close') reply.removeHeader('connection');
+  // Node's own 'finish' listener runs first and starts dumping a body nobody read.
+  reply.raw.once('finish', () => {
     if (!request.raw.complete && !request.raw.destroyed) drain(request.raw, limits);
-    done();
   });
 }
 

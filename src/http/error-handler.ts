@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
+import { drainAfterAnswer, type BodyDrainLimits } from './body-drain.js';
 import { problem, type Problem } from './problem.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
@@ -9,8 +10,9 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
  * stable code; anything unexpected becomes a generic 500 carrying the request id, and its stack trace
  * goes to the log only.
  */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, drain: BodyDrainLimits): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    drainAfterAnswer(request, reply, drain);
     const body = toProblem(error);
     body.instance = request.url.split('?')[0];
     body.requestId = request.id;
@@ -21,6 +23,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    drainAfterAnswer(request, reply, drain);
     const body = problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
     body.instance = request.url.split('?')[0];
     body.requestId = request.id;

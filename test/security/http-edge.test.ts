@@ -141,16 +141,23 @@ describe('HTTP edge: oversized bodies get their 413, never a reset', () => {
     assert.deepEqual(outcomes, { 413: 48 });
   });
 
-  it('a 401 to an unauthenticated upload reaches a client that reads after sending', async () => {
+  it('a 401 (no token) and a 413 on an unknown route to a large upload reach a client that reads after sending', async () => {
     const body = Buffer.alloc(2_000_000, 0x20);
-    const result = await exchange(port, {
-      head: head('/api/metrics/custom', `content-length: ${String(body.length)}\r\n`, false),
-      body,
-      chunked: false,
-      slow: false,
-      readAfterSending: true,
-    });
-    assert.deepEqual([statusOf(result.text), result.error], [401, undefined]);
+    const framing = `content-length: ${String(body.length)}\r\n`;
+    for (const [request, status] of [
+      [head('/api/metrics/custom', framing, false), 401],
+      // The not-found handler's body is held to BODY_LIMIT_BYTES too.
+      [head('/api/nowhere', framing), 413],
+    ] as const) {
+      const result = await exchange(port, {
+        head: request,
+        body,
+        chunked: false,
+        slow: false,
+        readAfterSending: true,
+      });
+      assert.deepEqual([statusOf(result.text), result.error], [status, undefined]);
+    }
   });
 
   it('keeps the connection usable after draining the refused body', async () => {
