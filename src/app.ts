@@ -9,6 +9,7 @@ import { instrumentFastify } from './collectors/http/fastify.js';
 import { installAuditHook } from './http/audit-hook.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { frameworkError, installErrorHandling } from './http/error-handler.js';
+import { refuseOversizedBeforeUpload } from './http/expect-continue.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { installHardening } from './http/hardening.js';
@@ -84,6 +85,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // Request spans only when tracing is on: otherwise two hooks per request for a no-op tracer.
   if (config.otelEnabled) installTracingHooks(app);
   installErrorHandling(app, { maxBytes: config.bodyDrainLimitBytes, timeoutMs: config.bodyDrainTimeoutMs });
+  refuseOversizedBeforeUpload(app.server, config.bodyLimitBytes);
   const limits = await installHardening(app, config);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.
   installGuard(app, {

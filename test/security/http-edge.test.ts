@@ -160,6 +160,40 @@ describe('HTTP edge: oversized bodies get their 413, never a reset', () => {
     }
   });
 
+  it('Expect: 100-continue: an oversized body is refused before it is sent, a small one is invited', async () => {
+    const firstAnswer = (request: string, body = ''): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1');
+        let text = '';
+        const timer = setTimeout(() => {
+          socket.destroy();
+          reject(new Error(`no final answer in 5 s, got: ${text}`));
+        }, 5000);
+        socket.on('error', reject);
+        socket.on('data', (data: Buffer) => {
+          text += data.toString('latin1');
+          if (text.startsWith('HTTP/1.1 100 ') && body !== '') {
+            socket.write(body);
+            body = '';
+          } else if (/\r\n\r\n[^]*\}$/.test(text)) {
+            clearTimeout(timer);
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.write(request);
+      });
+    const expect = 'expect: 100-continue\r\n';
+    const refused = await firstAnswer(head('/api/metrics/custom', `${expect}content-length: 10000000\r\n`));
+    assert.equal(problemOf(refused).code, 'body_too_large');
+    const sample = JSON.stringify({ name: 'expect_continue_test', value: 1 });
+    const invited = await firstAnswer(
+      head('/api/metrics/custom', `${expect}content-length: ${String(sample.length)}\r\n`),
+      sample,
+    );
+    assert.match(invited, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 20\d /);
+  });
+
   it('keeps the connection usable after draining the refused body', async () => {
     const body = Buffer.alloc(500_000, 0x20);
     const result = await exchange(port, {
