@@ -10,6 +10,7 @@ import { installAuditHook } from './http/audit-hook.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { refuseOversizedBeforeUpload } from './http/expect-continue.js';
+import { installHostHeaderCheck } from './http/host-header.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { installHardening } from './http/hardening.js';
@@ -44,7 +45,8 @@ export interface AppOptions {
  * TLS, which is all Fastify and socket.io use), so the app's type is the same in both modes.
  */
 function httpsServerFactory(certFile: string, keyFile: string) {
-  const options = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  // Host is checked by installHostHeaderCheck, which answers in the problem format.
+  const options = { cert: readFileSync(certFile), key: readFileSync(keyFile), requireHostHeader: false };
   return (handler: RequestListener): Server => createHttpsServer(options, handler);
 }
 
@@ -74,6 +76,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     requestIdHeader: 'x-request-id',
     frameworkErrors: frameworkError,
     clientErrorHandler,
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
@@ -87,6 +90,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   installErrorHandling(app, { maxBytes: config.bodyDrainLimitBytes, timeoutMs: config.bodyDrainTimeoutMs });
   refuseOversizedBeforeUpload(app.server, config.bodyLimitBytes);
   const limits = await installHardening(app, config);
+  // After helmet (its headers are on the answer), before authentication (a 400, not a 401).
+  installHostHeaderCheck(app);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.
   installGuard(app, {
     auth: services.auth,

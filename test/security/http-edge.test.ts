@@ -317,6 +317,7 @@ describe('HTTP edge: errors before routing are problem documents', () => {
       414,
       'uri_too_long',
     ],
+    ['HTTP/1.1 without Host', 'GET /health HTTP/1.1\r\nconnection: close\r\n\r\n', 400, 'host_required'],
     ['unknown route', 'GET /nope HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', 404, 'not_found'],
     [
       'method no route takes',
