@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { Socket } from 'node:net';
 
 export interface BodyDrainLimits {
   /** BODY_DRAIN_LIMIT_BYTES: body bytes read and discarded after the answer; 0 closes at once. */
@@ -26,7 +27,8 @@ export function drainAfterAnswer(
   reply: FastifyReply,
   limits: BodyDrainLimits,
 ): void {
-  if (limits.maxBytes === 0 || request.raw.complete) return;
+  // inject()'s requests have no socket to drain (and no `complete` flag: it reads as not complete).
+  if (limits.maxBytes === 0 || request.raw.complete || !(request.raw.socket instanceof Socket)) return;
   if (reply.getHeader('connection') === 'close') reply.removeHeader('connection');
   // Node's own 'finish' listener runs first and starts dumping a body nobody read.
   reply.raw.once('finish', () => {
