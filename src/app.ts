@@ -12,7 +12,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { instrumentFastify } from '@metrics-service/client/fastify';
 import { installAuditHook } from './http/audit-hook.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { frameworkError, installErrorHandling } from './http/error-handler.js';
+import { refuseOversizedBeforeUpload } from './http/expect-continue.js';
+import { installHostHeaderCheck } from './http/host-header.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { installHardening } from './http/hardening.js';
@@ -49,7 +52,8 @@ export interface AppOptions {
  * TLS, which is all Fastify and socket.io use), so the app's type is the same in both modes.
  */
 function httpsServerFactory(certFile: string, keyFile: string) {
-  const options = { cert: readFileSync(certFile), key: readFileSync(keyFile) };
+  // Host is checked by installHostHeaderCheck, which answers in the problem format.
+  const options = { cert: readFileSync(certFile), key: readFileSync(keyFile), requireHostHeader: false };
   return (handler: RequestListener): Server => createHttpsServer(options, handler);
 }
 
@@ -80,6 +84,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // One line per request instead of Fastify's two (installRequestLog below).
     logController: new LogController({ disableRequestLogging: true }),
     frameworkErrors: frameworkError,
+    clientErrorHandler,
+    http: { requireHostHeader: false },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
@@ -94,8 +100,11 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   installRequestLog(app);
   // Request spans only when tracing is on: otherwise two hooks per request for a no-op tracer.
   if (config.otelEnabled) installTracingHooks(app);
-  installErrorHandling(app);
+  installErrorHandling(app, { maxBytes: config.bodyDrainLimitBytes, timeoutMs: config.bodyDrainTimeoutMs });
+  refuseOversizedBeforeUpload(app.server, config.bodyLimitBytes);
   const limits = await installHardening(app, config);
+  // After helmet (its headers are on the answer), before authentication (a 400, not a 401).
+  installHostHeaderCheck(app);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.
   installGuard(app, {
     auth: services.auth,

@@ -90,6 +90,8 @@ export interface Config {
   rateLimitWindowMs: number;
   loginRateLimit: number;
   maxUrlLength: number;
+  bodyDrainLimitBytes: number;
+  bodyDrainTimeoutMs: number;
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
   trustProxy: boolean | number | readonly string[];
@@ -189,6 +191,12 @@ const TABLE: Table = {
   rateLimitWindowMs: { env: 'RATE_LIMIT_WINDOW', parse: integer(1000, 3_600_000), fallback: 60_000 },
   loginRateLimit: { env: 'LOGIN_RATE_LIMIT', parse: integer(1, 10_000), fallback: 10 },
   maxUrlLength: { env: 'MAX_URL_LENGTH', parse: integer(256, 65_536), fallback: 8192 },
+  bodyDrainLimitBytes: {
+    env: 'BODY_DRAIN_LIMIT_BYTES',
+    parse: integer(0, 1 << 30),
+    fallback: 16 * 1024 * 1024,
+  },
+  bodyDrainTimeoutMs: { env: 'BODY_DRAIN_TIMEOUT', parse: integer(100, 600_000), fallback: 30_000 },
   tlsCertFile: { env: 'TLS_CERT_FILE', parse: text, fallback: undefined },
   tlsKeyFile: { env: 'TLS_KEY_FILE', parse: text, fallback: undefined },
   trustProxy: { env: 'TRUST_PROXY', parse: trustProxy, fallback: false },

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
+import { drainAfterAnswer, type BodyDrainLimits } from './body-drain.js';
 import { problem, type Problem } from './problem.js';
 import { recordRefusal } from './request-log.js';
 
@@ -10,8 +11,9 @@ export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
  * stable code; anything unexpected becomes a generic 500 carrying the request id, and its stack trace
  * goes to the log only.
  */
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, drain: BodyDrainLimits): void {
   app.setErrorHandler((error: FastifyError | DomainError, request, reply) => {
+    drainAfterAnswer(request, reply, drain);
     const body = toProblem(error);
     body.instance = request.url.split('?')[0];
     body.requestId = request.id;
@@ -28,6 +30,7 @@ export function installErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    drainAfterAnswer(request, reply, drain);
     const body = problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
     body.instance = request.url.split('?')[0];
     body.requestId = request.id;
@@ -43,11 +46,14 @@ export function frameworkError(error: FastifyError, request: FastifyRequest, rep
   const body =
     error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       ? problem(414, 'uri_too_long', 'a path parameter is longer than 256 characters')
-      : problem(
-          400,
-          'invalid_url',
-          'the URL does not decode: a percent sign must start a valid UTF-8 escape',
-        );
+      : error.code === 'FST_ERR_BAD_URL'
+        ? problem(
+            400,
+            'invalid_url',
+            'the URL does not decode: a percent sign must start a valid UTF-8 escape',
+          )
+        : // FST_ERR_ASYNC_CONSTRAINT (no route uses one today): the route could not be chosen.
+          problem(500, 'internal_error', 'the route for this request could not be chosen');
   body.instance = request.url.split('?')[0];
   body.requestId = request.id;
   void reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);

@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { embeddedIPv4s } from './embedded-ipv4.js';
 
 /** Why an address may not be reached from the service without an allow-list entry. */
 export type DeniedClass =
@@ -26,37 +27,85 @@ const DENIED: Readonly<Record<string, DeniedClass>> = {
   teredo: 'reserved',
 };
 
+/** IPv6 ranges that only say "the IPv4 address inside": judged by that address, not by themselves. */
+const CARRIERS: ReadonlySet<string> = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052', '6to4', 'teredo']);
+
+/** One reason an address is refused, and the address it is about (the address itself or one it embeds). */
+export interface DeniedPart {
+  address: ipaddr.IPv4 | ipaddr.IPv6;
+  reason: DeniedClass;
+}
+
 /**
  * The class of an IP address that must not be reached by default, or undefined for a public unicast
- * address. IPv6 forms that carry an IPv4 address (mapped `::ffff:a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4
- * `2002::/16`) are judged by the IPv4 address inside, so `::ffff:127.0.0.1` is loopback.
+ * address. An IPv6 address carrying an IPv4 one (mapped, compatible, NAT64, 6to4, Teredo, ISATAP: see
+ * embeddedIPv4s) is refused when the IPv4 address inside would be, so `::ffff:127.0.0.1`, `::7f00:1` and
+ * `64:ff9b::a9fe:a9fe` are loopback, loopback and link-local.
  */
 export function deniedClass(address: string): DeniedClass | undefined {
-  const parsed = ipaddr.parse(address);
-  const inner = embeddedIPv4(parsed);
-  if (inner !== undefined) return deniedClass(inner.toString());
-  const range = parsed.range();
-  if (range === 'unicast') return undefined;
-  return DENIED[range] ?? 'reserved';
+  return deniedParts(parseIp(address))[0]?.reason;
 }
 
-/** The IPv4 address an IPv6 address stands for, if it is one of the forms that embed one. */
-export function embeddedIPv4(address: ipaddr.IPv4 | ipaddr.IPv6): ipaddr.IPv4 | undefined {
-  if (address.kind() === 'ipv4') return undefined;
+/** Every reason to refuse `address`: its own class, then each embedded IPv4 address's. Empty: public. */
+export function deniedParts(address: ipaddr.IPv4 | ipaddr.IPv6): DeniedPart[] {
+  if (address.kind() === 'ipv4') {
+    const reason = ownClass(address.range());
+    return reason === undefined ? [] : [{ address, reason }];
+  }
   const v6 = address as ipaddr.IPv6;
+  const parts: DeniedPart[] = [];
   const range = v6.range();
-  if (range === 'ipv4Mapped') return v6.toIPv4Address();
-  const parts = v6.parts;
-  if (range === 'rfc6052') return fromHextets(parts[6]!, parts[7]!);
-  if (range === '6to4') return fromHextets(parts[1]!, parts[2]!);
-  return undefined;
+  const own = CARRIERS.has(range) ? undefined : ownClass(range);
+  if (own !== undefined) parts.push({ address: v6, reason: own });
+  const embedded = embeddedIPv4s(v6);
+  const zeros: DeniedPart[] = [];
+  for (const inner of embedded) {
+    const reason = ownClass(inner.address.range());
+    if (reason !== undefined)
+      (reason === 'unspecified' ? zeros : parts).push({ address: inner.address, reason });
+  }
+  // 0.0.0.0/8 at one NAT64 position is usually another position's zero padding: name it last.
+  parts.push(...zeros);
+  // Deprecated forms nothing legitimate uses any more: refused whatever they carry.
+  if (parts.length === 0 && embedded.some((inner) => inner.form === 'compatible' || inner.form === 'teredo'))
+    parts.push({ address: v6, reason: 'reserved' });
+  return parts;
 }
 
-function fromHextets(high: number, low: number): ipaddr.IPv4 {
-  return new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+function ownClass(range: string): DeniedClass | undefined {
+  return range === 'unicast' ? undefined : (DENIED[range] ?? 'reserved');
+}
+
+/** A strict IPv4 dotted quad, as the tail of an IPv6 address may be written. */
+const DOTTED_TAIL = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+
+/**
+ * Parses an IP literal exactly. ipaddr.js reads `::a.b.c.d` as `::ffff:a.b.c.d` (compatible rewritten to
+ * mapped), which would change the address a caller connects to; the dotted tail is turned into hextets
+ * here instead. Throws on anything that is not an IP literal.
+ */
+export function parseIp(text: string): ipaddr.IPv4 | ipaddr.IPv6 {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return ipaddr.IPv4.parse(text);
+  const dotted = DOTTED_TAIL.exec(text);
+  if (dotted === null) {
+    // ipaddr.js would also take hex and octal IPv4 parts after the colons (`::ffff:0x7f.1.1.1`).
+    if (text.includes('.')) throw new Error(`ipaddr: ${text} has an invalid IPv4 part`);
+    return ipaddr.IPv6.parse(text);
+  }
+  const octets = dotted.slice(2, 6).map(Number);
+  if (octets.some((octet) => octet > 255)) throw new Error(`ipaddr: ${text} has an invalid IPv4 part`);
+  const hextet = (high: number, low: number): string => ((high << 8) | low).toString(16);
+  return ipaddr.IPv6.parse(
+    `${dotted[1]!}${hextet(octets[0]!, octets[1]!)}:${hextet(octets[2]!, octets[3]!)}`,
+  );
 }
 
 /** Strict IP-literal test (ipaddr.js' own `isValid` also accepts `0x7f.1` style IPv4 forms). */
 export function isIpLiteral(host: string): boolean {
-  return ipaddr.IPv4.isValidFourPartDecimal(host) || ipaddr.IPv6.isValid(host);
+  try {
+    parseIp(host);
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -78,6 +78,66 @@ describe('egress guard', () => {
     for (const [host, reason] of cases) assert.equal(denied(guard, host), reason, host);
   });
 
+  it('judges every IPv6 form carrying an IPv4 address by that address (issue 15)', () => {
+    const cases: [string, string][] = [
+      // IPv4-compatible (deprecated ::/96), dotted and hex, as typed and as the URL parser rewrites them.
+      ['::127.0.0.1', 'loopback'],
+      ['[::127.0.0.1]', 'loopback'],
+      ['::7f00:1', 'loopback'],
+      ['0:0:0:0:0:0:127.0.0.1', 'loopback'],
+      ['::10.0.0.1', 'private'],
+      ['::169.254.169.254', 'link_local'],
+      ['::a9fe:a9fe', 'link_local'],
+      ['::0.0.0.2', 'unspecified'],
+      ['::8.8.8.8', 'reserved'],
+      [new URL('http://[::127.0.0.1]/').hostname, 'loopback'],
+      [new URL('http://[0:0:0:0:0:0:169.254.169.254]:8080/').hostname, 'link_local'],
+      // Mapped and translated (RFC 6145).
+      ['::ffff:7f00:1', 'loopback'],
+      ['0:0:0:0:0:ffff:10.1.2.3', 'private'],
+      ['::ffff:0:127.0.0.1', 'loopback'],
+      ['::ffff:0:a9fe:a9fe', 'link_local'],
+      // NAT64: the well-known prefix, and every RFC 6052 position of a local-use /48.
+      ['64:ff9b::127.0.0.1', 'loopback'],
+      ['64:ff9b::a9fe:a9fe', 'link_local'],
+      ['64:ff9b:1::7f00:1', 'loopback'],
+      ['64:ff9b:1:7f00:0:100::', 'loopback'],
+      ['64:ff9b:1:a:a:a00:1::', 'private'],
+      // 6to4.
+      ['2002:a9fe:a9fe::1', 'link_local'],
+      ['2002:c0a8:101::', 'private'],
+      // Teredo: server 127.0.0.1, then client 10.0.0.1 (stored XOR ffff), then both public.
+      ['2001:0:7f00:1::1', 'loopback'],
+      ['2001:0:4136:e378:8000:63bf:f5ff:fffe', 'private'],
+      ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'reserved'],
+      // ISATAP interface ids on a public prefix, private (0) and global (200) forms.
+      ['2a00:1450::5efe:127.0.0.1', 'loopback'],
+      ['2a00:1450::200:5efe:a9fe:a9fe', 'link_local'],
+      ['2a00:1450::300:5efe:a00:1', 'private'],
+    ];
+    for (const [host, reason] of cases) assert.equal(denied(guard, host), reason, host);
+    for (const host of ['::ffff:0:8.8.8.8', '64:ff9b::8.8.8.8', '2002:808:808::1', '2a00:1450::5efe:8.8.8.8'])
+      assert.equal(denied(guard, host), undefined, host);
+    // Hex and octal IPv4 parts after colons are no IP literal, so no host either.
+    assert.equal(denied(guard, '::ffff:0x7f.0.0.1'), 'invalid_host');
+  });
+
+  it('keeps an IPv4-compatible address compatible when normalising (ipaddr.js reads it as mapped)', () => {
+    assert.equal(normaliseHost('::8.8.8.8'), '::808:808');
+    assert.equal(normaliseHost('[::ffff:8.8.8.8]'), '::ffff:808:808');
+  });
+
+  it('an allow-list entry lifts an embedded address only when every reason is covered', () => {
+    const allowed = new EgressGuard(['127.0.0.0/8', '::127.0.0.1/128']);
+    assert.equal(denied(allowed, '::ffff:127.0.0.9'), undefined);
+    assert.equal(denied(allowed, '64:ff9b::7f00:1'), undefined);
+    assert.equal(denied(allowed, '::127.0.0.1'), undefined);
+    // Teredo with a loopback server but a private client: the private one is not allowed.
+    assert.equal(denied(allowed, '2001:0:7f00:1:0:0:f5ff:fffe'), 'private');
+    // A link-local prefix carrying an allowed IPv4 address is still link-local.
+    assert.equal(denied(allowed, 'fe80::5efe:127.0.0.1'), 'link_local');
+  });
+
   it('lets public addresses and names through checkHost (names are judged when resolved)', () => {
     for (const host of ['8.8.8.8', '2606:4700:4700::1111', 'example.com', '::ffff:8.8.8.8'])
       assert.equal(denied(guard, host), undefined, host);

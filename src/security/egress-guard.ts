@@ -1,8 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import type { LookupFunction } from 'node:net';
 import { domainToASCII } from 'node:url';
-import ipaddr from 'ipaddr.js';
-import { deniedClass, embeddedIPv4, isIpLiteral, type DeniedClass } from './address-class.js';
+import type ipaddr from 'ipaddr.js';
+import { deniedParts, isIpLiteral, parseIp, type DeniedClass } from './address-class.js';
 
 export type EgressDenialReason = DeniedClass | 'invalid_host';
 
@@ -55,9 +55,9 @@ export class EgressGuard {
       if (entry === '') continue;
       const problem = allowlistProblem(entry);
       if (problem !== undefined) throw new Error(problem);
-      if (entry.includes('/')) this.ranges.push(ipaddr.parseCIDR(entry));
+      if (entry.includes('/')) this.ranges.push(parseCidr(entry));
       else if (isIpLiteral(stripBrackets(entry))) {
-        const address = ipaddr.parse(stripBrackets(entry));
+        const address = parseIp(stripBrackets(entry));
         this.ranges.push([address, address.kind() === 'ipv4' ? 32 : 128]);
       } else if (entry.startsWith('*.')) this.suffixes.push(`.${normaliseHost(entry.slice(2))}`);
       else this.hosts.add(normaliseHost(entry));
@@ -84,9 +84,12 @@ export class EgressGuard {
   /** Throws when `address` (what `host` resolved to) may not be reached. */
   checkAddress(host: string, address: string): void {
     if (this.hostAllowed(host)) return;
-    const denied = deniedClass(address);
-    if (denied === undefined || this.addressAllowed(address)) return;
-    throw new EgressDeniedError(host, address, denied);
+    const parsed = parseIp(address);
+    // Each reason (the address's own class, each IPv4 address it carries) must be lifted by an entry.
+    const denied = deniedParts(parsed).find(
+      (part) => !this.addressAllowed(parsed) && !this.addressAllowed(part.address),
+    );
+    if (denied !== undefined) throw new EgressDeniedError(host, address, denied.reason);
   }
 
   /**
@@ -128,12 +131,8 @@ export class EgressGuard {
     });
   };
 
-  private addressAllowed(address: string): boolean {
-    const parsed = ipaddr.parse(address);
-    const candidates = [parsed, embeddedIPv4(parsed)].filter((a) => a !== undefined);
-    return this.ranges.some(([range, bits]) =>
-      candidates.some((candidate) => candidate.kind() === range.kind() && candidate.match(range, bits)),
-    );
+  private addressAllowed(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+    return this.ranges.some(([range, bits]) => address.kind() === range.kind() && address.match(range, bits));
   }
 }
 
@@ -141,7 +140,7 @@ export class EgressGuard {
 export function allowlistProblem(entry: string): string | undefined {
   if (entry.includes('/')) {
     try {
-      ipaddr.parseCIDR(entry);
+      parseCidr(entry);
       return undefined;
     } catch {
       return `EGRESS_ALLOWLIST: "${entry}" is not a valid CIDR`;
@@ -157,7 +156,7 @@ export function allowlistProblem(entry: string): string | undefined {
 /** IDN to ASCII (punycode), lower case, without a trailing dot or IPv6 brackets; '' when invalid. */
 export function normaliseHost(host: string): string {
   const bare = stripBrackets(host.trim());
-  if (isIpLiteral(bare)) return ipaddr.parse(bare).toString();
+  if (isIpLiteral(bare)) return parseIp(bare).toString();
   // The WHATWG URL parser also folds numeric IPv4 forms (2130706433, 0x7f.1) into dotted quads.
   let hostname: string;
   try {
@@ -167,6 +166,16 @@ export function normaliseHost(host: string): string {
   }
   const ascii = isIpLiteral(hostname) ? hostname : domainToASCII(hostname);
   return ascii.replace(/\.$/, '').toLowerCase();
+}
+
+/** `address/bits`, the address read as exactly as parseIp reads it (`::a.b.c.d/96` stays compatible). */
+function parseCidr(entry: string): [ipaddr.IPv4 | ipaddr.IPv6, number] {
+  const [text = '', bits = '', ...rest] = entry.split('/');
+  const address = parseIp(stripBrackets(text));
+  const length = Number(bits);
+  const max = address.kind() === 'ipv4' ? 32 : 128;
+  if (rest.length > 0 || !/^\d{1,3}$/.test(bits) || length > max) throw new Error(`invalid CIDR ${entry}`);
+  return [address, length];
 }
 
 function stripBrackets(host: string): string {

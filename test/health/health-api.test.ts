@@ -153,6 +153,8 @@ describe('health checking API', () => {
       [{ name: 'x', url: 'http://10.0.0.1/health' }, 'egress_denied', 'url'],
       [{ name: 'x', url: 'http://169.254.169.254/latest/meta-data' }, 'egress_denied', 'url'],
       [{ name: 'x', url: 'http://[::1]:80/' }, 'egress_denied', 'url'],
+      [{ name: 'x', url: 'http://[::10.0.0.1]/' }, 'egress_denied', 'url'],
+      [{ name: 'x', url: 'tcp://[::ffff:0:169.254.169.254]:80' }, 'egress_denied', 'url'],
       [
         { name: 'x', url: 'http://example.com', headers: { Host: 'evil' } },
         'invalid_service',

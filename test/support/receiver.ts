@@ -19,8 +19,8 @@ export interface Receiver extends TargetServer {
 }
 
 /** A webhook receiver (Slack, Discord or a plain webhook stand-in) recording what it is sent. */
-export async function startReceiver(): Promise<Receiver> {
-  const target = await startTarget();
+export async function startReceiver(host = '127.0.0.1'): Promise<Receiver> {
+  const target = await startTarget(host);
   const received: Received[] = [];
   let failures = 0;
   let hits = 0;
