@@ -10,6 +10,7 @@ import { installAuditHook } from './http/audit-hook.js';
 import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
+import { finiteNumbersValidator } from './http/finite-numbers.js';
 import { installHardening } from './http/hardening.js';
 import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
@@ -69,6 +70,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // Every number a handler receives is finite, every integer safe, whatever string it was coerced from.
+    schemaController: { compilersFactory: { buildValidator: finiteNumbersValidator() } },
     requestIdHeader: 'x-request-id',
     frameworkErrors: frameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
