@@ -1,3 +1,4 @@
+import { toJsonValueOrNull } from '../domain/sample-value.js';
 import { isoTime, isoTimeOrNull } from '../domain/time-range.js';
 import type { OutboxItem } from '../storage/ports.js';
 import type { Alert } from './alert.js';
@@ -15,7 +16,7 @@ export function alertView(alert: Alert) {
     severity: alert.severity,
     labels: alert.labels,
     annotations: alert.annotations,
-    value: alert.value,
+    value: toJsonValueOrNull(alert.value),
     acknowledged: alert.acknowledgedAt !== undefined,
     silencedBy: alert.silencedBy ?? null,
     timeline: {
