@@ -33,6 +33,13 @@ export function parseDuration(raw: string, field: string): number {
   );
 }
 
+/** parseDuration for a window or a step: at least 1 ms (a zero window divided by zero: a 500). */
+export function parsePositiveDuration(raw: string, field: string): number {
+  const ms = parseDuration(raw, field);
+  if (ms > 0) return ms;
+  throw new DomainError('invalid_query', 422, `"${raw}" must be a duration longer than 0`, field);
+}
+
 function parseDurationMs(raw: string, field: string): number {
   const trimmed = raw.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);

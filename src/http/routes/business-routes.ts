@@ -8,7 +8,7 @@ import {
   type BusinessMetric,
 } from '../../collectors/business/business-summary.js';
 import type { QueryEngine } from '../../query/range-query.js';
-import { parseDuration } from '../../query/time-params.js';
+import { parsePositiveDuration } from '../../query/time-params.js';
 import { WindowReader } from '../../query/window-reader.js';
 import type { SeriesRegistry } from '../../tsdb/registry.js';
 import { withJsonValues } from '../../domain/sample-value.js';
@@ -85,7 +85,7 @@ export function businessRoutes(deps: {
       },
       async (request) => {
         const { window, name, limit } = request.query;
-        const reader = new WindowReader(deps.query, parseDuration(window, 'window'));
+        const reader = new WindowReader(deps.query, parsePositiveDuration(window, 'window'));
         const families = deps.registry.committedFamilies(name, 'business');
         const metrics: BusinessMetric[] = [];
         const funnels: Funnel[] = [];

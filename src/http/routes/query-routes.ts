@@ -4,7 +4,7 @@ import { DomainError } from '../../domain/errors.js';
 import { parseFunction } from '../../query/functions.js';
 import { parseMatcher } from '../../query/matchers.js';
 import { MAX_POINTS, type QueryEngine } from '../../query/range-query.js';
-import { parseDuration, parseTime } from '../../query/time-params.js';
+import { parseDuration, parsePositiveDuration, parseTime } from '../../query/time-params.js';
 import { errorResponses } from '../problem.js';
 import { jsonPoints } from '../../domain/sample-value.js';
 import { PointSchema } from './value-schemas.js';
@@ -110,7 +110,7 @@ export function queryRoutes(deps: { query: QueryEngine; clock?: () => number }):
           start,
           end,
           stepMs,
-          windowMs: q.window === undefined ? stepMs : parseDuration(q.window, 'window'),
+          windowMs: q.window === undefined ? stepMs : parsePositiveDuration(q.window, 'window'),
           fn: parseFunction(q.fn, family.def.type),
           ...(by === undefined ? {} : { by }),
           ...(q.agg === undefined ? {} : { agg: q.agg }),
