@@ -99,7 +99,7 @@ describe('numbers sent as strings: only finite ones pass validation', () => {
 });
 
 describe('rows stored by older versions with non-finite numbers', () => {
-  it('a token with an infinite expiry, a service with a null interval, a silence past the Date range: listings answer 200 after a restart', async () => {
+  it('a token with an infinite expiry, a service with a null interval, a silence past the Date range, a rule with a null threshold: listings answer 200 after a restart', async () => {
     const first = await startTestApp({ EGRESS_ALLOWLIST: '' });
     const now = Date.now();
     // What JSON.stringify made of a coerced "Infinity" interval and retries.
@@ -119,6 +119,14 @@ describe('rows stored by older versions with non-finite numbers', () => {
       createdAt: now,
     };
     await first.services.alerting.store.saveSilence(silence.id, 1e17, JSON.stringify(silence));
+    // A rule whose threshold was "Infinity": JSON wrote null. Read as 0 it would fire on anything.
+    await first.services.alerting.store.saveRule({
+      id: 'old-rule',
+      input: '{"name":"old","metricName":"queue","condition":">","threshold":null,"severity":"warning"}',
+      origin: 'api',
+      createdAt: now,
+      updatedAt: now,
+    });
     await first.stop();
     // What an older version wrote for expiresIn "Infinity": SQLite keeps it as a REAL infinity.
     const db = new Database(join(first.dataDir, 'metrics.db'));
@@ -149,6 +157,9 @@ describe('rows stored by older versions with non-finite numbers', () => {
         .silences;
       assert.equal(read?.startsAt, '9999-12-31T23:59:59.999Z');
       assert.equal(read.active, false, 'a silence with an unreadable time hides no alert');
+      const rules = await second.app.inject({ method: 'GET', url: '/api/alerts/rules' });
+      assert.equal(rules.statusCode, 200, rules.body);
+      assert.ok(!rules.body.includes('old-rule'), 'the rule with no finite threshold is skipped');
     } finally {
       await second.close();
     }
