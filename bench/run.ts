@@ -8,6 +8,7 @@ import { benchMiddlewareInstructions } from './middleware-instructions.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
 import { benchStorage } from './storage.js';
+import { benchValueSerialisation } from './value-serialisation.js';
 
 /** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime, middleware-instructions). */
 const all: Record<string, () => Promise<void>> = {
@@ -25,6 +26,10 @@ const all: Record<string, () => Promise<void>> = {
       Number(process.env.BENCH_ALERT_ROUNDS ?? 1000),
       Number(process.env.BENCH_ALERT_PROM_ROUNDS ?? 10),
     ),
+  'value-serialisation': () => {
+    benchValueSerialisation();
+    return Promise.resolve();
+  },
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {

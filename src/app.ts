@@ -18,6 +18,7 @@ import { refuseOversizedBeforeUpload } from './http/expect-continue.js';
 import { installHostHeaderCheck } from './http/host-header.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
+import { finiteNumbersValidator } from './http/finite-numbers.js';
 import { installHardening } from './http/hardening.js';
 import { installOptionalBodies } from './http/optional-body.js';
 import { installRequestLog } from './http/request-log.js';
@@ -80,6 +81,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    // Every number a handler receives is finite, every integer safe, whatever string it was coerced from.
+    schemaController: { compilersFactory: { buildValidator: finiteNumbersValidator() } },
     requestIdHeader: 'x-request-id',
     // One line per request instead of Fastify's two (installRequestLog below).
     logController: new LogController({ disableRequestLogging: true }),

@@ -1,9 +1,11 @@
+import { toJsonValueOrNull } from '../domain/sample-value.js';
+import { isoTime, isoTimeOrNull } from '../domain/time-range.js';
 import type { OutboxItem } from '../storage/ports.js';
 import type { Alert } from './alert.js';
 import type { Silence } from './silences.js';
 
-const iso = (ms: number | undefined | null): string | null =>
-  ms == null ? null : new Date(ms).toISOString();
+// Times go through isoTime: a row an older version stored out of range reads clamped instead of a 500.
+const iso = isoTimeOrNull;
 
 export function alertView(alert: Alert) {
   return {
@@ -14,11 +16,11 @@ export function alertView(alert: Alert) {
     severity: alert.severity,
     labels: alert.labels,
     annotations: alert.annotations,
-    value: alert.value,
+    value: toJsonValueOrNull(alert.value),
     acknowledged: alert.acknowledgedAt !== undefined,
     silencedBy: alert.silencedBy ?? null,
     timeline: {
-      pendingAt: new Date(alert.pendingAt).toISOString(),
+      pendingAt: isoTime(alert.pendingAt),
       firedAt: iso(alert.firedAt),
       acknowledgedAt: iso(alert.acknowledgedAt),
       acknowledgedBy: alert.acknowledgedBy ?? null,
@@ -37,7 +39,7 @@ export function notificationView(item: OutboxItem) {
     channel: target.destination === undefined ? target.type : `${target.type} ${target.destination}`,
     status: item.status,
     attempts: item.attempts,
-    createdAt: new Date(item.createdAt).toISOString(),
+    createdAt: isoTime(item.createdAt),
     deliveredAt: iso(item.deliveredAt),
     lastError: item.lastError,
   };
@@ -47,8 +49,8 @@ export function silenceView(silence: Silence, now: number) {
   return {
     id: silence.id,
     matchers: silence.matchers,
-    startsAt: new Date(silence.startsAt).toISOString(),
-    endsAt: new Date(silence.endsAt).toISOString(),
+    startsAt: isoTime(silence.startsAt),
+    endsAt: isoTime(silence.endsAt),
     createdBy: silence.createdBy,
     comment: silence.comment,
     active: silence.startsAt <= now && now < silence.endsAt,

@@ -15,7 +15,7 @@ import { AlertNotifier } from './alert-notifier.js';
 import { ChannelBook } from './channel-book.js';
 import { RuleBook } from './rule-book.js';
 import { RuleInputSchema, type RuleInput } from './rule-schema.js';
-import { SilenceSet, type Silence } from './silences.js';
+import { SilenceSet, storedSilence } from './silences.js';
 
 export interface Alerting {
   rules: RuleBook;
@@ -68,7 +68,11 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   const rules = new RuleBook(store, channels, named, log, config.websocketEnabled);
   await rules.load(config.alertRulesFile === undefined ? [] : await loadRulesFile(config.alertRulesFile));
   const silences = new SilenceSet();
-  for (const { data } of await store.loadSilences()) silences.put(JSON.parse(data) as Silence);
+  for (const { id, data } of await store.loadSilences()) {
+    const { silence, repaired } = storedSilence(data);
+    if (repaired) log.warn({ silence: id }, 'stored silence had a time out of range; read clamped');
+    silences.put(silence);
+  }
   const outbox = new Outbox(store, channels, log, {
     ...DEFAULT_OUTBOX_OPTIONS,
     maxAgeMs: config.notifyMaxAgeSeconds * 1000,

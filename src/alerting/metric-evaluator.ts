@@ -73,7 +73,8 @@ async function computeValues(
     ...(spec.by === undefined ? {} : { by: spec.by }),
   });
   const values = await reader.values(spec.metric, fn, options(spec.matchers));
-  if (spec.divideBy === undefined) return values.filter((v) => Number.isFinite(v.value));
+  // NaN is "no sample in the window"; ±Inf is a value and compares as in Prometheus (+Inf > any threshold).
+  if (spec.divideBy === undefined) return values.filter((v) => !Number.isNaN(v.value));
   const denominators = await reader.values(spec.divideBy.metric, fn, options(spec.divideBy.matchers));
   const key = (labels: Labels): string =>
     JSON.stringify((spec.by ?? []).map((name) => labelValue(labels, name) ?? ''));
@@ -83,7 +84,7 @@ async function computeValues(
     const denominator = byKey.get(key(v.labels));
     if (denominator === undefined || denominator === 0 || !Number.isFinite(denominator)) continue;
     const ratio = v.value / denominator;
-    if (Number.isFinite(ratio)) out.push({ labels: v.labels, value: ratio });
+    if (!Number.isNaN(ratio)) out.push({ labels: v.labels, value: ratio });
   }
   return out;
 }

@@ -54,7 +54,8 @@ export function resolveRule(id: string, input: RuleInput, origin: RuleOrigin): R
     };
   } else {
     if (input.metricName === undefined) throw invalid('metricName', 'a metric rule needs metricName');
-    if (input.threshold === undefined) throw invalid('threshold', 'a metric rule needs a threshold');
+    // null: what JSON made of an infinite threshold an older version stored; the rule is skipped, not "> 0".
+    if (input.threshold == null) throw invalid('threshold', 'a metric rule needs a finite threshold');
     const divide = input.divideBy;
     spec = {
       kind,

@@ -1,3 +1,4 @@
+import { MAX_TIME_MS, clampTime, isTimeInRange } from '../domain/time-range.js';
 import { compileMatchers, parseMatcher } from '../query/matchers.js';
 
 /** A maintenance window: alerts whose labels match every matcher notify nobody between start and end. */
@@ -19,6 +20,24 @@ export function silenceLabels(
   severity: string,
 ): Record<string, string> {
   return { ...labels, alertname: ruleName, rule: ruleId, severity };
+}
+
+/**
+ * A silence as stored, its times made readable. Older versions stored what they were sent: a time past
+ * the Date range, or an infinite one (which JSON wrote as null). A missing or non-finite time reads as
+ * the end of the range, so such a silence is never active (it can hide no alert); an out-of-range one is
+ * clamped. `repaired` says the row needed it, for the log.
+ */
+export function storedSilence(data: string): { silence: Silence; repaired: boolean } {
+  const silence = JSON.parse(data) as Silence;
+  let repaired = false;
+  for (const key of ['startsAt', 'endsAt', 'createdAt'] as const) {
+    const raw: unknown = silence[key];
+    if (typeof raw === 'number' && isTimeInRange(raw)) continue;
+    silence[key] = typeof raw === 'number' && Number.isFinite(raw) ? clampTime(raw) : MAX_TIME_MS;
+    repaired = true;
+  }
+  return { silence, repaired };
 }
 
 export class SilenceSet {

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { isoTime, isoTimeOrNull } from '../domain/time-range.js';
 import type { EventBus } from '../support/event-bus.js';
 import type { AuthStore, StoredApiToken, TokenScope } from '../storage/ports.js';
 import type { AuthEvents } from './auth-events.js';
@@ -15,18 +16,17 @@ export interface ApiTokenView {
   revokedAt: string | null;
 }
 
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-
 export function apiTokenView(token: StoredApiToken): ApiTokenView {
   return {
     id: token.id,
     name: token.name,
     scopes: token.scopes,
     createdBy: token.createdBy,
-    createdAt: new Date(token.createdAt).toISOString(),
-    expiresAt: iso(token.expiresAt),
-    lastUsedAt: iso(token.lastUsedAt),
-    revokedAt: iso(token.revokedAt),
+    // Clamped: a token stored with an infinite expiry by an older version must not keep the list at 500.
+    createdAt: isoTime(token.createdAt),
+    expiresAt: isoTimeOrNull(token.expiresAt),
+    lastUsedAt: isoTimeOrNull(token.lastUsedAt),
+    revokedAt: isoTimeOrNull(token.revokedAt),
   };
 }
 

@@ -11,7 +11,13 @@ import { PROBES } from './probes/probe-registry.js';
 import type { ProbeReason, ProbeResult } from './probes/probe.js';
 import { resolveDefinition, type ServiceDefaults } from './resolve-definition.js';
 import { CheckScheduler } from './scheduler.js';
-import type { ServiceDefinition, ServiceInput, ServiceOrigin, ServicePatch } from './service-schema.js';
+import {
+  storedServiceInput,
+  type ServiceDefinition,
+  type ServiceInput,
+  type ServiceOrigin,
+  type ServicePatch,
+} from './service-schema.js';
 
 export interface WatchedService {
   id: number;
@@ -71,7 +77,12 @@ export class HealthChecker {
         continue;
       }
       try {
-        const input = JSON.parse(stored.input) as ServiceInput;
+        const { input, dropped } = storedServiceInput(stored.input);
+        if (dropped.length > 0)
+          this.deps.log.warn(
+            { service: stored.name, dropped },
+            'stored health service: invalid fields reset',
+          );
         this.services.set(
           stored.name,
           this.watched(stored.id, input, stored.origin, stored.createdAt, stored.updatedAt),

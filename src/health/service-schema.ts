@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
 
 /** Probe types; each is one file in health/probes and an entry in its registry. */
 export const PROBE_TYPES = ['http', 'tcp'] as const;
@@ -132,6 +133,20 @@ export const ServiceInputSchema = Type.Object(
 );
 
 export type ServiceInput = Static<typeof ServiceInputSchema>;
+
+/**
+ * A definition as stored, checked again: older versions stored what coercion made of "Infinity" (JSON
+ * wrote it as null), so top-level nulls are dropped (the default applies) and named in `dropped` for the
+ * log; whatever still fails the schema throws, and the checker skips that service.
+ */
+export function storedServiceInput(text: string): { input: ServiceInput; dropped: string[] } {
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const dropped = Object.keys(raw).filter((key) => raw[key] === null);
+  for (const key of dropped) Reflect.deleteProperty(raw, key);
+  const error = Value.Errors(ServiceInputSchema, raw).First();
+  if (error !== undefined) throw new Error(`stored definition is invalid: ${error.path} ${error.message}`);
+  return { input: raw as ServiceInput, dropped };
+}
 
 /** PATCH body: any subset of the fields but the name. */
 export const ServicePatchSchema = Type.Partial(Type.Omit(ServiceInputSchema, ['name']), {

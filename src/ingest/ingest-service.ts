@@ -7,7 +7,7 @@ import { WalRecordBuilder } from '../tsdb/wal-record.js';
 import type { IngestLimits } from './limits.js';
 import { resolveLabelSet, type Creations } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
-import { nextValues, sampleTime } from './sample-values.js';
+import { nextValues, sampleTime, valueRejection } from './sample-values.js';
 
 export interface RejectedItem extends Rejection {
   index: number;
@@ -89,11 +89,11 @@ export class IngestService {
         rejected.push({ index, ...set });
         continue;
       }
-      if (set.family.def.type === 'counter' && sample.value < 0) {
-        rejected.push({
-          index,
-          ...rejection('invalid_value', 'a counter only goes up: its increment must be ≥ 0', 'value'),
-        });
+      // Collectors' bucketed observations carry no value of their own.
+      const badValue =
+        sample.observations === undefined ? valueRejection(set.family.def.type, sample.value) : undefined;
+      if (badValue !== undefined) {
+        rejected.push({ index, ...badValue });
         continue;
       }
       const current = staged.get(set) ?? { t: set.lastT, values: set.values };

@@ -1,6 +1,17 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { MAX_METRIC_NAME_LENGTH } from '../domain/names.js';
+import { fromJsonValue } from '../domain/sample-value.js';
+
+/**
+ * A sample value in JSON, sent or answered: a number, or "NaN", "+Inf", "-Inf" (JSON has no number for
+ * them). What each metric type accepts is ADR 0008: a gauge takes all four, a counter's increment and a
+ * histogram's observation must be finite.
+ */
+export const SampleValueSchema = Type.Union(
+  [Type.Number(), Type.Literal('NaN'), Type.Literal('+Inf'), Type.Literal('-Inf')],
+  { description: 'A number, or "NaN", "+Inf", "-Inf" as Prometheus writes them (gauges only).' },
+);
 
 /** One metric sample as clients send it: the body of /custom and /business, an item of /batch. */
 export const MetricSampleSchema = Type.Object(
@@ -17,7 +28,10 @@ export const MetricSampleSchema = Type.Object(
           'counter: value is an increment (≥ 0); gauge: value is set; histogram: value is one observation. Defaults to the existing type of the metric, else gauge.',
       }),
     ),
-    value: Type.Number({ description: 'Increment, value or observation, by type.' }),
+    value: Type.Union(SampleValueSchema.anyOf, {
+      description:
+        'Increment (counter, finite, ≥ 0), value (gauge: a number, or "NaN", "+Inf", "-Inf") or observation (histogram, finite).',
+    }),
     labels: Type.Optional(
       Type.Record(Type.String(), Type.String(), {
         description: 'Label names match [a-zA-Z_][a-zA-Z0-9_]*; values are non-empty strings.',
@@ -51,7 +65,17 @@ export const MetricSampleSchema = Type.Object(
   { additionalProperties: false, $id: 'MetricSample' },
 );
 
-export type MetricSample = Static<typeof MetricSampleSchema>;
+/** A sample as sent: its value may be one of the texts of SampleValueSchema. */
+export type SampleInput = Static<typeof MetricSampleSchema>;
+/** A sample as IngestService takes it: its value a number (NaN and ±Infinity included). */
+export type MetricSample = Omit<SampleInput, 'value'> & { value: number };
+
+/** The sample with its value as a number; the object itself when it already is one (the common case). */
+export function toSample(input: SampleInput): MetricSample {
+  return typeof input.value === 'number'
+    ? (input as MetricSample)
+    : { ...input, value: fromJsonValue(input.value) };
+}
 
 /** Observations already bucketed, for the service's own collectors (not part of the public API). */
 export interface HistogramDelta {

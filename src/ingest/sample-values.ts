@@ -1,4 +1,5 @@
 import { rejection, type Rejection } from '../domain/errors.js';
+import type { MetricType } from '../domain/metric.js';
 import type { LabelSet } from '../tsdb/registry.js';
 import type { IngestLimits } from './limits.js';
 import type { IngestSample, MetricSample } from './sample-schema.js';
@@ -29,6 +30,31 @@ export function sampleTime(sample: MetricSample, now: number, limits: IngestLimi
     );
   }
   return Math.round(t);
+}
+
+/**
+ * Why a value is refused for a metric of this type (ADR 0008), or undefined. A gauge holds any value,
+ * NaN and ±Inf included, as in Prometheus. A counter's increment must be finite and ≥ 0: a NaN or an
+ * infinite step would stay in its running total for good. A histogram observation must be finite too,
+ * or its sum would.
+ */
+export function valueRejection(type: MetricType, value: number): Rejection | undefined {
+  switch (type) {
+    case 'gauge':
+      return undefined;
+    case 'counter':
+      return Number.isFinite(value) && value >= 0
+        ? undefined
+        : rejection(
+            'invalid_value',
+            'a counter only goes up: its increment must be a finite number ≥ 0',
+            'value',
+          );
+    case 'histogram':
+      return Number.isFinite(value)
+        ? undefined
+        : rejection('invalid_value', 'a histogram observation must be a finite number', 'value');
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { isTimeInRange, MAX_TIME_MS, TIME_RANGE_TEXT } from '../domain/time-range.js';
 
 const UNITS: Record<string, number> = {
   ms: 1,
@@ -9,8 +10,37 @@ const UNITS: Record<string, number> = {
   w: 604_800_000,
 };
 
-/** "15s", "5m", "1h30m", "500ms", or a plain number of seconds → milliseconds. */
+/** `ms` when it is a time the service accepts (domain/time-range.ts), otherwise a 422 naming `field`. */
+export function checkTime(ms: number, field: string, raw: string = String(ms)): number {
+  if (isTimeInRange(ms)) return ms;
+  throw new DomainError(
+    'invalid_query',
+    422,
+    `"${raw}" is outside the times accepted (${TIME_RANGE_TEXT})`,
+    field,
+  );
+}
+
+/** "15s", "5m", "1h30m", "500ms", or a plain number of seconds → milliseconds (at most the whole time range). */
 export function parseDuration(raw: string, field: string): number {
+  const ms = parseDurationMs(raw, field);
+  if (ms <= MAX_TIME_MS) return ms;
+  throw new DomainError(
+    'invalid_query',
+    422,
+    `"${raw}" is longer than the times accepted (${TIME_RANGE_TEXT})`,
+    field,
+  );
+}
+
+/** parseDuration for a window or a step: at least 1 ms (a zero window divided by zero: a 500). */
+export function parsePositiveDuration(raw: string, field: string): number {
+  const ms = parseDuration(raw, field);
+  if (ms > 0) return ms;
+  throw new DomainError('invalid_query', 422, `"${raw}" must be a duration longer than 0`, field);
+}
+
+function parseDurationMs(raw: string, field: string): number {
   const trimmed = raw.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
   const parts = /^(\d+(ms|s|m|h|d|w))+$/.test(trimmed) ? trimmed.match(/\d+(ms|s|m|h|d|w)/g) : null;
@@ -35,8 +65,8 @@ export function parseTime(raw: string, now: number, field: string): number {
   const trimmed = raw.trim();
   if (trimmed === 'now') return now;
   const relative = /^now-(.+)$/.exec(trimmed);
-  if (relative !== null) return now - parseDuration(relative[1]!, field);
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed));
+  if (relative !== null) return checkTime(now - parseDuration(relative[1]!, field), field, raw);
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return checkTime(Math.round(Number(trimmed)), field, raw);
   const parsed = Date.parse(trimmed);
   if (Number.isNaN(parsed)) {
     throw new DomainError(
@@ -46,5 +76,5 @@ export function parseTime(raw: string, now: number, field: string): number {
       field,
     );
   }
-  return parsed;
+  return checkTime(parsed, field, raw);
 }

@@ -1,8 +1,12 @@
+import { toJsonValue } from '../domain/sample-value.js';
 import type { Services } from '../services.js';
 import type { Family } from '../tsdb/registry.js';
 import { WindowReader } from '../query/window-reader.js';
 
-/** Current values of a family's label sets: the value for counters and gauges, count and sum for histograms. */
+/**
+ * Current values of a family's label sets: the value for counters and gauges, count and sum for
+ * histograms; NaN and ±Inf as "NaN", "+Inf", "-Inf" (JSON would write null, ADR 0008).
+ */
 export function familyValues(family: Family) {
   const histogram = family.def.type === 'histogram';
   return {
@@ -13,8 +17,12 @@ export function familyValues(family: Family) {
       .map((set) => {
         const n = set.values.length;
         return histogram
-          ? { labels: set.labels, count: set.values[n - 1] ?? 0, sum: set.values[n - 2] ?? 0 }
-          : { labels: set.labels, value: set.values[0] ?? 0 };
+          ? {
+              labels: set.labels,
+              count: toJsonValue(set.values[n - 1] ?? 0),
+              sum: toJsonValue(set.values[n - 2] ?? 0),
+            }
+          : { labels: set.labels, value: toJsonValue(set.values[0] ?? 0) };
       }),
   };
 }

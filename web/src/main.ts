@@ -104,10 +104,15 @@ async function loadLists(): Promise<void> {
   renderBusiness($('business'), realtime.business, origin);
 }
 
+/** A sample value as the service writes it: a number, or "NaN", "+Inf", "-Inf" (ADR 0008). */
+type SampleValue = number | 'NaN' | '+Inf' | '-Inf';
+const sampleNumber = (v: SampleValue): number =>
+  typeof v === 'number' ? v : v === 'NaN' ? Number.NaN : v === '+Inf' ? Infinity : -Infinity;
+
 interface Family {
   name: string;
   type: string;
-  series: { value?: number; count?: number }[];
+  series: { value?: SampleValue; count?: SampleValue }[];
 }
 
 function onPush(push: MetricsPush): void {
@@ -133,14 +138,16 @@ function onPush(push: MetricsPush): void {
   } else if (push.type === 'business') {
     const values: Record<string, number | null> = {};
     for (const family of push.data as Family[]) {
-      const total = family.series.reduce((sum, s) => sum + (s.value ?? s.count ?? 0), 0);
-      if (family.type === 'gauge') values[family.name] = total;
+      const total = family.series.reduce((sum, s) => sum + sampleNumber(s.value ?? s.count ?? 0), 0);
+      // A NaN or an infinity is a gap on the chart, as in Grafana.
+      if (family.type === 'gauge') values[family.name] = Number.isFinite(total) ? total : null;
       else {
         const previous = lastTotals.get(family.name);
-        values[family.name] =
+        const rate =
           previous === undefined || push.at <= previous.t
             ? null
             : (total - previous.total) / ((push.at - previous.t) / 1000);
+        values[family.name] = rate !== null && Number.isFinite(rate) ? rate : null;
         lastTotals.set(family.name, { t: push.at, total });
       }
     }

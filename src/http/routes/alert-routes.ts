@@ -10,7 +10,7 @@ import type { Silence } from '../../alerting/silences.js';
 import { principalName } from '../../auth/principal.js';
 import { DomainError } from '../../domain/errors.js';
 import { compileMatchers, parseMatcher } from '../../query/matchers.js';
-import { parseDuration, parseTime } from '../../query/time-params.js';
+import { checkTime, parseDuration, parseTime } from '../../query/time-params.js';
 import { errorResponses } from '../problem.js';
 import {
   ActorSchema,
@@ -294,7 +294,7 @@ export function alertRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
         const now = Date.now();
         const startsAt = body.startsAt === undefined ? now : parseTime(body.startsAt, now, 'startsAt');
         const endsAt = /^\d+(ms|s|m|h|d|w)/.test(body.endsAt)
-          ? startsAt + parseDuration(body.endsAt, 'endsAt')
+          ? checkTime(startsAt + parseDuration(body.endsAt, 'endsAt'), 'endsAt', body.endsAt)
           : parseTime(body.endsAt, now, 'endsAt');
         if (endsAt <= startsAt)
           throw new DomainError('invalid_silence', 422, 'endsAt must be after startsAt', 'endsAt');

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { JsonValueOrNull } from './value-schemas.js';
 
 export const AlertSchema = Type.Object({
   id: Type.String(),
@@ -8,7 +9,7 @@ export const AlertSchema = Type.Object({
   severity: Type.String(),
   labels: Type.Record(Type.String(), Type.String()),
   annotations: Type.Record(Type.String(), Type.String()),
-  value: Type.Union([Type.Number(), Type.Null()]),
+  value: JsonValueOrNull('The value that last met the condition; "NaN", "+Inf", "-Inf" as text; null: none.'),
   acknowledged: Type.Boolean(),
   silencedBy: Type.Union([Type.String(), Type.Null()]),
   timeline: Type.Object({

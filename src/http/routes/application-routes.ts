@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { QueryEngine } from '../../query/range-query.js';
-import { parseDuration } from '../../query/time-params.js';
+import { parsePositiveDuration } from '../../query/time-params.js';
 import { WindowReader } from '../../query/window-reader.js';
 import { errorResponses } from '../problem.js';
 
@@ -58,7 +58,9 @@ export function applicationRoutes(deps: { query: QueryEngine }): FastifyPluginAs
         },
       },
       async (request) =>
-        applicationSummary(new WindowReader(deps.query, parseDuration(request.query.window, 'window'))),
+        applicationSummary(
+          new WindowReader(deps.query, parsePositiveDuration(request.query.window, 'window')),
+        ),
     );
     return Promise.resolve();
   };

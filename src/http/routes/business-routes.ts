@@ -8,20 +8,19 @@ import {
   type BusinessMetric,
 } from '../../collectors/business/business-summary.js';
 import type { QueryEngine } from '../../query/range-query.js';
-import { parseDuration } from '../../query/time-params.js';
+import { parsePositiveDuration } from '../../query/time-params.js';
 import { WindowReader } from '../../query/window-reader.js';
 import type { SeriesRegistry } from '../../tsdb/registry.js';
+import { withJsonValues } from '../../domain/sample-value.js';
 import { errorResponses } from '../problem.js';
+import { JsonValue, JsonValueOrNull } from './value-schemas.js';
 
-const Maybe = Type.Optional(Type.Union([Type.Number(), Type.Null()]));
+// Sample values: a number or "NaN", "+Inf", "-Inf" (ADR 0008).
+const Maybe = Type.Optional(JsonValueOrNull());
 const Figures = {
-  current: Type.Number({
-    description: 'counter: total so far; gauge: current value; histogram: observations so far.',
-  }),
-  increase: Type.Optional(
-    Type.Number({ description: 'counter: increase over the window; histogram: observations.' }),
-  ),
-  ratePerSecond: Type.Optional(Type.Number()),
+  current: JsonValue('counter: total so far; gauge: current value; histogram: observations so far.'),
+  increase: Type.Optional(JsonValue('counter: increase over the window; histogram: observations.')),
+  ratePerSecond: Type.Optional(JsonValue('Per second over the window.')),
   avg: Maybe,
   min: Maybe,
   max: Maybe,
@@ -49,9 +48,9 @@ const BusinessSchema = Type.Object({
       steps: Type.Array(
         Type.Object({
           step: Type.String(),
-          value: Type.Number(),
-          conversionFromFirst: Type.Union([Type.Number(), Type.Null()]),
-          conversionFromPrevious: Type.Union([Type.Number(), Type.Null()]),
+          value: JsonValue("The step's figure over the window."),
+          conversionFromFirst: JsonValueOrNull(),
+          conversionFromPrevious: JsonValueOrNull(),
         }),
       ),
     }),
@@ -86,7 +85,7 @@ export function businessRoutes(deps: {
       },
       async (request) => {
         const { window, name, limit } = request.query;
-        const reader = new WindowReader(deps.query, parseDuration(window, 'window'));
+        const reader = new WindowReader(deps.query, parsePositiveDuration(window, 'window'));
         const families = deps.registry.committedFamilies(name, 'business');
         const metrics: BusinessMetric[] = [];
         const funnels: Funnel[] = [];
@@ -96,7 +95,11 @@ export function businessRoutes(deps: {
           const order = stepOrderOf(family);
           if (order.length > 0) funnels.push(...funnelsOf(metric, order));
         }
-        return { windowSeconds: reader.windowMs / 1000, metrics, funnels };
+        return {
+          windowSeconds: reader.windowMs / 1000,
+          metrics: withJsonValues(metrics),
+          funnels: withJsonValues(funnels),
+        };
       },
     );
     return Promise.resolve();

@@ -9,6 +9,8 @@ import { applicationFigures, businessFigures, healthFigures } from '../../realti
 import type { Services } from '../../services.js';
 import { errorResponses } from '../problem.js';
 import { ServiceCountsSchema } from './health-schemas.js';
+import { jsonPoints } from '../../domain/sample-value.js';
+import { PointSchema } from './value-schemas.js';
 
 const tags = ['dashboard'];
 const Nullable = Type.Union([Type.Number(), Type.Null()]);
@@ -120,7 +122,7 @@ export function dashboardRoutes(services: Services): FastifyPluginAsyncTypebox {
                 Type.Object({
                   name: Type.String(),
                   labels: Type.Record(Type.String(), Type.String()),
-                  points: Type.Array(Type.Tuple([Type.Number(), Type.Number()])),
+                  points: Type.Array(PointSchema()),
                 }),
               ),
             }),
@@ -144,7 +146,13 @@ export function dashboardRoutes(services: Services): FastifyPluginAsyncTypebox {
           );
         const start = end - rangeMs;
         const series = await chartSeries(services, request.params.type, { start, end, stepMs });
-        return { type: request.params.type, start, end, step: stepMs, series };
+        return {
+          type: request.params.type,
+          start,
+          end,
+          step: stepMs,
+          series: series.map((s) => ({ ...s, points: jsonPoints(s.points) })),
+        };
       },
     );
     return Promise.resolve();

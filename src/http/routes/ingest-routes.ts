@@ -3,11 +3,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { DomainError } from '../../domain/errors.js';
 import type { MetricCategory } from '../../domain/metric.js';
 import type { AcceptedSample, IngestService, RejectedItem } from '../../ingest/ingest-service.js';
+import { toJsonValue } from '../../domain/sample-value.js';
 import {
   BatchBodySchema,
   MetricSampleSchema,
+  SampleValueSchema,
   firstSchemaError,
+  toSample,
   type MetricSample,
+  type SampleInput,
 } from '../../ingest/sample-schema.js';
 import type { OwnMetrics } from '../../telemetry/own-metrics.js';
 import { errorResponses, statusForRejection } from '../problem.js';
@@ -23,7 +27,10 @@ const AcceptedSampleSchema = Type.Object({
   name: Type.String(),
   type: Type.String(),
   labels: Type.Record(Type.String(), Type.String()),
-  value: Type.Number({ description: 'Current value of the series (the running total for a counter).' }),
+  value: Type.Union(SampleValueSchema.anyOf, {
+    description:
+      'Current value of the series (the running total for a counter); "NaN", "+Inf", "-Inf" as text.',
+  }),
   timestamp: Type.Number({ description: 'Sample time, ms since the epoch.' }),
 });
 
@@ -56,7 +63,7 @@ export function ingestRoutes(deps: IngestRouteDeps): FastifyPluginAsyncTypebox {
           },
         },
         async (request) => {
-          const outcome = await deps.ingest.ingest([request.body], category);
+          const outcome = await deps.ingest.ingest([toSample(request.body)], category);
           count(deps.own, category, outcome.accepted.length, outcome.rejected);
           const refused = outcome.rejected[0];
           if (refused !== undefined) {
@@ -93,7 +100,7 @@ export function ingestRoutes(deps: IngestRouteDeps): FastifyPluginAsyncTypebox {
         const schemaRejected: RejectedItem[] = [];
         items.forEach((item, index) => {
           const error = firstSchemaError(item);
-          if (error === undefined) samples.push(item as MetricSample);
+          if (error === undefined) samples.push(toSample(item as SampleInput));
           else {
             samples.push(undefined);
             schemaRejected.push({
@@ -161,7 +168,7 @@ function describe(sample: AcceptedSample) {
     name: def.name,
     type: def.type,
     labels: { ...set.labels },
-    value,
+    value: toJsonValue(value),
     timestamp: t,
   };
 }

@@ -2,7 +2,9 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { MetricStore } from '../../storage/ports.js';
 import type { Family, SeriesRegistry } from '../../tsdb/registry.js';
+import { toJsonValue } from '../../domain/sample-value.js';
 import { errorResponses } from '../problem.js';
+import { JsonValue } from './value-schemas.js';
 
 export interface MetricsReadDeps {
   registry: SeriesRegistry;
@@ -11,8 +13,8 @@ export interface MetricsReadDeps {
 
 const SeriesValueSchema = Type.Object({
   labels: Type.Record(Type.String(), Type.String()),
-  value: Type.Number({ description: 'Current value; for a histogram, the number of observations.' }),
-  sum: Type.Optional(Type.Number({ description: 'Histograms: sum of the observations.' })),
+  value: JsonValue('Current value; for a histogram, the number of observations.'),
+  sum: Type.Optional(JsonValue('Histograms: sum of the observations.')),
   updatedAt: Type.Number({ description: 'Time of the newest sample, ms since the epoch.' }),
 });
 
@@ -23,7 +25,7 @@ const FamilySchema = Type.Object({
   help: Type.String(),
   unit: Type.String(),
   seriesCount: Type.Integer(),
-  total: Type.Number({ description: 'Sum of the current values over all series.' }),
+  total: JsonValue('Sum of the current values over all series.'),
   series: Type.Array(SeriesValueSchema),
   truncated: Type.Boolean({ description: 'True when `limit` cut the series list.' }),
 });
@@ -95,10 +97,10 @@ function describeFamily(family: Family, limit: number): Static<typeof FamilySche
     if (series.length >= limit) continue;
     const entry: Static<typeof SeriesValueSchema> = {
       labels: { ...set.labels },
-      value,
+      value: toJsonValue(value),
       updatedAt: set.lastT,
     };
-    if (histogram) entry.sum = set.values[set.values.length - 2]!;
+    if (histogram) entry.sum = toJsonValue(set.values[set.values.length - 2]!);
     series.push(entry);
   }
   const { name, type, category, help, unit } = family.def;
@@ -109,7 +111,7 @@ function describeFamily(family: Family, limit: number): Static<typeof FamilySche
     help,
     unit,
     seriesCount: family.sets.size,
-    total,
+    total: toJsonValue(total),
     series,
     truncated: family.sets.size > series.length,
   };

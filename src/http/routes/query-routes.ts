@@ -4,8 +4,10 @@ import { DomainError } from '../../domain/errors.js';
 import { parseFunction } from '../../query/functions.js';
 import { parseMatcher } from '../../query/matchers.js';
 import { MAX_POINTS, type QueryEngine } from '../../query/range-query.js';
-import { parseDuration, parseTime } from '../../query/time-params.js';
+import { parseDuration, parsePositiveDuration, parseTime } from '../../query/time-params.js';
 import { errorResponses } from '../problem.js';
+import { jsonPoints } from '../../domain/sample-value.js';
+import { PointSchema } from './value-schemas.js';
 
 const QuerySchema = Type.Object({
   metric: Type.String({ minLength: 1, description: 'Metric name.' }),
@@ -66,7 +68,7 @@ const ResultSchema = Type.Object({
   series: Type.Array(
     Type.Object({
       labels: Type.Record(Type.String(), Type.String()),
-      points: Type.Array(Type.Tuple([Type.Number(), Type.Number()]), {
+      points: Type.Array(PointSchema(), {
         description: '[time ms, value] pairs.',
       }),
     }),
@@ -102,17 +104,21 @@ export function queryRoutes(deps: { query: QueryEngine; clock?: () => number }):
           ?.split(',')
           .map((s) => s.trim())
           .filter(Boolean);
-        return deps.query.range({
+        const result = await deps.query.range({
           metric: q.metric,
           matchers: (q.match ?? []).map((m) => parseMatcher(m)),
           start,
           end,
           stepMs,
-          windowMs: q.window === undefined ? stepMs : parseDuration(q.window, 'window'),
+          windowMs: q.window === undefined ? stepMs : parsePositiveDuration(q.window, 'window'),
           fn: parseFunction(q.fn, family.def.type),
           ...(by === undefined ? {} : { by }),
           ...(q.agg === undefined ? {} : { agg: q.agg }),
         });
+        return {
+          ...result,
+          series: result.series.map((s) => ({ labels: s.labels, points: jsonPoints(s.points) })),
+        };
       },
     );
     return Promise.resolve();
