@@ -7,9 +7,10 @@ import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
+import { benchSoak } from './soak.js';
 import { benchStorage } from './storage.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime, middleware-instructions). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime, middleware-instructions, soak). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
@@ -30,6 +31,8 @@ const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {
   if (wanted.length === 0 || wanted.includes(name)) await run();
 }
+// Asked for by name only: the soak runs SOAK_MINUTES (10) minutes.
+if (wanted.includes('soak')) await benchSoak();
 // Asked for by name only: valgrind makes it take minutes.
 if (wanted.includes('middleware-instructions'))
   await benchMiddlewareInstructions(
