@@ -85,6 +85,8 @@ interface MinuteStats {
   minute: number;
   rss_mib: number;
   heap_used_min_mib: number;
+  heap_total_mib: number;
+  external_mib: number;
   active_series: number;
   db_mib: number;
   ingest_p50_ms: number;
@@ -160,7 +162,10 @@ class Load {
   }
 
   /** The minute's figures, and a fresh start for the next one. */
-  takeMinute(): Omit<MinuteStats, 'minute' | 'rss_mib' | 'active_series' | 'db_mib'> {
+  takeMinute(): Omit<
+    MinuteStats,
+    'minute' | 'rss_mib' | 'heap_total_mib' | 'external_mib' | 'active_series' | 'db_mib'
+  > {
     const p50 = (name: string): number => median(this.timings.get(name) ?? []);
     const figures = {
       heap_used_min_mib: Math.min(...this.heapUsed) / 2 ** 20,
@@ -300,6 +305,8 @@ async function sample(
     minute,
     rss_mib: residentKib(child.pid!) / 1024,
     heap_used_min_mib: figures.heap_used_min_mib,
+    heap_total_mib: (gaugeValue(client.lastText, 'nodejs_heap_size_total_bytes') ?? NaN) / 2 ** 20,
+    external_mib: (gaugeValue(client.lastText, 'nodejs_external_memory_bytes') ?? NaN) / 2 ** 20,
     active_series: gaugeValue(client.lastText, 'metrics_service_active_series') ?? NaN,
     db_mib: directoryBytes(dataDir) / 2 ** 20,
     ingest_p50_ms: figures.ingest_p50_ms,
