@@ -182,6 +182,8 @@ create_tokens() {
     esac
     token=$(api_post /api/auth/tokens "{\"name\":\"$name\",\"scopes\":[\"$scope\"]}" "$access" | json_field token)
     [ -n "$token" ] || fail "POST /api/auth/tokens answered without a token"
+    # Written in place, not replaced: compose bind-mounts this one file into Prometheus, and a mount of a
+    # file keeps pointing at the old inode when the file is swapped for a new one.
     printf '%s' "$token" >"$SECRETS/$file"
     note "created the $scope token '$name' in deploy/secrets/$file"
   done
