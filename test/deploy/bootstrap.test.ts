@@ -4,9 +4,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { requireBinary } from '../support/binaries.js';
 import { freePort, startChildService, type ChildService } from '../support/child-service.js';
+import { poll, runPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 
 const DEPLOY = 'deploy';
 
@@ -174,8 +175,32 @@ describe('deploy/bootstrap.sh secrets: .env, deploy/secrets/ and Alertmanager co
   });
 });
 
+/**
+ * The real Prometheus with the shipped metrics-service scrape job, its target rewritten to the test's
+ * service, its token file the one the script writes, and a 1 s scrape interval.
+ */
+async function shippedScrape(serviceUrl: string, tokenFile: string): Promise<RunningPrometheus> {
+  const shipped = parse(readFileSync(join(DEPLOY, 'prometheus/prometheus.yml'), 'utf8')) as {
+    scrape_configs: {
+      job_name: string;
+      authorization: { credentials_file: string };
+      static_configs: { targets: string[] }[];
+    }[];
+  };
+  const job = shipped.scrape_configs.find((j) => j.job_name === 'metrics-service')!;
+  job.authorization.credentials_file = tokenFile;
+  job.static_configs = [{ targets: [serviceUrl.replace('http://', '')] }];
+  const dir = mkdtempSync(join(tmpdir(), 'deploy-bootstrap-prometheus-'));
+  writeFileSync(
+    join(dir, 'prometheus.yml'),
+    stringify({ global: { scrape_interval: '1s' }, scrape_configs: [job] }),
+  );
+  return runPrometheus(dir, await freePort());
+}
+
 describe('deploy/bootstrap.sh tokens: against the real service', () => {
   let dir: string;
+  let dataDir: string;
   let service: ChildService;
 
   before(async () => {
@@ -184,16 +209,18 @@ describe('deploy/bootstrap.sh tokens: against the real service', () => {
     const env = envFile(dir);
     // The service as compose starts it: the admin's first password and the token key from deploy/.env.
     service = await startChildService({
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'deploy-bootstrap-data-')),
+      DATA_DIR: (dataDir = mkdtempSync(join(tmpdir(), 'deploy-bootstrap-data-'))),
       ADMIN_PASSWORD: env.ADMIN_PASSWORD!,
       JWT_SECRET: env.JWT_SECRET!,
       ADMIN_TOKEN: '',
     });
   });
 
-  after(() => {
+  after(async () => {
     service.child.kill('SIGTERM');
+    await service.exited;
     rmSync(dir, { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const me = async (token: string) =>
@@ -203,9 +230,26 @@ describe('deploy/bootstrap.sh tokens: against the real service', () => {
       scopes?: string[];
     };
 
-  it('creates the read and ingest tokens through the API, usable by Prometheus and Alertmanager', async () => {
-    const result = await bootstrap(dir, ['tokens'], { METRICS_URL: service.url, READY_TIMEOUT: '10' });
-    assert.equal(result.status, 0, result.output);
+  it('creates the read and ingest tokens through the API, usable by Prometheus and Alertmanager', async (ctx) => {
+    // Prometheus started before the token exists, as in the stack: 401 until the script writes the file,
+    // then up without a restart (it reads credentials_file on every scrape).
+    const prometheus = requireBinary(ctx, 'prometheus', 'prometheus')
+      ? await shippedScrape(service.url, join(dir, 'secrets/metrics-read-token'))
+      : undefined;
+    const up = async (value: string) =>
+      poll(async () => {
+        const rows = await prometheus!.query('up{job="metrics-service"}');
+        return rows[0]?.value[1] === value ? rows : undefined;
+      }, 20_000);
+    try {
+      if (prometheus) assert.ok(await up('0'), `down without a token: ${prometheus.log().slice(-1000)}`);
+      const result = await bootstrap(dir, ['tokens'], { METRICS_URL: service.url, READY_TIMEOUT: '10' });
+      assert.equal(result.status, 0, result.output);
+      if (prometheus)
+        assert.ok(await up('1'), `up once the token is written: ${prometheus.log().slice(-1000)}`);
+    } finally {
+      await prometheus?.stop();
+    }
     const read = readFileSync(join(dir, 'secrets/metrics-read-token'), 'utf8');
     const ingest = readFileSync(join(dir, 'secrets/metrics-ingest-token'), 'utf8');
     assert.match(read, /^mst_/);
