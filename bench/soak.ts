@@ -18,8 +18,11 @@ import { BENCH_ADMIN_TOKEN, BENCH_AUTH, report, seeded, tempDir } from './suppor
  *
  * Each minute: RSS (/proc/<pid>/status), the lowest `nodejs_heap_size_used_bytes` of the minute's
  * scrapes (the heap left after the collections), active series, the store's files on disk, and the
- * p50 of each kind of request. SOAK_SNAPSHOT_MINUTES=10,30 writes heap snapshots at those minutes
- * (`--heapsnapshot-signal`) into SOAK_SNAPSHOT_DIR, to diff the retainers if the heap outgrows the data.
+ * p50 of each kind of request, and the service's CPU time in the minute (the load is the same each minute,
+ * so it grows only if the work per request does). SOAK_SNAPSHOT_MINUTES=10,30 writes heap snapshots at
+ * those minutes (`--heapsnapshot-signal`) into SOAK_SNAPSHOT_DIR, to diff the retainers if the heap
+ * outgrows the data; writing one raises RSS for good (by ~140 MiB with a 36 MiB heap: the writer's native
+ * memory stays with the allocator), so compare RSS only before the first snapshot.
  */
 export async function benchSoak(
   minutes = Number(process.env.SOAK_MINUTES ?? 10),
@@ -62,9 +65,11 @@ export async function benchSoak(
     const load = new Load(client, growthMinutes);
     const started = Date.now();
     const loops = load.start();
+    let cpuBefore = cpuSeconds(child.pid!);
     for (let minute = 1; minute <= minutes; minute++) {
       await sleepUntil(started + minute * 60_000);
-      const stats = await sample(minute, child, dataDir, client, load.takeMinute());
+      const stats = await sample(minute, child, dataDir, client, load.takeMinute(), cpuBefore);
+      cpuBefore += stats.cpu_s;
       minuteStats.push(stats);
       report('soak_minute', { ...stats });
       if (snapshotMinutes.has(minute)) child.kill('SIGUSR2');
@@ -84,6 +89,8 @@ export async function benchSoak(
 interface MinuteStats {
   minute: number;
   rss_mib: number;
+  /** The service's CPU time in the minute (utime + stime): the load is the same every minute. */
+  cpu_s: number;
   heap_used_min_mib: number;
   heap_total_mib: number;
   external_mib: number;
@@ -164,7 +171,7 @@ class Load {
   /** The minute's figures, and a fresh start for the next one. */
   takeMinute(): Omit<
     MinuteStats,
-    'minute' | 'rss_mib' | 'heap_total_mib' | 'external_mib' | 'active_series' | 'db_mib'
+    'minute' | 'rss_mib' | 'cpu_s' | 'heap_total_mib' | 'external_mib' | 'active_series' | 'db_mib'
   > {
     const p50 = (name: string): number => median(this.timings.get(name) ?? []);
     const figures = {
@@ -299,11 +306,13 @@ async function sample(
   dataDir: string,
   client: Client,
   figures: ReturnType<Load['takeMinute']>,
+  cpuBefore: number,
 ): Promise<MinuteStats> {
   await client.call('GET', '/metrics');
   return {
     minute,
     rss_mib: residentKib(child.pid!) / 1024,
+    cpu_s: cpuSeconds(child.pid!) - cpuBefore,
     heap_used_min_mib: figures.heap_used_min_mib,
     heap_total_mib: (gaugeValue(client.lastText, 'nodejs_heap_size_total_bytes') ?? NaN) / 2 ** 20,
     external_mib: (gaugeValue(client.lastText, 'nodejs_external_memory_bytes') ?? NaN) / 2 ** 20,
@@ -328,6 +337,8 @@ function summarise(stats: readonly MinuteStats[]): void {
   const slope = (key: keyof MinuteStats): number => (last[key] - half[key]) / span;
   report('soak', {
     minutes: last.minute,
+    cpu_s_first: first.cpu_s,
+    cpu_s_last: last.cpu_s,
     rss_mib_first: first.rss_mib,
     rss_mib_last: last.rss_mib,
     heap_used_min_mib_first: first.heap_used_min_mib,
@@ -376,6 +387,13 @@ async function waitReady(base: string, child: ChildProcess): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('the service was not ready within 30 s');
+}
+
+/** utime + stime of /proc/<pid>/stat, in seconds (clock ticks of 1/100 s). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 function residentKib(pid: number): number {
