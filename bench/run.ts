@@ -5,17 +5,19 @@ import { benchHealth } from './health.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
+import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
 import { benchSoak } from './soak.js';
 import { benchStorage } from './storage.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime, middleware-instructions, soak). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, middleware, collectors, health, alerting, realtime, middleware-instructions, soak). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
   exposition: () => benchExposition(),
   'range-query': () => benchRangeQuery(),
+  'query-fill': () => benchQueryFill(),
   middleware: () => benchMiddleware(),
   collectors: () => benchCollectors(),
   health: () => benchHealth(),
