@@ -5,17 +5,20 @@ import { benchHealth } from './health.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
+import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
+import { benchSoak } from './soak.js';
 import { benchStorage } from './storage.js';
 import { benchValueSerialisation } from './value-serialisation.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime, middleware-instructions). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, middleware, collectors, health, alerting, realtime, middleware-instructions, soak). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
   exposition: () => benchExposition(),
   'range-query': () => benchRangeQuery(),
+  'query-fill': () => benchQueryFill(),
   middleware: () => benchMiddleware(),
   collectors: () => benchCollectors(),
   health: () => benchHealth(),
@@ -35,6 +38,8 @@ const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {
   if (wanted.length === 0 || wanted.includes(name)) await run();
 }
+// Asked for by name only: the soak runs SOAK_MINUTES (10) minutes.
+if (wanted.includes('soak')) await benchSoak();
 // Asked for by name only: valgrind makes it take minutes.
 if (wanted.includes('middleware-instructions'))
   await benchMiddlewareInstructions(

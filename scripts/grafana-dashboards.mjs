@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 
 const DS = { type: 'prometheus', uid: 'prometheus' };
+const LOKI = { type: 'loki', uid: 'loki' };
 const jobVariable = {
   name: 'job',
   label: 'Job',
@@ -18,21 +19,31 @@ const jobVariable = {
   refresh: 2,
 };
 
-/** A time-series panel; `targets` are [expression, legend] pairs. */
+/** The options of each panel type that has some. */
+const OPTIONS = {
+  timeseries: { legend: { displayMode: 'list', placement: 'bottom' } },
+  logs: { showTime: true, wrapLogMessage: true, sortOrder: 'Descending', enableLogDetails: true },
+};
+
+/**
+ * A panel; `targets` are [expression, legend] pairs: PromQL, or LogQL for a `logs` panel (Loki; Promtail
+ * labels each line with its compose `service`, which is also the Prometheus `job` of the stack's targets).
+ */
 function panel(id, title, unit, targets, grid, type = 'timeseries') {
+  const datasource = type === 'logs' ? LOKI : DS;
   return {
     id,
     type,
     title,
-    datasource: DS,
+    datasource,
     gridPos: grid,
     fieldConfig: { defaults: { unit }, overrides: [] },
-    options: type === 'timeseries' ? { legend: { displayMode: 'list', placement: 'bottom' } } : {},
+    options: OPTIONS[type] ?? {},
     targets: targets.map(([expr, legendFormat], i) => ({
       refId: String.fromCharCode(65 + i),
-      datasource: DS,
+      datasource,
       expr,
-      legendFormat,
+      ...(type === 'logs' ? { queryType: 'range' } : { legendFormat }),
     })),
   };
 }
@@ -45,7 +56,7 @@ function layout(specs) {
       title,
       unit,
       targets,
-      { x: width === 24 ? 0 : x, y: Math.floor(i / 2) * 8, w: width, h: 8 },
+      { x: width === 24 ? 0 : x, y: Math.floor(i / 2) * 8, w: width, h: type === 'logs' ? 12 : 8 },
       type,
     );
   });
@@ -66,6 +77,15 @@ function dashboard(uid, title, tags, specs, variables = []) {
     panels: layout(specs),
   };
 }
+
+/** A free-text filter of the logs panel (a regular expression, case-insensitive; empty: every line). */
+const logFilterVariable = {
+  name: 'log_filter',
+  label: 'Log filter (regex)',
+  type: 'textbox',
+  query: '',
+  current: { text: '', value: '' },
+};
 
 const HTTP = '{__name__=~"(.+_)?http_requests_total", job=~"$job"}';
 const BUCKETS = '{__name__=~"(.+_)?http_request_duration_seconds_bucket", job=~"$job"}';
@@ -269,8 +289,10 @@ const dashboards = {
         'short',
         [['{__name__=~"(.+_)?nodejs_active_handles", job=~"$job"}', '{{job}} {{instance}}']],
       ],
+      // Logs next to the metrics (the observability seed): the same services' container output.
+      ['Logs', 'short', [['{service=~"$job"} |~ "(?i)$log_filter"', '']], 'logs', 24],
     ],
-    [jobVariable],
+    [jobVariable, logFilterVariable],
   ),
   'containers.json': dashboard(
     'ms-containers',
