@@ -7,9 +7,10 @@ import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
+import { benchStartup } from './startup.js';
 import { benchStorage } from './storage.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime, middleware-instructions). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, middleware, collectors, health, alerting, realtime, startup, middleware-instructions). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
@@ -25,6 +26,7 @@ const all: Record<string, () => Promise<void>> = {
       Number(process.env.BENCH_ALERT_ROUNDS ?? 1000),
       Number(process.env.BENCH_ALERT_PROM_ROUNDS ?? 10),
     ),
+  startup: () => benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 7)),
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {
