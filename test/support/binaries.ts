@@ -16,7 +16,7 @@ export interface Binary {
 }
 
 function onPath(binary: string): boolean {
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', binary], { encoding: 'utf8' }).status === 0;
+  return spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', binary], { encoding: 'utf8' }).status === 0;
 }
 
 /** One line naming every missing binary and the packages to install, or undefined when all are there. */
