@@ -40,7 +40,7 @@ describe('a fresh machine: missing binaries, the build stamp, optional modules',
     try {
       symlinkSync(process.execPath, join(bin, 'node'));
       symlinkSync('/bin/sh', join(bin, 'sh'));
-      const env = { ...process.env, PATH: bin };
+      const env: NodeJS.ProcessEnv = { ...process.env, PATH: bin };
       delete env.CI;
       delete env.NODE_TEST_CONTEXT; // a test run of its own, reporting on stdout
       const run = spawnSync(
