@@ -11,6 +11,7 @@ import { frameworkError, installErrorHandling } from './http/error-handler.js';
 import { installGuard } from './http/guard.js';
 import { installTracingHooks } from './http/tracing-hooks.js';
 import { installHardening } from './http/hardening.js';
+import { lazySerializers } from './http/lazy-serializers.js';
 import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
 import { socketGuard } from './realtime/socket-guard.js';
@@ -71,6 +72,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
     requestIdHeader: 'x-request-id',
     frameworkErrors: frameworkError,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializers } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The API speaks JSON only: a text/plain body is a 415, not a confusing schema error.
