@@ -9,8 +9,8 @@ import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
- * A floor under the line coverage of src/: the unit tests under src/ alone covered 89 % of the lines
- * they load when it was set; the whole suite loads every file. Below it, the run fails.
+ * A floor under the line coverage of src/: the unit tests with the api, alerting and health suites covered
+ * 88.4 % of 14,687 lines when it was set (2026-11-30). Below it, the run fails.
  */
 const DEFAULT_COVERAGE_LINES = 80;
 const LCOV = 'coverage/lcov.info';
