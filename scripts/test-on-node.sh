@@ -43,7 +43,7 @@ fi
 cd "$work/copy"
 export PATH="$node_dir/bin:$PATH"
 echo "test-on-node: $(node --version), rebuilding better-sqlite3 against the headers of $headers"
-# --build-from-source: prebuild-install would try GitHub for a prebuilt binary first.
-npm rebuild better-sqlite3 --build-from-source --nodedir="$headers_dir" >/dev/null
+# From source: prebuild-install would fetch a prebuilt binary from GitHub first, built with other headers.
+npm_config_build_from_source=true npm rebuild better-sqlite3 --nodedir="$headers_dir" >/dev/null
 node scripts/build-if-changed.mjs
 node scripts/run-tests.mjs "$@"
