@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,6 +99,11 @@ async function userShare(framework: Framework, requests: number): Promise<number
  * which valgrind's ~50× slowdown stretches: `http-only` is the per-request figure.
  */
 export async function benchMiddlewareInstructions(warmup = 8000, requests = 4000): Promise<void> {
+  if (spawnSync('sh', ['-c', 'command -v valgrind callgrind_control']).status !== 0) {
+    process.stdout.write('middleware-instructions: valgrind not found: apt-get install valgrind\n');
+    process.exitCode = 1;
+    return;
+  }
   const frameworks = (process.env.BENCH_FRAMEWORKS?.split(',') ?? ['express', 'fastify']) as Framework[];
   for (const framework of frameworks) {
     const counts: number[] = [];

@@ -9,10 +9,11 @@ import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
 import { benchSoak } from './soak.js';
+import { benchStartup } from './startup.js';
 import { benchStorage } from './storage.js';
 import { benchValueSerialisation } from './value-serialisation.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, middleware, collectors, health, alerting, realtime, middleware-instructions, soak). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, middleware, collectors, health, alerting, realtime, startup, value-serialisation, middleware-instructions, soak). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
@@ -33,6 +34,7 @@ const all: Record<string, () => Promise<void>> = {
     benchValueSerialisation();
     return Promise.resolve();
   },
+  startup: () => benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 7)),
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {

@@ -22,6 +22,7 @@ import { finiteNumbersValidator } from './http/finite-numbers.js';
 import { installHardening } from './http/hardening.js';
 import { installOptionalBodies } from './http/optional-body.js';
 import { installRequestLog } from './http/request-log.js';
+import { lazySerializers } from './http/lazy-serializers.js';
 import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
 import { socketGuard } from './realtime/socket-guard.js';
@@ -81,8 +82,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
     ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-    // Every number a handler receives is finite, every integer safe, whatever string it was coerced from.
-    schemaController: { compilersFactory: { buildValidator: finiteNumbersValidator() } },
+    schemaController: {
+      compilersFactory: {
+        // Every number a handler receives is finite, every integer safe, whatever string it was coerced from.
+        buildValidator: finiteNumbersValidator(),
+        buildSerializer: lazySerializers,
+      },
+    },
     requestIdHeader: 'x-request-id',
     // One line per request instead of Fastify's two (installRequestLog below).
     logController: new LogController({ disableRequestLogging: true }),

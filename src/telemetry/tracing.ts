@@ -1,9 +1,5 @@
 import { context, propagation, trace, SpanStatusCode, type Span, type Tracer } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 
 const NAME = 'metrics-service';
 
@@ -24,7 +20,29 @@ export function tracesUrl(endpoint: string): string {
   return url.toString();
 }
 
-export function startTracing(options: { serviceName: string; version: string; endpoint: string }): void {
+/**
+ * The SDK (context manager, propagator, exporter, provider) is imported here, when OTEL_ENABLED asks for it:
+ * loading it costs ~0.3 CPU-s, which a service without tracing should not pay at every start. The API
+ * above is the no-op tracer until then.
+ */
+export async function startTracing(options: {
+  serviceName: string;
+  version: string;
+  endpoint: string;
+}): Promise<void> {
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BatchSpanProcessor, NodeTracerProvider },
+  ] = await Promise.all([
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/resources'),
+    import('@opentelemetry/sdk-trace-node'),
+  ]);
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   provider = new NodeTracerProvider({

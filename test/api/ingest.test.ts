@@ -5,6 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { AddressInfo } from 'node:net';
 import { TEST_ADMIN_TOKEN, startTestApp, type TestApp } from '../support/test-app.js';
 import { send } from '../support/http.js';
+import { requireBinary } from '../support/binaries.js';
 
 interface BatchBody {
   accepted: number;
@@ -45,7 +46,8 @@ describe('ingest API', () => {
     ) as Record<string, unknown>;
   };
 
-  it("runs the seed's curl example verbatim (but for the port) with AUTH_ENABLED=false", async () => {
+  it("runs the seed's curl example verbatim (but for the port) with AUTH_ENABLED=false", async (ctx) => {
+    if (!requireBinary(ctx, 'curl', 'curl')) return;
     // The seed's examples carry no credential: they work as written on a service with authentication off
     // (a trusted private network). With it on, the default, they need the token header (next test).
     const open = await startTestApp({ AUTH_ENABLED: 'false' });
@@ -69,7 +71,8 @@ describe('ingest API', () => {
     }
   });
 
-  it("refuses the seed's curl without a token when authentication is on, and takes it with one", async () => {
+  it("refuses the seed's curl without a token when authentication is on, and takes it with one", async (ctx) => {
+    if (!requireBinary(ctx, 'curl', 'curl')) return;
     const refused = await runCurl(t, SEED_CURL);
     assert.equal(refused.code, 'authentication_required');
     const withToken = SEED_CURL.replace(

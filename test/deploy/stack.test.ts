@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { apiToken } from '../support/auth.js';
-import { requireBinary } from '../support/binaries.js';
+import { POSTGRES, REDIS, skipUnlessBinaries, skipUnlessServers } from '../support/binaries.js';
 import { freePort } from '../support/child-service.js';
 import { startExample, type Example } from '../support/examples.js';
 import { send } from '../support/http.js';
@@ -28,8 +28,24 @@ interface ScrapeConfig {
   static_configs: { targets: string[] }[];
 }
 
+/**
+ * What the suite runs, checked before its `before` hook starts any of it: a missing binary skips the whole
+ * suite outside CI (fails it in CI) instead of crashing the runner with `spawn … ENOENT`.
+ */
+const BINARIES = [
+  { binary: 'prometheus', debianPackage: 'prometheus' },
+  { binary: 'prometheus-alertmanager', debianPackage: 'prometheus-alertmanager' },
+  { binary: 'prometheus-node-exporter', debianPackage: 'prometheus-node-exporter' },
+  { binary: 'prometheus-postgres-exporter', debianPackage: 'prometheus-postgres-exporter' },
+  { binary: 'prometheus-redis-exporter', debianPackage: 'prometheus-redis-exporter' },
+];
+const SKIP = skipUnlessBinaries(BINARIES) || (await skipUnlessServers([POSTGRES, REDIS]));
+
 function startExporter(binary: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(binary, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  const child = spawn(binary, args, { env: { ...process.env, ...env }, stdio: 'ignore' });
+  // Checked above; should it still fail to start, the target shows down instead of the runner crashing.
+  child.on('error', () => undefined);
+  return child;
 }
 
 /**
@@ -94,197 +110,183 @@ function alertmanagerOverlay(
   return text;
 }
 
-describe('the shipped stack with the real binaries: scrape, dashboards, alert routing', () => {
-  let service: TestApp;
-  let backend: Example;
-  let receiver: Receiver;
-  let alertmanager: RunningAlertmanager;
-  let prometheus: RunningPrometheus;
-  const exporters: ChildProcess[] = [];
-  let skip = false;
+describe(
+  'the shipped stack with the real binaries: scrape, dashboards, alert routing',
+  { skip: SKIP },
+  () => {
+    let service: TestApp;
+    let backend: Example;
+    let receiver: Receiver;
+    let alertmanager: RunningAlertmanager;
+    let prometheus: RunningPrometheus;
+    const exporters: ChildProcess[] = [];
 
-  before(async () => {
-    service = await startTestApp({ EGRESS_ALLOWLIST: '127.0.0.1', HEALTH_DEFAULT_INTERVAL: '1000' });
-    await service.app.listen({ host: '127.0.0.1', port: 0 });
-    const serviceUrl = `http://127.0.0.1:${String((service.app.server.address() as AddressInfo).port)}`;
-    backend = await startExample('examples/fastify-app.mjs');
-    receiver = await startReceiver();
-    const ports = {
-      node: await freePort(),
-      postgres: await freePort(),
-      redis: await freePort(),
-      prometheus: await freePort(),
-    };
-    exporters.push(
-      startExporter('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${String(ports.node)}`]),
-      startExporter(
-        'prometheus-postgres-exporter',
-        [`--web.listen-address=127.0.0.1:${String(ports.postgres)}`],
+    before(async () => {
+      service = await startTestApp({ EGRESS_ALLOWLIST: '127.0.0.1', HEALTH_DEFAULT_INTERVAL: '1000' });
+      await service.app.listen({ host: '127.0.0.1', port: 0 });
+      const serviceUrl = `http://127.0.0.1:${String((service.app.server.address() as AddressInfo).port)}`;
+      backend = await startExample('examples/fastify-app.mjs');
+      receiver = await startReceiver();
+      const ports = {
+        node: await freePort(),
+        postgres: await freePort(),
+        redis: await freePort(),
+        prometheus: await freePort(),
+      };
+      exporters.push(
+        startExporter('prometheus-node-exporter', [`--web.listen-address=127.0.0.1:${String(ports.node)}`]),
+        startExporter(
+          'prometheus-postgres-exporter',
+          [`--web.listen-address=127.0.0.1:${String(ports.postgres)}`],
+          {
+            DATA_SOURCE_NAME: 'postgresql://postgres@127.0.0.1:5432/postgres?sslmode=disable',
+          },
+        ),
+        startExporter('prometheus-redis-exporter', [
+          '-web.listen-address',
+          `127.0.0.1:${String(ports.redis)}`,
+          '-redis.addr',
+          'redis://127.0.0.1:6379',
+        ]),
+      );
+      const dir = mkdtempSync(join(tmpdir(), 'deploy-stack-'));
+      const read = await apiToken(service.app, ['read']);
+      const ingest = await apiToken(service.app, ['ingest']);
+      alertmanager = await runAlertmanager(alertmanagerOverlay(dir, serviceUrl, receiver.base, ingest.token));
+      writeFileSync(join(dir, 'read-token'), read.token);
+      const promDir = mkdtempSync(join(tmpdir(), 'deploy-prometheus-'));
+      prometheusOverlay(
+        promDir,
         {
-          DATA_SOURCE_NAME: 'postgresql://postgres@127.0.0.1:5432/postgres?sslmode=disable',
+          'metrics-service:3000': serviceUrl.slice(7),
+          'backend:3000': backend.url.slice(7),
+          'localhost:9090': `127.0.0.1:${String(ports.prometheus)}`,
+          'alertmanager:9093': alertmanager.url.slice(7),
+          'node-exporter:9100': `127.0.0.1:${String(ports.node)}`,
+          'postgres-exporter:9187': `127.0.0.1:${String(ports.postgres)}`,
+          'redis-exporter:9121': `127.0.0.1:${String(ports.redis)}`,
         },
-      ),
-      startExporter('prometheus-redis-exporter', [
-        '-web.listen-address',
-        `127.0.0.1:${String(ports.redis)}`,
-        '-redis.addr',
-        'redis://127.0.0.1:6379',
-      ]),
-    );
-    const dir = mkdtempSync(join(tmpdir(), 'deploy-stack-'));
-    const read = await apiToken(service.app, ['read']);
-    const ingest = await apiToken(service.app, ['ingest']);
-    alertmanager = await runAlertmanager(alertmanagerOverlay(dir, serviceUrl, receiver.base, ingest.token));
-    writeFileSync(join(dir, 'read-token'), read.token);
-    const promDir = mkdtempSync(join(tmpdir(), 'deploy-prometheus-'));
-    prometheusOverlay(
-      promDir,
-      {
-        'metrics-service:3000': serviceUrl.slice(7),
-        'backend:3000': backend.url.slice(7),
-        'localhost:9090': `127.0.0.1:${String(ports.prometheus)}`,
-        'alertmanager:9093': alertmanager.url.slice(7),
-        'node-exporter:9100': `127.0.0.1:${String(ports.node)}`,
-        'postgres-exporter:9187': `127.0.0.1:${String(ports.postgres)}`,
-        'redis-exporter:9121': `127.0.0.1:${String(ports.redis)}`,
-      },
-      join(dir, 'read-token'),
-    );
-    prometheus = runPrometheus(promDir, ports.prometheus);
-  });
-  after(async () => {
-    await prometheus.stop();
-    await alertmanager.stop();
-    for (const exporter of exporters) exporter.kill('SIGTERM');
-    backend.child.kill('SIGKILL');
-    await receiver.close();
-    await service.close();
-  });
-
-  it('every target of the shipped scrape config is up, the service scraped with its read token', async (ctx) => {
-    for (const [binary, pkg] of [
-      ['prometheus', 'prometheus'],
-      ['prometheus-alertmanager', 'prometheus-alertmanager'],
-      ['prometheus-node-exporter', 'prometheus-node-exporter'],
-      ['prometheus-postgres-exporter', 'prometheus-postgres-exporter'],
-      ['prometheus-redis-exporter', 'prometheus-redis-exporter'],
-    ] as const)
-      if (!requireBinary(ctx, binary, pkg)) {
-        skip = true;
-        return;
-      }
-    const targets = await poll(async () => {
-      const body = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as {
-        data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
-      };
-      const active = body.data.activeTargets;
-      return active.length >= 7 && active.every((t) => t.health === 'up') ? active : undefined;
-    }, 30_000);
-    assert.ok(targets !== undefined, prometheus.log().slice(-2000));
-    assert.deepEqual(targets.map((t) => t.labels.job).sort(), [
-      'alertmanager',
-      'backend',
-      'metrics-service',
-      'node',
-      'postgres',
-      'prometheus',
-      'redis',
-    ]);
-  });
-
-  it('an alert of alerts.yml fires in Prometheus, goes through Alertmanager and reaches the service and the chat receivers', async (ctx) => {
-    if (skip) {
-      ctx.skip('binaries missing');
-      return;
-    }
-    // HighErrorRate (critical): the backend's /fail answers 500.
-    const failing = setInterval(() => {
-      void fetch(`${backend.url}/fail`).then((r) => r.arrayBuffer());
-      void fetch(`${backend.url}/tickets/1`).then((r) => r.arrayBuffer());
-    }, 100);
-    try {
-      const alert = await poll(async () => {
-        const { body } = await send<{ alerts: { ruleName: string; labels: Record<string, string> }[] }>(
-          service.app,
-          'GET',
-          '/api/alerts?state=firing',
-        );
-        return body.alerts.find((a) => a.labels.alertname === 'HighErrorRate');
-      }, 45_000);
-      assert.ok(alert !== undefined, alertmanager.log().slice(-2000));
-      assert.equal(alert.labels.job, 'backend');
-      assert.equal(alert.labels.severity, 'critical');
-      // The critical route also posts to Slack's critical channel and to Discord's Slack-compatible endpoint.
-      const about = (path: string) =>
-        receiver.received.find((r) => r.path === path && JSON.stringify(r.body).includes('HighErrorRate'));
-      const chats = await poll(
-        () =>
-          Promise.resolve(
-            about('/slack') !== undefined && about('/discord') !== undefined ? true : undefined,
-          ),
-        15_000,
+        join(dir, 'read-token'),
       );
-      assert.ok(
-        chats,
-        `received: ${receiver.received.map((r) => `${r.path} ${r.raw.slice(0, 80)}`).join('; ')}`,
-      );
-      assert.equal(about('/slack')!.body.channel, '#alerts-critical');
-    } finally {
-      clearInterval(failing);
-    }
-  });
-
-  it('every expression of every Grafana dashboard returns data (template variables substituted)', async (ctx) => {
-    if (skip) {
-      ctx.skip('binaries missing');
-      return;
-    }
-    // Business data as the README's worked example pushes it, twice, so rates and increases are not zero.
-    const push = async (): Promise<void> => {
-      for (const [name, type, value, labels, extra] of [
-        ['bookings_total', 'counter', 1, { status: 'created', service: 'hotel' }, {}],
-        ['revenue_euros_total', 'counter', 129.9, { service: 'hotel' }, {}],
-        ['active_users', 'gauge', 42, {}, {}],
-        ['funnel_visitors_total', 'counter', 1000, { step: 'visit' }, {}],
-        ['satisfaction_score', 'histogram', 4, {}, { buckets: [1, 2, 3, 4, 5] }],
-      ] as const)
-        await send(service.app, 'POST', '/api/metrics/business', { name, type, value, labels, ...extra });
-    };
-    await push();
-    await send(service.app, 'POST', '/api/health/services', {
-      name: 'backend',
-      url: `${backend.url}/tickets/1`,
+      prometheus = runPrometheus(promDir, ports.prometheus);
     });
-    await new Promise((resolve) => setTimeout(resolve, 3000));
-    await push();
-    const expressions: { dashboard: string; panel: string; expr: string }[] = [];
-    for (const file of readdirSync(join(DEPLOY, 'grafana/dashboards'))) {
-      if (DASHBOARDS_NOT_RUNNABLE_HERE.has(file)) continue;
-      const dashboard = JSON.parse(readFileSync(join(DEPLOY, 'grafana/dashboards', file), 'utf8')) as {
-        panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+    after(async () => {
+      await prometheus.stop();
+      await alertmanager.stop();
+      for (const exporter of exporters) exporter.kill('SIGTERM');
+      backend.child.kill('SIGKILL');
+      await receiver.close();
+      await service.close();
+    });
+
+    it('every target of the shipped scrape config is up, the service scraped with its read token', async () => {
+      const targets = await poll(async () => {
+        const body = (await (await fetch(`${prometheus.url}/api/v1/targets`)).json()) as {
+          data: { activeTargets: { labels: { job: string }; health: string; lastError: string }[] };
+        };
+        const active = body.data.activeTargets;
+        return active.length >= 7 && active.every((t) => t.health === 'up') ? active : undefined;
+      }, 30_000);
+      assert.ok(targets !== undefined, prometheus.log().slice(-2000));
+      assert.deepEqual(targets.map((t) => t.labels.job).sort(), [
+        'alertmanager',
+        'backend',
+        'metrics-service',
+        'node',
+        'postgres',
+        'prometheus',
+        'redis',
+      ]);
+    });
+
+    it('an alert of alerts.yml fires in Prometheus, goes through Alertmanager and reaches the service and the chat receivers', async () => {
+      // HighErrorRate (critical): the backend's /fail answers 500.
+      const failing = setInterval(() => {
+        void fetch(`${backend.url}/fail`).then((r) => r.arrayBuffer());
+        void fetch(`${backend.url}/tickets/1`).then((r) => r.arrayBuffer());
+      }, 100);
+      try {
+        const alert = await poll(async () => {
+          const { body } = await send<{ alerts: { ruleName: string; labels: Record<string, string> }[] }>(
+            service.app,
+            'GET',
+            '/api/alerts?state=firing',
+          );
+          return body.alerts.find((a) => a.labels.alertname === 'HighErrorRate');
+        }, 45_000);
+        assert.ok(alert !== undefined, alertmanager.log().slice(-2000));
+        assert.equal(alert.labels.job, 'backend');
+        assert.equal(alert.labels.severity, 'critical');
+        // The critical route also posts to Slack's critical channel and to Discord's Slack-compatible endpoint.
+        const about = (path: string) =>
+          receiver.received.find((r) => r.path === path && JSON.stringify(r.body).includes('HighErrorRate'));
+        const chats = await poll(
+          () =>
+            Promise.resolve(
+              about('/slack') !== undefined && about('/discord') !== undefined ? true : undefined,
+            ),
+          15_000,
+        );
+        assert.ok(
+          chats,
+          `received: ${receiver.received.map((r) => `${r.path} ${r.raw.slice(0, 80)}`).join('; ')}`,
+        );
+        assert.equal(about('/slack')!.body.channel, '#alerts-critical');
+      } finally {
+        clearInterval(failing);
+      }
+    });
+
+    it('every expression of every Grafana dashboard returns data (template variables substituted)', async (ctx) => {
+      // Business data as the README's worked example pushes it, twice, so rates and increases are not zero.
+      const push = async (): Promise<void> => {
+        for (const [name, type, value, labels, extra] of [
+          ['bookings_total', 'counter', 1, { status: 'created', service: 'hotel' }, {}],
+          ['revenue_euros_total', 'counter', 129.9, { service: 'hotel' }, {}],
+          ['active_users', 'gauge', 42, {}, {}],
+          ['funnel_visitors_total', 'counter', 1000, { step: 'visit' }, {}],
+          ['satisfaction_score', 'histogram', 4, {}, { buckets: [1, 2, 3, 4, 5] }],
+        ] as const)
+          await send(service.app, 'POST', '/api/metrics/business', { name, type, value, labels, ...extra });
       };
-      // PromQL only: Loki's panels (LogQL) are checked in dashboards.test.ts, no Loki binary here.
-      for (const panel of dashboard.panels.filter((p) => p.datasource.uid === 'prometheus'))
-        for (const target of panel.targets)
-          expressions.push({
-            dashboard: file,
-            panel: panel.title,
-            expr: target.expr
-              .replaceAll('$__rate_interval', '1m')
-              .replaceAll('$__range', '5m')
-              .replaceAll('$job', '.+'),
-          });
-    }
-    const empty: string[] = [];
-    for (const { dashboard, panel, expr } of expressions) {
-      const result = await poll(async () => {
-        const rows = await prometheus.query(expr);
-        return rows.length > 0 ? rows : undefined;
-      }, 20_000);
-      if (result === undefined) empty.push(`${dashboard} / ${panel}: ${expr}`);
-    }
-    ctx.diagnostic(`${String(expressions.length)} panel expressions queried, ${String(empty.length)} empty`);
-    assert.deepEqual(empty, []);
-    assert.ok(expressions.length >= 30);
-  });
-});
+      await push();
+      await send(service.app, 'POST', '/api/health/services', {
+        name: 'backend',
+        url: `${backend.url}/tickets/1`,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+      await push();
+      const expressions: { dashboard: string; panel: string; expr: string }[] = [];
+      for (const file of readdirSync(join(DEPLOY, 'grafana/dashboards'))) {
+        if (DASHBOARDS_NOT_RUNNABLE_HERE.has(file)) continue;
+        const dashboard = JSON.parse(readFileSync(join(DEPLOY, 'grafana/dashboards', file), 'utf8')) as {
+          panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
+        };
+        // PromQL only: Loki's panels (LogQL) are checked in dashboards.test.ts, no Loki binary here.
+        for (const panel of dashboard.panels.filter((p) => p.datasource.uid === 'prometheus'))
+          for (const target of panel.targets)
+            expressions.push({
+              dashboard: file,
+              panel: panel.title,
+              expr: target.expr
+                .replaceAll('$__rate_interval', '1m')
+                .replaceAll('$__range', '5m')
+                .replaceAll('$job', '.+'),
+            });
+      }
+      const empty: string[] = [];
+      for (const { dashboard, panel, expr } of expressions) {
+        const result = await poll(async () => {
+          const rows = await prometheus.query(expr);
+          return rows.length > 0 ? rows : undefined;
+        }, 20_000);
+        if (result === undefined) empty.push(`${dashboard} / ${panel}: ${expr}`);
+      }
+      ctx.diagnostic(
+        `${String(expressions.length)} panel expressions queried, ${String(empty.length)} empty`,
+      );
+      assert.deepEqual(empty, []);
+      assert.ok(expressions.length >= 30);
+    });
+  },
+);

@@ -6,6 +6,7 @@ import type { HealthChange } from '../../src/health/health-events.js';
 import { send } from '../support/http.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { json, startTarget, type TargetServer } from '../support/target-server.js';
+import { REDIS, requireServers } from '../support/binaries.js';
 
 interface Status {
   name: string;
@@ -294,7 +295,8 @@ describe('health checking: egress refusal, services file, restart', () => {
 });
 
 describe('health of the service itself: Redis when configured', () => {
-  it('checks the Redis of REDIS_URL (the real server on 127.0.0.1:6379) in /ready and /api/health', async () => {
+  it('checks the Redis of REDIS_URL (the real server on 127.0.0.1:6379) in /ready and /api/health', async (ctx) => {
+    if (!(await requireServers(ctx, REDIS))) return;
     const t = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:6379/0' });
     try {
       const overall = await send<{ components: Record<string, string> }>(t.app, 'GET', '/api/health');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { apiToken, bearer } from '../support/auth.js';
-import { requireBinary } from '../support/binaries.js';
+import { REDIS, requireBinary, requireServers } from '../support/binaries.js';
 import { certificate } from '../support/certificate.js';
 import { startTestApp, TEST_ADMIN_TOKEN } from '../support/test-app.js';
 
@@ -35,7 +35,8 @@ describe('rate limits', () => {
     }
   });
 
-  it('shares the counters between replicas through Redis when REDIS_URL is set', async () => {
+  it('shares the counters between replicas through Redis when REDIS_URL is set', async (ctx) => {
+    if (!(await requireServers(ctx, REDIS))) return;
     const env = {
       RATE_LIMIT_MAX: '4',
       REDIS_URL: 'redis://127.0.0.1:6379',

@@ -51,6 +51,8 @@ export async function runAlertmanager(config: string): Promise<RunningAlertmanag
   );
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  // A binary that cannot start (ENOENT, EACCES) fails the test through its log, not the runner.
+  child.on('error', (error) => (log += `cannot start: ${error.message}\n`));
   const url = `http://127.0.0.1:${String(port)}`;
   const ready = await poll(async () => ((await fetch(`${url}/-/ready`)).ok ? true : undefined), 15_000);
   if (ready === undefined) {
@@ -61,8 +63,10 @@ export async function runAlertmanager(config: string): Promise<RunningAlertmanag
     url,
     log: () => log,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

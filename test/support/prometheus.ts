@@ -65,6 +65,8 @@ export function runPrometheus(dir: string, port: number): RunningPrometheus {
   );
   let log = '';
   child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  // A binary that cannot start (ENOENT, EACCES) fails the test through its log, not the runner.
+  child.on('error', (error) => (log += `cannot start: ${error.message}\n`));
   const url = `http://127.0.0.1:${String(port)}`;
   return {
     url,
@@ -78,8 +80,10 @@ export function runPrometheus(dir: string, port: number): RunningPrometheus {
     },
     log: () => log,
     stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
       rmSync(dir, { recursive: true, force: true });
     },
   };

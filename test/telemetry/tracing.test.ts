@@ -51,7 +51,7 @@ describe('OpenTelemetry tracing (OTEL_ENABLED), exported over OTLP to a real rec
     collector = await startCollector();
     watched = await startTarget();
     watched.route('/health', json(200, { status: 'ok' }));
-    startTracing({ serviceName: 'metrics-service', version: 'test', endpoint: collector.base });
+    await startTracing({ serviceName: 'metrics-service', version: 'test', endpoint: collector.base });
     dir = mkdtempSync(join(tmpdir(), 'metrics-tracing-'));
     const config = loadConfig({
       ...TEST_AUTH_ENV,

@@ -1,4 +1,3 @@
-import { createTransport } from 'nodemailer';
 import { isIpLiteral } from '../../security/address-class.js';
 import { EgressDeniedError } from '../../security/egress-guard.js';
 import { DeliveryError, headline } from '../notification.js';
@@ -46,6 +45,8 @@ export const emailChannel: Channel = {
     } catch (error) {
       throw new DeliveryError((error as Error).message, !(error instanceof EgressDeniedError));
     }
+    // nodemailer is loaded with the first email, not at every start of a service that may send none.
+    const { createTransport } = await import('nodemailer');
     const transport = createTransport({
       host: address,
       port: smtp.port,
