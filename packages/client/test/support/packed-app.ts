@@ -113,7 +113,12 @@ export function installApp(dir: string, tarball: string, frameworks: readonly st
   copyFileSync(tarball, join(dir, basename(tarball)));
   const dependencies: Record<string, string> = { [client.name]: spec };
   for (const name of frameworks) dependencies[name] = lock.packages[`node_modules/${name}`]!.version!;
-  const manifest = { name: 'packed-app', version: '1.0.0', private: true, dependencies };
+  // The repository pins some transitive versions (package.json `overrides`: Node 20 engines); the app
+  // carries the same pins, or its lockfile made from the repository's would not match its manifest.
+  const { overrides } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+    overrides?: Record<string, unknown>;
+  };
+  const manifest = { name: 'packed-app', version: '1.0.0', private: true, dependencies, overrides };
   const packages: LockPackages = {
     '': manifest,
     [`node_modules/${client.name}`]: {
