@@ -160,6 +160,37 @@ describe('ingest API', () => {
     assert.equal(all.body.rejected.length, 1);
   });
 
+  it('leaves a series written several times in one batch as the same samples sent one by one would', async () => {
+    const r = await send<BatchBody>(t.app, 'POST', '/api/metrics/batch', {
+      metrics: [
+        { name: 'repeat_total', type: 'counter', value: 2 },
+        { name: 'repeat_level', value: 5 },
+        { name: 'repeat_seconds', type: 'histogram', value: 0.3, buckets: [0.5, 1] },
+        { name: 'repeat_total', value: 3 },
+        { name: 'repeat_level', value: 1 },
+        { name: 'repeat_seconds', value: 0.8 },
+        { name: 'repeat_seconds', value: 4 },
+      ],
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.accepted, 7);
+    const counter = await send(t.app, 'POST', '/api/metrics/custom', { name: 'repeat_total', value: 1 });
+    assert.equal(counter.body.value, 6, 'the running total continues from the batch');
+    const gauge = await send(t.app, 'POST', '/api/metrics/custom', { name: 'repeat_level', value: 0 });
+    assert.equal(gauge.body.value, 0);
+    const lines = (await t.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n');
+    for (const line of [
+      'repeat_seconds_bucket{le="0.5"} 1',
+      'repeat_seconds_bucket{le="1"} 2',
+      'repeat_seconds_bucket{le="+Inf"} 3',
+      'repeat_seconds_sum 5.1',
+      'repeat_seconds_count 3',
+      'repeat_total 6',
+      'repeat_level 0',
+    ])
+      assert.ok(lines.includes(line), `${line} in /metrics`);
+  });
+
   it('applies an unsorted historical batch in time order and refuses samples older than the series', async () => {
     const now = Date.now();
     const r = await send<BatchBody>(t.app, 'POST', '/api/metrics/batch', {
