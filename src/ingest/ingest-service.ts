@@ -95,6 +95,7 @@ export class IngestService {
         rejected.push({ index, ...refused });
         continue;
       }
+      pending.describe(set.family, sample);
       accepted.push({ index, set, t });
     }
 
@@ -106,7 +107,9 @@ export class IngestService {
     if (accepted.length > 0) {
       try {
         await this.deps.tsdb.store.commit({
-          families: families.map((family) => ({ ...family.def, createdAt: family.createdAt })),
+          families: [...families, ...pending.redescribed(families)].map((family) =>
+            pending.described(family),
+          ),
           series: sets.flatMap((set) => seriesRecords(set, now)),
           samples: pending.wal.bytes(),
         });

@@ -1,8 +1,9 @@
 import { rejection, type Rejection } from '../domain/errors.js';
-import type { LabelSet } from '../tsdb/registry.js';
+import type { StoredFamily } from '../storage/ports.js';
+import type { Family, LabelSet } from '../tsdb/registry.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import { WalRecordBuilder } from '../tsdb/wal-record.js';
-import type { IngestSample } from './sample-schema.js';
+import type { IngestSample, MetricSample } from './sample-schema.js';
 import { nextScalar, nextValues } from './sample-values.js';
 
 /** Where one label set stands within a request. */
@@ -14,14 +15,21 @@ interface Staged {
   values: Float64Array | null;
 }
 
+interface Metadata {
+  help: string;
+  unit: string;
+}
+
 /**
- * What one ingest request will write: its write-ahead record and the values it leaves each label set
- * with. Readers see none of it until apply(), which the request calls once the record is durable.
- * One entry per label set touched: a set written several times in a request is updated in place.
+ * What one ingest request will write: its write-ahead record, the values it leaves each label set
+ * with, and the HELP text and unit its accepted samples bring. Readers see none of it until apply(), which
+ * the request calls once the record is durable. One entry per label set touched: a set written several
+ * times in a request is updated in place.
  */
 export class PendingWrite {
   readonly wal: WalRecordBuilder;
   private readonly staged = new Map<LabelSet, Staged>();
+  private readonly metadata = new Map<Family, Metadata>();
 
   constructor(expectedSamples: number) {
     this.wal = new WalRecordBuilder(expectedSamples);
@@ -70,6 +78,28 @@ export class PendingWrite {
     return undefined;
   }
 
+  /**
+   * Notes an accepted sample's HELP text and unit when they differ from its family's: the newest wins,
+   * as in Prometheus, where each scrape brings the metadata anew. Absent fields change nothing.
+   */
+  describe(family: Family, sample: MetricSample): void {
+    if (sample.help === undefined && sample.unit === undefined) return;
+    const current = this.metadata.get(family) ?? family.def;
+    const help = sample.help ?? current.help;
+    const unit = sample.unit ?? current.unit;
+    if (help !== current.help || unit !== current.unit) this.metadata.set(family, { help, unit });
+  }
+
+  /** The family as it will be stored: its definition with the HELP text and unit of this request. */
+  described(family: Family): StoredFamily {
+    return { ...family.def, ...this.metadata.get(family), createdAt: family.createdAt };
+  }
+
+  /** Existing families whose HELP text or unit this request changes. */
+  redescribed(created: readonly Family[]): Family[] {
+    return [...this.metadata.keys()].filter((family) => !created.includes(family));
+  }
+
   /** Publishes the staged values and appends the record's samples to the heads (once it is durable). */
   apply(tsdb: Tsdb): void {
     this.staged.forEach((staged, set) => {
@@ -81,5 +111,8 @@ export class PendingWrite {
       set.family.version++;
     });
     this.wal.forEach((id, t, v) => tsdb.append(id, t, v));
+    this.metadata.forEach(({ help, unit }, family) => {
+      family.describe(help, unit);
+    });
   }
 }

@@ -48,9 +48,19 @@ export class Family {
   version = 0;
 
   constructor(
-    readonly def: FamilyDefinition,
+    private definition: FamilyDefinition,
     readonly createdAt: number,
   ) {}
+
+  get def(): FamilyDefinition {
+    return this.definition;
+  }
+
+  /** New HELP text and unit, from a later push (as a Prometheus scrape updates metadata). */
+  describe(help: string, unit: string): void {
+    this.definition = { ...this.definition, help, unit };
+    this.version++;
+  }
 
   /** Numeric series per label set: 1, or buckets + +Inf + sum + count for histograms. */
   get seriesPerSet(): number {

@@ -362,3 +362,73 @@ describe('active series limit', () => {
     }
   });
 });
+
+describe('metric metadata', () => {
+  it('takes the HELP text and unit of a later push, durably, and still refuses another type', async () => {
+    const first = await startTestApp();
+    let second: TestApp | undefined;
+    try {
+      const header = async (app: TestApp): Promise<string[]> =>
+        (
+          await app.app.inject({
+            method: 'GET',
+            url: '/metrics',
+            headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+          })
+        ).body
+          .split('\n')
+          .filter((line) => line.startsWith('# ') && line.includes('queue_wait_seconds'));
+      const push = (app: TestApp, sample: Record<string, unknown>) =>
+        send(app.app, 'POST', '/api/metrics/custom', { name: 'queue_wait_seconds', value: 1, ...sample });
+
+      assert.equal((await push(first, { help: 'Old text' })).status, 200);
+      assert.ok((await header(first)).includes('# HELP queue_wait_seconds Old text'));
+      assert.equal((await push(first, {})).status, 200, 'a push without metadata keeps it');
+      assert.ok((await header(first)).includes('# HELP queue_wait_seconds Old text'));
+
+      const batch = await send<BatchBody>(first.app, 'POST', '/api/metrics/batch', [
+        { name: 'queue_wait_seconds', value: 2, help: 'Intermediate text' },
+        { name: 'queue_wait_seconds', value: 3, help: 'Time a job waits in the queue', unit: 'seconds' },
+      ]);
+      assert.equal(batch.status, 200);
+      assert.deepEqual(await header(first), [
+        '# HELP queue_wait_seconds Time a job waits in the queue',
+        '# TYPE queue_wait_seconds gauge',
+        '# UNIT queue_wait_seconds seconds',
+      ]);
+      const summary = await send<{ metrics: { help: string; unit: string }[] }>(
+        first.app,
+        'GET',
+        '/api/metrics/summary?name=queue_wait_seconds',
+      );
+      assert.deepEqual(
+        summary.body.metrics.map(({ help, unit }) => ({ help, unit })),
+        [{ help: 'Time a job waits in the queue', unit: 'seconds' }],
+      );
+
+      const retyped = await push(first, { type: 'counter', help: 'Sneaked in' });
+      assert.equal(retyped.status, 409);
+      assert.equal(retyped.body.code, 'metric_type_conflict');
+      assert.equal(retyped.body.field, 'type');
+      assert.match(String(retyped.body.detail), /is a gauge, not a counter/);
+      const refused = await send<BatchBody>(first.app, 'POST', '/api/metrics/batch', [
+        { name: 'queue_wait_seconds', value: 1, labels: { 'bad-label': 'x' }, help: 'From a refused sample' },
+        { name: 'queue_wait_seconds', value: 1 },
+      ]);
+      assert.equal(refused.status, 207);
+      assert.ok(
+        (await header(first)).includes('# HELP queue_wait_seconds Time a job waits in the queue'),
+        'neither a refused type nor a refused sample changes the metadata',
+      );
+
+      await first.stop();
+      second = await startTestApp({}, first.dataDir);
+      assert.deepEqual((await header(second)).slice(0, 1), [
+        '# HELP queue_wait_seconds Time a job waits in the queue',
+      ]);
+    } finally {
+      await second?.stop();
+      await first.close();
+    }
+  });
+});
