@@ -17,9 +17,9 @@ const NODE_FLAGS = ['--single-threaded', '--predictable-gc-schedule'];
  * The ingest bench's two figures in instructions, which the host's load does not move: what the service
  * executes per accepted sample (callgrind over `requests` batch requests, after `warmup` others that
  * create the series and let V8 optimise), against what JSON.parse of the same bodies executes per sample
- * (same node flags, same window technique). Needs `npm run build` first: the service runs from dist/. User space only: the service's system calls (SQLite's
- * writes, the socket) are not counted, so this ratio flatters the service a little; the CPU-time ratio of
- * `npm run bench -- ingest` includes them.
+ * (same node flags, same window technique). Needs `npm run build` first: the service runs from dist/.
+ * User space only: the service's system calls (SQLite's writes, the socket) are not counted, so this ratio
+ * flatters the service a little; the CPU-time ratio of `npm run bench -- ingest` includes them.
  */
 export async function benchIngestInstructions(warmup = 30, requests = 30): Promise<void> {
   const bodies = ingestBenchBodies();
