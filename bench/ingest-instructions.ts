@@ -40,6 +40,7 @@ export async function benchIngestInstructions(warmup = 30, requests = 30): Promi
       url,
       connections: 1,
       amount,
+      timeout: 600, // seconds: under valgrind a cold request of 1,000 samples takes more than the default 10
       requests: bodies.map((body) => ({
         method: 'POST',
         path: '/api/metrics/batch',
@@ -135,11 +136,15 @@ async function counted(
     await run('callgrind_control', ['--zero', String(child.pid)]);
     await window(child);
     await run('callgrind_control', ['--dump', String(child.pid)]);
-    const dump = readdirSync(dir).find((name) => /^out\.\d+/.test(name));
-    const summary =
-      dump === undefined ? null : /^summary: (\d+)$/m.exec(readFileSync(join(dir, dump), 'utf8'));
-    if (summary === null) throw new Error('callgrind wrote no dump');
-    return Number(summary[1]);
+    // callgrind_control may return before a large process's dump is written (seen on a loaded host).
+    for (let attempt = 0; attempt < 300; attempt++) {
+      const dump = readdirSync(dir).find((name) => /^out\.\d+/.test(name));
+      const summary =
+        dump === undefined ? null : /^summary: (\d+)$/m.exec(readFileSync(join(dir, dump), 'utf8'));
+      if (summary !== null) return Number(summary[1]);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    throw new Error('callgrind wrote no dump');
   } finally {
     child.kill('SIGKILL');
     if (child.exitCode === null && child.signalCode === null) await once(child, 'exit');
