@@ -3,7 +3,6 @@ import { benchCollectors } from './collectors.js';
 import { benchExposition } from './exposition.js';
 import { benchHealth } from './health.js';
 import { benchIngest } from './ingest.js';
-import { benchIngestInstructions } from './ingest-instructions.js';
 import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
 import { benchRangeQuery } from './range-query.js';
@@ -31,12 +30,7 @@ const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {
   if (wanted.length === 0 || wanted.includes(name)) await run();
 }
-// Asked for by name only: valgrind makes these take minutes.
-if (wanted.includes('ingest-instructions'))
-  await benchIngestInstructions(
-    Number(process.env.BENCH_INGEST_WARMUP ?? 30),
-    Number(process.env.BENCH_INGEST_REQUESTS ?? 30),
-  );
+// Asked for by name only: valgrind makes it take minutes.
 if (wanted.includes('middleware-instructions'))
   await benchMiddlewareInstructions(
     Number(process.env.BENCH_INSTRUCTION_WARMUP ?? 8000),
