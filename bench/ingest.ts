@@ -4,8 +4,7 @@ import { startChildService } from '../test/support/child-service.js';
 import { ADMIN_AUTH } from '../test/support/test-app.js';
 import { report, tempDir } from './support.js';
 
-export const INGEST_SAMPLES_PER_REQUEST = 1000;
-const SAMPLES_PER_REQUEST = INGEST_SAMPLES_PER_REQUEST;
+const SAMPLES_PER_REQUEST = 1000;
 const SERIES = 10_000;
 /** /proc/<pid>/stat counts CPU time in clock ticks; Linux exposes USER_HZ = 100 to user space. */
 const TICKS_PER_SECOND = 100;
@@ -74,7 +73,7 @@ export async function benchIngest(
 }
 
 /** Ten bodies of 1,000 samples: 10,000 series of 20 metrics, half counters, half gauges. */
-export function ingestBenchBodies(): string[] {
+function ingestBenchBodies(): string[] {
   const bodies: string[] = [];
   for (let b = 0; b < SERIES / SAMPLES_PER_REQUEST; b++) {
     const metrics = Array.from({ length: SAMPLES_PER_REQUEST }, (_, i) => {
