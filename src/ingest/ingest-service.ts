@@ -1,13 +1,13 @@
-import { DomainError, rejection, type Rejection } from '../domain/errors.js';
+import { DomainError, type Rejection } from '../domain/errors.js';
 import type { MetricCategory } from '../domain/metric.js';
 import type { StoredSeries } from '../storage/ports.js';
 import type { LabelSet, SeriesRegistry } from '../tsdb/registry.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
-import { WalRecordBuilder } from '../tsdb/wal-record.js';
 import type { IngestLimits } from './limits.js';
+import { PendingWrite } from './pending-write.js';
 import { resolveLabelSet, type Creations } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
-import { nextValues, sampleTime, valueRejection } from './sample-values.js';
+import { sampleTime, valueRejection } from './sample-values.js';
 
 export interface RejectedItem extends Rejection {
   index: number;
@@ -32,11 +32,6 @@ export interface IngestDeps {
   clock?: () => number;
   /** Told after every durable write (realtime and alerting listen here). */
   onAccepted?: (accepted: readonly AcceptedSample[]) => void;
-}
-
-interface Staged {
-  t: number;
-  values: Float64Array;
 }
 
 /**
@@ -74,8 +69,7 @@ export class IngestService {
     const ctx = { registry, limits, category, isReservedName: this.deps.isReservedName, now, created };
     const rejected: RejectedItem[] = [...preRejected];
     const accepted: AcceptedSample[] = [];
-    const staged = new Map<LabelSet, Staged>();
-    const wal = new WalRecordBuilder(samples.length);
+    const pending = new PendingWrite(samples.length);
 
     for (const index of timeOrder(samples, now)) {
       const sample = samples[index]!;
@@ -96,73 +90,40 @@ export class IngestService {
         rejected.push({ index, ...badValue });
         continue;
       }
-      const current = staged.get(set) ?? { t: set.lastT, values: set.values };
-      if (t < current.t) {
-        rejected.push({
-          index,
-          ...rejection(
-            'out_of_order_sample',
-            `series already has a sample at ${new Date(current.t).toISOString()}; samples of a series must arrive in time order`,
-            'timestamp',
-          ),
-        });
+      const refused = pending.stage(set, t, sample);
+      if (refused !== undefined) {
+        rejected.push({ index, ...refused });
         continue;
       }
-      const values = nextValues(set, current.values, sample);
-      for (let i = 0; i < values.length; i++) {
-        // Unchanged histogram buckets need no new sample: readers carry the last value forward.
-        if (
-          values[i] !== current.values[i] ||
-          current.t === Number.NEGATIVE_INFINITY ||
-          set.family.def.type !== 'histogram'
-        ) {
-          wal.add(set.ids[i]!, t, values[i]!);
-        }
-      }
-      staged.set(set, { t, values });
+      pending.describe(set.family, sample);
       accepted.push({ index, set, t });
     }
 
     const families = created.families.filter((family) => family.sets.size > 0);
     for (const family of created.families) if (family.sets.size === 0) registry.removeFamily(family);
-    const sets = created.sets.filter((set) => staged.has(set));
-    for (const set of created.sets) if (!staged.has(set)) registry.removeSet(set);
+    const sets = created.sets.filter((set) => pending.touches(set));
+    for (const set of created.sets) if (!pending.touches(set)) registry.removeSet(set);
 
     if (accepted.length > 0) {
       try {
         await this.deps.tsdb.store.commit({
-          families: families.map((family) => ({ ...family.def, createdAt: family.createdAt })),
+          families: [...families, ...pending.redescribed(families)].map((family) =>
+            pending.described(family),
+          ),
           series: sets.flatMap((set) => seriesRecords(set, now)),
-          samples: wal.bytes(),
+          samples: pending.wal.bytes(),
         });
       } catch (error) {
         for (const set of sets) registry.removeSet(set);
         throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
       }
-      this.apply(staged, wal, families, sets);
+      for (const family of families) family.committed = true;
+      for (const set of sets) set.committed = true;
+      pending.apply(this.deps.tsdb);
+      registry.version++;
       this.deps.onAccepted?.(accepted);
     }
-    rejected.sort((a, b) => a.index - b.index);
-    accepted.sort((a, b) => a.index - b.index);
-    return { accepted, rejected };
-  }
-
-  private apply(
-    staged: Map<LabelSet, Staged>,
-    wal: WalRecordBuilder,
-    families: readonly { committed: boolean }[],
-    sets: readonly LabelSet[],
-  ): void {
-    for (const family of families) family.committed = true;
-    for (const set of sets) set.committed = true;
-    for (const [set, { t, values }] of staged) {
-      set.values = values;
-      set.lastT = t;
-      set.family.version++;
-    }
-    const tsdb = this.deps.tsdb;
-    wal.forEach((id, t, v) => tsdb.append(id, t, v));
-    this.deps.registry.version++;
+    return { accepted: inIndexOrder(accepted), rejected: inIndexOrder(rejected) };
   }
 }
 
@@ -184,6 +145,14 @@ function timeOrder(samples: readonly (IngestSample | undefined)[], now: number):
     return Number.isNaN(t) ? now : t;
   };
   return indexes.sort((a, b) => key(a) - key(b) || a - b);
+}
+
+/** Items sorted by index: usually already are (samples are applied in time order), and a sort allocates. */
+function inIndexOrder<T extends { index: number }>(items: T[]): T[] {
+  for (let i = 1; i < items.length; i++) {
+    if (items[i - 1]!.index > items[i]!.index) return items.sort((a, b) => a.index - b.index);
+  }
+  return items;
 }
 
 function seriesRecords(set: LabelSet, now: number): StoredSeries[] {

@@ -26,7 +26,7 @@ export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): Labe
   const family = resolveFamily(sample, ctx);
   if (!(family instanceof Family)) return family;
   const labels = sample.labels ?? {};
-  const existing = family.sets.get(labelsKey(labels));
+  const existing = family.findSet(labels);
   if (existing !== undefined) return existing;
 
   const invalid = checkLabels(labels, {

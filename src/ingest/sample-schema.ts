@@ -45,13 +45,17 @@ export const MetricSampleSchema = Type.Object(
       }),
     ),
     help: Type.Optional(
-      Type.String({ maxLength: 1024, description: 'HELP text, kept from the first definition.' }),
+      Type.String({
+        maxLength: 1024,
+        description:
+          'HELP text; a later sample bringing another text replaces it (as a Prometheus scrape does).',
+      }),
     ),
     unit: Type.Optional(
       Type.String({
         maxLength: 64,
         pattern: '^[a-zA-Z0-9_]*$',
-        description: 'Base unit, e.g. seconds or bytes.',
+        description: 'Base unit, e.g. seconds or bytes; a later sample bringing another unit replaces it.',
       }),
     ),
     buckets: Type.Optional(

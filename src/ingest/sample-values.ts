@@ -70,9 +70,8 @@ export function nextValues(set: LabelSet, current: Float64Array, sample: IngestS
   }
   switch (def.type) {
     case 'gauge':
-      return Float64Array.of(value);
     case 'counter':
-      return Float64Array.of(current[0]! + value);
+      return Float64Array.of(nextScalar(def.type, current[0]!, value));
     case 'histogram': {
       const next = current.slice();
       const buckets = def.buckets;
@@ -83,6 +82,11 @@ export function nextValues(set: LabelSet, current: Float64Array, sample: IngestS
       return next;
     }
   }
+}
+
+/** A gauge's or counter's value after one sample (what nextValues does, without allocating an array). */
+export function nextScalar(type: 'counter' | 'gauge', current: number, value: number): number {
+  return type === 'counter' ? current + value : value;
 }
 
 function addObservations(

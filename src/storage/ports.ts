@@ -43,6 +43,7 @@ export interface WalEntry {
 
 /** What one ingest request makes durable, in one transaction. */
 export interface IngestCommit {
+  /** New families, and existing ones whose HELP or unit changed: written over the stored row. */
   families: readonly StoredFamily[];
   series: readonly StoredSeries[];
   samples: Uint8Array | null;

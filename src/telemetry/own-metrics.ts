@@ -15,8 +15,11 @@ export const RESERVED_PREFIXES: Readonly<Record<string, MetricCategory | null>> 
   nodejs_: null,
 };
 
+/** Listed once: this runs for every ingested sample, and Object.entries would allocate on each call. */
+const RESERVED_PREFIX_LIST = Object.entries(RESERVED_PREFIXES);
+
 export function isReservedName(name: string, category: MetricCategory): boolean {
-  for (const [prefix, owner] of Object.entries(RESERVED_PREFIXES)) {
+  for (const [prefix, owner] of RESERVED_PREFIX_LIST) {
     if (name.startsWith(prefix)) return owner !== category;
   }
   return false;

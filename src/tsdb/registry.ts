@@ -1,7 +1,7 @@
 import type { FamilyDefinition, Labels, MetricCategory } from '../domain/metric.js';
-import { labelsKey } from '../domain/series-key.js';
 import { exposedNames } from '../ingest/exposed-names.js';
 import { escapeLabelValue } from '../telemetry/text-format.js';
+import { LabelSetIndex } from './label-set-index.js';
 
 /**
  * One label set of a family: the unit a client writes to. Counters and gauges own one numeric series;
@@ -42,15 +42,58 @@ export class LabelSet {
 }
 
 export class Family {
-  readonly sets = new Map<string, LabelSet>();
+  private readonly byKey = new Map<string, LabelSet>();
+  /** The same label sets, found from a sample's labels without building their key (the write path). */
+  private readonly index = new LabelSetIndex<LabelSet>();
   committed = false;
   /** Bumped when a set is added, removed, committed or gets new values: readers cache per family on it. */
   version = 0;
 
   constructor(
-    readonly def: FamilyDefinition,
+    private definition: FamilyDefinition,
     readonly createdAt: number,
   ) {}
+
+  get def(): FamilyDefinition {
+    return this.definition;
+  }
+
+  /** New HELP text and unit, from a later push (as a Prometheus scrape updates metadata). */
+  describe(help: string, unit: string): void {
+    this.definition = { ...this.definition, help, unit };
+    this.version++;
+  }
+
+  /** Label sets by their key (labelsKey); the registry adds and removes them. */
+  get sets(): ReadonlyMap<string, LabelSet> {
+    return this.byKey;
+  }
+
+  /** The label set with exactly these labels, whatever their order. */
+  findSet(labels: Labels): LabelSet | undefined {
+    return this.index.find(labels);
+  }
+
+  /** Called by SeriesRegistry only: it also maps the set's series ids. */
+  attach(set: LabelSet): void {
+    this.byKey.set(set.key, set);
+    this.index.add(set);
+    this.version++;
+  }
+
+  /** Called by SeriesRegistry only. */
+  detach(set: LabelSet): void {
+    if (this.byKey.get(set.key) !== set) return;
+    this.byKey.delete(set.key);
+    this.index.remove(set);
+    this.version++;
+  }
+
+  /** Called by SeriesRegistry only. */
+  detachAll(): void {
+    this.byKey.clear();
+    this.index.clear();
+  }
 
   /** Numeric series per label set: 1, or buckets + +Inf + sum + count for histograms. */
   get seriesPerSet(): number {
@@ -119,8 +162,7 @@ export class SeriesRegistry {
   }
 
   addSet(set: LabelSet): void {
-    set.family.sets.set(set.key, set);
-    set.family.version++;
+    set.family.attach(set);
     set.ids.forEach((id, index) => this.slots.set(id, { set, index }));
   }
 
@@ -129,20 +171,19 @@ export class SeriesRegistry {
   }
 
   findSet(family: Family, labels: Labels): LabelSet | undefined {
-    return family.sets.get(labelsKey(labels));
+    return family.findSet(labels);
   }
 
   /** Removes a label set (expiry or a failed commit); drops its family when it was the last one. */
   removeSet(set: LabelSet): void {
-    set.family.sets.delete(set.key);
-    set.family.version++;
+    set.family.detach(set);
     for (const id of set.ids) this.slots.delete(id);
     if (set.family.sets.size === 0) this.removeFamily(set.family);
   }
 
   removeFamily(family: Family): void {
     for (const set of family.sets.values()) for (const id of set.ids) this.slots.delete(id);
-    family.sets.clear();
+    family.detachAll();
     this.families.delete(family.def.name);
     for (const name of exposedNames(family.def.name, family.def.type)) {
       if (this.claims.get(name) === family.def.name) this.claims.delete(name);

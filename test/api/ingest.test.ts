@@ -163,6 +163,37 @@ describe('ingest API', () => {
     assert.equal(all.body.rejected.length, 1);
   });
 
+  it('leaves a series written several times in one batch as the same samples sent one by one would', async () => {
+    const r = await send<BatchBody>(t.app, 'POST', '/api/metrics/batch', {
+      metrics: [
+        { name: 'repeat_total', type: 'counter', value: 2 },
+        { name: 'repeat_level', value: 5 },
+        { name: 'repeat_seconds', type: 'histogram', value: 0.3, buckets: [0.5, 1] },
+        { name: 'repeat_total', value: 3 },
+        { name: 'repeat_level', value: 1 },
+        { name: 'repeat_seconds', value: 0.8 },
+        { name: 'repeat_seconds', value: 4 },
+      ],
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.body.accepted, 7);
+    const counter = await send(t.app, 'POST', '/api/metrics/custom', { name: 'repeat_total', value: 1 });
+    assert.equal(counter.body.value, 6, 'the running total continues from the batch');
+    const gauge = await send(t.app, 'POST', '/api/metrics/custom', { name: 'repeat_level', value: 0 });
+    assert.equal(gauge.body.value, 0);
+    const lines = (await t.app.inject({ method: 'GET', url: '/metrics' })).body.split('\n');
+    for (const line of [
+      'repeat_seconds_bucket{le="0.5"} 1',
+      'repeat_seconds_bucket{le="1"} 2',
+      'repeat_seconds_bucket{le="+Inf"} 3',
+      'repeat_seconds_sum 5.1',
+      'repeat_seconds_count 3',
+      'repeat_total 6',
+      'repeat_level 0',
+    ])
+      assert.ok(lines.includes(line), `${line} in /metrics`);
+  });
+
   it('applies an unsorted historical batch in time order and refuses samples older than the series', async () => {
     const now = Date.now();
     const r = await send<BatchBody>(t.app, 'POST', '/api/metrics/batch', {
@@ -331,6 +362,76 @@ describe('active series limit', () => {
       );
     } finally {
       await t.close();
+    }
+  });
+});
+
+describe('metric metadata', () => {
+  it('takes the HELP text and unit of a later push, durably, and still refuses another type', async () => {
+    const first = await startTestApp();
+    let second: TestApp | undefined;
+    try {
+      const header = async (app: TestApp): Promise<string[]> =>
+        (
+          await app.app.inject({
+            method: 'GET',
+            url: '/metrics',
+            headers: { accept: 'application/openmetrics-text; version=1.0.0' },
+          })
+        ).body
+          .split('\n')
+          .filter((line) => line.startsWith('# ') && line.includes('queue_wait_seconds'));
+      const push = (app: TestApp, sample: Record<string, unknown>) =>
+        send(app.app, 'POST', '/api/metrics/custom', { name: 'queue_wait_seconds', value: 1, ...sample });
+
+      assert.equal((await push(first, { help: 'Old text' })).status, 200);
+      assert.ok((await header(first)).includes('# HELP queue_wait_seconds Old text'));
+      assert.equal((await push(first, {})).status, 200, 'a push without metadata keeps it');
+      assert.ok((await header(first)).includes('# HELP queue_wait_seconds Old text'));
+
+      const batch = await send<BatchBody>(first.app, 'POST', '/api/metrics/batch', [
+        { name: 'queue_wait_seconds', value: 2, help: 'Intermediate text' },
+        { name: 'queue_wait_seconds', value: 3, help: 'Time a job waits in the queue', unit: 'seconds' },
+      ]);
+      assert.equal(batch.status, 200);
+      assert.deepEqual(await header(first), [
+        '# HELP queue_wait_seconds Time a job waits in the queue',
+        '# TYPE queue_wait_seconds gauge',
+        '# UNIT queue_wait_seconds seconds',
+      ]);
+      const summary = await send<{ metrics: { help: string; unit: string }[] }>(
+        first.app,
+        'GET',
+        '/api/metrics/summary?name=queue_wait_seconds',
+      );
+      assert.deepEqual(
+        summary.body.metrics.map(({ help, unit }) => ({ help, unit })),
+        [{ help: 'Time a job waits in the queue', unit: 'seconds' }],
+      );
+
+      const retyped = await push(first, { type: 'counter', help: 'Sneaked in' });
+      assert.equal(retyped.status, 409);
+      assert.equal(retyped.body.code, 'metric_type_conflict');
+      assert.equal(retyped.body.field, 'type');
+      assert.match(String(retyped.body.detail), /is a gauge, not a counter/);
+      const refused = await send<BatchBody>(first.app, 'POST', '/api/metrics/batch', [
+        { name: 'queue_wait_seconds', value: 1, labels: { 'bad-label': 'x' }, help: 'From a refused sample' },
+        { name: 'queue_wait_seconds', value: 1 },
+      ]);
+      assert.equal(refused.status, 207);
+      assert.ok(
+        (await header(first)).includes('# HELP queue_wait_seconds Time a job waits in the queue'),
+        'neither a refused type nor a refused sample changes the metadata',
+      );
+
+      await first.stop();
+      second = await startTestApp({}, first.dataDir);
+      assert.deepEqual((await header(second)).slice(0, 1), [
+        '# HELP queue_wait_seconds Time a job waits in the queue',
+      ]);
+    } finally {
+      await second?.stop();
+      await first.close();
     }
   });
 });

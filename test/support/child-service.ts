@@ -28,7 +28,10 @@ export interface ChildService {
 }
 
 /** Starts the real service (src/main.ts) in a child process and waits until /ready answers. */
-export async function startChildService(env: Record<string, string>): Promise<ChildService> {
+export async function startChildService(
+  env: Record<string, string>,
+  readyTimeoutMs = 30_000,
+): Promise<ChildService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: ROOT,
@@ -53,7 +56,7 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
     });
   });
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`service exited during start: ${output}`);
     try {
@@ -63,7 +66,7 @@ export async function startChildService(env: Record<string, string>): Promise<Ch
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`service not ready after 30 s: ${output}`);
+      throw new Error(`service not ready after ${String(readyTimeoutMs / 1000)} s: ${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

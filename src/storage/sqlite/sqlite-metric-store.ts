@@ -53,7 +53,8 @@ export class SqliteMetricStore implements MetricStore {
     migrate(db, MIGRATIONS);
     this.stmts = {
       insertFamily: db.prepare(
-        'INSERT INTO families (name, type, help, unit, category, buckets, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        `INSERT INTO families (name, type, help, unit, category, buckets, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET help = excluded.help, unit = excluded.unit`,
       ),
       insertSeries: db.prepare(
         'INSERT INTO series (id, family, labels, role, le, created_at) VALUES (?, ?, ?, ?, ?, ?)',

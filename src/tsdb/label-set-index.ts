@@ -1,0 +1,84 @@
+import type { Labels } from '../domain/metric.js';
+
+/** What the index needs of a label set: its labels (canonical, frozen). */
+interface Indexed {
+  readonly labels: Labels;
+}
+
+interface Entry<T> {
+  set: T;
+  /** Its number of labels, so a comparison needs no Object.keys of the stored labels. */
+  size: number;
+}
+
+/**
+ * Finds a family's label set from the labels of an incoming sample without building its string key:
+ * a hash of the label pairs that does not depend on their order (no sort), then a comparison of the
+ * labels themselves, so a hash collision never mixes two label sets up. The write path looks up every
+ * sample; building a sorted string key for each cost about half as much as parsing the sample's JSON.
+ */
+export class LabelSetIndex<T extends Indexed> {
+  private readonly buckets = new Map<number, Entry<T> | Entry<T>[]>();
+
+  add(set: T): void {
+    const names = Object.keys(set.labels);
+    const hash = labelsHash(names, set.labels);
+    const entry = { set, size: names.length };
+    const bucket = this.buckets.get(hash);
+    if (bucket === undefined) this.buckets.set(hash, entry);
+    else if (Array.isArray(bucket)) bucket.push(entry);
+    else this.buckets.set(hash, [bucket, entry]);
+  }
+
+  remove(set: T): void {
+    const hash = labelsHash(Object.keys(set.labels), set.labels);
+    const bucket = this.buckets.get(hash);
+    if (bucket === undefined) return;
+    if (!Array.isArray(bucket)) {
+      if (bucket.set === set) this.buckets.delete(hash);
+      return;
+    }
+    const rest = bucket.filter((entry) => entry.set !== set);
+    if (rest.length === 0) this.buckets.delete(hash);
+    else this.buckets.set(hash, rest.length === 1 ? rest[0]! : rest);
+  }
+
+  clear(): void {
+    this.buckets.clear();
+  }
+
+  find(labels: Labels): T | undefined {
+    const names = Object.keys(labels);
+    const bucket = this.buckets.get(labelsHash(names, labels));
+    if (bucket === undefined) return undefined;
+    if (!Array.isArray(bucket)) return sameLabels(bucket, names, labels) ? bucket.set : undefined;
+    return bucket.find((entry) => sameLabels(entry, names, labels))?.set;
+  }
+}
+
+/**
+ * FNV-1a of each name/value pair, summed: the sum does not depend on the order of the pairs. 32 bits are
+ * plenty: a collision costs one more comparison, never a wrong answer.
+ */
+export function labelsHash(names: readonly string[], labels: Labels): number {
+  let sum = 0;
+  for (const name of names) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0xffff, 0x01000193); // between name and value: "ab"="c" and "a"="bc" differ
+    const value = labels[name]!;
+    for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+    sum = (sum + h) | 0;
+  }
+  return sum;
+}
+
+/** The same names with the same values (own properties only: stored labels are a frozen copy). */
+function sameLabels<T extends Indexed>(entry: Entry<T>, names: readonly string[], given: Labels): boolean {
+  if (names.length !== entry.size) return false;
+  const stored = entry.set.labels;
+  for (const name of names) {
+    if (stored[name] !== given[name] || !Object.hasOwn(stored, name)) return false;
+  }
+  return true;
+}
