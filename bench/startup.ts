@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../test/support/child-service.js';
 import { report, tempDir } from './support.js';
 
 /**
@@ -35,20 +35,6 @@ const ARGS: Record<Variant, string[]> = {
   eager: [...EAGER.flatMap((m) => ['--import', m]), 'dist/main.js'],
 };
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
 
 /** utime + stime of a live process, in seconds (fields 14 and 15 of /proc/<pid>/stat). */
 function cpuSeconds(pid: number): number {
