@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config/config.js';
 import type { ApplicationCollector } from './collectors/application/application-collector.js';
@@ -13,14 +12,10 @@ import { createAuth, type Auth } from './auth/create-auth.js';
 import { createAlerting, type Alerting } from './alerting/create-alerting.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
-import type { AlertStore, AuthStore, HealthStore, MetricStore } from './storage/ports.js';
+import type { MetricStore } from './storage/ports.js';
+import { openStores } from './storage/open-stores.js';
 import { pingRedis } from './storage/redis/redis-ping.js';
-import { SqliteAlertStore } from './storage/sqlite/sqlite-alert-store.js';
-import { SqliteAuthStore } from './storage/sqlite/sqlite-auth-store.js';
-import { SqliteHealthStore } from './storage/sqlite/sqlite-health-store.js';
 import { EventBus } from './support/event-bus.js';
-import { openDatabase } from './storage/sqlite/open-database.js';
-import { SqliteMetricStore } from './storage/sqlite/sqlite-metric-store.js';
 import { PeriodicTask } from './support/periodic-task.js';
 import { SeriesExposition } from './telemetry/exposition.js';
 import { OwnMetrics, isReservedName } from './telemetry/own-metrics.js';
@@ -71,33 +66,8 @@ export function ingestLimits(config: Readonly<Config>): IngestLimits {
   };
 }
 
-interface Stores {
-  store: MetricStore;
-  healthStore: HealthStore;
-  alertStore: AlertStore;
-  authStore: AuthStore;
-  kind: string;
-}
-
-function openStore(config: Readonly<Config>): Stores {
-  if (config.databaseUrl !== undefined) {
-    throw new Error(
-      'DATABASE_URL (PostgreSQL, the scaled-out mode) is not available yet; unset it to use the embedded store',
-    );
-  }
-  const file = join(config.dataDir, 'metrics.db');
-  const db = openDatabase(file, config.storageSync);
-  return {
-    store: new SqliteMetricStore(db, file),
-    healthStore: new SqliteHealthStore(db),
-    alertStore: new SqliteAlertStore(db),
-    authStore: new SqliteAuthStore(db),
-    kind: 'sqlite',
-  };
-}
-
 export async function createServices(config: Readonly<Config>, log: Logger): Promise<Services> {
-  const { store, healthStore, alertStore, authStore, kind } = openStore(config);
+  const { store, healthStore, alertStore, authStore, kind } = openStores(config);
   await store.migrate();
   const registry = new SeriesRegistry();
   const tsdb = new Tsdb(store);
