@@ -7,7 +7,7 @@ import type { IngestLimits } from './limits.js';
 import { PendingWrite } from './pending-write.js';
 import { resolveLabelSet, type Creations } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
-import { sampleTime, valueRejection } from './sample-values.js';
+import { cumulativeRejection, sampleTime, valueRejection } from './sample-values.js';
 
 export interface RejectedItem extends Rejection {
   index: number;
@@ -83,9 +83,13 @@ export class IngestService {
         rejected.push({ index, ...set });
         continue;
       }
-      // Collectors' bucketed observations carry no value of their own.
+      // Collectors' bucketed observations and exporters' histogram states carry no value of their own.
       const badValue =
-        sample.observations === undefined ? valueRejection(set.family.def.type, sample.value) : undefined;
+        sample.cumulative !== undefined
+          ? cumulativeRejection(set, sample)
+          : sample.observations === undefined
+            ? valueRejection(set.family.def.type, sample.value)
+            : undefined;
       if (badValue !== undefined) {
         rejected.push({ index, ...badValue });
         continue;

@@ -53,7 +53,10 @@ export class PendingWrite {
     }
     const type = set.family.def.type;
     if (type !== 'histogram') {
-      const value = nextScalar(type, entry === undefined ? set.values[0]! : entry.value, sample.value);
+      const value =
+        sample.cumulative === undefined
+          ? nextScalar(type, entry === undefined ? set.values[0]! : entry.value, sample.value)
+          : sample.value;
       this.wal.add(set.ids[0]!, t, value);
       if (entry === undefined) this.staged.set(set, { t, value, values: null });
       else {

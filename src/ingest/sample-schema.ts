@@ -88,8 +88,20 @@ export interface HistogramDelta {
   sum: number;
 }
 
-/** What IngestService takes: an API sample, or a collector's histogram with a whole batch of observations. */
-export type IngestSample = MetricSample & { observations?: HistogramDelta };
+/**
+ * An exporter's running totals (remote write, OTLP cumulative temporality, the Pushgateway's text format):
+ * the label set's values are set to them, not added to. A counter's `value` is then its running total, and a
+ * total below the stored one is a reset, as Prometheus reads it. A histogram's state is its cumulative count
+ * per bucket bound of the family (the last one +Inf, equal to `count`) and its sum. Not part of the JSON API.
+ */
+export type CumulativeState =
+  { kind: 'counter-total' } | { kind: 'histogram'; buckets: readonly number[]; sum: number; count: number };
+
+/**
+ * What IngestService takes: an API sample, a collector's histogram with a whole batch of observations, or
+ * an exporter's cumulative state.
+ */
+export type IngestSample = MetricSample & { observations?: HistogramDelta; cumulative?: CumulativeState };
 
 export const BatchBodySchema = Type.Object(
   {

@@ -68,10 +68,16 @@ export function nextValues(set: LabelSet, current: Float64Array, sample: IngestS
   if (def.type === 'histogram' && sample.observations !== undefined) {
     return addObservations(current, sample.observations, def.buckets.length);
   }
+  if (sample.cumulative?.kind === 'histogram') {
+    const { buckets, sum, count } = sample.cumulative;
+    return Float64Array.from([...buckets, sum, count]);
+  }
   switch (def.type) {
     case 'gauge':
     case 'counter':
-      return Float64Array.of(nextScalar(def.type, current[0]!, value));
+      return Float64Array.of(
+        sample.cumulative === undefined ? nextScalar(def.type, current[0]!, value) : value,
+      );
     case 'histogram': {
       const next = current.slice();
       const buckets = def.buckets;
@@ -108,4 +114,53 @@ function addObservations(
   next[bounds + 1]! += delta.sum;
   next[bounds + 2]! += cumulative;
   return next;
+}
+
+/**
+ * Why an exporter's cumulative state does not fit the label set's family, or undefined: a histogram's
+ * state must have one cumulative count per bound of the family plus +Inf, never decreasing, the last equal
+ * to `count`, and a finite sum; a counter total follows the counter rule of valueRejection.
+ */
+export function cumulativeRejection(set: LabelSet, sample: IngestSample): Rejection | undefined {
+  const state = sample.cumulative;
+  if (state === undefined) return undefined;
+  const def = set.family.def;
+  if (state.kind === 'counter-total') {
+    if (def.type !== 'counter') {
+      return rejection('metric_type_conflict', `"${def.name}" is a ${def.type}, not a counter`, 'type');
+    }
+    return Number.isFinite(sample.value) && sample.value >= 0
+      ? undefined
+      : rejection('invalid_value', 'a counter total must be a finite number ≥ 0', 'value');
+  }
+  if (def.type !== 'histogram') {
+    return rejection('metric_type_conflict', `"${def.name}" is a ${def.type}, not a histogram`, 'type');
+  }
+  const { buckets, sum, count } = state;
+  if (buckets.length !== def.buckets.length + 1) {
+    return rejection(
+      'bucket_conflict',
+      `"${def.name}" has ${String(def.buckets.length)} bucket bounds plus +Inf; this state has ${String(buckets.length)} counts`,
+      'buckets',
+    );
+  }
+  let previous = 0;
+  for (const bucket of buckets) {
+    if (!Number.isFinite(bucket) || bucket < previous) {
+      return rejection(
+        'invalid_value',
+        'bucket counts must be finite, cumulative and never decrease',
+        'buckets',
+      );
+    }
+    previous = bucket;
+  }
+  if (count !== previous || !Number.isFinite(sum)) {
+    return rejection(
+      'invalid_value',
+      'a histogram count must equal its +Inf bucket and its sum be finite',
+      'value',
+    );
+  }
+  return undefined;
 }
