@@ -83,7 +83,29 @@ export function finiteNumbersValidator(): BuildCompilerFromPool {
     });
     return (route: unknown) => {
       const definition = route as { schema: unknown };
-      return compile({ ...definition, schema: withFiniteNumbers(definition.schema) });
+      const build = () => compile({ ...definition, schema: withFiniteNumbers(definition.schema) });
+      // Fastify only calls the validator and reads its `errors`; the rest of Ajv's function type is unused.
+      return lazyValidator(build) as unknown as ReturnType<typeof build>;
     };
   };
+}
+
+type Validate = ((data: unknown) => unknown) & { errors?: unknown };
+
+/**
+ * A validator compiled on the first request it checks instead of when Fastify gets ready: compiling every
+ * route's schemas took about a third of a start's CPU (docs/benchmarks.md, Startup) for routes most starts
+ * never see. Fastify reads the errors from the function it was given, so they are copied onto it. A schema
+ * Ajv cannot compile now fails its route's first request instead of the start; the property test
+ * (test/security/fuzz.test.ts) sends a request to every route of the OpenAPI document, so it finds one.
+ */
+function lazyValidator(compile: () => unknown): Validate {
+  let validate: Validate | undefined;
+  const lazy: Validate = (data) => {
+    validate ??= compile() as Validate;
+    const result = validate(data);
+    lazy.errors = validate.errors;
+    return result;
+  };
+  return lazy;
 }
