@@ -5,12 +5,14 @@ import { freePort } from '../test/support/child-service.js';
 import { report, tempDir } from './support.js';
 
 /**
- * Process start → first `GET /ready` answered 200, for `node dist/main.js` on an empty DATA_DIR (the first
+ * Process start → first `GET /ready` answered 200, for `node dist/main.js` (the bundle) on an empty DATA_DIR (the first
  * start: schema, JWT key and the admin user created), against two baselines started the same way in the
  * same run, turns interleaved so load on the host weighs on all alike:
  * - `bare`: `node -e` of a minimal Fastify server answering /ready, the floor of any Node/Fastify service;
- * - `eager`: the service with the optional modules it now loads lazily (ioredis, nodemailer, the
- *   OpenTelemetry SDK) imported before it, i.e. the start before they became lazy.
+ * - `eager`: the service, not bundled, with the optional modules it now loads lazily (ioredis, nodemailer,
+ *   the OpenTelemetry SDK) imported before it, i.e. the start before they became lazy;
+ * - `unbundled`: the service from dist/serve.js, its modules loaded one by one (before
+ *   scripts/bundle-server.mjs).
  * Wall-clock times and the child's CPU time up to that answer (user + system of all its threads, from
  * /proc/<pid>/stat), medians over `runs`. `npm run build` first (dist/).
  */
@@ -28,11 +30,12 @@ const app = Fastify();
 app.get('/ready', async () => ({ status: 'ready' }));
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });`;
 
-type Variant = 'bare' | 'service' | 'eager';
+type Variant = 'bare' | 'service' | 'eager' | 'unbundled';
 const ARGS: Record<Variant, string[]> = {
   bare: ['--input-type=module', '-e', BARE],
   service: ['dist/main.js'],
-  eager: [...EAGER.flatMap((m) => ['--import', m]), 'dist/main.js'],
+  eager: [...EAGER.flatMap((m) => ['--import', m]), 'dist/serve.js'],
+  unbundled: ['--input-type=module', '-e', "await import('./dist/serve.js')"],
 };
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -88,10 +91,11 @@ export async function benchStartup(runs = 7): Promise<void> {
     bare: { wallMs: [], cpuS: [] },
     service: { wallMs: [], cpuS: [] },
     eager: { wallMs: [], cpuS: [] },
+    unbundled: { wallMs: [], cpuS: [] },
   };
   await startOnce('service'); // the first start of a build warms the OS page cache and compile caches
   for (let i = 0; i < runs; i++)
-    for (const variant of ['bare', 'service', 'eager'] as const) {
+    for (const variant of ['bare', 'service', 'eager', 'unbundled'] as const) {
       const { wallMs, cpuS } = await startOnce(variant);
       results[variant].wallMs.push(wallMs);
       results[variant].cpuS.push(cpuS);
@@ -108,6 +112,9 @@ export async function benchStartup(runs = 7): Promise<void> {
     eager_imports_ready_ms: wall('eager'),
     eager_imports_cpu_s: cpu('eager'),
     service_vs_bare_cpu: cpu('service') / cpu('bare'),
+    unbundled_ready_ms: wall('unbundled'),
+    unbundled_cpu_s: cpu('unbundled'),
+    service_vs_unbundled_cpu: cpu('service') / cpu('unbundled'),
     service_vs_eager_cpu: cpu('service') / cpu('eager'),
     target: 'service_ready_ms <= 1000',
   });

@@ -17,6 +17,7 @@ const INPUTS = [
   'tsconfig.cjs.json',
   'scripts/build-web.mjs',
   'scripts/write-cjs-package.mjs',
+  'scripts/bundle-server.mjs',
   'package-lock.json',
   'packages/client/src',
   'packages/client/scripts',
@@ -27,6 +28,7 @@ const INPUTS = [
 /** What the build writes; any of them missing means a build whatever the stamp says. */
 const OUTPUTS = [
   'dist/main.js',
+  'dist/serve.bundle.js',
   'dist/app.js',
   'dist/cjs/package.json',
   'dist/web/app.js',

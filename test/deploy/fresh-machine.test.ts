@@ -71,7 +71,7 @@ describe('a fresh machine: missing binaries, the build stamp, optional modules',
         `const fs = require('node:fs');
          fs.appendFileSync('builds', 'x');
          if (fs.existsSync('fail')) process.exit(2);
-         for (const f of ['dist/main.js', 'dist/app.js', 'dist/cjs/package.json', 'dist/web/app.js',
+         for (const f of ['dist/main.js', 'dist/serve.bundle.js', 'dist/app.js', 'dist/cjs/package.json', 'dist/web/app.js',
                           'packages/client/dist/esm/index.js', 'packages/client/dist/cjs/package.json']) {
            fs.mkdirSync(require('node:path').dirname(f), { recursive: true });
            fs.writeFileSync(f, '');

@@ -11,10 +11,13 @@ const TYPES: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
 };
 
-/** dist/web from the built service (dist/http/routes) or from the sources run by tsx (src/http/routes). */
+/**
+ * dist/web from the built service (dist/http/routes), from its bundle (dist/serve.bundle.js) or from the
+ * sources run by tsx (src/http/routes).
+ */
 function webDirectory(): string | undefined {
   const here = fileURLToPath(new URL('.', import.meta.url));
-  return [join(here, '../../web'), join(here, '../../../dist/web')].find((dir) =>
+  return [join(here, '../../web'), join(here, 'web'), join(here, '../../../dist/web')].find((dir) =>
     existsSync(join(dir, 'index.html')),
   );
 }
