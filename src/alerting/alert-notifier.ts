@@ -81,6 +81,7 @@ export class AlertNotifier {
           type: named.type,
           destination: named.destination,
           ...(named.secret === undefined ? {} : { secret: named.secret }),
+          ...(named.settings === undefined ? {} : { settings: named.settings }),
         });
     }
     return rule.channels.length === 0 ? [...this.defaults] : targets;

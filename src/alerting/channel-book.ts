@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import { CHANNELS, isChannelType } from '../notify/channels/channel-registry.js';
 import type { ChannelContext, ChannelTarget } from '../notify/channels/channel.js';
+import { settingsProblem } from '../notify/channels/check-target.js';
 import type { AlertStore } from '../storage/ports.js';
 
 /** A channel configured once and referenced by name from rules: `{ "channel": "ops-webhook" }`. */
@@ -42,6 +43,7 @@ export class ChannelBook {
     type: string;
     destination?: string;
     secret?: string;
+    settings?: Readonly<Record<string, string>>;
   }): Promise<NamedChannel> {
     if (!isChannelType(channel.type))
       throw new DomainError('invalid_channel', 422, `${channel.type} channels are not available yet`, 'type');
@@ -50,7 +52,12 @@ export class ChannelBook {
       type: channel.type,
       destination: channel.destination,
       ...(channel.secret === undefined ? {} : { secret: channel.secret }),
+      ...(channel.settings === undefined || Object.keys(channel.settings).length === 0
+        ? {}
+        : { settings: { ...channel.settings } }),
     };
+    const invalid = settingsProblem(CHANNELS[named.type], named);
+    if (invalid !== undefined) throw new DomainError('invalid_channel', 422, invalid.reason, invalid.field);
     const problem = CHANNELS[named.type].problem(named, this.context);
     if (problem !== undefined) throw new DomainError('invalid_channel', 422, problem, 'destination');
     await this.store.saveChannel(named.name, JSON.stringify(named), Date.now());

@@ -8,9 +8,7 @@ const ATTEMPT_TIMEOUT_MS = 10_000;
 const MAX_RETRY_AFTER_MS = 3_600_000;
 
 /**
- * POSTs a JSON body through the egress guard, with a timeout, never following redirects (a receiver that
- * redirects is misconfigured, and a redirect is a way around the guard). 2xx delivers; 408, 429, 5xx and
- * network errors are retried (honouring Retry-After); other 4xx are final: the receiver refuses this body.
+ * POSTs a JSON body through the egress guard (sendHttp).
  */
 export function postJson(
   guard: EgressGuard,
@@ -18,6 +16,23 @@ export function postJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): Promise<void> {
+  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  return sendHttp(guard, url, { method: 'POST', body: payload, contentType: 'application/json', headers });
+}
+
+export interface HttpDelivery {
+  method: 'POST' | 'PUT' | 'PATCH';
+  body: string;
+  contentType: string;
+  headers?: Record<string, string>;
+}
+
+/**
+ * Sends one request through the egress guard, with a timeout, never following redirects (a receiver that
+ * redirects is misconfigured, and a redirect is a way around the guard). 2xx delivers; 408, 429, 5xx and
+ * network errors are retried (honouring Retry-After); other 4xx are final: the receiver refuses this body.
+ */
+export function sendHttp(guard: EgressGuard, url: string, delivery: HttpDelivery): Promise<void> {
   let target: URL;
   try {
     target = new URL(url);
@@ -26,7 +41,7 @@ export function postJson(
   }
   if (target.protocol !== 'http:' && target.protocol !== 'https:')
     return Promise.reject(new DeliveryError(`${target.protocol} URLs are not delivered to`, false));
-  const payload = typeof body === 'string' ? body : JSON.stringify(body);
+  const payload = delivery.body;
   return new Promise((resolve, reject) => {
     let host: string;
     try {
@@ -42,12 +57,12 @@ export function postJson(
         host,
         port: target.port === '' ? undefined : Number(target.port),
         path: `${target.pathname}${target.search}`,
-        method: 'POST',
+        method: delivery.method,
         headers: {
-          'content-type': 'application/json',
+          'content-type': delivery.contentType,
           'content-length': Buffer.byteLength(payload),
           'user-agent': `metrics-service/${VERSION}`,
-          ...headers,
+          ...delivery.headers,
         },
         lookup: guard.lookup,
         signal: AbortSignal.timeout(ATTEMPT_TIMEOUT_MS),

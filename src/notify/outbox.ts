@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { inSpan } from '../telemetry/tracing.js';
 import type { Logger } from 'pino';
 import type { AlertStore, OutboxItem } from '../storage/ports.js';
@@ -57,7 +58,7 @@ export class Outbox {
     const now = this.clock();
     await this.store.enqueue(
       targets.map((target) => ({
-        idempotencyKey: `${notification.idempotencyKey}|${target.type}|${target.destination ?? ''}`,
+        idempotencyKey: `${notification.idempotencyKey}|${targetKey(target)}`,
         alertId,
         channel: JSON.stringify(target),
         payload: JSON.stringify(notification),
@@ -165,4 +166,32 @@ export class Outbox {
       }
     }
   }
+}
+
+/** Types whose credential picks the recipient (a bot, a PagerDuty service, a Pushover app…). */
+const ADDRESSED_BY_SECRET: ReadonlySet<string> = new Set([
+  'telegram',
+  'pagerduty',
+  'opsgenie',
+  'pushover',
+  'gotify',
+  'matrix',
+  'ntfy',
+]);
+
+/**
+ * What tells two targets of one notification apart in its idempotency key: the type and destination, and,
+ * for types whose destination is a shared API, the settings and credential that pick the recipient,
+ * hashed (never stored in clear in the key). Keys of targets without either are as they always were.
+ */
+function targetKey(target: ChannelTarget): string {
+  const base = `${target.type}|${target.destination ?? ''}`;
+  const settings = Object.entries(target.settings ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  const secret = ADDRESSED_BY_SECRET.has(target.type) ? (target.secret ?? '') : '';
+  if (settings.length === 0 && secret === '') return base;
+  const digest = createHash('sha256')
+    .update(JSON.stringify([settings, secret]))
+    .digest('hex')
+    .slice(0, 16);
+  return `${base}|${digest}`;
 }

@@ -3,24 +3,37 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { NamedChannel } from '../../alerting/channel-book.js';
 import type { Alerting } from '../../alerting/create-alerting.js';
 import { DomainError } from '../../domain/errors.js';
+import { CHANNEL_TYPES } from '../../notify/channels/channel.js';
 import { errorResponses } from '../problem.js';
 
 const tags = ['alerts'];
 const NameParams = Type.Object({ name: Type.String({ maxLength: 128 }) });
 const ChannelBody = {
   type: Type.Union(
-    [
-      Type.Literal('webhook'),
-      Type.Literal('slack'),
-      Type.Literal('discord'),
-      Type.Literal('email'),
-      Type.Literal('alertmanager'),
-    ],
-    { description: 'How the channel delivers.' },
+    CHANNEL_TYPES.map((type) => Type.Literal(type)),
+    { description: 'How the channel delivers (README, Notification channels).' },
   ),
-  destination: Type.Optional(Type.String({ maxLength: 2048, description: 'URL, #channel or addresses.' })),
+  destination: Type.Optional(
+    Type.String({ maxLength: 2048, description: 'URL, #channel or addresses, as the type takes it.' }),
+  ),
   secret: Type.Optional(
-    Type.String({ minLength: 16, maxLength: 256, description: 'webhook: HMAC signing secret (write-only).' }),
+    Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description:
+        "The type's credential (write-only): webhook HMAC secret (16+ characters), bot or API token, routing key.",
+    }),
+  ),
+  settings: Type.Optional(
+    Type.Record(
+      Type.String({ pattern: "^[A-Za-z][A-Za-z0-9_.*!#$%&'+^`|~-]{0,127}$" }),
+      Type.String({ maxLength: 8192 }),
+      {
+        maxProperties: 32,
+        description: "The type's other options (chatId, roomId, user, body template, header.<Name>…).",
+        examples: [{ chatId: '-1001234567890' }],
+      },
+    ),
   ),
 };
 const ChannelInput = Type.Object(
@@ -32,6 +45,7 @@ const ChannelSchema = Type.Object({
   type: Type.String(),
   destination: Type.Union([Type.String(), Type.Null()]),
   hasSecret: Type.Boolean({ description: 'Secrets are never shown back.' }),
+  settings: Type.Record(Type.String(), Type.String()),
   usedBy: Type.Array(Type.String(), { description: 'Ids of the rules that notify this channel.' }),
 });
 
@@ -43,6 +57,7 @@ export function channelRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
     type: c.type,
     destination: c.destination ?? null,
     hasSecret: c.secret !== undefined,
+    settings: { ...c.settings },
     usedBy: rules.usersOf(c.name),
   });
   return (app) => {

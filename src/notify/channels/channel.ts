@@ -2,14 +2,45 @@ import type { EgressGuard } from '../../security/egress-guard.js';
 import type { Notification } from '../notification.js';
 
 /** Channel types delivered today; each is one file here and one entry in the registry. */
-export type ChannelType = 'webhook' | 'slack' | 'discord' | 'email' | 'alertmanager';
+export const CHANNEL_TYPES = [
+  'webhook',
+  'slack',
+  'discord',
+  'email',
+  'alertmanager',
+  'teams',
+  'telegram',
+  'pagerduty',
+  'opsgenie',
+  'ntfy',
+  'pushover',
+  'gotify',
+  'matrix',
+  'mattermost',
+  'google-chat',
+  'template',
+] as const;
+export type ChannelType = (typeof CHANNEL_TYPES)[number];
 
 /** What a rule names: the type and its destination (URL, #channel…), as the seed writes it. */
 export interface ChannelTarget {
   type: ChannelType;
   destination: string | undefined;
-  /** A named channel's own signing secret (webhook), instead of WEBHOOK_SECRET. */
+  /**
+   * A named channel's credential, never shown back: the webhook's signing secret (instead of
+   * WEBHOOK_SECRET), a bot or API token, a routing key.
+   */
   secret?: string;
+  /** A named channel's other options (a chat id, a room, a priority…), as its type declares them. */
+  settings?: Readonly<Record<string, string>>;
+}
+
+/** One option a channel type takes in `settings`. */
+export interface SettingSpec {
+  description: string;
+  required?: boolean;
+  /** The values it may take, when it is a choice. */
+  allowed?: readonly string[];
 }
 
 export interface ChannelContext {
@@ -31,6 +62,10 @@ export interface SmtpSettings {
 }
 
 export interface Channel {
+  /** The options this type takes in `settings` (none when absent); others are refused when saved. */
+  settings?: Readonly<Record<string, SettingSpec>>;
+  /** What `secret` is for this type, and whether it must be given. */
+  secret?: { description: string; required: boolean };
   /** Why this target can never be delivered, whatever the configuration (refused when saved), or undefined. */
   problem(target: ChannelTarget, context: ChannelContext): string | undefined;
   /**

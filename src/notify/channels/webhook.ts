@@ -8,10 +8,13 @@ import type { Channel } from './channel.js';
  * the request came from us and was not altered.
  */
 export const webhookChannel: Channel = {
+  secret: { description: 'the HMAC signing secret, 16 characters or more', required: false },
   problem: (target) =>
     target.destination === undefined || !/^https?:\/\//.test(target.destination)
       ? 'a webhook needs an http(s) URL as destination'
-      : undefined,
+      : target.secret !== undefined && target.secret.length < 16
+        ? 'a webhook signing secret needs 16 characters or more'
+        : undefined,
   send(target, notification, context) {
     const body = JSON.stringify(notification);
     const headers: Record<string, string> = { 'idempotency-key': notification.idempotencyKey };
