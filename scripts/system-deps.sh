@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs (Debian, apt-get) and starts what the test suites use beyond npm: the Prometheus binaries, the
-# exporters, Chromium, curl, openssl, docker-compose (its Compose schema check), a C++ toolchain (the
-# SQLite addon when no prebuilt binary can be downloaded), and PostgreSQL and Redis on 127.0.0.1.
+# exporters, Chromium, curl, openssl, docker-compose (its Compose schema check), dnsmasq and ping (the DNS
+# and ping monitors' tests), a C++ toolchain (the SQLite addon when no prebuilt binary can be downloaded),
+# and PostgreSQL and Redis on 127.0.0.1.
 # `npm run test:all` and .ci/run call it. Whatever is already there is left alone, so a second run is a
 # no-op. Without root or apt-get it only says what is missing (the suites then skip those tests with the
 # same line), except in CI (CI=true), where that is an error.
@@ -26,6 +27,8 @@ want g++ build-essential
 want python3 python3
 want redis-server redis-server
 want pg_ctlcluster postgresql
+want dnsmasq dnsmasq-base
+want ping iputils-ping
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
