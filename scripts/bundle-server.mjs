@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Left out of the bundle, loaded from node_modules as before: a native addon, packages that serve files
  * from their own directory, and the modules the service loads lazily (only with REDIS_URL, SMTP, tracing,
- * DATABASE_URL), whose laziness the bundle must keep.
+ * DATABASE_URL, a database monitor), whose laziness the bundle must keep.
  */
 const EXTERNAL = [
   'better-sqlite3',
@@ -21,6 +21,8 @@ const EXTERNAL = [
   'ioredis',
   'nodemailer',
   'pg',
+  'mysql2',
+  '@grpc/*',
   '@socket.io/*',
   '@opentelemetry/*',
 ];

@@ -29,6 +29,7 @@ want redis-server redis-server
 want pg_ctlcluster postgresql
 want dnsmasq dnsmasq-base
 want ping iputils-ping
+want mariadbd mariadb-server
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -74,5 +75,14 @@ if ! PGCONNECT_TIMEOUT=5 psql -h 127.0.0.1 -U postgres -w -Atc 'select 1' >/dev/
   pg_lsclusters -h | awk '{print $1, $2}' | while read -r version cluster; do
     pg_ctlcluster "$version" "$cluster" reload
   done
+fi
+# MariaDB (the MySQL monitor's tests): root over TCP without a password, as Debian's root@localhost is.
+if ! listening 3306; then
+  [ "$(id -u)" = 0 ] || fail_or_warn "MariaDB is not running on 127.0.0.1:3306 (start it as root)"
+  echo "system-deps: starting MariaDB"
+  mkdir -p /run/mysqld && chown mysql:mysql /run/mysqld 2>/dev/null || true
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd -- --bind-address=127.0.0.1
+  for _ in $(seq 1 30); do listening 3306 && break; sleep 1; done
+  listening 3306 || fail_or_warn "MariaDB does not start"
 fi
 echo "system-deps: everything the suites use is installed and running"

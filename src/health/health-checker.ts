@@ -293,7 +293,7 @@ export class HealthChecker {
     }
     this.deps.bus.emit('health.changed', {
       service: service.definition.name,
-      url: service.definition.url,
+      url: service.definition.displayUrl,
       previous,
       state,
       reason,

@@ -1,5 +1,6 @@
 import type { HealthRollup, HealthStore } from '../storage/ports.js';
 import type { WatchedService } from './health-checker.js';
+import { withoutPassword } from './resolve-definition.js';
 import { HOUR_MS, summarize, type WindowSummary } from './rollup.js';
 
 const WINDOWS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 } as const;
@@ -10,7 +11,7 @@ export function statusView(service: WatchedService, uptime24h: number | null) {
   return {
     name: definition.name,
     type: definition.type,
-    url: definition.url,
+    url: definition.displayUrl,
     origin: service.origin,
     state: tracker.state,
     since: tracker.since,
@@ -30,7 +31,7 @@ export function statusView(service: WatchedService, uptime24h: number | null) {
     timeout: definition.timeout,
     retries: definition.retries,
     uptime24h,
-    definition: service.input as Record<string, unknown>,
+    definition: { ...service.input, url: withoutPassword(service.input.url) } as Record<string, unknown>,
     createdAt: service.createdAt,
     updatedAt: service.updatedAt,
   };

@@ -9,7 +9,21 @@ export interface ServiceDefaults {
   retries: number;
 }
 
-const SCHEMES: Readonly<Record<string, ProbeType>> = { 'http:': 'http', 'https:': 'http', 'tcp:': 'tcp' };
+const SCHEMES: Readonly<Record<string, ProbeType>> = {
+  'http:': 'http',
+  'https:': 'http',
+  'tcp:': 'tcp',
+  'dns:': 'dns',
+  'postgres:': 'postgres',
+  'postgresql:': 'postgres',
+  'redis:': 'redis',
+  'rediss:': 'redis',
+  'mysql:': 'mysql',
+};
+/** Checks that log in: their URL carries the user and password, as their clients' URLs do. */
+const WITH_CREDENTIALS: ReadonlySet<ProbeType> = new Set(['postgres', 'redis', 'mysql']);
+const HTTP_ONLY = ['method', 'headers', 'body', 'expectedStatus', 'keyword', 'json', 'maxRedirects'] as const;
+export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS'] as const;
 /** Header names a check may not set: they belong to the connection, and a wrong one breaks the probe. */
 const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade']);
 
@@ -35,18 +49,25 @@ export function resolveDefinition(
   }
   const type = SCHEMES[url.protocol];
   if (type === undefined)
-    throw invalid('url', `scheme ${url.protocol} is not checked; use http, https or tcp`);
+    throw invalid(
+      'url',
+      `scheme ${url.protocol} is not checked; use http, https, tcp, dns, postgres, redis, rediss or mysql`,
+    );
   if (input.type !== undefined && input.type !== type)
     throw invalid('type', `type ${input.type} does not match the URL scheme ${url.protocol}`);
-  if (url.username !== '' || url.password !== '')
+  if ((url.username !== '' || url.password !== '') && !WITH_CREDENTIALS.has(type))
     throw invalid('url', 'credentials in the URL are not stored; send them in `headers` (Authorization)');
   if (type === 'tcp' && url.port === '') throw invalid('url', 'a tcp:// URL needs a port: tcp://host:5432');
-  try {
-    guard.checkHost(url.hostname);
-  } catch (error) {
-    if (error instanceof EgressDeniedError)
-      throw new DomainError('egress_denied', 422, error.message, 'url', { reason: error.reason });
-    throw error;
+  if (type === 'dns') checkDnsUrl(url);
+  // A dns: URL without an authority asks the system's resolver: there is no host to judge.
+  if (url.hostname !== '') {
+    try {
+      guard.checkHost(url.hostname);
+    } catch (error) {
+      if (error instanceof EgressDeniedError)
+        throw new DomainError('egress_denied', 422, error.message, 'url', { reason: error.reason });
+      throw error;
+    }
   }
   for (const name of Object.keys(input.headers ?? {})) {
     if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name))
@@ -61,23 +82,20 @@ export function resolveDefinition(
   const json = input.json;
   if (json !== undefined && json.operator !== 'exists' && json.value === undefined)
     throw invalid('json.value', `operator ${json.operator ?? '=='} needs a value`);
-  if (type === 'tcp') {
-    const httpOnly = [
-      'method',
-      'headers',
-      'body',
-      'expectedStatus',
-      'keyword',
-      'json',
-      'maxRedirects',
-    ] as const;
-    const given = httpOnly.find((field) => input[field] !== undefined);
+  if (type !== 'http') {
+    const given = HTTP_ONLY.find((field) => input[field] !== undefined);
     if (given !== undefined) throw invalid(given, `${given} applies to HTTP checks only`);
   }
+  if (input.query !== undefined && !WITH_CREDENTIALS.has(type))
+    throw invalid('query', 'query applies to postgres, mysql and redis checks only');
+  if (input.expected !== undefined && !WITH_CREDENTIALS.has(type) && type !== 'dns')
+    throw invalid('expected', 'expected applies to dns, postgres, mysql and redis checks only');
+  if (type === 'redis' && input.query !== undefined) checkRedisCommand(input.query);
   return {
     name: input.name,
     type,
     url: url.toString(),
+    displayUrl: withoutPassword(url.toString()),
     interval,
     timeout,
     retries: input.retries ?? defaults.retries,
@@ -96,5 +114,52 @@ export function resolveDefinition(
     tlsExpiryDays: input.tlsExpiryDays ?? 14,
     ignoreTlsErrors: input.ignoreTlsErrors ?? false,
     maxRedirects: input.maxRedirects ?? 5,
+    query: input.query,
+    expected: input.expected,
   };
+}
+
+/** `dns://[resolver[:port]]/name?type=A`: a name to look up, and a record type the probe knows. */
+function checkDnsUrl(url: URL): void {
+  const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!/^[A-Za-z0-9_.-]{1,253}$/.test(name))
+    throw invalid('url', 'a dns: URL names the record to look up: dns://1.1.1.1/example.com?type=A');
+  const recordType = (url.searchParams.get('type') ?? 'A').toUpperCase();
+  if (!(DNS_RECORD_TYPES as readonly string[]).includes(recordType))
+    throw invalid('url', `record type ${recordType} is not checked; use ${DNS_RECORD_TYPES.join(', ')}`);
+}
+
+/** Redis commands a check may run: read-only ones, so a monitor can never change the data it watches. */
+export const REDIS_READ_COMMANDS = [
+  'PING',
+  'GET',
+  'EXISTS',
+  'TYPE',
+  'TTL',
+  'STRLEN',
+  'LLEN',
+  'SCARD',
+  'ZCARD',
+  'HLEN',
+  'HGET',
+  'XLEN',
+  'DBSIZE',
+] as const;
+
+function checkRedisCommand(query: string): void {
+  const command = query.trim().split(/\s+/)[0]?.toUpperCase() ?? '';
+  if (!(REDIS_READ_COMMANDS as readonly string[]).includes(command))
+    throw invalid('query', `redis checks run read-only commands: ${REDIS_READ_COMMANDS.join(', ')}`);
+}
+
+/** A URL with its password replaced by `***` (a database check's URL carries one), else as it is. */
+export function withoutPassword(text: string): string {
+  try {
+    const url = new URL(text);
+    if (url.password === '') return text;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return text;
+  }
 }

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
 /** Probe types; each is one file in health/probes and an entry in its registry. */
-export const PROBE_TYPES = ['http', 'tcp'] as const;
+export const PROBE_TYPES = ['http', 'tcp', 'dns', 'postgres', 'redis', 'mysql'] as const;
 export type ProbeType = (typeof PROBE_TYPES)[number];
 
 type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -24,10 +24,16 @@ export const ServiceInputSchema = Type.Object(
     url: Type.String({
       minLength: 1,
       maxLength: 2048,
-      description: 'http(s)://host[:port]/path for HTTP checks, tcp://host:port for a TCP connect.',
+      description:
+        'http(s)://host[:port]/path (HTTP), tcp://host:port (TCP connect), dns://[resolver[:port]]/name?type=A (DNS, RFC 4501), postgres://user:password@host[:port]/db, redis[s]://[user:password@]host[:port][/db], mysql://user:password@host[:port]/db (connect, authenticate, query).',
       examples: ['http://custom-service:8080/health'],
     }),
-    type: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('tcp')])),
+    type: Type.Optional(
+      Type.Union(
+        PROBE_TYPES.map((type) => Type.Literal(type)),
+        { description: 'The check; follows from the URL scheme when left out.' },
+      ),
+    ),
     interval: Type.Optional(
       Type.Integer({ minimum: 1000, maximum: 86_400_000, description: 'ms between checks (default 30000).' }),
     ),
@@ -128,6 +134,22 @@ export const ServiceInputSchema = Type.Object(
       Type.Boolean({ description: 'Accept an invalid certificate (its expiry is still watched).' }),
     ),
     maxRedirects: Type.Optional(Type.Integer({ minimum: 0, maximum: 10, description: 'Default 5.' })),
+    query: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 4096,
+        description:
+          'postgres, mysql: a SQL query run in a read-only transaction (default SELECT 1); redis: a read-only command (default PING), e.g. GET feature:flag.',
+      }),
+    ),
+    expected: Type.Optional(
+      Type.Array(Type.String({ maxLength: 1024 }), {
+        minItems: 1,
+        maxItems: 20,
+        description:
+          'Values that must all be in the answer: DNS records (A/AAAA addresses, CNAME/NS names, "10 mx.example.com" for MX, TXT text), or the first column of the query result (the reply for redis).',
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'HealthServiceInput' },
 );
@@ -162,6 +184,8 @@ export interface ServiceDefinition {
   name: string;
   type: ProbeType;
   url: string;
+  /** The URL without its password: what views, events and logs show. */
+  displayUrl: string;
   interval: number;
   timeout: number;
   retries: number;
@@ -177,4 +201,6 @@ export interface ServiceDefinition {
   tlsExpiryDays: number;
   ignoreTlsErrors: boolean;
   maxRedirects: number;
+  query: string | undefined;
+  expected: readonly string[] | undefined;
 }

@@ -65,6 +65,12 @@ export const REDIS: LocalServer = {
   hint: 'apt-get install redis-server and start it',
 };
 
+export const MARIADB: LocalServer = {
+  name: 'MariaDB',
+  port: 3306,
+  hint: 'apt-get install mariadb-server and start it (scripts/system-deps.sh does both)',
+};
+
 const CONNECT_TIMEOUT_MS = 1000;
 
 function listening(port: number): Promise<boolean> {

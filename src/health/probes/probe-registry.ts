@@ -2,9 +2,17 @@ import type { ProbeType } from '../service-schema.js';
 import { httpProbe } from './http-probe.js';
 import type { Probe } from './probe.js';
 import { tcpProbe } from './tcp-probe.js';
+import { dnsProbe } from './dns-probe.js';
+import { postgresProbe } from './postgres-probe.js';
+import { redisProbe } from './redis-probe.js';
+import { mysqlProbe } from './mysql-probe.js';
 
 /** One entry per probe type; the compiler rejects a type without its probe. */
 export const PROBES: Readonly<Record<ProbeType, Probe>> = {
   http: httpProbe,
   tcp: tcpProbe,
+  dns: dnsProbe,
+  postgres: postgresProbe,
+  redis: redisProbe,
+  mysql: mysqlProbe,
 };

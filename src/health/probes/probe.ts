@@ -15,7 +15,10 @@ export type ProbeReasonCode =
   | 'json_condition'
   | 'too_many_redirects'
   | 'slow_response'
-  | 'egress_denied';
+  | 'egress_denied'
+  | 'auth_failed'
+  | 'query_error'
+  | 'unexpected_result';
 
 export interface ProbeReason {
   code: ProbeReasonCode;
