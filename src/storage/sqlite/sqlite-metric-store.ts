@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import type { MetricCategory, MetricType, SeriesRole } from '../../domain/metric.js';
 import type {
+  ChunkRead,
   ChunkWrite,
   IngestCommit,
   MetricStore,
@@ -11,8 +12,7 @@ import type {
   StoredSeries,
   WalEntry,
 } from '../ports.js';
-import { MIGRATIONS } from './migrations.js';
-import { migrate, releaseFreePages } from './open-database.js';
+import { releaseFreePages } from './open-database.js';
 
 interface FamilyRow {
   name: string;
@@ -50,7 +50,6 @@ export class SqliteMetricStore implements MetricStore {
     private readonly db: Database.Database,
     private readonly file: string,
   ) {
-    migrate(db, MIGRATIONS);
     this.stmts = {
       insertFamily: db.prepare(
         `INSERT INTO families (name, type, help, unit, category, buckets, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -87,11 +86,6 @@ export class SqliteMetricStore implements MetricStore {
         'DELETE FROM families WHERE name NOT IN (SELECT DISTINCT family FROM series)',
       ),
     };
-  }
-
-  migrate(): Promise<void> {
-    migrate(this.db, MIGRATIONS);
-    return Promise.resolve();
   }
 
   ping(): Promise<void> {
@@ -204,6 +198,19 @@ export class SqliteMetricStore implements MetricStore {
   readChunks(seriesId: number, from: number, to: number, belowMinT: number): Promise<StoredChunk[]> {
     const rows = this.stmts.readChunks.all({ id: seriesId, below: belowMinT, from, to }) as ChunkRow[];
     return Promise.resolve(rows.map(toChunk));
+  }
+
+  readChunksBatch(reads: readonly ChunkRead[], from: number, to: number): Promise<StoredChunk[][]> {
+    const statement = this.stmts.readChunks;
+    // One read transaction: every series from the same snapshot, as one query per series would not be
+    // if a checkpoint committed in between (it cannot here, better-sqlite3 being synchronous, but the
+    // contract says so for every adapter).
+    const read = this.db.transaction(() =>
+      reads.map(({ seriesId, belowMinT }) =>
+        (statement.all({ id: seriesId, below: belowMinT, from, to }) as ChunkRow[]).map(toChunk),
+      ),
+    );
+    return Promise.resolve(read());
   }
 
   deleteChunksBefore(cutoff: number, limit: number): Promise<number> {

@@ -1,0 +1,70 @@
+import type { MetricCategory } from '../domain/metric.js';
+import { compileMatchers, type LabelMatcher } from '../query/matchers.js';
+import type { MetricStore } from '../storage/ports.js';
+import type { Heads } from './heads.js';
+import type { FamilyView, SampleRange, SelectedSeries, TsdbReader } from './read-port.js';
+import type { SeriesRegistry } from './registry.js';
+import { readSamples, withinRange } from './sample-read.js';
+import { exposedSeries, familyNameOf, type ExposedSeries } from './series-select.js';
+
+/** The read port over the TSDB's registry, heads and store. */
+export class RegistryReader implements TsdbReader {
+  constructor(
+    private readonly registry: SeriesRegistry,
+    private readonly heads: Heads,
+    private readonly store: MetricStore,
+  ) {}
+
+  get version(): number {
+    return this.registry.version;
+  }
+
+  get activeSeries(): number {
+    return this.registry.activeSeries;
+  }
+
+  get familyCount(): number {
+    return this.registry.families.size;
+  }
+
+  families(filter: { name?: string; category?: MetricCategory } = {}): FamilyView[] {
+    return this.registry.committedFamilies(filter.name, filter.category);
+  }
+
+  allFamilies(): FamilyView[] {
+    return [...this.registry.families.values()];
+  }
+
+  family(name: string): FamilyView | undefined {
+    const family = this.registry.families.get(name);
+    return family?.committed === true ? family : undefined;
+  }
+
+  readSamples(ids: readonly number[], from: number, to: number): Promise<SampleRange[]> {
+    return readSamples(this.heads, this.store, ids, from, to);
+  }
+
+  async select(matchers: readonly LabelMatcher[], from: number, to: number): Promise<SelectedSeries[]> {
+    const matches = compileMatchers(matchers);
+    const picked: ExposedSeries[] = [];
+    for (const family of this.candidates(matchers)) {
+      for (const set of family.sets.values()) {
+        if (!set.committed) continue;
+        for (const series of exposedSeries(set)) if (matches(series.labels)) picked.push(series);
+      }
+    }
+    const samples = await this.readSamples(
+      picked.map((s) => s.id),
+      from,
+      to,
+    );
+    return picked.map((series, i) => ({ ...series, samples: withinRange(samples[i]!, from) }));
+  }
+
+  /** The families a selector can match: the one its `__name__="…"` names, else all of them. */
+  private candidates(matchers: readonly LabelMatcher[]): FamilyView[] {
+    const byName = matchers.find((m) => m.label === '__name__' && m.op === '=');
+    if (byName === undefined) return this.families();
+    return familyNameOf(byName.value, (name) => this.family(name)).map((name) => this.family(name)!);
+  }
+}
