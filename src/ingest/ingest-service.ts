@@ -93,12 +93,10 @@ export class IngestService {
         rejected.push({ index, ...badValue });
         continue;
       }
-      const lastT = app.lastT(set);
-      if (t < lastT) {
-        rejected.push({ index, ...outOfOrder(lastT) });
+      if (!stage(app, set, t, sample)) {
+        rejected.push({ index, ...outOfOrder(app.lastT(set)) });
         continue;
       }
-      stage(app, set, t, sample);
       app.describe(set.family, sample.help, sample.unit);
       accepted.push({ index, set, t });
     }
@@ -115,16 +113,19 @@ export class IngestService {
   }
 }
 
-/** Stages the set's values after the sample: counters add, gauges set, histograms observe. */
-function stage(app: Appender, set: LabelSetView, t: number, sample: IngestSample): void {
+/**
+ * Stages the set's values after the sample (counters add, gauges set, histograms observe); false, with
+ * nothing staged, when the sample is older than the set's newest.
+ */
+function stage(app: Appender, set: LabelSetView, t: number, sample: IngestSample): boolean {
   const type = set.family.def.type;
   if (type !== 'histogram') {
     const value =
       sample.cumulative === undefined ? nextScalar(type, app.currentValue(set), sample.value) : sample.value;
-    app.append(set, t, value);
-  } else {
-    app.appendAll(set, t, nextValues(set, app.currentValues(set), sample));
+    return app.append(set, t, value);
   }
+  if (t < app.lastT(set)) return false; // before computing: nextValues allocates
+  return app.appendAll(set, t, nextValues(set, app.currentValues(set), sample));
 }
 
 function outOfOrder(lastT: number): Rejection {
