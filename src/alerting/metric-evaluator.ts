@@ -1,6 +1,5 @@
 import { labelValue, type Labels } from '../domain/metric.js';
 import { parseFunction } from '../query/functions.js';
-import { compileMatchers } from '../query/matchers.js';
 import type { QueryEngine } from '../query/range-query.js';
 import { WindowReader } from '../query/window-reader.js';
 import type { TsdbReader } from '../tsdb/read-port.js';
@@ -35,10 +34,8 @@ export async function evaluateMetricRule(
 function missingGroups(spec: MetricRuleSpec, reader: TsdbReader, found: readonly GroupValue[]): GroupValue[] {
   const key = (labels: Labels): string => JSON.stringify(Object.entries(labels).sort());
   const seen = new Set(found.map((v) => key(v.labels)));
-  const matches = compileMatchers(spec.matchers);
   const expected = new Map<string, Labels>();
-  for (const set of reader.family(spec.metric)?.sets.values() ?? []) {
-    if (!set.committed || !matches(set.labels)) continue;
+  for (const set of reader.labelSets(spec.metric, spec.matchers)) {
     const labels =
       spec.by === undefined
         ? set.labels

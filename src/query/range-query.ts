@@ -3,7 +3,7 @@ import { DomainError } from '../domain/errors.js';
 import { labelValue, type Labels, type MetricType } from '../domain/metric.js';
 import type { FamilyView, LabelSetView, SampleRange, TsdbReader } from '../tsdb/read-port.js';
 import { evaluateSeries, functionName, histogramQuantile, type QueryFunction } from './functions.js';
-import { compileMatchers, type LabelMatcher } from './matchers.js';
+import type { LabelMatcher } from './matchers.js';
 
 export const MAX_POINTS = 11_000;
 export const MAX_QUERY_SERIES = 10_000;
@@ -90,8 +90,7 @@ export class QueryEngine {
       );
     }
     const steps = stepTimes(query.start, query.end, query.stepMs);
-    const matches = compileMatchers(query.matchers);
-    const sets = [...family.sets.values()].filter((set) => set.committed && matches(set.labels));
+    const sets = this.reader.labelSets(family.def.name, query.matchers);
     if (sets.length > MAX_QUERY_SERIES) {
       throw new DomainError(
         'invalid_query',

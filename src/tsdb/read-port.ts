@@ -70,6 +70,8 @@ export interface TsdbReader {
   allFamilies(): FamilyView[];
   /** The committed family of that name. */
   family(name: string): FamilyView | undefined;
+  /** The committed label sets of a family whose labels match (regexes anchored, RE2 as in Prometheus). */
+  labelSets(family: string, matchers: readonly LabelMatcher[]): LabelSetView[];
 
   /**
    * Samples of many series with from ≤ t ≤ to, each preceded by its newest sample before `from` (for

@@ -2,7 +2,7 @@ import type { MetricCategory } from '../domain/metric.js';
 import { compileMatchers, type LabelMatcher } from '../query/matchers.js';
 import type { MetricStore } from '../storage/ports.js';
 import type { Heads } from './heads.js';
-import type { FamilyView, SampleRange, SelectedSeries, TsdbReader } from './read-port.js';
+import type { FamilyView, LabelSetView, SampleRange, SelectedSeries, TsdbReader } from './read-port.js';
 import type { SeriesRegistry } from './registry.js';
 import { readSamples, withinRange } from './sample-read.js';
 import { exposedSeries, familyNameOf, type ExposedSeries } from './series-select.js';
@@ -38,6 +38,15 @@ export class RegistryReader implements TsdbReader {
   family(name: string): FamilyView | undefined {
     const family = this.registry.families.get(name);
     return family?.committed === true ? family : undefined;
+  }
+
+  labelSets(family: string, matchers: readonly LabelMatcher[]): LabelSetView[] {
+    const sets = this.family(family)?.sets.values();
+    if (sets === undefined) return [];
+    const matches = compileMatchers(matchers);
+    const out: LabelSetView[] = [];
+    for (const set of sets) if (set.committed && matches(set.labels)) out.push(set);
+    return out;
   }
 
   readSamples(ids: readonly number[], from: number, to: number): Promise<SampleRange[]> {

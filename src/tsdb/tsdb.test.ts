@@ -105,6 +105,15 @@ describe('TSDB read and write ports', () => {
     ]);
   });
 
+  it('lists the label sets of a family by matchers on their labels', () => {
+    const queues = (matchers: Parameters<Tsdb['reader']['labelSets']>[1]) =>
+      tsdb.reader.labelSets('jobs_total', matchers).map((set) => set.labels.queue);
+    assert.deepEqual(queues([]), ['a', 'b']);
+    assert.deepEqual(queues([{ label: 'queue', op: '=~', value: 'b|c' }]), ['b']);
+    assert.deepEqual(queues([{ label: 'queue', op: '!~', value: '.*' }]), []);
+    assert.deepEqual(tsdb.reader.labelSets('no_such_metric', []), []);
+  });
+
   it('gives every series of a histogram label set a sample whenever the set gets one', async () => {
     const [unchanged] = await tsdb.reader.select(
       [
