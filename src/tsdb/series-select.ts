@@ -25,7 +25,13 @@ export function exposedSeries(set: LabelSetView): ExposedSeries[] {
   return out;
 }
 
-/** The family an exposed name belongs to, by the text format's names. */
+/** The `__name__`s a family's series carry in the text format. */
+export function exposedNamesOf(family: FamilyView): string[] {
+  const { name, type } = family.def;
+  return type === 'histogram' ? [`${name}_bucket`, `${name}_sum`, `${name}_count`] : [name];
+}
+
+/** The committed families (by name) whose text-format series carry this `__name__`: at most one. */
 export function familyNameOf(exposed: string, find: (name: string) => FamilyView | undefined): string[] {
   const candidates = [exposed];
   for (const suffix of ['_bucket', '_sum', '_count']) {

@@ -5,7 +5,7 @@ import type { Heads } from './heads.js';
 import type { FamilyView, LabelSetView, SampleRange, SelectedSeries, TsdbReader } from './read-port.js';
 import type { SeriesRegistry } from './registry.js';
 import { readSamples, withinRange } from './sample-read.js';
-import { exposedSeries, familyNameOf, type ExposedSeries } from './series-select.js';
+import { exposedNamesOf, exposedSeries, familyNameOf, type ExposedSeries } from './series-select.js';
 
 /** The read port over the TSDB's registry, heads and store. */
 export class RegistryReader implements TsdbReader {
@@ -55,8 +55,11 @@ export class RegistryReader implements TsdbReader {
 
   async select(matchers: readonly LabelMatcher[], from: number, to: number): Promise<SelectedSeries[]> {
     const matches = compileMatchers(matchers);
+    // Names first, once per family: a selector such as {__name__=~"http_.*"} skips most families whole.
+    const nameMatches = compileMatchers(matchers.filter((m) => m.label === '__name__'));
     const picked: ExposedSeries[] = [];
     for (const family of this.candidates(matchers)) {
+      if (!exposedNamesOf(family).some((name) => nameMatches({ __name__: name }))) continue;
       for (const set of family.sets.values()) {
         if (!set.committed) continue;
         for (const series of exposedSeries(set)) if (matches(series.labels)) picked.push(series);
