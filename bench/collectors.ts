@@ -27,7 +27,7 @@ export async function benchCollectors(rounds = 200): Promise<void> {
     proc_read_only_cpu_ms: readOnly.cpuMs,
     proc_read_only_stall_p95_ms: readOnly.stall.p95,
     ratio_vs_read_only: system.cpuMs / readOnly.cpuMs,
-    series_per_collection: services.registry.families.size,
+    series_per_collection: services.reader.familyCount,
     application_cpu_ms_per_collection: application.cpuMs,
     ...stallFigures('application', application),
     target: 'stall < 5 ms',

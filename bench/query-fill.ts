@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { buildApp } from '../src/app.js';
-import { checkpoint } from '../src/tsdb/checkpoint.js';
 import { BENCH_AUTH, benchServices, report } from './support.js';
 
 /**
@@ -26,7 +25,7 @@ export async function benchQueryFill(levels = [10, 30, 60, 120], queries = 40): 
           });
       await services.ingest.ingest(metrics, 'custom');
     }
-    await checkpoint(services.tsdb);
+    await services.tsdb.checkpoint();
     const cpuPerQuery = async (start: string): Promise<number> => {
       const url = `/api/metrics/query?metric=soak_gauge_3&start=${start}&by=instance`;
       for (let i = 0; i < 5; i++) await app.inject({ method: 'GET', url, headers: BENCH_AUTH }); // warm-up

@@ -2,7 +2,6 @@ import Database from 'better-sqlite3';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { benchServices, report, seeded } from './support.js';
-import { checkpoint } from '../src/tsdb/checkpoint.js';
 
 /**
  * One series, 24 h at 15 s (5,760 samples), downsampled to 500 points with avg, through the query
@@ -26,7 +25,7 @@ export async function benchRangeQuery(
     rows.push([t, value]);
   }
   await services.ingest.ingest(metrics, 'custom');
-  await checkpoint(services.tsdb);
+  await services.tsdb.checkpoint();
 
   const baselineDb = new Database(join(dir, 'rows.db'));
   baselineDb.exec(

@@ -10,13 +10,16 @@ import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
 import { benchSoak } from './soak.js';
 import { benchStartup } from './startup.js';
-import { benchStorage } from './storage.js';
+import { benchHistogramStorage, benchStorage } from './storage.js';
 import { benchValueSerialisation } from './value-serialisation.js';
 
 /** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, middleware, collectors, health, alerting, realtime, startup, value-serialisation, middleware-instructions, soak). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
-  storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
+  storage: async () => {
+    await benchHistogramStorage();
+    await benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000));
+  },
   exposition: () => benchExposition(),
   'range-query': () => benchRangeQuery(),
   'query-fill': () => benchQueryFill(),

@@ -131,9 +131,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(
     ingestRoutes({ ingest: services.ingest, own: services.own, maxBatchSamples: config.maxBatchSamples }),
   );
-  await app.register(metricsReadRoutes({ registry: services.registry, store: services.store }));
+  await app.register(metricsReadRoutes({ reader: services.reader, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));
-  await app.register(businessRoutes({ registry: services.registry, query: services.query }));
+  await app.register(businessRoutes({ reader: services.reader, query: services.query }));
   await app.register(systemRoutes({ system: services.system }));
   await app.register(applicationRoutes({ query: services.query }));
   await app.register(

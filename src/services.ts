@@ -19,19 +19,22 @@ import { EventBus } from './support/event-bus.js';
 import { PeriodicTask } from './support/periodic-task.js';
 import { SeriesExposition } from './telemetry/exposition.js';
 import { OwnMetrics, isReservedName } from './telemetry/own-metrics.js';
-import { checkpoint } from './tsdb/checkpoint.js';
-import { recover } from './tsdb/recovery.js';
-import { SeriesRegistry } from './tsdb/registry.js';
-import { Retention } from './tsdb/retention.js';
+import type { IngestEvents } from './ingest/ingest-events.js';
+import { loopsOf, ROLE_DUTIES, type ServiceRole } from './roles.js';
+import type { TsdbReader } from './tsdb/read-port.js';
 import { Tsdb } from './tsdb/tsdb.js';
 
-export type CoreEvents = HealthEvents & AlertEvents & AuthEvents;
+export type CoreEvents = HealthEvents & AlertEvents & AuthEvents & IngestEvents;
 
 /** Everything the HTTP layer and the background loops share; built once by createServices. */
 export interface Services {
   config: Readonly<Config>;
+  /** What this process does (src/roles.ts): `standalone` in the embedded mode. */
+  role: ServiceRole;
   store: MetricStore;
-  registry: SeriesRegistry;
+  /** The TSDB's read port: what every reader of metric data uses. */
+  reader: TsdbReader;
+  /** The TSDB itself: its write side (appender, checkpoint, retention) is for ingest and the loops. */
   tsdb: Tsdb;
   ingest: IngestService;
   query: QueryEngine;
@@ -44,6 +47,7 @@ export interface Services {
   auth: Auth;
   /** Core events (health and alert changes) for alerting and realtime. */
   bus: EventBus<CoreEvents>;
+  /** The loops this role runs (started). */
   tasks: PeriodicTask[];
   startedAt: number;
   checkReady: () => Promise<Record<string, 'ok'>>;
@@ -66,35 +70,42 @@ export function ingestLimits(config: Readonly<Config>): IngestLimits {
   };
 }
 
-export async function createServices(config: Readonly<Config>, log: Logger): Promise<Services> {
+/**
+ * Builds everything in dependency order (store → TSDB → ingest → collectors, health → query → alerting →
+ * auth), each part given what it uses and nothing more; parts that react to another's events subscribe on
+ * the bus. Then starts the loops the role runs (src/roles.ts).
+ */
+export async function createServices(
+  config: Readonly<Config>,
+  log: Logger,
+  role: ServiceRole = 'standalone',
+): Promise<Services> {
+  const duties = ROLE_DUTIES[role];
+  // Migrations ran once, in openStores.
   const { store, healthStore, alertStore, authStore, kind } = openStores(config);
-  await store.migrate();
-  const registry = new SeriesRegistry();
   const tsdb = new Tsdb(store);
-  const recovered = await recover(tsdb, registry);
-  log.info({ store: kind, ...recovered }, 'metric store recovered');
+  const recovered = await tsdb.recover();
+  log.info({ store: kind, role, ...recovered }, 'metric store recovered');
+  const reader = tsdb.reader;
 
   const own = new OwnMetrics();
-  // Rules are evaluated as their samples arrive; the engine exists once everything it reads does.
-  const metricListeners: ((names: ReadonlySet<string>) => void)[] = [];
+  const bus = new EventBus<CoreEvents>(log);
   const ingest = new IngestService({
-    registry,
     tsdb,
     limits: ingestLimits(config),
     isReservedName,
     onAccepted: (accepted) => {
-      const names = new Set(accepted.map((a) => a.set.family.def.name));
-      for (const listener of metricListeners) listener(names);
+      bus.emit('samples.accepted', new Set(accepted.map((a) => a.set.family.def.name)));
     },
   });
-  const retention = new Retention(tsdb, registry, config.metricsTtlSeconds * 1000);
+  const retention = tsdb.retention(config.metricsTtlSeconds * 1000);
 
   const checkpointTask = new PeriodicTask(
     'checkpoint',
     config.checkpointIntervalMs,
     async () => {
       const end = own.checkpointSeconds.startTimer();
-      const result = await checkpoint(tsdb);
+      const result = await tsdb.checkpoint();
       end();
       log.debug(result, 'checkpoint');
     },
@@ -113,24 +124,23 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     'store-gauges',
     15_000,
     async () => {
-      own.activeSeries.set(registry.activeSeries);
-      own.families.set(registry.families.size);
+      own.activeSeries.set(reader.activeSeries);
+      own.families.set(reader.familyCount);
       own.storageBytes.set((await store.stats()).bytesOnDisk);
     },
     log,
   );
   const collectors = createCollectors(config, ingest, log);
   const { system, application } = collectors;
-  const bus = new EventBus<CoreEvents>(log);
-  const health = await createHealth({ config, store: healthStore, ingest, tsdb, registry, own, bus, log });
-  const query = new QueryEngine(registry, tsdb, (seconds) => {
+  const health = await createHealth({ config, store: healthStore, ingest, tsdb, own, bus, log });
+  const query = new QueryEngine(reader, (seconds) => {
     application.storeQueries.observe('range', seconds);
   });
   const alerting = await createAlerting({
     config,
     store: alertStore,
     query,
-    registry,
+    reader,
     guard: health.guard,
     bus,
     log,
@@ -142,13 +152,16 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
       })),
   });
   const auth = await createAuth({ config, store: authStore, bus, log });
-  metricListeners.push((names) => {
-    alerting.engine.samplesArrived(names);
-  });
-  bus.on('health.changed', () => {
-    alerting.engine.healthChanged();
-  });
-  const tasks = [
+  if (duties.alertEvaluation) {
+    // Rules are evaluated as their samples arrive and as watched services change state.
+    bus.on('samples.accepted', (names) => {
+      alerting.engine.samplesArrived(names);
+    });
+    bus.on('health.changed', () => {
+      alerting.engine.healthChanged();
+    });
+  }
+  const tasks = loopsOf(role, [
     checkpointTask,
     retentionTask,
     gaugesTask,
@@ -156,12 +169,12 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     ...health.tasks,
     ...alerting.tasks,
     ...auth.tasks,
-  ];
+  ]);
   for (const task of tasks) task.start();
-  await gaugesTask.flush();
-  await collectors.firstReading();
-  health.checker.start();
-  alerting.outbox.start();
+  if (duties.storeGauges) await gaugesTask.flush();
+  if (duties.collectors) await collectors.firstReading();
+  if (duties.healthChecks) health.checker.start();
+  if (duties.notifications) alerting.outbox.start();
 
   /** The store and Redis (when REDIS_URL is set), each `ok`, `error: <why>` or `not_configured`. */
   const dependencies = async (): Promise<Record<string, string>> => {
@@ -182,12 +195,13 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
 
   return {
     config,
+    role,
     store,
-    registry,
+    reader,
     tsdb,
     ingest,
     query,
-    exposition: new SeriesExposition(registry, { sliceMs: config.expositionSliceMs }),
+    exposition: new SeriesExposition(reader, { sliceMs: config.expositionSliceMs }),
     own,
     system,
     application,
@@ -211,7 +225,8 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
       await alerting.engine.settled();
       await alerting.outbox.stop();
       application.stop();
-      await checkpoint(tsdb);
+      // The writer folds memory into chunks (a shorter replay at the next start); a follower's is a copy.
+      if (duties.checkpoints) await tsdb.checkpoint();
       await store.close();
     },
   };

@@ -6,7 +6,7 @@ import type { Labels } from '../domain/metric.js';
 import type { QueryEngine } from '../query/range-query.js';
 import type { AlertStore } from '../storage/ports.js';
 import type { EventBus } from '../support/event-bus.js';
-import type { SeriesRegistry } from '../tsdb/registry.js';
+import type { TsdbReader } from '../tsdb/read-port.js';
 import { fingerprintOf, fromStored, observeValue, toStored, type Alert } from './alert.js';
 import type { AlertEvents } from './alert-events.js';
 import type { AlertNotifier } from './alert-notifier.js';
@@ -27,7 +27,7 @@ export interface AlertEngineDeps {
   store: AlertStore;
   notifier: AlertNotifier;
   query: QueryEngine;
-  registry: SeriesRegistry;
+  reader: TsdbReader;
   bus: EventBus<AlertEvents>;
   log: Logger;
   healthStates: () => ServiceHealth[];
@@ -270,7 +270,7 @@ export class AlertEngine {
       };
     }
     if (spec.kind === 'external') return { groups: [] };
-    const values = await evaluateMetricRule(spec, this.deps.query, this.deps.registry, now);
+    const values = await evaluateMetricRule(spec, this.deps.query, this.deps.reader, now);
     return {
       groups: values.map((v) =>
         Number.isNaN(v.value)

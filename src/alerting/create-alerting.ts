@@ -8,7 +8,7 @@ import type { AlertStore } from '../storage/ports.js';
 import type { EventBus } from '../support/event-bus.js';
 import { loadListFile } from '../support/config-file.js';
 import { PeriodicTask } from '../support/periodic-task.js';
-import type { SeriesRegistry } from '../tsdb/registry.js';
+import type { TsdbReader } from '../tsdb/read-port.js';
 import { AlertEngine, type ServiceHealth } from './alert-engine.js';
 import type { AlertEvents } from './alert-events.js';
 import { AlertNotifier } from './alert-notifier.js';
@@ -31,7 +31,7 @@ interface AlertingDeps {
   config: Readonly<Config>;
   store: AlertStore;
   query: QueryEngine;
-  registry: SeriesRegistry;
+  reader: TsdbReader;
   guard: EgressGuard;
   bus: EventBus<AlertEvents>;
   log: Logger;
@@ -88,7 +88,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     store,
     notifier,
     query: deps.query,
-    registry: deps.registry,
+    reader: deps.reader,
     bus: deps.bus,
     log,
     healthStates: deps.healthStates,

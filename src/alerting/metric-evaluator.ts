@@ -1,9 +1,8 @@
 import { labelValue, type Labels } from '../domain/metric.js';
 import { parseFunction } from '../query/functions.js';
-import { compileMatchers } from '../query/matchers.js';
 import type { QueryEngine } from '../query/range-query.js';
 import { WindowReader } from '../query/window-reader.js';
-import type { SeriesRegistry } from '../tsdb/registry.js';
+import type { TsdbReader } from '../tsdb/read-port.js';
 import type { MetricRuleSpec } from './rule.js';
 
 export interface GroupValue {
@@ -20,11 +19,11 @@ export interface GroupValue {
 export async function evaluateMetricRule(
   spec: MetricRuleSpec,
   query: QueryEngine,
-  registry: SeriesRegistry,
+  reader: TsdbReader,
   now: number,
 ): Promise<GroupValue[]> {
-  const values = await computeValues(spec, query, registry, now);
-  return spec.alertOnNoData ? [...values, ...missingGroups(spec, registry, values)] : values;
+  const values = await computeValues(spec, query, reader, now);
+  return spec.alertOnNoData ? [...values, ...missingGroups(spec, reader, values)] : values;
 }
 
 /**
@@ -32,17 +31,11 @@ export async function evaluateMetricRule(
  * rule's matchers that had no sample in the window, or, when none matches at all (never pushed, or
  * all gone), the metric as a whole with no labels.
  */
-function missingGroups(
-  spec: MetricRuleSpec,
-  registry: SeriesRegistry,
-  found: readonly GroupValue[],
-): GroupValue[] {
+function missingGroups(spec: MetricRuleSpec, reader: TsdbReader, found: readonly GroupValue[]): GroupValue[] {
   const key = (labels: Labels): string => JSON.stringify(Object.entries(labels).sort());
   const seen = new Set(found.map((v) => key(v.labels)));
-  const matches = compileMatchers(spec.matchers);
   const expected = new Map<string, Labels>();
-  for (const set of registry.families.get(spec.metric)?.sets.values() ?? []) {
-    if (!set.committed || !matches(set.labels)) continue;
+  for (const set of reader.labelSets(spec.metric, spec.matchers)) {
     const labels =
       spec.by === undefined
         ? set.labels
@@ -61,21 +54,21 @@ function missingGroups(
 async function computeValues(
   spec: MetricRuleSpec,
   query: QueryEngine,
-  registry: SeriesRegistry,
+  reader: TsdbReader,
   now: number,
 ): Promise<GroupValue[]> {
-  const family = registry.families.get(spec.metric);
+  const family = reader.family(spec.metric);
   if (family === undefined) return [];
   const fn = spec.fn ?? parseFunction(undefined, family.def.type);
-  const reader = new WindowReader(query, spec.windowMs, now);
+  const window = new WindowReader(query, spec.windowMs, now);
   const options = (matchers: MetricRuleSpec['matchers']) => ({
     matchers,
     ...(spec.by === undefined ? {} : { by: spec.by }),
   });
-  const values = await reader.values(spec.metric, fn, options(spec.matchers));
+  const values = await window.values(spec.metric, fn, options(spec.matchers));
   // NaN is "no sample in the window"; ±Inf is a value and compares as in Prometheus (+Inf > any threshold).
   if (spec.divideBy === undefined) return values.filter((v) => !Number.isNaN(v.value));
-  const denominators = await reader.values(spec.divideBy.metric, fn, options(spec.divideBy.matchers));
+  const denominators = await window.values(spec.divideBy.metric, fn, options(spec.divideBy.matchers));
   const key = (labels: Labels): string =>
     JSON.stringify((spec.by ?? []).map((name) => labelValue(labels, name) ?? ''));
   const byKey = new Map(denominators.map((d) => [key(d.labels), d.value]));

@@ -6,8 +6,6 @@ import type { HealthStore } from '../storage/ports.js';
 import type { EventBus } from '../support/event-bus.js';
 import { PeriodicTask } from '../support/periodic-task.js';
 import type { OwnMetrics } from '../telemetry/own-metrics.js';
-import { deleteLabelSets } from '../tsdb/retention.js';
-import type { SeriesRegistry } from '../tsdb/registry.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import { CheckRecorder } from './check-recorder.js';
 import { HealthChecker } from './health-checker.js';
@@ -37,7 +35,6 @@ interface HealthDeps {
   store: HealthStore;
   ingest: IngestService;
   tsdb: Tsdb;
-  registry: SeriesRegistry;
   own: OwnMetrics;
   bus: EventBus<HealthEvents>;
   log: Logger;
@@ -45,7 +42,7 @@ interface HealthDeps {
 
 /** The health checker with its recorder, its services (stored and from the file) and its loops. */
 export async function createHealth(deps: HealthDeps): Promise<Health> {
-  const { config, store, ingest, tsdb, registry, own, bus, log } = deps;
+  const { config, store, ingest, tsdb, own, bus, log } = deps;
   const guard = new EgressGuard(config.egressAllowlist);
   const recorder = new CheckRecorder(ingest, store);
   const checker = new HealthChecker({
@@ -64,15 +61,7 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
     onLateness: (ms) => {
       own.healthCheckLateness.observe(ms / 1000);
     },
-    dropSeries: (service) =>
-      tsdb.lock.run(() => {
-        const sets = HEALTH_FAMILIES.flatMap((name) =>
-          [...(registry.families.get(name)?.sets.values() ?? [])].filter(
-            (set) => set.labels.service === service,
-          ),
-        );
-        return deleteLabelSets(tsdb, registry, sets);
-      }),
+    dropSeries: (service) => tsdb.deleteLabelSets(HEALTH_FAMILIES, (labels) => labels.service === service),
   });
   await recorder.resume(Date.now());
   await checker.load(

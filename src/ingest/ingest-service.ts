@@ -1,13 +1,12 @@
-import { DomainError, type Rejection } from '../domain/errors.js';
+import { DomainError, rejection, type Rejection } from '../domain/errors.js';
 import type { MetricCategory } from '../domain/metric.js';
-import type { StoredSeries } from '../storage/ports.js';
-import type { LabelSet, SeriesRegistry } from '../tsdb/registry.js';
+import type { Appender } from '../tsdb/appender.js';
+import type { LabelSetView } from '../tsdb/read-port.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import type { IngestLimits } from './limits.js';
-import { PendingWrite } from './pending-write.js';
-import { resolveLabelSet, type Creations } from './resolve-sample.js';
+import { resolveLabelSet } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
-import { cumulativeRejection, sampleTime, valueRejection } from './sample-values.js';
+import { cumulativeRejection, nextScalar, nextValues, sampleTime, valueRejection } from './sample-values.js';
 
 export interface RejectedItem extends Rejection {
   index: number;
@@ -15,7 +14,7 @@ export interface RejectedItem extends Rejection {
 
 export interface AcceptedSample {
   index: number;
-  set: LabelSet;
+  set: LabelSetView;
   t: number;
 }
 
@@ -25,7 +24,6 @@ export interface IngestOutcome {
 }
 
 export interface IngestDeps {
-  registry: SeriesRegistry;
   tsdb: Tsdb;
   limits: IngestLimits;
   isReservedName: (name: string, category: MetricCategory) => boolean;
@@ -35,9 +33,9 @@ export interface IngestDeps {
 }
 
 /**
- * The write path: validate → limits → series registry → one durable store write → memory.
+ * The write path: validate → limits → the TSDB's appender → one durable store write → memory.
  * Nothing is visible or counted before the store has accepted the request's write-ahead record, and a
- * refused write leaves the registry as it was.
+ * refused write leaves the TSDB as it was.
  */
 export class IngestService {
   private readonly clock: () => number;
@@ -55,21 +53,22 @@ export class IngestService {
     category: MetricCategory,
     preRejected: readonly RejectedItem[] = [],
   ): Promise<IngestOutcome> {
-    return this.deps.tsdb.lock.run(() => this.ingestLocked(samples, category, preRejected));
+    return this.deps.tsdb.append(this.clock, samples.length, (app) =>
+      this.ingestWith(app, samples, category, preRejected),
+    );
   }
 
-  private async ingestLocked(
+  private async ingestWith(
+    app: Appender,
     samples: readonly (IngestSample | undefined)[],
     category: MetricCategory,
     preRejected: readonly RejectedItem[],
   ): Promise<IngestOutcome> {
-    const { registry, limits } = this.deps;
-    const now = this.clock();
-    const created: Creations = { families: [], sets: [] };
-    const ctx = { registry, limits, category, isReservedName: this.deps.isReservedName, now, created };
+    const { limits } = this.deps;
+    const now = app.now;
+    const ctx = { app, limits, category, isReservedName: this.deps.isReservedName };
     const rejected: RejectedItem[] = [...preRejected];
     const accepted: AcceptedSample[] = [];
-    const pending = new PendingWrite(samples.length);
 
     for (const index of timeOrder(samples, now)) {
       const sample = samples[index]!;
@@ -94,41 +93,47 @@ export class IngestService {
         rejected.push({ index, ...badValue });
         continue;
       }
-      const refused = pending.stage(set, t, sample);
-      if (refused !== undefined) {
-        rejected.push({ index, ...refused });
+      if (!stage(app, set, t, sample)) {
+        rejected.push({ index, ...outOfOrder(app.lastT(set)) });
         continue;
       }
-      pending.describe(set.family, sample);
+      app.describe(set.family, sample.help, sample.unit);
       accepted.push({ index, set, t });
     }
 
-    const families = created.families.filter((family) => family.sets.size > 0);
-    for (const family of created.families) if (family.sets.size === 0) registry.removeFamily(family);
-    const sets = created.sets.filter((set) => pending.touches(set));
-    for (const set of created.sets) if (!pending.touches(set)) registry.removeSet(set);
-
     if (accepted.length > 0) {
       try {
-        await this.deps.tsdb.store.commit({
-          families: [...families, ...pending.redescribed(families)].map((family) =>
-            pending.described(family),
-          ),
-          series: sets.flatMap((set) => seriesRecords(set, now)),
-          samples: pending.wal.bytes(),
-        });
+        await app.commit();
       } catch (error) {
-        for (const set of sets) registry.removeSet(set);
         throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
       }
-      for (const family of families) family.committed = true;
-      for (const set of sets) set.committed = true;
-      pending.apply(this.deps.tsdb);
-      registry.version++;
       this.deps.onAccepted?.(accepted);
     }
     return { accepted: inIndexOrder(accepted), rejected: inIndexOrder(rejected) };
   }
+}
+
+/**
+ * Stages the set's values after the sample (counters add, gauges set, histograms observe); false, with
+ * nothing staged, when the sample is older than the set's newest.
+ */
+function stage(app: Appender, set: LabelSetView, t: number, sample: IngestSample): boolean {
+  const type = set.family.def.type;
+  if (type !== 'histogram') {
+    const value =
+      sample.cumulative === undefined ? nextScalar(type, app.currentValue(set), sample.value) : sample.value;
+    return app.append(set, t, value);
+  }
+  if (t < app.lastT(set)) return false; // before computing: nextValues allocates
+  return app.appendAll(set, t, nextValues(set, app.currentValues(set), sample));
+}
+
+function outOfOrder(lastT: number): Rejection {
+  return rejection(
+    'out_of_order_sample',
+    `series already has a sample at ${new Date(lastT).toISOString()}; samples of a series must arrive in time order`,
+    'timestamp',
+  );
 }
 
 /** Sample indexes sorted by timestamp (stable), so a batch's own order never causes an out-of-order refusal. */
@@ -157,15 +162,4 @@ function inIndexOrder<T extends { index: number }>(items: T[]): T[] {
     if (items[i - 1]!.index > items[i]!.index) return items.sort((a, b) => a.index - b.index);
   }
   return items;
-}
-
-function seriesRecords(set: LabelSet, now: number): StoredSeries[] {
-  const def = set.family.def;
-  const base = { family: def.name, labels: set.labels, createdAt: now };
-  if (def.type !== 'histogram') return [{ ...base, id: set.ids[0]!, role: 'value', le: null }];
-  const bounds = [...def.buckets, Number.POSITIVE_INFINITY];
-  const records: StoredSeries[] = bounds.map((le, i) => ({ ...base, id: set.ids[i]!, role: 'bucket', le }));
-  records.push({ ...base, id: set.ids[bounds.length]!, role: 'sum', le: null });
-  records.push({ ...base, id: set.ids[bounds.length + 1]!, role: 'count', le: null });
-  return records;
 }

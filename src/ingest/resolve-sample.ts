@@ -1,32 +1,26 @@
 import { rejection, type Rejection } from '../domain/errors.js';
 import { DEFAULT_BUCKETS, type MetricCategory, type MetricType } from '../domain/metric.js';
 import { checkLabels, checkMetricName } from '../domain/names.js';
-import { canonicalLabels, labelsKey } from '../domain/series-key.js';
-import { Family, LabelSet, type SeriesRegistry } from '../tsdb/registry.js';
+import { canonicalLabels } from '../domain/series-key.js';
+import type { Appender } from '../tsdb/appender.js';
+import type { FamilyView, LabelSetView } from '../tsdb/read-port.js';
 import type { IngestLimits } from './limits.js';
 import type { MetricSample } from './sample-schema.js';
 
-/** What one request creates; rolled back from the registry if the store refuses the commit. */
-export interface Creations {
-  families: Family[];
-  sets: LabelSet[];
-}
-
 export interface ResolveContext {
-  registry: SeriesRegistry;
+  /** The request's appender: what it creates is rolled back unless a sample of it is committed. */
+  app: Appender;
   limits: IngestLimits;
   category: MetricCategory;
   isReservedName: (name: string, category: MetricCategory) => boolean;
-  now: number;
-  created: Creations;
 }
 
 /** Finds or creates the family and label set a sample writes to, enforcing names, types and limits. */
-export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): LabelSet | Rejection {
+export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): LabelSetView | Rejection {
   const family = resolveFamily(sample, ctx);
-  if (!(family instanceof Family)) return family;
+  if ('code' in family) return family;
   const labels = sample.labels ?? {};
-  const existing = family.findSet(labels);
+  const existing = ctx.app.labelSet(family, labels);
   if (existing !== undefined) return existing;
 
   const invalid = checkLabels(labels, {
@@ -43,26 +37,22 @@ export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): Labe
     );
   }
   const needed = family.seriesPerSet;
-  if (ctx.registry.activeSeries + needed > ctx.limits.maxActiveSeries) {
+  if (ctx.app.activeSeries + needed > ctx.limits.maxActiveSeries) {
     return rejection(
       'active_series_limit_exceeded',
-      `the service holds ${ctx.registry.activeSeries} active series (limit MAX_ACTIVE_SERIES=${ctx.limits.maxActiveSeries})`,
+      `the service holds ${ctx.app.activeSeries} active series (limit MAX_ACTIVE_SERIES=${ctx.limits.maxActiveSeries})`,
       'labels',
     );
   }
-  const canonical = canonicalLabels(labels);
-  const set = new LabelSet(family, labelsKey(canonical), canonical, ctx.registry.allocateIds(needed));
-  ctx.registry.addSet(set);
-  ctx.created.sets.push(set);
-  return set;
+  return ctx.app.createLabelSet(family, canonicalLabels(labels));
 }
 
-function resolveFamily(sample: MetricSample, ctx: ResolveContext): Family | Rejection {
+function resolveFamily(sample: MetricSample, ctx: ResolveContext): FamilyView | Rejection {
   // Before the lookup: a family the service's collectors own exists, and must still refuse clients.
   if (ctx.isReservedName(sample.name, ctx.category)) {
     return rejection('reserved_metric_name', `"${sample.name}" is one of the service's own metrics`, 'name');
   }
-  const existing = ctx.registry.families.get(sample.name);
+  const existing = ctx.app.family(sample.name);
   if (existing !== undefined) {
     if (sample.type !== undefined && sample.type !== existing.def.type) {
       return rejection(
@@ -83,7 +73,7 @@ function resolveFamily(sample: MetricSample, ctx: ResolveContext): Family | Reje
   const badName = checkMetricName(sample.name);
   if (badName !== undefined) return badName;
   const type: MetricType = sample.type ?? 'gauge';
-  const clash = ctx.registry.conflictingFamily(sample.name, type);
+  const clash = ctx.app.conflictingFamily(sample.name, type);
   if (clash !== undefined) {
     return rejection(
       'metric_type_conflict',
@@ -96,20 +86,14 @@ function resolveFamily(sample: MetricSample, ctx: ResolveContext): Family | Reje
   }
   const buckets = type === 'histogram' ? checkBuckets(sample.buckets ?? DEFAULT_BUCKETS) : [];
   if ('code' in buckets) return buckets;
-  const family = new Family(
-    {
-      name: sample.name,
-      type,
-      help: sample.help ?? '',
-      unit: sample.unit ?? '',
-      category: ctx.category,
-      buckets,
-    },
-    ctx.now,
-  );
-  ctx.registry.addFamily(family);
-  ctx.created.families.push(family);
-  return family;
+  return ctx.app.createFamily({
+    name: sample.name,
+    type,
+    help: sample.help ?? '',
+    unit: sample.unit ?? '',
+    category: ctx.category,
+    buckets,
+  });
 }
 
 function checkBuckets(buckets: readonly number[]): readonly number[] | Rejection {

@@ -1,6 +1,6 @@
 import { rejection, type Rejection } from '../domain/errors.js';
 import type { MetricType } from '../domain/metric.js';
-import type { LabelSet } from '../tsdb/registry.js';
+import type { LabelSetView } from '../tsdb/read-port.js';
 import type { IngestLimits } from './limits.js';
 import type { IngestSample, MetricSample } from './sample-schema.js';
 
@@ -62,7 +62,7 @@ export function valueRejection(type: MetricType, value: number): Rejection | und
  * adds one observation to every bucket whose bound is ≥ the value, to its sum and to its count (or, from
  * a collector, a batch of already bucketed observations).
  */
-export function nextValues(set: LabelSet, current: Float64Array, sample: IngestSample): Float64Array {
+export function nextValues(set: LabelSetView, current: Float64Array, sample: IngestSample): Float64Array {
   const def = set.family.def;
   const value = sample.value;
   if (def.type === 'histogram' && sample.observations !== undefined) {
@@ -121,7 +121,7 @@ function addObservations(
  * state must have one cumulative count per bound of the family plus +Inf, never decreasing, the last equal
  * to `count`, and a finite sum; a counter total follows the counter rule of valueRejection.
  */
-export function cumulativeRejection(set: LabelSet, sample: IngestSample): Rejection | undefined {
+export function cumulativeRejection(set: LabelSetView, sample: IngestSample): Rejection | undefined {
   const state = sample.cumulative;
   if (state === undefined) return undefined;
   const def = set.family.def;

@@ -41,7 +41,8 @@ export function functionName(fn: QueryFunction): string {
  * Evaluates one series at every step: the window (t − window, t] for aggregations, the value at or before
  * t for `last`. `t`/`v` are sorted samples and may start with one sample before the first window
  * (carried forward for `last`, the base for `increase`). NaN marks a step with no value.
- * `counterLike` series start from 0 when they have no earlier sample (they were created in the range).
+ * `counterLike` series start from 0 when they have no earlier sample (they were created in the range);
+ * steps before their first sample have no value, as in Prometheus (absent, not an invented zero).
  */
 export function evaluateSeries(
   t: ArrayLike<number>,
@@ -62,6 +63,8 @@ export function evaluateSeries(
     if (fn === 'last') {
       if (hi > 0) out[s] = v[hi - 1]!;
     } else if (fn === 'increase' || fn === 'rate') {
+      // No sample at or before this step: the series did not exist yet, so no value (not zero).
+      if (hi === 0) continue;
       const base = lo > 0 ? v[lo - 1]! : counterLike ? 0 : Number.NaN;
       if (Number.isNaN(base) && hi - lo < 2) continue;
       let prev = Number.isNaN(base) ? v[lo]! : base;

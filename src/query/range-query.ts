@@ -1,13 +1,14 @@
 import { inSpan } from '../telemetry/tracing.js';
 import { DomainError } from '../domain/errors.js';
 import { labelValue, type Labels, type MetricType } from '../domain/metric.js';
-import type { Family, LabelSet, SeriesRegistry } from '../tsdb/registry.js';
-import type { Tsdb } from '../tsdb/tsdb.js';
+import type { FamilyView, LabelSetView, SampleRange, TsdbReader } from '../tsdb/read-port.js';
 import { evaluateSeries, functionName, histogramQuantile, type QueryFunction } from './functions.js';
-import { compileMatchers, type LabelMatcher } from './matchers.js';
+import type { LabelMatcher } from './matchers.js';
 
 export const MAX_POINTS = 11_000;
 export const MAX_QUERY_SERIES = 10_000;
+/** Series read per store call: few round trips, and memory bounded by a batch, not by the query. */
+const READ_BATCH_SERIES = 512;
 
 export type Aggregation = 'sum' | 'avg' | 'min' | 'max' | 'count';
 
@@ -54,15 +55,14 @@ export function stepTimes(start: number, end: number, stepMs: number): number[] 
 
 export class QueryEngine {
   constructor(
-    private readonly registry: SeriesRegistry,
-    private readonly tsdb: Tsdb,
+    private readonly reader: TsdbReader,
     /** Told how long each range query took (the application collector keeps a histogram of it). */
     private readonly onQuery?: (seconds: number) => void,
   ) {}
 
-  family(name: string): Family {
-    const family = this.registry.families.get(name);
-    if (family === undefined || !family.committed) {
+  family(name: string): FamilyView {
+    const family = this.reader.family(name);
+    if (family === undefined) {
       throw new DomainError('metric_not_found', 404, `no metric named "${name}"`, 'metric');
     }
     return family;
@@ -90,8 +90,7 @@ export class QueryEngine {
       );
     }
     const steps = stepTimes(query.start, query.end, query.stepMs);
-    const matches = compileMatchers(query.matchers);
-    const sets = [...family.sets.values()].filter((set) => set.committed && matches(set.labels));
+    const sets = this.reader.labelSets(family.def.name, query.matchers);
     if (sets.length > MAX_QUERY_SERIES) {
       throw new DomainError(
         'invalid_query',
@@ -102,22 +101,20 @@ export class QueryEngine {
     }
     const from = (steps[0] ?? query.start) - query.windowMs;
     const to = steps[steps.length - 1] ?? query.end;
-    const groups = groupSets(sets, query.by);
+    const groups = [...groupSets(sets, query.by)];
+    const values =
+      family.def.type === 'histogram'
+        ? await this.histogramValues(family, groups, steps, from, to, query)
+        : await this.scalarValues(groups, steps, from, to, query);
     const series: QuerySeries[] = [];
-    for (const [labels, members] of groups) {
-      const values =
-        family.def.type === 'histogram'
-          ? await this.histogramValues(family, members, steps, from, to, query)
-          : combine(
-              await Promise.all(members.map((set) => this.scalarValues(set, steps, from, to, query))),
-              aggregationOf(query),
-            );
+    groups.forEach(([labels], g) => {
       const points: [number, number][] = [];
-      values.forEach((value, i) => {
+      values[g]!.forEach((value, i) => {
         if (!Number.isNaN(value)) points.push([steps[i]!, value]);
       });
-      series.push({ labels, points });
-    }
+      // As in Prometheus, a series with no point in the range is not in the answer.
+      if (points.length > 0) series.push({ labels, points });
+    });
     return {
       metric: family.def.name,
       type: family.def.type,
@@ -129,53 +126,120 @@ export class QueryEngine {
     };
   }
 
+  /** Each group's values per step: its members evaluated, then combined. */
   private async scalarValues(
-    set: LabelSet,
+    groups: readonly [Labels, LabelSetView[]][],
     steps: number[],
     from: number,
     to: number,
     q: RangeQuery,
-  ): Promise<Float64Array> {
-    const { t, v } = await this.tsdb.read(set.ids[0]!, from, to);
-    return evaluateSeries(t, v, steps, q.windowMs, q.fn, set.family.def.type === 'counter');
+  ): Promise<Float64Array[]> {
+    const evaluated = new Map<LabelSetView, Float64Array>();
+    await this.readEach(
+      groups.flatMap(([, members]) => members),
+      from,
+      to,
+      (set, [range]) => {
+        const counter = set.family.def.type === 'counter';
+        evaluated.set(set, evaluateSeries(range!.t, range!.v, steps, q.windowMs, q.fn, counter));
+      },
+    );
+    const agg = aggregationOf(q);
+    return groups.map(([, members]) =>
+      combine(
+        members.map((set) => evaluated.get(set)!),
+        agg,
+      ),
+    );
   }
 
-  /** Bucket, sum and count increases per step, summed over the group, then the asked figure. */
+  /**
+   * Bucket, sum and count increases per step, summed over each group, then the asked figure. A step
+   * where no member has a sample yet stays without a value (NaN), not zero.
+   */
   private async histogramValues(
-    family: Family,
-    members: readonly LabelSet[],
+    family: FamilyView,
+    groups: readonly [Labels, LabelSetView[]][],
     steps: number[],
     from: number,
     to: number,
     q: RangeQuery,
-  ): Promise<Float64Array> {
+  ): Promise<Float64Array[]> {
     const width = family.seriesPerSet;
-    const totals = Array.from({ length: width }, () => new Float64Array(steps.length));
-    for (const set of members) {
-      for (let i = 0; i < width; i++) {
-        const { t, v } = await this.tsdb.read(set.ids[i]!, from, to);
+    const groupOf = new Map<LabelSetView, number>();
+    groups.forEach(([, members], g) => {
+      for (const set of members) groupOf.set(set, g);
+    });
+    const totals = groups.map(() =>
+      Array.from({ length: width }, () => new Float64Array(steps.length).fill(Number.NaN)),
+    );
+    await this.readEach([...groupOf.keys()], from, to, (set, ranges) => {
+      const groupTotals = totals[groupOf.get(set)!]!;
+      ranges.forEach(({ t, v }, i) => {
         const increases = evaluateSeries(t, v, steps, q.windowMs, 'increase', true);
-        const total = totals[i]!;
-        for (let s = 0; s < steps.length; s++) total[s]! += increases[s]!;
-      }
-    }
-    const bounds = [...family.def.buckets, Number.POSITIVE_INFINITY];
-    const sum = totals[bounds.length]!;
-    const count = totals[bounds.length + 1]!;
-    const out = new Float64Array(steps.length);
-    const counts = new Float64Array(bounds.length);
-    for (let s = 0; s < steps.length; s++) {
-      const fn = q.fn;
-      if (typeof fn !== 'string') {
-        for (let b = 0; b < bounds.length; b++) counts[b] = totals[b]![s]!;
-        out[s] = histogramQuantile(fn.quantile, bounds, counts);
-      } else if (fn === 'count') out[s] = count[s]!;
-      else if (fn === 'sum') out[s] = sum[s]!;
-      else if (fn === 'avg') out[s] = count[s]! > 0 ? sum[s]! / count[s]! : Number.NaN;
-      else out[s] = count[s]! / (q.windowMs / 1000); // rate
-    }
-    return out;
+        const total = groupTotals[i]!;
+        for (let s = 0; s < steps.length; s++) {
+          const increase = increases[s]!;
+          if (Number.isNaN(increase)) continue;
+          total[s] = Number.isNaN(total[s]!) ? increase : total[s]! + increase;
+        }
+      });
+    });
+    return totals.map((groupTotals) => histogramFigure(family, groupTotals, steps.length, q));
   }
+
+  /** Reads the samples of every series of the sets, a batch of series per store call. */
+  private async readEach(
+    sets: readonly LabelSetView[],
+    from: number,
+    to: number,
+    visit: (set: LabelSetView, ranges: SampleRange[]) => void,
+  ): Promise<void> {
+    let batch: LabelSetView[] = [];
+    let ids: number[] = [];
+    const flush = async (): Promise<void> => {
+      const ranges = await this.reader.readSamples(ids, from, to);
+      let at = 0;
+      for (const set of batch) {
+        visit(set, ranges.slice(at, at + set.ids.length));
+        at += set.ids.length;
+      }
+      batch = [];
+      ids = [];
+    };
+    for (const set of sets) {
+      batch.push(set);
+      ids.push(...set.ids);
+      if (ids.length >= READ_BATCH_SERIES) await flush();
+    }
+    if (batch.length > 0) await flush();
+  }
+}
+
+/** The asked figure of a histogram group at each step, from its summed bucket, sum and count increases. */
+function histogramFigure(
+  family: FamilyView,
+  totals: readonly Float64Array[],
+  stepCount: number,
+  q: RangeQuery,
+): Float64Array {
+  const bounds = [...family.def.buckets, Number.POSITIVE_INFINITY];
+  const sum = totals[bounds.length]!;
+  const count = totals[bounds.length + 1]!;
+  const out = new Float64Array(stepCount).fill(Number.NaN);
+  const counts = new Float64Array(bounds.length);
+  for (let s = 0; s < stepCount; s++) {
+    if (Number.isNaN(count[s]!)) continue; // no member had a sample yet
+    const fn = q.fn;
+    if (typeof fn !== 'string') {
+      for (let b = 0; b < bounds.length; b++) counts[b] = totals[b]![s]!;
+      out[s] = histogramQuantile(fn.quantile, bounds, counts);
+    } else if (fn === 'count') out[s] = count[s]!;
+    else if (fn === 'sum') out[s] = sum[s]!;
+    else if (fn === 'avg') out[s] = count[s]! > 0 ? sum[s]! / count[s]! : Number.NaN;
+    else out[s] = count[s]! / (q.windowMs / 1000); // rate
+  }
+  return out;
 }
 
 function aggregationOf(q: RangeQuery): Aggregation {
@@ -185,13 +249,16 @@ function aggregationOf(q: RangeQuery): Aggregation {
   return 'sum';
 }
 
-function groupSets(sets: readonly LabelSet[], by: readonly string[] | undefined): Map<Labels, LabelSet[]> {
-  const groups = new Map<Labels, LabelSet[]>();
+function groupSets(
+  sets: readonly LabelSetView[],
+  by: readonly string[] | undefined,
+): Map<Labels, LabelSetView[]> {
+  const groups = new Map<Labels, LabelSetView[]>();
   if (by === undefined) {
     for (const set of sets) groups.set(set.labels, [set]);
     return groups;
   }
-  const byKey = new Map<string, LabelSet[]>();
+  const byKey = new Map<string, LabelSetView[]>();
   const labelsOf = new Map<string, Labels>();
   for (const set of sets) {
     const labels: Record<string, string> = {};

@@ -83,7 +83,7 @@ export async function chartSeries(
   if (chart === 'alerts') return alertSeries(services, range);
   const panels: Panel[] =
     chart === 'business'
-      ? services.registry.committedFamilies(undefined, 'business').map((f) => ({
+      ? services.reader.families({ category: 'business' }).map((f) => ({
           name: f.def.name,
           metric: f.def.name,
           fn:
@@ -97,7 +97,7 @@ export async function chartSeries(
       : (FIXED[chart] ?? []);
   const out: ChartSeries[] = [];
   for (const panel of panels) {
-    const family = services.registry.families.get(panel.metric);
+    const family = services.reader.family(panel.metric);
     if (family === undefined) continue;
     const result = await services.query.range({
       metric: panel.metric,

@@ -135,7 +135,7 @@ export class RealtimeGateway {
     push('alerts', 'alerts', this.services.alerting.engine.activeAlerts().map(alertView));
     for (const room of rooms.keys()) {
       if (room.startsWith('metric:')) {
-        const family = this.services.registry.families.get(room.slice(7));
+        const family = this.services.reader.family(room.slice(7));
         if (family !== undefined) push(room, 'metric', familyValues(family), room.slice(7));
       } else if (room.startsWith('service:')) {
         const name = room.slice(8);

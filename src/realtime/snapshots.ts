@@ -1,13 +1,13 @@
 import { toJsonValue } from '../domain/sample-value.js';
 import type { Services } from '../services.js';
-import type { Family } from '../tsdb/registry.js';
+import type { FamilyView } from '../tsdb/read-port.js';
 import { WindowReader } from '../query/window-reader.js';
 
 /**
  * Current values of a family's label sets: the value for counters and gauges, count and sum for
  * histograms; NaN and ±Inf as "NaN", "+Inf", "-Inf" (JSON would write null, ADR 0008).
  */
-export function familyValues(family: Family) {
+export function familyValues(family: FamilyView) {
   const histogram = family.def.type === 'histogram';
   return {
     name: family.def.name,
@@ -47,7 +47,7 @@ export async function applicationFigures(services: Services, now = Date.now()) {
 
 /** Business families and their current values. */
 export function businessFigures(services: Services) {
-  return services.registry.committedFamilies(undefined, 'business').map(familyValues);
+  return services.reader.families({ category: 'business' }).map(familyValues);
 }
 
 /** Watched services in brief. */

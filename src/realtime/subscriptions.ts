@@ -27,7 +27,7 @@ export function parseSubscription(
   if (kind !== 'metric' && kind !== 'service') return { ok: true, room: kind, type: kind };
   if (typeof body.name !== 'string' || body.name === '')
     return { ok: false, code: 'invalid_subscription', message: `a ${kind} subscription needs a name` };
-  if (mustExist && kind === 'metric' && !services.registry.families.has(body.name))
+  if (mustExist && kind === 'metric' && services.reader.family(body.name) === undefined)
     return { ok: false, code: 'unknown_metric', message: `no metric named "${body.name}"` };
   if (
     mustExist &&

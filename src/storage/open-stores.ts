@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { AlertStore, AuthStore, HealthStore, MetricStore } from './ports.js';
+import { migrateSqlite } from './sqlite/migrations.js';
 import { openDatabase } from './sqlite/open-database.js';
 import { SqliteAlertStore } from './sqlite/sqlite-alert-store.js';
 import { SqliteAuthStore } from './sqlite/sqlite-auth-store.js';
@@ -24,6 +25,7 @@ export function openStores(config: Readonly<Config>): Stores {
   }
   const file = join(config.dataDir, 'metrics.db');
   const db = openDatabase(file, config.storageSync);
+  migrateSqlite(db);
   return {
     store: new SqliteMetricStore(db, file),
     healthStore: new SqliteHealthStore(db),

@@ -49,6 +49,13 @@ export interface IngestCommit {
   samples: Uint8Array | null;
 }
 
+/** One series of a batched chunk read: its id, and the minT below which its chunks are wanted. */
+export interface ChunkRead {
+  seriesId: number;
+  /** Chunks from this minT on are in memory already (Infinity: none are). */
+  belowMinT: number;
+}
+
 export interface StoreStats {
   /** Bytes of the database on disk, write-ahead files included. */
   bytesOnDisk: number;
@@ -57,8 +64,6 @@ export interface StoreStats {
 }
 
 export interface MetricStore {
-  /** Creates or upgrades the schema. Safe to call on every start. */
-  migrate(): Promise<void>;
   /** Resolves when the store answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -84,6 +89,11 @@ export interface MetricStore {
 
   /** Chunks of one series overlapping [from, to] whose minT is below `belowMinT`, ordered by minT. */
   readChunks(seriesId: number, from: number, to: number, belowMinT: number): Promise<StoredChunk[]>;
+  /**
+   * `readChunks` of many series over one range in one call (one round trip on a networked store, from
+   * one consistent snapshot): the answer is aligned with `reads`, each list ordered by minT.
+   */
+  readChunksBatch(reads: readonly ChunkRead[], from: number, to: number): Promise<StoredChunk[][]>;
 
   /** Deletes at most `limit` chunks whose samples are all older than `cutoff`; returns how many. */
   deleteChunksBefore(cutoff: number, limit: number): Promise<number>;

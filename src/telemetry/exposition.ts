@@ -1,4 +1,4 @@
-import type { Family, LabelSet, SeriesRegistry } from '../tsdb/registry.js';
+import type { FamilyView, LabelSetView, TsdbReader } from '../tsdb/read-port.js';
 import { SliceBudget } from '../support/slice-budget.js';
 import { escapeHelp, formatValue } from './text-format.js';
 
@@ -41,12 +41,12 @@ export class SeriesExposition {
   private readonly cache = new Map<ExpositionFormat, { version: number; rendering: Promise<Rendering> }>();
   private readonly familyTexts: Record<
     ExpositionFormat,
-    WeakMap<Family, { version: number; rendered: RenderedFamily }>
+    WeakMap<FamilyView, { version: number; rendered: RenderedFamily }>
   > = { text: new WeakMap(), openmetrics: new WeakMap() };
   private readonly sliceMs: number;
 
   constructor(
-    private readonly registry: SeriesRegistry,
+    private readonly reader: TsdbReader,
     options: { sliceMs?: number } = {},
   ) {
     this.sliceMs = options.sliceMs ?? DEFAULT_SLICE_MS;
@@ -54,9 +54,9 @@ export class SeriesExposition {
 
   render(format: ExpositionFormat): Promise<Rendering> {
     const cached = this.cache.get(format);
-    if (cached !== undefined && cached.version === this.registry.version) return cached.rendering;
+    if (cached !== undefined && cached.version === this.reader.version) return cached.rendering;
     const rendering = this.renderNow(format);
-    this.cache.set(format, { version: this.registry.version, rendering });
+    this.cache.set(format, { version: this.reader.version, rendering });
     rendering.catch(() => this.cache.delete(format));
     return rendering;
   }
@@ -66,7 +66,7 @@ export class SeriesExposition {
     const budget = new SliceBudget(this.sliceMs);
     const families: RenderedFamily[] = [];
     // Snapshot the family list: families added while we yield appear in the next rendering.
-    for (const family of [...this.registry.families.values()]) {
+    for (const family of this.reader.allFamilies()) {
       if (!family.committed) continue;
       const cached = texts.get(family);
       if (cached?.version === family.version) {
@@ -85,7 +85,7 @@ export class SeriesExposition {
 }
 
 async function renderFamily(
-  family: Family,
+  family: FamilyView,
   format: ExpositionFormat,
   budget: SliceBudget,
 ): Promise<RenderedFamily> {
@@ -118,13 +118,13 @@ async function renderFamily(
   return { name: family.def.name, pieces, chars };
 }
 
-function sampleNameOf(family: Family, format: ExpositionFormat): string {
+function sampleNameOf(family: FamilyView, format: ExpositionFormat): string {
   const { name, type } = family.def;
   if (format !== 'openmetrics' || type !== 'counter') return name;
   return name.endsWith('_total') ? name : `${name}_total`;
 }
 
-function familyHeader(family: Family, format: ExpositionFormat): string {
+function familyHeader(family: FamilyView, format: ExpositionFormat): string {
   const { name, type, help, unit } = family.def;
   const om = format === 'openmetrics';
   const familyName = om && type === 'counter' && name.endsWith('_total') ? name.slice(0, -6) : name;
@@ -133,7 +133,7 @@ function familyHeader(family: Family, format: ExpositionFormat): string {
   return text;
 }
 
-function histogramLines(set: LabelSet): string {
+function histogramLines(set: LabelSetView): string {
   const { name, buckets } = set.family.def;
   const labels = set.labelText;
   const prefix = labels === '' ? '' : `${labels},`;

@@ -1,8 +1,8 @@
 import type { Labels } from '../domain/metric.js';
 import { labelsKey } from '../domain/series-key.js';
-import type { StoredSeries } from '../storage/ports.js';
+import type { MetricStore, StoredSeries } from '../storage/ports.js';
+import type { Heads } from './heads.js';
 import { Family, LabelSet, type SeriesRegistry } from './registry.js';
-import type { Tsdb } from './tsdb.js';
 import { forEachWalSample } from './wal-record.js';
 
 const WAL_PAGE = 256;
@@ -19,16 +19,18 @@ export interface RecoveryResult {
  * then the write-ahead records not yet folded into chunks. Samples already in a chunk are skipped,
  * so replaying a record twice changes nothing.
  */
-export async function recover(tsdb: Tsdb, registry: SeriesRegistry): Promise<RecoveryResult> {
-  const store = tsdb.store;
+export async function recover(
+  store: MetricStore,
+  registry: SeriesRegistry,
+  heads: Heads,
+): Promise<RecoveryResult> {
   for (const stored of await store.loadFamilies()) {
     const { createdAt, ...def } = stored;
-    const family = new Family(def, createdAt);
-    family.committed = true;
-    registry.addFamily(family);
+    registry.addFamily(new Family(def, createdAt));
   }
   const rows = await store.loadSeries();
   let series = 0;
+  const sets: LabelSet[] = [];
   for (const group of groupByLabelSet(rows).values()) {
     const family = registry.families.get(group[0]!.family);
     if (family === undefined) continue;
@@ -40,17 +42,17 @@ export async function recover(tsdb: Tsdb, registry: SeriesRegistry): Promise<Rec
       labels,
       ordered.map((s) => s.id),
     );
-    set.committed = true;
     registry.addSet(set);
+    sets.push(set);
     for (const s of ordered) {
-      tsdb.ensureHead(s.id);
+      heads.ensure(s.id);
       registry.reserveIdsUpTo(s.id);
     }
     series += ordered.length;
   }
 
   for (const chunk of await store.loadLatestChunks()) {
-    const head = tsdb.head(chunk.seriesId);
+    const head = heads.get(chunk.seriesId);
     if (head === undefined) continue;
     head.restore(chunk);
     noteValue(registry, chunk.seriesId, head.lastT, head.lastV);
@@ -64,7 +66,7 @@ export async function recover(tsdb: Tsdb, registry: SeriesRegistry): Promise<Rec
     for (const entry of page) {
       walRecords++;
       forEachWalSample(entry.data, (id, t, v) => {
-        const head = tsdb.head(id);
+        const head = heads.get(id);
         if (head === undefined || t < head.lastT) return;
         head.append(t, v);
         noteValue(registry, id, t, v);
@@ -73,16 +75,14 @@ export async function recover(tsdb: Tsdb, registry: SeriesRegistry): Promise<Rec
       after = entry.id;
     }
   }
-  registry.version++;
+  // Everything loaded is durable: visible to readers from now on.
+  registry.commit([...registry.families.values()], sets);
   return { families: registry.families.size, series, walRecords, walSamples };
 }
 
 function noteValue(registry: SeriesRegistry, id: number, t: number, v: number): void {
   const slot = registry.slot(id);
-  if (slot === undefined) return;
-  slot.set.values[slot.index] = v;
-  slot.set.family.version++;
-  if (t > slot.set.lastT) slot.set.lastT = t;
+  if (slot !== undefined) registry.setValue(slot.set, slot.index, t, v);
 }
 
 function groupByLabelSet(rows: readonly StoredSeries[]): Map<string, StoredSeries[]> {

@@ -2,12 +2,15 @@ import type { FamilyDefinition, Labels, MetricCategory } from '../domain/metric.
 import { exposedNames } from '../ingest/exposed-names.js';
 import { escapeLabelValue } from '../telemetry/text-format.js';
 import { LabelSetIndex } from './label-set-index.js';
+import type { FamilyView, LabelSetView } from './read-port.js';
 
 /**
  * One label set of a family: the unit a client writes to. Counters and gauges own one numeric series;
  * a histogram label set owns one series per bucket (the last is +Inf), then `sum`, then `count`.
+ * Internal to the TSDB: only src/tsdb imports this file; readers see it as a LabelSetView, and only the
+ * registry's methods (called by the appender, recovery and retention) change it.
  */
-export class LabelSet {
+export class LabelSet implements LabelSetView {
   /** Current values, in the order of `ids`. */
   values: Float64Array;
   /** Timestamp (ms) of the newest sample; -Infinity before the first one. */
@@ -41,7 +44,7 @@ export class LabelSet {
   }
 }
 
-export class Family {
+export class Family implements FamilyView {
   private readonly byKey = new Map<string, LabelSet>();
   /** The same label sets, found from a sample's labels without building their key (the write path). */
   private readonly index = new LabelSetIndex<LabelSet>();
@@ -109,7 +112,8 @@ export interface SeriesSlot {
 
 /**
  * The in-memory index of every family and label set: what /metrics exposes, what the query API lists,
- * and what the cardinality limits count.
+ * and what the cardinality limits count. Every change goes through a method here, which bumps the
+ * versions readers cache on: no caller bumps a version itself.
  */
 export class SeriesRegistry {
   readonly families = new Map<string, Family>();
@@ -148,6 +152,7 @@ export class SeriesRegistry {
   }
 
   addFamily(family: Family): void {
+    this.version++;
     this.families.set(family.def.name, family);
     for (const name of exposedNames(family.def.name, family.def.type)) this.claims.set(name, family.def.name);
   }
@@ -162,6 +167,7 @@ export class SeriesRegistry {
   }
 
   addSet(set: LabelSet): void {
+    this.version++;
     set.family.attach(set);
     set.ids.forEach((id, index) => this.slots.set(id, { set, index }));
   }
@@ -176,17 +182,51 @@ export class SeriesRegistry {
 
   /** Removes a label set (expiry or a failed commit); drops its family when it was the last one. */
   removeSet(set: LabelSet): void {
+    this.version++;
     set.family.detach(set);
     for (const id of set.ids) this.slots.delete(id);
     if (set.family.sets.size === 0) this.removeFamily(set.family);
   }
 
   removeFamily(family: Family): void {
+    this.version++;
     for (const set of family.sets.values()) for (const id of set.ids) this.slots.delete(id);
     family.detachAll();
     this.families.delete(family.def.name);
     for (const name of exposedNames(family.def.name, family.def.type)) {
       if (this.claims.get(name) === family.def.name) this.claims.delete(name);
     }
+  }
+
+  /** Makes a family and the sets of a durable write visible to readers. */
+  commit(families: readonly Family[], sets: readonly LabelSet[]): void {
+    for (const family of families) family.committed = true;
+    for (const set of sets) {
+      set.committed = true;
+      set.family.version++;
+    }
+    this.version++;
+  }
+
+  /** Publishes a label set's new values and newest timestamp (a durable write or a replayed one). */
+  setValues(set: LabelSet, t: number, values: Float64Array): void {
+    set.values = values;
+    if (t > set.lastT) set.lastT = t;
+    set.family.version++;
+    this.version++;
+  }
+
+  /** Publishes one value of a label set: counters and gauges in place (no array per sample). */
+  setValue(set: LabelSet, index: number, t: number, value: number): void {
+    set.values[index] = value;
+    if (t > set.lastT) set.lastT = t;
+    set.family.version++;
+    this.version++;
+  }
+
+  /** New HELP text and unit of a family. */
+  describe(family: Family, help: string, unit: string): void {
+    family.describe(help, unit);
+    this.version++;
   }
 }

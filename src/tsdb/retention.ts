@@ -1,6 +1,8 @@
+import type { MetricStore } from '../storage/ports.js';
 import { yieldToEventLoop } from '../support/periodic-task.js';
+import type { Heads } from './heads.js';
 import type { LabelSet, SeriesRegistry } from './registry.js';
-import type { Tsdb } from './tsdb.js';
+import type { WriteLock } from './write-lock.js';
 
 const SETS_PER_SLICE = 500;
 const CHUNKS_PER_SLICE = 2000;
@@ -17,8 +19,10 @@ export interface RetentionResult {
  */
 export class Retention {
   constructor(
-    private readonly tsdb: Tsdb,
+    private readonly store: MetricStore,
     private readonly registry: SeriesRegistry,
+    private readonly heads: Heads,
+    private readonly lock: WriteLock,
     private readonly ttlMs: number,
     private readonly clock: () => number = Date.now,
   ) {}
@@ -27,14 +31,14 @@ export class Retention {
     const cutoff = this.clock() - this.ttlMs;
     let sets = 0;
     for (;;) {
-      const removed = await this.tsdb.lock.run(() => this.expireSlice(cutoff));
+      const removed = await this.lock.run(() => this.expireSlice(cutoff));
       sets += removed;
       if (removed < SETS_PER_SLICE) break;
       await yieldToEventLoop();
     }
     let chunks = 0;
     for (;;) {
-      const deleted = await this.tsdb.store.deleteChunksBefore(cutoff, CHUNKS_PER_SLICE);
+      const deleted = await this.store.deleteChunksBefore(cutoff, CHUNKS_PER_SLICE);
       chunks += deleted;
       if (deleted < CHUNKS_PER_SLICE) break;
       await yieldToEventLoop();
@@ -53,7 +57,7 @@ export class Retention {
       }
     }
     if (expired.length === 0) return 0;
-    await deleteLabelSets(this.tsdb, this.registry, expired);
+    await deleteLabelSets(this.store, this.registry, this.heads, expired);
     return expired.length;
   }
 }
@@ -63,14 +67,14 @@ export class Retention {
  * Callers hold the TSDB write lock.
  */
 export async function deleteLabelSets(
-  tsdb: Tsdb,
+  store: MetricStore,
   registry: SeriesRegistry,
+  heads: Heads,
   sets: readonly LabelSet[],
 ): Promise<void> {
   if (sets.length === 0) return;
   const ids = sets.flatMap((set) => set.ids);
-  await tsdb.store.deleteSeries(ids);
+  await store.deleteSeries(ids);
   for (const set of sets) registry.removeSet(set);
-  tsdb.drop(ids);
-  registry.version++;
+  heads.drop(ids);
 }

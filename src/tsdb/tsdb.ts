@@ -1,111 +1,81 @@
-import type { MetricStore, StoredChunk } from '../storage/ports.js';
-import { decodeChunk, type DecodedChunk } from '../storage/codec/chunk-decoder.js';
-import { SeriesHead } from './series-head.js';
+import type { Labels } from '../domain/metric.js';
+import type { MetricStore } from '../storage/ports.js';
+import { Appender } from './appender.js';
+import { checkpoint, type CheckpointResult } from './checkpoint.js';
+import { Heads } from './heads.js';
+import type { LabelSetView, TsdbReader } from './read-port.js';
+import { recover, type RecoveryResult } from './recovery.js';
+import { SeriesRegistry } from './registry.js';
+import { deleteLabelSets, Retention } from './retention.js';
+import { RegistryReader } from './tsdb-reader.js';
 import { WriteLock } from './write-lock.js';
 
-export interface SampleRange {
-  t: Float64Array;
-  v: Float64Array;
-}
+export type { SampleRange } from './read-port.js';
 
 /**
- * The time-series engine: heads in memory, chunks and write-ahead records in the store.
- * Writes are durable through the store's commit (one write-ahead record per request); checkpoints fold
- * heads into chunks and drop the write-ahead records they cover.
+ * The time-series engine: the index of families and label sets and the heads in memory, chunks and
+ * write-ahead records in the store. It owns all of that state: readers get the read port (`reader`),
+ * writers an `Appender` under the write lock (`append`), and retention, checkpoints and recovery are its
+ * own methods. Writes are durable through the store's commit (one write-ahead record per request);
+ * checkpoints fold heads into chunks and drop the write-ahead records they cover.
  */
 export class Tsdb {
-  readonly lock = new WriteLock();
-  private readonly heads = new Map<number, SeriesHead>();
+  private readonly lock = new WriteLock();
+  private readonly registry = new SeriesRegistry();
+  private readonly heads = new Heads();
+  readonly reader: TsdbReader;
 
-  constructor(readonly store: MetricStore) {}
-
-  get size(): number {
-    return this.heads.size;
+  constructor(readonly store: MetricStore) {
+    this.reader = new RegistryReader(this.registry, this.heads, store);
   }
 
-  head(id: number): SeriesHead | undefined {
-    return this.heads.get(id);
-  }
-
-  ensureHead(id: number): SeriesHead {
-    let head = this.heads.get(id);
-    if (head === undefined) {
-      head = new SeriesHead(id);
-      this.heads.set(id, head);
-    }
-    return head;
-  }
-
-  /** Applies an already durable sample to memory. */
-  append(id: number, t: number, v: number): boolean {
-    return this.ensureHead(id).append(t, v);
-  }
-
-  drop(ids: readonly number[]): void {
-    for (const id of ids) this.heads.delete(id);
-  }
-
-  dirtyHeads(): SeriesHead[] {
-    const out: SeriesHead[] = [];
-    for (const head of this.heads.values()) if (head.dirty) out.push(head);
-    return out;
-  }
-
-  allHeads(): IterableIterator<SeriesHead> {
-    return this.heads.values();
+  /** Rebuilds memory from the store (once, on start, before any write). */
+  recover(): Promise<RecoveryResult> {
+    return this.lock.run(() => recover(this.store, this.registry, this.heads));
   }
 
   /**
-   * Samples of one series with from ≤ t ≤ to, plus the newest sample before `from` (for values carried
-   * forward and counter increases across the range start).
+   * Runs `work` with an appender under the write lock; what `work` stages and does not commit (it
+   * threw, or returned without `app.commit()`) is rolled back.
    */
-  async read(id: number, from: number, to: number): Promise<SampleRange> {
-    const head = this.heads.get(id);
-    const memory = head?.memoryChunks() ?? [];
-    const floor = memory.length > 0 ? memory[0]!.minT : Number.POSITIVE_INFINITY;
-    const stored = await this.store.readChunks(id, from, to, floor);
-    return collect([...stored, ...memory.filter((c) => c.minT <= to)], from, to);
-  }
-}
-
-/**
- * The samples of the chunks (oldest first) with from ≤ t ≤ to, preceded by the newest one before `from`.
- * Decodes first, then copies into typed arrays of the exact size: a month at 15 s is 172,800 samples.
- */
-function collect(chunks: readonly StoredChunk[], from: number, to: number): SampleRange {
-  const decoded: DecodedChunk[] = [];
-  let beforeT = Number.NEGATIVE_INFINITY;
-  let beforeV = 0;
-  let total = 0;
-  for (const chunk of chunks) {
-    if (chunk.maxT < from && chunk.maxT <= beforeT) continue;
-    const part = decodeChunk(chunk.data);
-    const { t, v } = part;
-    let i = 0;
-    for (; i < t.length && t[i]! < from; i++) {
-      if (t[i]! > beforeT) {
-        beforeT = t[i]!;
-        beforeV = v[i]!;
+  append<T>(
+    clock: () => number,
+    expectedSamples: number,
+    work: (app: Appender) => Promise<T> | T,
+  ): Promise<T> {
+    return this.lock.run(async () => {
+      // The time is read under the lock: a write waiting behind another must not be older than it.
+      const app = new Appender(this.registry, this.heads, this.store, clock(), expectedSamples);
+      try {
+        return await work(app);
+      } finally {
+        app.close();
       }
-    }
-    let end = i;
-    while (end < t.length && t[end]! <= to) end++;
-    if (end > i) {
-      decoded.push({ t: t.subarray(i, end), v: v.subarray(i, end) });
-      total += end - i;
-    }
+    });
   }
-  const head = beforeT === Number.NEGATIVE_INFINITY ? 0 : 1;
-  const out: SampleRange = { t: new Float64Array(head + total), v: new Float64Array(head + total) };
-  if (head === 1) {
-    out.t[0] = beforeT;
-    out.v[0] = beforeV;
+
+  /** Folds dirty heads into chunks and truncates the write-ahead log they cover. */
+  checkpoint(): Promise<CheckpointResult> {
+    return checkpoint(this.store, this.heads, this.lock);
   }
-  let at = head;
-  for (const part of decoded) {
-    out.t.set(part.t, at);
-    out.v.set(part.v, at);
-    at += part.t.length;
+
+  /** Enforces a retention of `ttlMs` (label sets not written since, and chunks older than that). */
+  retention(ttlMs: number, clock: () => number = Date.now): Retention {
+    return new Retention(this.store, this.registry, this.heads, this.lock, ttlMs, clock);
   }
-  return out;
+
+  /** Removes the label sets of these families whose labels match (a deleted health-checked service). */
+  deleteLabelSets(families: readonly string[], matches: (labels: Labels) => boolean): Promise<void> {
+    return this.lock.run(() => {
+      const sets = families.flatMap((name) =>
+        [...(this.registry.families.get(name)?.sets.values() ?? [])].filter((set) => matches(set.labels)),
+      );
+      return deleteLabelSets(this.store, this.registry, this.heads, sets);
+    });
+  }
+
+  /** Removes one label set (what a client's delete does). */
+  deleteLabelSet(set: LabelSetView): Promise<void> {
+    return this.deleteLabelSets([set.family.def.name], (labels) => labels === set.labels);
+  }
 }

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import { migrateSqlite } from '../../src/storage/sqlite/migrations.js';
 import { openDatabase } from '../../src/storage/sqlite/open-database.js';
 import { SqliteAlertStore } from '../../src/storage/sqlite/sqlite-alert-store.js';
 
@@ -10,6 +11,7 @@ describe('alert store (SQLite file)', () => {
   it('keeps resolved alerts for ALERTS_TTL, with their notifications; active ones stay', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'metrics-alert-store-'));
     const db = openDatabase(join(dir, 'metrics.db'), 'normal');
+    migrateSqlite(db);
     const store = new SqliteAlertStore(db);
     const day = 86_400_000;
     const now = Date.now();

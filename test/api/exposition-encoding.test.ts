@@ -117,8 +117,8 @@ describe('/metrics content coding', () => {
   it('renders changed families in time-bounded slices, with the same text as in one go', async () => {
     await seed(t.services.ingest, 1);
     // A budget of 0 ms ends a slice at every reading of the clock (every 64 lines): deterministic slices.
-    const sliced = new SeriesExposition(t.services.registry, { sliceMs: 0 });
-    const whole = new SeriesExposition(t.services.registry, { sliceMs: 60_000 });
+    const sliced = new SeriesExposition(t.services.reader, { sliceMs: 0 });
+    const whole = new SeriesExposition(t.services.reader, { sliceMs: 60_000 });
     let turns = 0;
     let counting = true;
     const count = (): void => {

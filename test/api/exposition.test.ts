@@ -39,9 +39,8 @@ describe('/metrics rendering cache', () => {
     assert.match(om, /^cache_a\{k="z"\} -3\.5$/m);
     assert.match(om, /# EOF\n$/);
 
-    const set = t.services.registry.families.get('cache_a')!.sets.values().next().value!;
-    t.services.registry.removeSet(set);
-    t.services.registry.version++;
+    const set = t.services.reader.family('cache_a')!.sets.values().next().value!;
+    await t.services.tsdb.deleteLabelSet(set);
     text = await scrape();
     assert.doesNotMatch(text, /^cache_a\{k="x"\}/m);
     assert.match(text, /^cache_a\{k="z"\} -3\.5$/m);

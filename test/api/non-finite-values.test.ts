@@ -60,7 +60,7 @@ describe('non-finite sample values through every view', () => {
       assert.equal(response.statusCode, 422, response.body);
       assert.equal(response.json<{ code: string }>().code, 'invalid_value');
     }
-    assert.equal(t.services.registry.families.get('c_total'), undefined, 'nothing stored');
+    assert.equal(t.services.reader.family('c_total'), undefined, 'nothing stored');
   });
 
   it('the summary', async () => {

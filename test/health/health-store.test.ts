@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { emptyRollup, HOUR_MS, addCheck } from '../../src/health/rollup.js';
+import { migrateSqlite } from '../../src/storage/sqlite/migrations.js';
 import { openDatabase } from '../../src/storage/sqlite/open-database.js';
 import { SqliteHealthStore } from '../../src/storage/sqlite/sqlite-health-store.js';
 
@@ -11,6 +12,7 @@ describe('health store (SQLite file)', () => {
   it('keeps roll-ups and state changes for HEALTH_CHECKS_TTL, and deletes a service with its history', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'metrics-health-store-'));
     const db = openDatabase(join(dir, 'metrics.db'), 'normal');
+    migrateSqlite(db);
     const store = new SqliteHealthStore(db);
     const now = Date.now();
     const hour = Math.floor(now / HOUR_MS);

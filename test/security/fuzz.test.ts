@@ -157,8 +157,8 @@ describe('fuzz: hostile input on every route', () => {
 
   /** What the service holds: a refused request must leave every count as it was. */
   const snapshot = async () => ({
-    families: t.services.registry.families.size,
-    series: t.services.registry.activeSeries,
+    families: t.services.reader.familyCount,
+    series: t.services.reader.activeSeries,
     rules: t.services.alerting.rules.list().length,
     services: t.services.health.checker.list().length,
     channels: t.services.alerting.channels.list().length,

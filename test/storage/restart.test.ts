@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Retention } from '../../src/tsdb/retention.js';
-import { checkpoint } from '../../src/tsdb/checkpoint.js';
 import { CHUNK_MAX_SAMPLES } from '../../src/tsdb/series-head.js';
 import { send } from '../support/http.js';
 import { startTestApp } from '../support/test-app.js';
@@ -32,7 +30,7 @@ describe('store across restarts', () => {
     }
     const ingested = await send(first.app, 'POST', '/api/metrics/batch', { metrics });
     assert.equal(ingested.status, 200, JSON.stringify(ingested.body).slice(0, 500));
-    await checkpoint(first.services.tsdb); // half the history in chunks…
+    await first.services.tsdb.checkpoint(); // half the history in chunks…
     const later = Date.now() - 60_000;
     assert.equal(
       (await send(first.app, 'POST', '/api/metrics/custom', { name: 'load', value: 1.5, timestamp: later }))
@@ -85,8 +83,8 @@ describe('store across restarts', () => {
           { name: 'fresh_gauge', value: 2, timestamp: now },
         ],
       });
-      await checkpoint(t.services.tsdb);
-      const retention = new Retention(t.services.tsdb, t.services.registry, 3_600_000, () => now + 1_000_000);
+      await t.services.tsdb.checkpoint();
+      const retention = t.services.tsdb.retention(3_600_000, () => now + 1_000_000);
       const result = await retention.run();
       assert.deepEqual(result.sets, 1);
       const body = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;

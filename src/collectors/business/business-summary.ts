@@ -1,6 +1,6 @@
 import type { Labels } from '../../domain/metric.js';
 import type { WindowReader } from '../../query/window-reader.js';
-import type { Family } from '../../tsdb/registry.js';
+import type { FamilyView } from '../../tsdb/read-port.js';
 
 /** Figures of one series (or of a whole family) over the window; which ones depends on the type. */
 export interface WindowFigures {
@@ -53,7 +53,7 @@ const keyOf = (labels: Labels): string => JSON.stringify(Object.entries(labels).
  * conversion funnel: its steps in the order they were first pushed, each with its conversion ratio.
  */
 export async function summarizeFamily(
-  family: Family,
+  family: FamilyView,
   reader: WindowReader,
   limit: number,
 ): Promise<BusinessMetric> {
@@ -149,7 +149,7 @@ export function funnelsOf(metric: BusinessMetric, stepOrder: readonly string[]):
 }
 
 /** Step values in the order their series were first pushed (a funnel is pushed top step first). */
-export function stepOrderOf(family: Family): string[] {
+export function stepOrderOf(family: FamilyView): string[] {
   const order: string[] = [];
   for (const set of family.sets.values()) {
     const step = set.labels.step;

@@ -10,7 +10,7 @@ import {
 import type { QueryEngine } from '../../query/range-query.js';
 import { parsePositiveDuration } from '../../query/time-params.js';
 import { WindowReader } from '../../query/window-reader.js';
-import type { SeriesRegistry } from '../../tsdb/registry.js';
+import type { TsdbReader } from '../../tsdb/read-port.js';
 import { withJsonValues } from '../../domain/sample-value.js';
 import { errorResponses } from '../problem.js';
 import { JsonValue, JsonValueOrNull } from './value-schemas.js';
@@ -59,10 +59,7 @@ const BusinessSchema = Type.Object({
 });
 
 /** GET /api/metrics/business: business metrics with totals, rates and funnel conversions over a window. */
-export function businessRoutes(deps: {
-  registry: SeriesRegistry;
-  query: QueryEngine;
-}): FastifyPluginAsyncTypebox {
+export function businessRoutes(deps: { reader: TsdbReader; query: QueryEngine }): FastifyPluginAsyncTypebox {
   return (app) => {
     app.get(
       '/api/metrics/business',
@@ -86,7 +83,7 @@ export function businessRoutes(deps: {
       async (request) => {
         const { window, name, limit } = request.query;
         const reader = new WindowReader(deps.query, parsePositiveDuration(window, 'window'));
-        const families = deps.registry.committedFamilies(name, 'business');
+        const families = deps.reader.families({ name, category: 'business' });
         const metrics: BusinessMetric[] = [];
         const funnels: Funnel[] = [];
         for (const family of families) {

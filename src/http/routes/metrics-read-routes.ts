@@ -1,13 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { MetricStore } from '../../storage/ports.js';
-import type { Family, SeriesRegistry } from '../../tsdb/registry.js';
+import type { FamilyView, TsdbReader } from '../../tsdb/read-port.js';
 import { toJsonValue } from '../../domain/sample-value.js';
 import { errorResponses } from '../problem.js';
 import { JsonValue } from './value-schemas.js';
 
 export interface MetricsReadDeps {
-  registry: SeriesRegistry;
+  reader: TsdbReader;
   store: MetricStore;
 }
 
@@ -65,7 +65,7 @@ export function metricsReadRoutes(deps: MetricsReadDeps): FastifyPluginAsyncType
         },
       },
       async (request) => {
-        const families = deps.registry.committedFamilies(request.query.name);
+        const families = deps.reader.families({ name: request.query.name });
         const byType: Record<string, number> = {};
         const byCategory: Record<string, number> = {};
         for (const family of families) {
@@ -74,7 +74,7 @@ export function metricsReadRoutes(deps: MetricsReadDeps): FastifyPluginAsyncType
         }
         return {
           families: families.length,
-          series: deps.registry.activeSeries,
+          series: deps.reader.activeSeries,
           byType,
           byCategory,
           storage: await deps.store.stats(),
@@ -86,7 +86,7 @@ export function metricsReadRoutes(deps: MetricsReadDeps): FastifyPluginAsyncType
   };
 }
 
-function describeFamily(family: Family, limit: number): Static<typeof FamilySchema> {
+function describeFamily(family: FamilyView, limit: number): Static<typeof FamilySchema> {
   const series: Static<typeof SeriesValueSchema>[] = [];
   let total = 0;
   const histogram = family.def.type === 'histogram';

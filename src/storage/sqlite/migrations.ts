@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+
 /**
  * Ordered schema migrations of the embedded store. Append only: a released migration never changes.
  * Version 2 splits chunks in two. Sealed chunks never change: they append to a rowid table, so pages fill up.
@@ -202,3 +204,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX audit_log_at ON audit_log (at);
   `,
 ];
+
+/**
+ * The SQLite adapter's one migration runner: brings the file's schema (one schema for the metric, health,
+ * alert and auth stores) to the newest version, one transaction per migration. Called once at start by
+ * openStores, before any store is built; the stores themselves never migrate.
+ */
+export function migrateSqlite(db: Database.Database): void {
+  migrate(db, MIGRATIONS);
+}
+
+/** Applies the migrations after the file's current version (tests pass a prefix to build old files). */
+export function migrate(db: Database.Database, migrations: readonly string[]): void {
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  );
+  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
+  const current = row.v ?? 0;
+  const apply = db.transaction((version: number, sql: string) => {
+    db.exec(sql);
+    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
+  });
+  for (let version = current + 1; version <= migrations.length; version++) {
+    apply.immediate(version, migrations[version - 1]!);
+  }
+}

@@ -28,21 +28,6 @@ export function openDatabase(file: string, sync: SyncMode): Database.Database {
   return db;
 }
 
-export function migrate(db: Database.Database, migrations: readonly string[]): void {
-  db.exec(
-    'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)',
-  );
-  const row = db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number | null };
-  const current = row.v ?? 0;
-  const apply = db.transaction((version: number, sql: string) => {
-    db.exec(sql);
-    db.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)').run(version, Date.now());
-  });
-  for (let version = current + 1; version <= migrations.length; version++) {
-    apply.immediate(version, migrations[version - 1]!);
-  }
-}
-
 /** Returns up to `maxPages` free pages to the file system; a no-op on files created without auto-vacuum. */
 export function releaseFreePages(db: Database.Database, maxPages: number): void {
   db.pragma(`incremental_vacuum(${String(Math.max(1, Math.floor(maxPages)))})`);

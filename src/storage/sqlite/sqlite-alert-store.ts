@@ -7,8 +7,6 @@ import type {
   StoredAlert,
   StoredRule,
 } from '../ports.js';
-import { MIGRATIONS } from './migrations.js';
-import { migrate } from './open-database.js';
 import { SqliteMeta } from './sqlite-meta.js';
 
 const ALERT_COLUMNS = `id, rule_id AS ruleId, fingerprint, state, severity, started_at AS startedAt,
@@ -23,7 +21,6 @@ export class SqliteAlertStore implements AlertStore {
   private readonly meta;
 
   constructor(private readonly db: Database.Database) {
-    migrate(db, MIGRATIONS);
     this.meta = new SqliteMeta(db);
     this.stmts = {
       rules: db.prepare(

@@ -7,8 +7,6 @@ import type {
   StoredRefreshToken,
   StoredUser,
 } from '../ports.js';
-import { MIGRATIONS } from './migrations.js';
-import { migrate } from './open-database.js';
 import { SqliteMeta } from './sqlite-meta.js';
 
 const USER_COLUMNS = `id, name, password_hash AS passwordHash, role, token_version AS tokenVersion,
@@ -30,7 +28,6 @@ export class SqliteAuthStore implements AuthStore {
   private readonly meta;
 
   constructor(private readonly db: Database.Database) {
-    migrate(db, MIGRATIONS);
     this.meta = new SqliteMeta(db);
     this.stmts = {
       countUsers: db.prepare('SELECT count(*) AS n FROM users'),

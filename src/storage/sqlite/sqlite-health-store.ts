@@ -1,8 +1,6 @@
 import type Database from 'better-sqlite3';
 import { decodeCounts, encodeCounts } from '../codec/varint-counts.js';
 import type { HealthRollup, HealthStore, StoredHealthEvent, StoredHealthService } from '../ports.js';
-import { MIGRATIONS } from './migrations.js';
-import { migrate } from './open-database.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -51,7 +49,6 @@ export class SqliteHealthStore implements HealthStore {
   private readonly stmts;
 
   constructor(private readonly db: Database.Database) {
-    migrate(db, MIGRATIONS);
     this.stmts = {
       services: db.prepare(
         'SELECT id, name, input, origin, created_at AS createdAt, updated_at AS updatedAt FROM health_services ORDER BY name',

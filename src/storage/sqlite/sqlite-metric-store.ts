@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import { statSync } from 'node:fs';
 import type { MetricCategory, MetricType, SeriesRole } from '../../domain/metric.js';
 import type {
+  ChunkRead,
   ChunkWrite,
   IngestCommit,
   MetricStore,
@@ -11,8 +12,7 @@ import type {
   StoredSeries,
   WalEntry,
 } from '../ports.js';
-import { MIGRATIONS } from './migrations.js';
-import { migrate, releaseFreePages } from './open-database.js';
+import { releaseFreePages } from './open-database.js';
 
 interface FamilyRow {
   name: string;
@@ -50,7 +50,6 @@ export class SqliteMetricStore implements MetricStore {
     private readonly db: Database.Database,
     private readonly file: string,
   ) {
-    migrate(db, MIGRATIONS);
     this.stmts = {
       insertFamily: db.prepare(
         `INSERT INTO families (name, type, help, unit, category, buckets, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -87,11 +86,6 @@ export class SqliteMetricStore implements MetricStore {
         'DELETE FROM families WHERE name NOT IN (SELECT DISTINCT family FROM series)',
       ),
     };
-  }
-
-  migrate(): Promise<void> {
-    migrate(this.db, MIGRATIONS);
-    return Promise.resolve();
   }
 
   ping(): Promise<void> {
@@ -204,6 +198,17 @@ export class SqliteMetricStore implements MetricStore {
   readChunks(seriesId: number, from: number, to: number, belowMinT: number): Promise<StoredChunk[]> {
     const rows = this.stmts.readChunks.all({ id: seriesId, below: belowMinT, from, to }) as ChunkRow[];
     return Promise.resolve(rows.map(toChunk));
+  }
+
+  readChunksBatch(reads: readonly ChunkRead[], from: number, to: number): Promise<StoredChunk[][]> {
+    const statement = this.stmts.readChunks;
+    // One synchronous loop on the service's only connection: no write can come in between, so every
+    // series is read from the same state without the cost of a transaction.
+    return Promise.resolve(
+      reads.map(({ seriesId, belowMinT }) =>
+        (statement.all({ id: seriesId, below: belowMinT, from, to }) as ChunkRow[]).map(toChunk),
+      ),
+    );
   }
 
   deleteChunksBefore(cutoff: number, limit: number): Promise<number> {

@@ -1,0 +1,221 @@
+import type { FamilyDefinition, Labels } from '../domain/metric.js';
+import { labelsKey } from '../domain/series-key.js';
+import type { MetricStore, StoredFamily, StoredSeries } from '../storage/ports.js';
+import type { Heads } from './heads.js';
+import type { FamilyView, LabelSetView } from './read-port.js';
+import { Family, LabelSet, type SeriesRegistry } from './registry.js';
+import { WalRecordBuilder } from './wal-record.js';
+
+/** Where one label set stands within an append. */
+interface Staged {
+  t: number;
+  /** A counter's or gauge's value: kept as a number, so a sample allocates no array. */
+  value: number;
+  /** A histogram's values, in the order of the set's ids (null for counters and gauges). */
+  values: Float64Array | null;
+}
+
+interface Metadata {
+  help: string;
+  unit: string;
+}
+
+/**
+ * The write side of the TSDB (Prometheus' `Appender`): one per ingest request, used under the TSDB's
+ * write lock (see `Tsdb.append`). It finds or creates families and label sets, stages samples (absolute
+ * values: the caller computes counter totals), then `commit()` makes them durable in one store write and
+ * only then visible to readers; families and sets it created that got no sample, or all of them when the
+ * store refuses the write, are removed again. Every sample of a histogram label set is written for every
+ * series of the set, changed or not: PromQL's lookback treats a series without a recent sample as absent.
+ */
+export class Appender {
+  private readonly wal: WalRecordBuilder;
+  private readonly staged = new Map<LabelSet, Staged>();
+  private readonly metadata = new Map<Family, Metadata>();
+  private readonly createdFamilies: Family[] = [];
+  private readonly createdSets: LabelSet[] = [];
+  private done = false;
+
+  constructor(
+    private readonly registry: SeriesRegistry,
+    private readonly heads: Heads,
+    private readonly store: MetricStore,
+    readonly now: number,
+    expectedSamples: number,
+  ) {
+    this.wal = new WalRecordBuilder(expectedSamples);
+  }
+
+  /** Numeric series held, this append's new ones included (what MAX_ACTIVE_SERIES counts). */
+  get activeSeries(): number {
+    return this.registry.activeSeries;
+  }
+
+  /** The family of that name, committed or created by this append. */
+  family(name: string): FamilyView | undefined {
+    return this.registry.families.get(name);
+  }
+
+  /** The existing family whose exposed names overlap those of a new family, if any. */
+  conflictingFamily(name: string, type: FamilyDefinition['type']): string | undefined {
+    return this.registry.conflictingFamily(name, type);
+  }
+
+  createFamily(def: FamilyDefinition): FamilyView {
+    const family = new Family(def, this.now);
+    this.registry.addFamily(family);
+    this.createdFamilies.push(family);
+    return family;
+  }
+
+  /** The label set with exactly these labels, whatever their order. */
+  labelSet(family: FamilyView, labels: Labels): LabelSetView | undefined {
+    return this.own(family).findSet(labels);
+  }
+
+  /** A new label set of the family; `labels` must be canonical (sorted, frozen). */
+  createLabelSet(family: FamilyView, labels: Labels): LabelSetView {
+    const owned = this.own(family);
+    const set = new LabelSet(owned, labelsKey(labels), labels, this.registry.allocateIds(owned.seriesPerSet));
+    this.registry.addSet(set);
+    this.createdSets.push(set);
+    return set;
+  }
+
+  /** The newest timestamp of the set, staged samples included. */
+  lastT(set: LabelSetView): number {
+    return this.staged.get(this.ownSet(set))?.t ?? set.lastT;
+  }
+
+  /** A counter's or gauge's current value, staged samples included. */
+  currentValue(set: LabelSetView): number {
+    return this.staged.get(this.ownSet(set))?.value ?? set.values[0]!;
+  }
+
+  /** A histogram's current values (buckets, +Inf, sum, count), staged samples included. */
+  currentValues(set: LabelSetView): Float64Array {
+    const owned = this.ownSet(set);
+    return this.staged.get(owned)?.values ?? owned.values;
+  }
+
+  /** Stages a counter's or gauge's value at t; false (nothing staged) when t is older than the newest. */
+  append(set: LabelSetView, t: number, value: number): boolean {
+    const owned = this.ownSet(set);
+    const entry = this.staged.get(owned);
+    if (t < (entry?.t ?? owned.lastT)) return false;
+    this.wal.add(owned.ids[0]!, t, value);
+    if (entry === undefined) this.staged.set(owned, { t, value, values: null });
+    else {
+      entry.t = t;
+      entry.value = value;
+    }
+    return true;
+  }
+
+  /** Stages every series of a histogram label set at t; false (nothing staged) when out of order. */
+  appendAll(set: LabelSetView, t: number, values: Float64Array): boolean {
+    const owned = this.ownSet(set);
+    const entry = this.staged.get(owned);
+    if (t < (entry?.t ?? owned.lastT)) return false;
+    for (let i = 0; i < values.length; i++) this.wal.add(owned.ids[i]!, t, values[i]!);
+    if (entry === undefined) this.staged.set(owned, { t, value: 0, values });
+    else {
+      entry.t = t;
+      entry.values = values;
+    }
+    return true;
+  }
+
+  /** Notes new HELP text and unit for the family (the newest wins, as in Prometheus); undefined keeps. */
+  describe(family: FamilyView, help: string | undefined, unit: string | undefined): void {
+    if (help === undefined && unit === undefined) return;
+    const owned = this.own(family);
+    const current = this.metadata.get(owned) ?? owned.def;
+    const next = { help: help ?? current.help, unit: unit ?? current.unit };
+    if (next.help !== current.help || next.unit !== current.unit) this.metadata.set(owned, next);
+  }
+
+  /**
+   * Makes the staged samples durable in one store write, then visible. Throws the store's error after
+   * rolling back what this append created. Returns whether anything was written.
+   */
+  async commit(): Promise<boolean> {
+    this.finish();
+    const sets = this.createdSets.filter((set) => this.staged.has(set));
+    for (const set of this.createdSets) if (!this.staged.has(set)) this.registry.removeSet(set);
+    const families = this.createdFamilies.filter((family) => family.sets.size > 0);
+    for (const family of this.createdFamilies) if (family.sets.size === 0) this.registry.removeFamily(family);
+    if (this.staged.size === 0) return false;
+    const redescribed = [...this.metadata.keys()].filter((family) => !families.includes(family));
+    try {
+      await this.store.commit({
+        families: [...families, ...redescribed].map((family) => this.stored(family)),
+        series: sets.flatMap((set) => seriesRecords(set, this.now)),
+        samples: this.wal.bytes(),
+      });
+    } catch (error) {
+      for (const set of sets) this.registry.removeSet(set);
+      throw error;
+    }
+    this.registry.commit(families, sets);
+    this.publish();
+    return true;
+  }
+
+  /** Drops everything this append created and staged. */
+  rollback(): void {
+    this.finish();
+    for (const set of this.createdSets) this.registry.removeSet(set);
+    for (const family of this.createdFamilies) {
+      if (this.registry.families.get(family.def.name) === family) this.registry.removeFamily(family);
+    }
+  }
+
+  /** Rolls back unless commit() or rollback() ran (the end of `Tsdb.append`). */
+  close(): void {
+    if (!this.done) this.rollback();
+  }
+
+  private finish(): void {
+    if (this.done) throw new Error('an appender commits or rolls back once');
+    this.done = true;
+  }
+
+  private publish(): void {
+    this.staged.forEach((staged, set) => {
+      if (staged.values === null) this.registry.setValue(set, 0, staged.t, staged.value);
+      else this.registry.setValues(set, staged.t, staged.values);
+    });
+    this.wal.forEach((id, t, v) => this.heads.append(id, t, v));
+    this.metadata.forEach(({ help, unit }, family) => {
+      this.registry.describe(family, help, unit);
+    });
+  }
+
+  /** The family as it will be stored: its definition with the HELP text and unit of this append. */
+  private stored(family: Family): StoredFamily {
+    return { ...family.def, ...this.metadata.get(family), createdAt: family.createdAt };
+  }
+
+  /** Views handed out by this TSDB are its own objects: anything else is a caller's bug. */
+  private own(family: FamilyView): Family {
+    if (!(family instanceof Family)) throw new TypeError('not a family of this TSDB');
+    return family;
+  }
+
+  private ownSet(set: LabelSetView): LabelSet {
+    if (!(set instanceof LabelSet)) throw new TypeError('not a label set of this TSDB');
+    return set;
+  }
+}
+
+function seriesRecords(set: LabelSet, now: number): StoredSeries[] {
+  const def = set.family.def;
+  const base = { family: def.name, labels: set.labels, createdAt: now };
+  if (def.type !== 'histogram') return [{ ...base, id: set.ids[0]!, role: 'value', le: null }];
+  const bounds = [...def.buckets, Number.POSITIVE_INFINITY];
+  const records: StoredSeries[] = bounds.map((le, i) => ({ ...base, id: set.ids[i]!, role: 'bucket', le }));
+  records.push({ ...base, id: set.ids[bounds.length]!, role: 'sum', le: null });
+  records.push({ ...base, id: set.ids[bounds.length + 1]!, role: 'count', le: null });
+  return records;
+}
