@@ -2,6 +2,7 @@ import { toJsonValue } from '../domain/sample-value.js';
 import type { Services } from '../services.js';
 import type { FamilyView } from '../tsdb/read-port.js';
 import { WindowReader } from '../query/window-reader.js';
+import { NOT_AUTH_ROUTES } from './charts.js';
 
 /**
  * Current values of a family's label sets: the value for counters and gauges, count and sum for
@@ -31,12 +32,13 @@ export function familyValues(family: FamilyView) {
 export async function applicationFigures(services: Services, now = Date.now()) {
   const reader = new WindowReader(services.query, 60_000, now);
   const requests = 'metrics_service_http_requests_total';
+  const duration = 'metrics_service_http_request_duration_seconds';
   const [rate, errors, p50, p95, p99] = await Promise.all([
     reader.value(requests, 'rate'),
     reader.value(requests, 'rate', [{ label: 'status_code', op: '=~', value: '5..|5xx' }]),
-    reader.value('metrics_service_http_request_duration_seconds', { quantile: 0.5 }),
-    reader.value('metrics_service_http_request_duration_seconds', { quantile: 0.95 }),
-    reader.value('metrics_service_http_request_duration_seconds', { quantile: 0.99 }),
+    reader.value(duration, { quantile: 0.5 }, [NOT_AUTH_ROUTES]),
+    reader.value(duration, { quantile: 0.95 }, [NOT_AUTH_ROUTES]),
+    reader.value(duration, { quantile: 0.99 }, [NOT_AUTH_ROUTES]),
   ]);
   return {
     requestsPerSecond: rate,

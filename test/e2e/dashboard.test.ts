@@ -51,10 +51,15 @@ describe('the dashboard page in real headless Chromium', () => {
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (message) => {
-      // Chromium logs every 401 as an error: the page's first "who am I" before login and the wrong
-      // password below are meant to be refused. Any other failed load still counts.
-      const expectedRefusal = message.text().includes('status of 401 (Unauthorized)');
-      if (message.type() === 'error' && !expectedRefusal) consoleErrors.push(message.text());
+      // Chromium logs every 401 as an error: only the wrong password below is meant to be refused. The
+      // page's first "who am I" answers 200 { authenticated: false } (it used to be a 401 on every load).
+      const expectedRefusal =
+        message.text().includes('status of 401 (Unauthorized)') &&
+        message.location().url.endsWith('/api/auth/login');
+      const expectedConflict =
+        message.text().includes('status of 409 (Conflict)') && message.location().url.endsWith('/resolve');
+      if (message.type() === 'error' && !expectedRefusal && !expectedConflict)
+        consoleErrors.push(`${message.text()} ${message.location().url}`);
     });
     page.on('pageerror', (error) => consoleErrors.push(error.message));
     const url = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}/`;
@@ -120,15 +125,96 @@ describe('the dashboard page in real headless Chromium', () => {
     // Clicked through a locator: the list is re-rendered on every alert event, so a held handle may go stale.
     await row.locator('[data-action="acknowledge"]').click();
     await row.locator('.badge.info').waitFor({ timeout: 5000 });
+    // The value reads as a number a person uses, with the alert's age next to it.
+    assert.equal(await row.locator('.value').textContent(), '250');
+    assert.match((await row.locator('.age').textContent()) ?? '', /^\d+ s$/);
     const firing = await send<{ alerts: { ruleName: string; acknowledged: boolean }[] }>(
       t.app,
       'GET',
       '/api/alerts?state=firing',
     );
     assert.ok(firing.body.alerts.some((a) => a.ruleName === 'Queue backlog' && a.acknowledged));
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it('resolving an alert whose condition still holds shows the 409 reason on the page', async (ctx) => {
+    if (browser === undefined) {
+      ctx.skip('no browser');
+      return;
+    }
+    const row = page.locator('#alerts .alert', { hasText: 'Queue backlog' });
+    await row.locator('[data-action="resolve"]').click();
+    const notice = page.locator('#notice .notice[role="alert"]');
+    await notice.waitFor({ timeout: 5000 });
+    assert.equal(await notice.getAttribute('data-code'), 'condition_still_true');
+    assert.match(
+      (await notice.textContent()) ?? '',
+      /Could not resolve the alert: the condition of "Queue backlog" still holds/,
+    );
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-resolve-refused.png`, fullPage: true });
+    await notice.locator('button').click();
+    assert.equal(await page.locator('#notice .notice').count(), 0);
+  });
+
+  it('the business panel shows KPI tiles, the funnel with its ratios, and one chart per unit', async (ctx) => {
+    if (browser === undefined) {
+      ctx.skip('no browser');
+      return;
+    }
+    const push = (body: unknown) => send(t.app, 'POST', '/api/metrics/business', body);
+    await push({ name: 'bookings_total', type: 'counter', value: 40 });
+    await push({ name: 'revenue_euros_total', type: 'counter', value: 1234.5 });
+    await push({ name: 'active_users', value: 87 });
+    await push({ name: 'satisfaction_score', value: 4.6 });
+    for (const [step, value] of [
+      ['visit', 1000],
+      ['search', 400],
+      ['book', 100],
+    ] as const)
+      await push({ name: 'funnel_total', type: 'counter', value, labels: { step } });
+    await page.selectOption('#range', '15m'); // reloads the history and the panel
+    await page.locator('#kpi-bookings .value').waitFor({ timeout: 5000 });
+    assert.equal(await page.textContent('#kpi-bookings .value'), '40');
+    assert.equal(await page.textContent('#kpi-users .value'), '87');
+    assert.equal(await page.textContent('#kpi-satisfaction .value'), '4.6');
+    assert.match((await page.textContent('#kpi-revenue .value')) ?? '', /^1[ ,.]?23[0-9]/);
+    const funnel = page.locator('[data-funnel="funnel_total"]');
+    await funnel.waitFor();
+    assert.match(
+      (await funnel.locator('[data-step="search"] .funnel-ratio').textContent()) ?? '',
+      /^40 % · 40 %$/,
+    );
+    assert.match(
+      (await funnel.locator('[data-step="book"] .funnel-ratio').textContent()) ?? '',
+      /^25 % · 10 %$/,
+    );
+    // Counters (rates) and gauges never share an axis.
+    const unitCharts = page.locator('#chart-business [data-unit]');
+    const units: (string | null)[] = [];
+    for (let i = 0; i < (await unitCharts.count()); i++)
+      units.push(await unitCharts.nth(i).getAttribute('data-unit'));
+    assert.ok(units.includes('events per second') && units.includes('gauges'), units.join(', '));
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-business.png`, fullPage: true });
+    assert.deepEqual(consoleErrors, []);
+  });
+
+  it('the latency axis switches from ms to s with whole labels', async (ctx) => {
+    if (browser === undefined) {
+      ctx.skip('no browser');
+      return;
+    }
+    const labels = await page
+      .locator('#chart-latency .u-axis')
+      .nth(1)
+      .locator('.u-label, div')
+      .allTextContents();
+    // Whatever the current values, every tick label carries its unit and none is cut to "000 ms".
+    for (const label of labels.filter((l) => l.trim() !== ''))
+      assert.match(label, /^-?[\d.]+ (µs|ms|s|min)$/, `tick "${label}"`);
     await page.setViewportSize({ width: 390, height: 844 });
     await page.waitForTimeout(500); // the charts follow the new width (ResizeObserver)
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
     assert.deepEqual(consoleErrors, []);
   });
 });

@@ -44,11 +44,18 @@ describe('login, refresh, users and roles', () => {
     const session = await userSession(t.app, 'alice', 'editor');
     const me = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer(session.access) });
     assert.deepEqual(me.json(), {
+      authenticated: true,
       kind: 'user',
       name: 'alice',
       role: 'editor',
       permissions: ['read', 'ingest', 'write'],
     });
+    // The page's first question, before any login: answered, not refused; a bad token still is.
+    const nobody = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: { authorization: '' } });
+    assert.equal(nobody.statusCode, 200);
+    assert.deepEqual(nobody.json(), { authenticated: false, kind: 'anonymous', name: '', permissions: [] });
+    const forged = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers: bearer('garbage') });
+    assert.equal(forged.statusCode, 401);
     const refreshed = await withRefreshToken('refresh', session.refresh);
     assert.equal(refreshed.statusCode, 200);
     const again = await withRefreshToken('refresh', session.refresh);

@@ -20,6 +20,7 @@ const PUBLIC = new Set([
   'POST /api/auth/login',
   'POST /api/auth/refresh',
   'POST /api/auth/logout',
+  'GET /api/auth/me',
 ]);
 
 interface Route {

@@ -7,6 +7,24 @@ export async function getJson<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+/** An RFC 9457 problem as the service answers it (application/problem+json). */
+export interface Problem {
+  title?: string;
+  status?: number;
+  code?: string;
+  detail?: string;
+  field?: string;
+}
+
+/** The problem of a failed response; a body that is not one (a proxy's HTML page) still says something. */
+export async function problemOf(response: Response): Promise<Problem> {
+  try {
+    return (await response.json()) as Problem;
+  } catch {
+    return { status: response.status, title: response.statusText };
+  }
+}
+
 export async function postJson(path: string, body: unknown): Promise<Response> {
   return authorizedFetch(path, {
     method: 'POST',
@@ -31,6 +49,8 @@ export interface ServiceRow {
 
 export interface AlertRow {
   id: string;
+  ruleId: string;
+  timeline: { pendingAt: string; firedAt: string | null };
   ruleName: string;
   state: string;
   severity: string;

@@ -16,13 +16,24 @@ export class LiveChart {
   /** The time span shown, ending at the newest point (the range picker's choice). */
   private spanMs = 3_600_000;
 
+  private readonly resize: ResizeObserver;
+
   constructor(
-    private readonly element: HTMLElement,
+    readonly element: HTMLElement,
     private readonly format: (value: number) => string = (v) => String(Math.round(v * 100) / 100),
+    /** Gaps (no sample at a step) stay gaps by default: a line across them would invent values. */
+    private readonly options: { spanGaps?: boolean } = {},
   ) {
-    new ResizeObserver(() => {
+    this.resize = new ResizeObserver(() => {
       this.plot?.setSize(this.size());
-    }).observe(element);
+    });
+    this.resize.observe(element);
+  }
+
+  destroy(): void {
+    this.resize.disconnect();
+    this.plot?.destroy();
+    this.plot = undefined;
   }
 
   /** Replaces everything: series name → [t ms, value] points, shown over `spanMs`. */
@@ -100,7 +111,7 @@ export class LiveChart {
             label,
             stroke: COLORS[i % COLORS.length],
             width: 1.5,
-            spanGaps: true,
+            spanGaps: this.options.spanGaps ?? false,
             value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
           })),
         ],
@@ -110,7 +121,9 @@ export class LiveChart {
             stroke: '#8a96a3',
             grid: { stroke: '#262d37' },
             values: (_u, ticks) => ticks.map(format),
-            size: 60,
+            // Wide enough for the longest label ("1.25 s", "450 ms", "12.5 k/s"): none is ever cut.
+            size: (_u, values: string[] | null) =>
+              values === null ? 50 : 16 + 7 * Math.max(4, ...values.map((v) => v.length)),
           },
         ],
         legend: { live: true },

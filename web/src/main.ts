@@ -8,21 +8,23 @@ import {
   type ServiceRow,
   type Summary,
 } from './api.js';
+import { BusinessPanel } from './business.js';
+import { formatRatio, formatSeconds, formatValue, unitOfMetric } from './format.js';
 import { LiveChart } from './live-chart.js';
+import { act } from './notice.js';
 import { LoginRequired, accessToken, authorizedFetch, login, logout, refresh, userLabel } from './session.js';
 import { renderAlerts, renderBusiness, renderServices, renderTiles } from './views.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const origin = window.location.origin;
-const percent = (v: number): string => `${(v * 100).toFixed(0)} %`;
 const charts = {
-  system: new LiveChart($('chart-system'), percent),
-  traffic: new LiveChart($('chart-traffic')),
-  latency: new LiveChart($('chart-latency'), (v) => `${(v * 1000).toFixed(0)} ms`),
-  business: new LiveChart($('chart-business')),
+  system: new LiveChart($('chart-system'), formatRatio),
+  traffic: new LiveChart($('chart-traffic'), (v) => formatValue(v, '')),
+  latency: new LiveChart($('chart-latency'), formatSeconds),
 };
-/** Counter totals seen in the previous business push, to show rates live like the history does. */
-let lastTotals = new Map<string, { t: number; total: number }>();
+const business = new BusinessPanel($('business-kpis'), $('business-funnels'), $('chart-business'));
+/** Rule id → the unit of its value, so an alert reads "83 %" or "1.2 s", not a raw ratio. */
+let ruleUnits = new Map<string, string>();
 
 function byName(
   response: ChartResponse,
@@ -45,10 +47,12 @@ const SPANS: Record<string, number> = {
   '7d': 604_800_000,
 };
 
+const spanOf = (range: string): number => SPANS[range] ?? 3_600_000;
+
 async function loadHistory(range: string): Promise<void> {
-  const span = SPANS[range] ?? 3_600_000;
-  const [system, application, business] = await Promise.all(
-    ['system', 'application', 'business'].map((type) =>
+  const span = spanOf(range);
+  const [system, application] = await Promise.all(
+    ['system', 'application'].map((type) =>
       getJson<ChartResponse>(`/api/dashboard/charts/${type}?range=${range}`),
     ),
   );
@@ -79,40 +83,50 @@ async function loadHistory(range: string): Promise<void> {
     ]),
     span,
   );
-  charts.business.setHistory(byName(business!), span);
-  lastTotals = new Map();
+  await business.load(range, span);
+}
+
+interface RuleRow {
+  id: string;
+  rule: { metricName?: string; divideBy?: unknown; aggregation?: { fn?: string } };
+}
+
+/** What a rule's value measures: a ratio when divided, a rate per second, or the metric's own unit. */
+function unitOfRule(rule: RuleRow['rule']): string {
+  if (rule.divideBy !== undefined) return 'ratio';
+  const unit = unitOfMetric(rule.metricName ?? '');
+  if (rule.aggregation?.fn === 'rate') return unit === '' ? 'per_second' : unit;
+  return unit;
 }
 
 async function loadLists(): Promise<void> {
-  const [summary, services, alerts, realtime] = await Promise.all([
+  const [summary, services, alerts, realtime, rules] = await Promise.all([
     getJson<Summary>('/api/dashboard/summary'),
     getJson<{ services: ServiceRow[] }>('/api/health/services'),
     getJson<{ alerts: AlertRow[] }>('/api/alerts?state=firing,pending'),
     getJson<{ business: { name: string }[] }>('/api/dashboard/realtime'),
+    getJson<{ rules: RuleRow[] }>('/api/alerts/rules'),
   ]);
+  ruleUnits = new Map(rules.rules.map((r) => [r.id, unitOfRule(r.rule)]));
   renderTiles($('tiles'), summary);
   renderServices($('services'), services.services, origin);
-  renderAlerts($('alerts'), alerts.alerts, (id, action) => {
-    void postJson(`/api/alerts/${id}/${action}`, {}).then(async (response) => {
-      if (!response.ok) {
-        const problem = (await response.json()) as { detail?: string };
-        window.alert(problem.detail ?? `could not ${action}`);
-      }
-      await loadLists();
-    });
-  });
+  renderAlerts(
+    $('alerts'),
+    alerts.alerts,
+    (id, action) => {
+      void act($('notice'), action === 'resolve' ? 'resolve the alert' : 'acknowledge the alert', () =>
+        postJson(`/api/alerts/${id}/${action}`, {}),
+      ).then(() => loadLists());
+    },
+    (ruleId) => ruleUnits.get(ruleId) ?? '',
+  );
   renderBusiness($('business'), realtime.business, origin);
 }
-
-/** A sample value as the service writes it: a number, or "NaN", "+Inf", "-Inf" (ADR 0008). */
-type SampleValue = number | 'NaN' | '+Inf' | '-Inf';
-const sampleNumber = (v: SampleValue): number =>
-  typeof v === 'number' ? v : v === 'NaN' ? Number.NaN : v === '+Inf' ? Infinity : -Infinity;
 
 interface Family {
   name: string;
   type: string;
-  series: { value?: SampleValue; count?: SampleValue }[];
+  series: Record<string, unknown>[];
 }
 
 function onPush(push: MetricsPush): void {
@@ -136,23 +150,12 @@ function onPush(push: MetricsPush): void {
       P99: data.latencySeconds.p99 ?? null,
     });
   } else if (push.type === 'business') {
-    const values: Record<string, number | null> = {};
-    for (const family of push.data as Family[]) {
-      const total = family.series.reduce((sum, s) => sum + sampleNumber(s.value ?? s.count ?? 0), 0);
-      // A NaN or an infinity is a gap on the chart, as in Grafana.
-      if (family.type === 'gauge') values[family.name] = Number.isFinite(total) ? total : null;
-      else {
-        const previous = lastTotals.get(family.name);
-        const rate =
-          previous === undefined || push.at <= previous.t
-            ? null
-            : (total - previous.total) / ((push.at - previous.t) / 1000);
-        values[family.name] = rate !== null && Number.isFinite(rate) ? rate : null;
-        lastTotals.set(family.name, { t: push.at, total });
-      }
-    }
-    charts.business.append(push.at, values);
-    renderBusiness($('business'), push.data as Family[], origin);
+    const families = push.data as Family[];
+    // A family never seen before has no chart yet: reload the panel (its unit decides the chart).
+    if (families.some((f) => !business.knows(f.name)))
+      guarded(business.load(range.value, spanOf(range.value)));
+    else business.push(push.at, families);
+    renderBusiness($('business'), families, origin);
   }
 }
 
@@ -245,10 +248,13 @@ $('logout').addEventListener('click', () => {
   });
 });
 
-// With authentication off the service answers /api/auth/me without a token, and no login is asked.
+// /api/auth/me answers 200 without a token: { authenticated: false } asks for a login, and with
+// authentication off it is the anonymous user, so no login is asked and no 401 is logged.
 void authorizedFetch('/api/auth/me').then(
-  () => {
-    start();
+  async (response) => {
+    const me = (await response.json()) as { authenticated?: boolean };
+    if (response.ok && me.authenticated === true) start();
+    else showLogin();
   },
   () => {
     showLogin();

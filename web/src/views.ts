@@ -1,18 +1,9 @@
 import type { AlertRow, ServiceRow, Summary } from './api.js';
+import { element } from './dom.js';
+import { formatAge, formatSeconds, formatValue } from './format.js';
 
-const ratio = (v: number | null): string => (v === null ? '–' : `${(v * 100).toFixed(1)} %`);
-const number = (v: number | null, digits = 2): string => (v === null ? '–' : v.toFixed(digits));
-
-function element<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string> = {},
-  text = '',
-): HTMLElementTagNameMap[K] {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attributes)) el.setAttribute(k, v);
-  if (text !== '') el.textContent = text;
-  return el;
-}
+const ratio = (v: number | null): string => formatValue(v, 'ratio');
+const number = (v: number | null): string => formatValue(v, '');
 
 function empty(message: string, example: string): HTMLElement {
   const box = element('div', { class: 'empty' }, message);
@@ -26,11 +17,7 @@ export function renderTiles(target: HTMLElement, s: Summary): void {
     ['Memory', ratio(s.memoryUsedRatio), 'tile-memory'],
     ['Requests/s', number(s.requestsPerSecond), 'tile-rps'],
     ['Errors', ratio(s.errorRatio), 'tile-errors'],
-    [
-      'P95 latency',
-      s.latencyP95Seconds === null ? '–' : `${(s.latencyP95Seconds * 1000).toFixed(0)} ms`,
-      'tile-p95',
-    ],
+    ['P95 latency', s.latencyP95Seconds === null ? '–' : formatSeconds(s.latencyP95Seconds), 'tile-p95'],
     ['Services up', `${String(s.services.up)} / ${String(s.services.total)}`, 'tile-services'],
     ['Firing alerts', String(s.alerts.firing), 'tile-alerts'],
   ];
@@ -55,7 +42,8 @@ export function renderServices(target: HTMLElement, services: readonly ServiceRo
   }
   const table = element('table');
   const head = element('tr');
-  for (const h of ['Service', 'State', 'Uptime 24 h', 'Response']) head.append(element('th', {}, h));
+  for (const h of ['Service', 'State', 'Uptime 24 h', 'Response', 'Reason'])
+    head.append(element('th', {}, h));
   table.append(head);
   for (const s of services) {
     const row = element('tr', { 'data-service': s.name });
@@ -67,7 +55,12 @@ export function renderServices(target: HTMLElement, services: readonly ServiceRo
       element('td', { title: s.url }, s.name),
       state,
       element('td', {}, ratio(s.uptime24h)),
-      element('td', {}, s.lastCheck === null ? '–' : `${s.lastCheck.durationMs.toFixed(0)} ms`),
+      element('td', {}, s.lastCheck === null ? '–' : formatSeconds(s.lastCheck.durationMs / 1000)),
+      element(
+        'td',
+        { class: 'reason' },
+        s.state === 'up' || s.reason === null ? '' : `${s.reason.code}: ${s.reason.message}`,
+      ),
     );
     table.append(row);
   }
@@ -78,6 +71,8 @@ export function renderAlerts(
   target: HTMLElement,
   alerts: readonly AlertRow[],
   act: (id: string, action: 'acknowledge' | 'resolve') => void,
+  unitOfRule: (ruleId: string) => string = () => '',
+  now = Date.now(),
 ): void {
   if (alerts.length === 0) {
     target.replaceChildren(
@@ -98,6 +93,16 @@ export function renderAlerts(
           a.state === 'firing' ? a.severity : 'pending',
         ),
         element('span', { class: 'name' }, a.ruleName),
+        element(
+          'span',
+          { class: 'value', title: 'Current value' },
+          formatValue(a.value, unitOfRule(a.ruleId)),
+        ),
+        element(
+          'span',
+          { class: 'age', title: a.state === 'firing' ? 'Firing for' : 'Pending for' },
+          formatAge(now - Date.parse(a.timeline.firedAt ?? a.timeline.pendingAt)),
+        ),
       );
       if (a.state === 'firing' && !a.acknowledged) {
         const ack = element('button', { 'data-action': 'acknowledge' }, 'Acknowledge');

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { apiTokenView } from '../../auth/api-tokens.js';
+import { Authenticator } from '../../auth/authenticator.js';
 import type { Auth } from '../../auth/create-auth.js';
 import { actorOf } from '../../auth/principal.js';
 import { userView } from '../../auth/user-directory.js';
@@ -84,13 +85,25 @@ export function authRoutes(auth: Auth, loginLimit: LoginLimiter): FastifyPluginA
       {
         schema: {
           tags,
-          summary: 'Who this token is and what it may do',
-          response: { 200: MeSchema, ...errorResponses() },
+          summary:
+            'Who this token is and what it may do; without a token, 200 with authenticated false (the page asks this on load, and a 401 would be a console error on every visit)',
+          response: { 200: MeSchema, ...errorResponses(401) },
         },
       },
-      (request) => {
-        const principal = request.principal!;
+      async (request, reply) => {
+        // Public, so the guard authenticated nothing (or set the anonymous principal with auth off):
+        // a token that is sent is checked here, and a bad one is still a 401.
+        let principal = request.principal;
+        if (principal === undefined) {
+          const credential = Authenticator.bearerOf(request.headers.authorization);
+          if (credential === undefined) {
+            void reply.header('cache-control', 'no-store');
+            return { authenticated: false, kind: 'anonymous' as const, name: '', permissions: [] };
+          }
+          principal = await auth.authenticator.authenticate(credential);
+        }
         return {
+          authenticated: true,
           kind: principal.kind,
           name: principal.name,
           ...(principal.kind === 'user' ? { role: principal.role } : {}),

@@ -48,6 +48,9 @@ export const UserPatch = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 export const MeSchema = Type.Object({
+  authenticated: Type.Boolean({
+    description: 'False when no token was sent and authentication is on: log in first.',
+  }),
   kind: Type.Union([Type.Literal('user'), Type.Literal('token'), Type.Literal('anonymous')]),
   name: Type.String(),
   role: Type.Optional(RoleSchema),
