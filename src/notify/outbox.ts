@@ -135,29 +135,34 @@ export class Outbox {
 
   private pass(): Promise<void> {
     if (this.passing !== undefined) return this.passing;
-    this.passing = (async () => {
-      try {
-        do {
-          this.again = false;
-          const room = this.options.maxInFlight - this.inFlight.size;
-          if (room <= 0) break;
-          const due = await this.store.claimDue(this.clock(), room, this.owner, this.leaseMs);
-          for (const item of due) {
-            if (this.inFlight.has(item.id)) continue;
-            const attempt = this.attempt(item).finally(() => {
-              this.inFlight.delete(item.id);
-              if (!this.stopped) this.kick();
-            });
-            this.inFlight.set(item.id, attempt);
-          }
-        } while (this.askedAgain());
-      } catch (error) {
-        this.log.error({ err: error }, 'outbox pass failed');
-      } finally {
-        this.passing = undefined;
-      }
-    })();
-    return this.passing;
+    // Cleared in a .finally callback, which always runs after this assignment: a pass that ends without
+    // awaiting (no room in flight) must not leave a settled promise behind that blocks every later pass.
+    const run = this.claimAndSend().finally(() => {
+      this.passing = undefined;
+    });
+    this.passing = run;
+    return run;
+  }
+
+  private async claimAndSend(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const room = this.options.maxInFlight - this.inFlight.size;
+        if (room <= 0) break;
+        const due = await this.store.claimDue(this.clock(), room, this.owner, this.leaseMs);
+        for (const item of due) {
+          if (this.inFlight.has(item.id)) continue;
+          const attempt = this.attempt(item).finally(() => {
+            this.inFlight.delete(item.id);
+            if (!this.stopped) this.kick();
+          });
+          this.inFlight.set(item.id, attempt);
+        }
+      } while (this.askedAgain());
+    } catch (error) {
+      this.log.error({ err: error }, 'outbox pass failed');
+    }
   }
 
   private async attempt(item: OutboxItem): Promise<void> {

@@ -111,7 +111,8 @@ export class PgAlertStore implements AlertStore {
     if (filter.severities !== undefined && filter.severities.length > 0)
       where.push(`severity = ANY(${param(filter.severities)}::text[])`);
     if (filter.ruleId !== undefined) where.push(`rule_id = ${param(filter.ruleId)}`);
-    if (filter.from !== undefined) where.push(`(resolved_at IS NULL OR resolved_at >= ${param(filter.from)})`);
+    if (filter.from !== undefined)
+      where.push(`(resolved_at IS NULL OR resolved_at >= ${param(filter.from)})`);
     if (filter.to !== undefined) where.push(`started_at <= ${param(filter.to)}`);
     return this.db.rows<StoredAlert>(
       `SELECT ${ALERT_COLUMNS} FROM alerts ${where.length > 0 ? `WHERE ${where.join(' AND ')}` : ''}

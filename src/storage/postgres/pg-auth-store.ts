@@ -148,9 +148,9 @@ export class PgAuthStore implements AuthStore {
   }
 
   async listApiTokens(): Promise<StoredApiToken[]> {
-    return (await this.db.rows<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id`)).map(
-      tokenOf,
-    );
+    return (
+      await this.db.rows<TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at, id`)
+    ).map(tokenOf);
   }
 
   async markApiTokenUsed(id: string, at: number): Promise<void> {

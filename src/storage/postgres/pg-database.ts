@@ -9,12 +9,11 @@ const NUMERIC_OID = 1700;
  * bigint columns hold milliseconds and ids, all below 2^53: read them as numbers, not strings. SUM() of a
  * bigint is numeric, read as a number too. Scoped to this pool, not set globally on the driver.
  */
-const TYPES: pg.CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === INT8_OID || oid === NUMERIC_OID
-      ? (value: string) => Number(value)
-      : pg.types.getTypeParser(oid, format as 'text')) as pg.CustomTypesConfig['getTypeParser'],
-};
+const driverParser = pg.types.getTypeParser.bind(pg.types) as (oid: number, format?: string) => unknown;
+const TYPES = {
+  getTypeParser: (oid: number, format?: string): unknown =>
+    oid === INT8_OID || oid === NUMERIC_OID ? (value: string) => Number(value) : driverParser(oid, format),
+} as pg.CustomTypesConfig;
 
 export interface PgOptions {
   url: string;
@@ -78,7 +77,8 @@ export class PgDatabase {
       return result;
     } catch (error) {
       if (isUnavailable(error)) broken = error as Error;
-      else await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
+      else
+        await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError as Error));
       throw translate(error);
     } finally {
       // A connection that failed mid-transaction is destroyed, not returned to the pool.

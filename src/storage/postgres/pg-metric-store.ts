@@ -178,7 +178,9 @@ export class PgMetricStore implements MetricStore {
 
   async writeChunks(write: ChunkWrite): Promise<void> {
     // The same key twice in one statement is refused by ON CONFLICT DO UPDATE: the last write wins.
-    const sealed = [...new Map(write.sealed.map((c) => [`${String(c.seriesId)}:${String(c.minT)}`, c])).values()];
+    const sealed = [
+      ...new Map(write.sealed.map((c) => [`${String(c.seriesId)}:${String(c.minT)}`, c])).values(),
+    ];
     const open = [...new Map(write.open.map((c) => [c.seriesId, c])).values()];
     const slices = Math.max(1, Math.ceil(Math.max(sealed.length, open.length) / CHECKPOINT_SLICE));
     const slice = (i: number): unknown[] => {
@@ -281,5 +283,11 @@ function toBytes(data: Buffer): Uint8Array {
 }
 
 function toChunk(row: ChunkRow): StoredChunk {
-  return { seriesId: row.series_id, minT: row.min_t, maxT: row.max_t, count: row.count, data: toBytes(row.data) };
+  return {
+    seriesId: row.series_id,
+    minT: row.min_t,
+    maxT: row.max_t,
+    count: row.count,
+    data: toBytes(row.data),
+  };
 }
