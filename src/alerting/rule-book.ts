@@ -31,16 +31,19 @@ export class RuleBook {
   async load(fileRules: readonly (RuleInput & { id?: string })[]): Promise<void> {
     const now = this.clock();
     if ((await this.store.getMeta(SEEDED)) === undefined) {
-      // Listed in the seed's order (rules list by creation time).
-      for (const [i, { id, ...input }] of PREDEFINED_RULES.entries())
-        await this.store.saveRule({
+      // Listed in the seed's order (rules list by creation time). One transaction with the marker, so
+      // replicas starting at once install them once, and a rule deleted later never comes back.
+      await this.store.seedRules(
+        SEEDED,
+        String(now),
+        PREDEFINED_RULES.map(({ id, ...input }, i) => ({
           id,
           input: JSON.stringify(input),
-          origin: 'builtin',
+          origin: 'builtin' as const,
           createdAt: now + i,
           updatedAt: now,
-        });
-      await this.store.setMeta(SEEDED, String(now));
+        })),
+      );
     }
     const fileIds = new Set(fileRules.map((r, i) => r.id ?? `file-${String(i)}`));
     for (const stored of await this.store.loadRules()) {

@@ -34,11 +34,11 @@ export async function createAuth(deps: {
   log: Logger;
 }): Promise<Auth> {
   const { config, store, bus, log } = deps;
-  let secret = config.jwtSecret ?? (await store.getMeta(JWT_SECRET_KEY));
-  if (secret === undefined) {
-    secret = SessionTokens.randomSecret();
-    await store.setMeta(JWT_SECRET_KEY, secret);
-  }
+  // Replicas starting at once on one empty database each propose a key; the first one stored wins for all.
+  const secret =
+    config.jwtSecret ??
+    (await store.getMeta(JWT_SECRET_KEY)) ??
+    (await store.setMetaIfAbsent(JWT_SECRET_KEY, SessionTokens.randomSecret()));
   const tokens = new SessionTokens(secret, config.jwtTtlSeconds);
   const users = new UserDirectory(store, bus, log);
   const apiTokens = new ApiTokens(store, bus);

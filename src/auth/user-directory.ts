@@ -62,12 +62,15 @@ export class UserDirectory {
   async bootstrap(adminPassword: string | undefined): Promise<void> {
     if ((await this.store.countUsers()) > 0) return;
     const password = adminPassword ?? randomPassword();
+    let admin: StoredUser;
     try {
-      await this.create({ name: 'admin', password, role: 'admin' });
+      admin = await this.newUser({ name: 'admin', password, role: 'admin' });
     } catch (error) {
       if (error instanceof DomainError) throw new Error(`ADMIN_PASSWORD is not usable: ${error.message}`);
       throw error;
     }
+    // Replicas started at once all saw no user: the store lets exactly one of them create the first one.
+    if (!(await this.store.createFirstUser(admin))) return;
     if (adminPassword === undefined)
       this.log.warn(
         { user: 'admin', password },
@@ -101,8 +104,16 @@ export class UserDirectory {
     checkPassword(input.password, input.name);
     if ((await this.store.getUserByName(input.name)) !== undefined)
       throw new DomainError('user_exists', 409, `the user ${input.name} exists already`, 'name');
+    const user = await this.newUser(input);
+    await this.store.saveUser(user);
+    return user;
+  }
+
+  /** A checked user record, not stored yet. */
+  private async newUser(input: { name: string; password: string; role: Role }): Promise<StoredUser> {
+    checkPassword(input.password, input.name);
     const now = Date.now();
-    const user: StoredUser = {
+    return {
       id: randomUUID(),
       name: input.name,
       passwordHash: await hashPassword(input.password),
@@ -111,8 +122,6 @@ export class UserDirectory {
       createdAt: now,
       updatedAt: now,
     };
-    await this.store.saveUser(user);
-    return user;
   }
 
   /** The user whose name and password these are, in the same time whether the name exists or not. */

@@ -26,6 +26,8 @@ export interface Config {
 
   dataDir: string;
   databaseUrl: string | undefined;
+  /** Connections of the PostgreSQL pool one process shares between its stores (DATABASE_URL only). */
+  databasePoolMax: number;
   redisUrl: string | undefined;
   storageSync: 'normal' | 'full';
   checkpointIntervalMs: number;
@@ -120,6 +122,7 @@ const TABLE: Table = {
   },
   dataDir: { env: 'DATA_DIR', parse: text, fallback: './data' },
   databaseUrl: { env: 'DATABASE_URL', parse: url('postgres', 'postgresql'), fallback: undefined },
+  databasePoolMax: { env: 'DATABASE_POOL_MAX', parse: integer(1, 1000), fallback: 10 },
   redisUrl: { env: 'REDIS_URL', parse: url('redis', 'rediss'), fallback: undefined },
   storageSync: { env: 'STORAGE_SYNC', parse: oneOf('normal', 'full'), fallback: 'normal' },
   checkpointIntervalMs: { env: 'CHECKPOINT_INTERVAL_MS', parse: integer(1000, 3_600_000), fallback: 60_000 },

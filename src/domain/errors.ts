@@ -60,6 +60,7 @@ export type ErrorCode =
   | 'rate_limited'
   | 'not_ready'
   | 'storage_unavailable'
+  | 'store_unavailable'
   | 'internal_error';
 
 export class DomainError extends Error {

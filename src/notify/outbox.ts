@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { inSpan } from '../telemetry/tracing.js';
 import type { Logger } from 'pino';
-import type { AlertStore, OutboxItem } from '../storage/ports.js';
+import type { AlertStore, OutboxItem, SettleOutcome } from '../storage/ports.js';
 import { CHANNELS } from './channels/channel-registry.js';
 import type { ChannelContext, ChannelTarget } from './channels/channel.js';
 import { DeliveryError, type Notification } from './notification.js';
@@ -13,9 +15,24 @@ export interface OutboxOptions {
   maxDelayMs: number;
   /** Deliveries in flight at once; a slow receiver holds its own, never the others'. */
   maxInFlight: number;
+  /**
+   * How long a claimed notification stays this outbox's before another one may take it over. Longer than
+   * any attempt (channels time out well under it), or a slow attempt could be sent again by another replica.
+   */
+  claimLeaseMs?: number;
+  /** Who claims rows: unique per outbox (several may share one database). */
+  owner?: string;
   clock?: () => number;
   random?: () => number;
 }
+
+/** hostname, pid and a random part: unique across replicas and restarts. */
+export function outboxOwnerId(): string {
+  return `${hostname()}:${String(process.pid)}:${randomBytes(4).toString('hex')}`;
+}
+
+// Channel attempts time out after ATTEMPT_TIMEOUT_MS (10 to 15 s); a crashed replica's rows wait this long at most.
+const DEFAULT_CLAIM_LEASE_MS = 60_000;
 
 export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
   maxAgeMs: 24 * 3_600_000,
@@ -28,7 +45,8 @@ export const DEFAULT_OUTBOX_OPTIONS: OutboxOptions = {
  * Durable delivery: a notification is written to the outbox (one row per channel, keyed by its
  * idempotency key so it is never queued twice) before any attempt, then sent, and retried with jittered
  * exponential back-off (Retry-After honoured) until delivered, refused for good (4xx) or expired. Rows
- * survive restarts: whatever was pending is sent when the service is back.
+ * survive restarts: whatever was pending is sent when the service is back. Each row is claimed before an
+ * attempt (a lease per row, ADR 0012), so outboxes of several replicas on one database send it once.
  */
 export class Outbox {
   private readonly inFlight = new Map<number, Promise<void>>();
@@ -38,6 +56,9 @@ export class Outbox {
   private stopped = false;
   private readonly clock: () => number;
   private readonly random: () => number;
+  /** This outbox's claims carry this id; settles by anyone else are refused by the store. */
+  readonly owner: string;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly store: AlertStore,
@@ -47,6 +68,8 @@ export class Outbox {
   ) {
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
+    this.owner = options.owner ?? outboxOwnerId();
+    this.leaseMs = options.claimLeaseMs ?? DEFAULT_CLAIM_LEASE_MS;
   }
 
   async enqueue(
@@ -113,29 +136,34 @@ export class Outbox {
 
   private pass(): Promise<void> {
     if (this.passing !== undefined) return this.passing;
-    this.passing = (async () => {
-      try {
-        do {
-          this.again = false;
-          const room = this.options.maxInFlight - this.inFlight.size;
-          if (room <= 0) break;
-          const due = await this.store.due(this.clock(), room + this.inFlight.size);
-          for (const item of due) {
-            if (this.inFlight.has(item.id) || this.inFlight.size >= this.options.maxInFlight) continue;
-            const attempt = this.attempt(item).finally(() => {
-              this.inFlight.delete(item.id);
-              if (!this.stopped) this.kick();
-            });
-            this.inFlight.set(item.id, attempt);
-          }
-        } while (this.askedAgain());
-      } catch (error) {
-        this.log.error({ err: error }, 'outbox pass failed');
-      } finally {
-        this.passing = undefined;
-      }
-    })();
-    return this.passing;
+    // Cleared in a .finally callback, which always runs after this assignment: a pass that ends without
+    // awaiting (no room in flight) must not leave a settled promise behind that blocks every later pass.
+    const run = this.claimAndSend().finally(() => {
+      this.passing = undefined;
+    });
+    this.passing = run;
+    return run;
+  }
+
+  private async claimAndSend(): Promise<void> {
+    try {
+      do {
+        this.again = false;
+        const room = this.options.maxInFlight - this.inFlight.size;
+        if (room <= 0) break;
+        const due = await this.store.claimDue(this.clock(), room, this.owner, this.leaseMs);
+        for (const item of due) {
+          if (this.inFlight.has(item.id)) continue;
+          const attempt = this.attempt(item).finally(() => {
+            this.inFlight.delete(item.id);
+            if (!this.stopped) this.kick();
+          });
+          this.inFlight.set(item.id, attempt);
+        }
+      } while (this.askedAgain());
+    } catch (error) {
+      this.log.error({ err: error }, 'outbox pass failed');
+    }
   }
 
   private async attempt(item: OutboxItem): Promise<void> {
@@ -145,26 +173,35 @@ export class Outbox {
       await inSpan(`notify ${target.type}`, { 'notification.attempt': item.attempts + 1 }, () =>
         CHANNELS[target.type].send(target, notification, this.context),
       );
-      await this.store.settle(item.id, { status: 'delivered', at: this.clock() });
+      await this.settle(item, { status: 'delivered', at: this.clock() });
     } catch (error) {
       const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
       const now = this.clock();
       const backoff = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** item.attempts);
       const delay = Math.max(backoff * (0.5 + this.random() * 0.5), failure.retryAfterMs ?? 0);
       if (!failure.retryable) {
-        await this.store.settle(item.id, { status: 'failed', error: failure.message });
+        await this.settle(item, { status: 'failed', error: failure.message });
         this.log.warn({ channel: target.type, error: failure.message }, 'notification refused for good');
       } else if (now + delay > item.expiresAt) {
-        await this.store.settle(item.id, { status: 'expired', error: failure.message });
+        await this.settle(item, { status: 'expired', error: failure.message });
         this.log.warn({ channel: target.type, error: failure.message }, 'notification expired undelivered');
       } else {
-        await this.store.settle(item.id, {
+        await this.settle(item, {
           status: 'pending',
           nextAttemptAt: now + delay,
           error: failure.message,
         });
       }
     }
+  }
+
+  /** A refused settle means another outbox took the row over after our lease ended: say so, never hide it. */
+  private async settle(item: OutboxItem, outcome: SettleOutcome): Promise<void> {
+    if (await this.store.settle(item.id, this.owner, outcome)) return;
+    this.log.warn(
+      { notification: item.idempotencyKey, outcome: outcome.status, owner: this.owner },
+      'outbox claim lost before the attempt was recorded (lease ended and another outbox took the row)',
+    );
   }
 }
 

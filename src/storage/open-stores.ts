@@ -2,6 +2,11 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { AlertStore, AuthStore, HealthStore, MetricStore } from './ports.js';
 import { migrateSqlite } from './sqlite/migrations.js';
+import { PgAlertStore } from './postgres/pg-alert-store.js';
+import { PgAuthStore } from './postgres/pg-auth-store.js';
+import { PgDatabase } from './postgres/pg-database.js';
+import { PgHealthStore } from './postgres/pg-health-store.js';
+import { PgMetricStore } from './postgres/pg-metric-store.js';
 import { openDatabase } from './sqlite/open-database.js';
 import { SqliteAlertStore } from './sqlite/sqlite-alert-store.js';
 import { SqliteAuthStore } from './sqlite/sqlite-auth-store.js';
@@ -18,11 +23,7 @@ export interface Stores {
 }
 
 export function openStores(config: Readonly<Config>): Stores {
-  if (config.databaseUrl !== undefined) {
-    throw new Error(
-      'DATABASE_URL (PostgreSQL, the scaled-out mode) is not available yet; unset it to use the embedded store',
-    );
-  }
+  if (config.databaseUrl !== undefined) return openPostgresStores(config.databaseUrl, config.databasePoolMax);
   const file = join(config.dataDir, 'metrics.db');
   const db = openDatabase(file, config.storageSync);
   migrateSqlite(db);
@@ -32,5 +33,26 @@ export function openStores(config: Readonly<Config>): Stores {
     alertStore: new SqliteAlertStore(db),
     authStore: new SqliteAuthStore(db),
     kind: 'sqlite',
+  };
+}
+
+/**
+ * DATABASE_URL: every port on PostgreSQL, sharing one pool per process. The schema is migrated by
+ * `store.migrate()` (first thing at start, under an advisory lock); MetricStore.close() ends the pool.
+ */
+function openPostgresStores(url: string, poolMax: number): Stores {
+  const db = new PgDatabase({
+    url,
+    max: poolMax,
+    // An idle connection the server dropped is discarded by the pool and replaced on the next query;
+    // queries that fail meanwhile answer 503 store_unavailable (PgDatabase), so nothing to do here.
+    onIdleError: () => undefined,
+  });
+  return {
+    store: new PgMetricStore(db),
+    healthStore: new PgHealthStore(db),
+    alertStore: new PgAlertStore(db),
+    authStore: new PgAuthStore(db),
+    kind: 'postgresql',
   };
 }

@@ -222,6 +222,12 @@ export interface AlertStore {
   /** Small facts kept across restarts (for example, that the predefined rules were installed once). */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /**
+   * Installs `rules` and records `marker` = `value` in one transaction, only if `marker` is absent; returns
+   * whether this call did it. Replicas starting at once on one database install the rules exactly once, and
+   * a loser returns only after the winner's rules are visible.
+   */
+  seedRules(marker: string, value: string, rules: readonly StoredRule[]): Promise<boolean>;
 
   loadRules(): Promise<StoredRule[]>;
   saveRule(rule: StoredRule): Promise<void>;
@@ -247,11 +253,21 @@ export interface AlertStore {
   enqueue(
     items: readonly Omit<OutboxItem, 'id' | 'status' | 'attempts' | 'deliveredAt' | 'lastError'>[],
   ): Promise<void>;
-  /** Pending notifications due at `now`, oldest first. */
+  /** Pending notifications due at `now`, oldest first (claimed or not: a read-only view). */
   due(now: number, limit: number): Promise<OutboxItem[]>;
-  /** The earliest next attempt of a pending notification, or undefined. */
+  /**
+   * Claims up to `limit` pending notifications due at `now` that nobody holds (no claim, or one whose lease
+   * ended), oldest first, for `owner` until `now + leaseMs`. Two outboxes on one database never get the same
+   * row while a claim lives (PostgreSQL: FOR UPDATE SKIP LOCKED).
+   */
+  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<OutboxItem[]>;
+  /** The earliest time a pending notification can be claimed (its next attempt, or its claim's end). */
   nextDue(): Promise<number | undefined>;
-  settle(id: number, outcome: SettleOutcome): Promise<void>;
+  /**
+   * Records how an attempt ended and releases the claim, only if `owner` still holds it (nobody took the row
+   * over after its lease ended). Returns false, changing nothing, when the claim was lost.
+   */
+  settle(id: number, owner: string, outcome: SettleOutcome): Promise<boolean>;
   notificationsOf(alertId: string): Promise<OutboxItem[]>;
 }
 
@@ -310,12 +326,19 @@ export interface AuditFilter {
 export interface AuthStore {
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /** Stores `value` under `key` unless a value is there; returns the stored value (the first writer's). */
+  setMetaIfAbsent(key: string, value: string): Promise<string>;
 
   countUsers(): Promise<number>;
   listUsers(): Promise<StoredUser[]>;
   getUser(id: string): Promise<StoredUser | undefined>;
   getUserByName(name: string): Promise<StoredUser | undefined>;
   saveUser(user: StoredUser): Promise<void>;
+  /**
+   * Inserts `user` only when there is no user at all; returns whether it did. Replicas bootstrapping one
+   * empty database at once end with exactly one first user.
+   */
+  createFirstUser(user: StoredUser): Promise<boolean>;
   /** Deletes the user and its refresh tokens. */
   deleteUser(id: string): Promise<boolean>;
 

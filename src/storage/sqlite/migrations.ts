@@ -14,6 +14,8 @@ import type Database from 'better-sqlite3';
  * notification outbox every delivery goes through. Version 5 adds named notification channels.
  * Version 6 adds security: users (a token version each, bumped to revoke every earlier login), refresh
  * tokens and API tokens (hashes only), and the audit log.
+ * Version 7 lets outbox rows be claimed (who, until when), so two outbox loops on one database never send
+ * the same notification (the PostgreSQL schema has the same columns; see ADR 0012).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -202,6 +204,10 @@ export const MIGRATIONS: readonly string[] = [
     request_id TEXT NOT NULL
   );
   CREATE INDEX audit_log_at ON audit_log (at);
+  `,
+  `
+  ALTER TABLE notifications ADD COLUMN claimed_by TEXT;
+  ALTER TABLE notifications ADD COLUMN claim_until INTEGER;
   `,
 ];
 

@@ -58,15 +58,33 @@ export class SqliteAlertStore implements AlertStore {
         `SELECT ${OUTBOX_COLUMNS} FROM notifications WHERE status = 'pending' AND next_attempt_at <= ?
          ORDER BY next_attempt_at, id LIMIT ?`,
       ),
-      nextDue: db.prepare("SELECT MIN(next_attempt_at) AS at FROM notifications WHERE status = 'pending'"),
+      claimable: db.prepare(
+        `SELECT ${OUTBOX_COLUMNS} FROM notifications WHERE status = 'pending' AND next_attempt_at <= @now
+           AND (claimed_by IS NULL OR claim_until <= @now)
+         ORDER BY next_attempt_at, id LIMIT @limit`,
+      ),
+      claim: db.prepare('UPDATE notifications SET claimed_by = ?, claim_until = ? WHERE id = ?'),
+      nextDue: db.prepare(
+        `SELECT MIN(CASE WHEN claimed_by IS NULL THEN next_attempt_at ELSE MAX(next_attempt_at, claim_until) END) AS at
+         FROM notifications WHERE status = 'pending'`,
+      ),
       delivered: db.prepare(
-        "UPDATE notifications SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL WHERE id = ?",
+        `UPDATE notifications SET status = 'delivered', attempts = attempts + 1, delivered_at = ?, last_error = NULL,
+           claimed_by = NULL, claim_until = NULL
+         WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
       ),
       failed: db.prepare(
-        'UPDATE notifications SET status = ?, attempts = attempts + 1, last_error = ? WHERE id = ?',
+        `UPDATE notifications SET status = ?, attempts = attempts + 1, last_error = ?, claimed_by = NULL, claim_until = NULL
+         WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
       ),
       retry: db.prepare(
-        'UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?',
+        `UPDATE notifications SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, claimed_by = NULL,
+           claim_until = NULL
+         WHERE id = ? AND claimed_by = ? AND status = 'pending'`,
+      ),
+      insertRuleIfAbsent: db.prepare(
+        `INSERT INTO alert_rules (id, input, origin, created_at, updated_at) VALUES (@id, @input, @origin, @createdAt, @updatedAt)
+         ON CONFLICT (id) DO NOTHING`,
       ),
       ofAlert: db.prepare(`SELECT ${OUTBOX_COLUMNS} FROM notifications WHERE alert_id = ? ORDER BY id`),
     };
@@ -78,6 +96,17 @@ export class SqliteAlertStore implements AlertStore {
 
   setMeta(key: string, value: string): Promise<void> {
     return this.meta.set(key, value);
+  }
+
+  seedRules(marker: string, value: string, rules: readonly StoredRule[]): Promise<boolean> {
+    const seeded = this.db
+      .transaction(() => {
+        if (!this.meta.insertIfAbsent(marker, value)) return false;
+        for (const rule of rules) this.stmts.insertRuleIfAbsent.run(rule);
+        return true;
+      })
+      .immediate();
+    return Promise.resolve(seeded);
   }
 
   loadRules(): Promise<StoredRule[]> {
@@ -191,11 +220,27 @@ export class SqliteAlertStore implements AlertStore {
     return Promise.resolve(row.at ?? undefined);
   }
 
-  settle(id: number, outcome: SettleOutcome): Promise<void> {
-    if (outcome.status === 'delivered') this.stmts.delivered.run(outcome.at, id);
-    else if (outcome.status === 'pending') this.stmts.retry.run(outcome.nextAttemptAt, outcome.error, id);
-    else this.stmts.failed.run(outcome.status, outcome.error, id);
-    return Promise.resolve();
+  claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<OutboxItem[]> {
+    // One process owns the file: an immediate transaction is the whole of the claim's isolation.
+    const claimed = this.db
+      .transaction(() => {
+        const rows = this.stmts.claimable.all({ now, limit }) as OutboxItem[];
+        for (const row of rows) this.stmts.claim.run(owner, now + leaseMs, row.id);
+        return rows;
+      })
+      .immediate();
+    return Promise.resolve(claimed);
+  }
+
+  settle(id: number, owner: string, outcome: SettleOutcome): Promise<boolean> {
+    const { delivered, retry, failed } = this.stmts;
+    const result =
+      outcome.status === 'delivered'
+        ? delivered.run(outcome.at, id, owner)
+        : outcome.status === 'pending'
+          ? retry.run(outcome.nextAttemptAt, outcome.error, id, owner)
+          : failed.run(outcome.status, outcome.error, id, owner);
+    return Promise.resolve(result.changes > 0);
   }
 
   notificationsOf(alertId: string): Promise<OutboxItem[]> {

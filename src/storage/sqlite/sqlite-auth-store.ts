@@ -40,6 +40,11 @@ export class SqliteAuthStore implements AuthStore {
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash,
            role = excluded.role, token_version = excluded.token_version, updated_at = excluded.updated_at`,
       ),
+      insertFirstUser: db.prepare(
+        `INSERT INTO users (id, name, password_hash, role, token_version, created_at, updated_at)
+         SELECT @id, @name, @passwordHash, @role, @tokenVersion, @createdAt, @updatedAt
+         WHERE NOT EXISTS (SELECT 1 FROM users)`,
+      ),
       deleteUser: db.prepare('DELETE FROM users WHERE id = ?'),
       saveRefresh: db.prepare(
         `INSERT INTO refresh_tokens (id, user_id, hash, token_version, created_at, expires_at)
@@ -74,6 +79,15 @@ export class SqliteAuthStore implements AuthStore {
 
   setMeta(key: string, value: string): Promise<void> {
     return this.meta.set(key, value);
+  }
+
+  setMetaIfAbsent(key: string, value: string): Promise<string> {
+    return this.meta.setIfAbsent(key, value);
+  }
+
+  createFirstUser(user: StoredUser): Promise<boolean> {
+    const created = this.db.transaction(() => this.stmts.insertFirstUser.run(user).changes > 0).immediate();
+    return Promise.resolve(created);
   }
 
   countUsers(): Promise<number> {

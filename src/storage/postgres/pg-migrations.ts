@@ -1,0 +1,209 @@
+import type { PgDatabase } from './pg-database.js';
+
+/**
+ * Ordered schema migrations of the PostgreSQL store: one schema serves the four ports. Append only: a
+ * released migration never changes. Times are bigint milliseconds, blobs bytea, JSON documents text (kept
+ * byte for byte: label order is part of a series' identity in the exposition). Version 1 is the SQLite
+ * schema at its version 7 (outbox claims included), with the same table and column names.
+ */
+export const PG_MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE families (
+    name text PRIMARY KEY,
+    type text NOT NULL,
+    help text NOT NULL,
+    unit text NOT NULL,
+    category text NOT NULL,
+    buckets text NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE TABLE series (
+    id bigint PRIMARY KEY,
+    family text NOT NULL,
+    labels text NOT NULL,
+    role text NOT NULL,
+    le double precision,
+    created_at bigint NOT NULL
+  );
+  CREATE INDEX series_family ON series (family);
+  CREATE TABLE wal (
+    id bigserial PRIMARY KEY,
+    data bytea NOT NULL
+  );
+  CREATE TABLE chunks (
+    series_id bigint NOT NULL,
+    min_t bigint NOT NULL,
+    max_t bigint NOT NULL,
+    count integer NOT NULL,
+    data bytea NOT NULL,
+    PRIMARY KEY (series_id, min_t)
+  );
+  CREATE INDEX chunks_max_t ON chunks (max_t);
+  CREATE TABLE head_chunks (
+    series_id bigint PRIMARY KEY,
+    min_t bigint NOT NULL,
+    max_t bigint NOT NULL,
+    count integer NOT NULL,
+    data bytea NOT NULL
+  );
+  CREATE INDEX head_chunks_max_t ON head_chunks (max_t);
+
+  CREATE TABLE health_services (
+    id bigserial PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    input text NOT NULL,
+    origin text NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE TABLE health_events (
+    id bigserial PRIMARY KEY,
+    service_id bigint NOT NULL,
+    at bigint NOT NULL,
+    state text NOT NULL,
+    previous text NOT NULL,
+    reason_code text,
+    reason text
+  );
+  CREATE INDEX health_events_service_at ON health_events (service_id, at);
+  CREATE TABLE health_rollups (
+    service_id bigint NOT NULL,
+    hour bigint NOT NULL,
+    checks bigint NOT NULL,
+    up bigint NOT NULL,
+    degraded bigint NOT NULL,
+    duration_sum bigint NOT NULL,
+    duration_max bigint NOT NULL,
+    buckets bytea NOT NULL,
+    PRIMARY KEY (service_id, hour)
+  );
+  CREATE INDEX health_rollups_hour ON health_rollups (hour);
+
+  CREATE TABLE alert_rules (
+    id text PRIMARY KEY,
+    input text NOT NULL,
+    origin text NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE TABLE alerts (
+    id text PRIMARY KEY,
+    rule_id text NOT NULL,
+    fingerprint text NOT NULL,
+    state text NOT NULL,
+    severity text NOT NULL,
+    started_at bigint NOT NULL,
+    resolved_at bigint,
+    updated_at bigint NOT NULL,
+    data text NOT NULL
+  );
+  CREATE INDEX alerts_state ON alerts (state);
+  CREATE INDEX alerts_started ON alerts (started_at);
+  CREATE INDEX alerts_resolved ON alerts (resolved_at);
+  CREATE TABLE silences (
+    id text PRIMARY KEY,
+    ends_at bigint NOT NULL,
+    data text NOT NULL
+  );
+  CREATE TABLE notifications (
+    id bigserial PRIMARY KEY,
+    idempotency_key text NOT NULL UNIQUE,
+    alert_id text,
+    channel text NOT NULL,
+    payload text NOT NULL,
+    status text NOT NULL,
+    attempts integer NOT NULL,
+    next_attempt_at bigint NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL,
+    delivered_at bigint,
+    last_error text,
+    claimed_by text,
+    claim_until bigint
+  );
+  CREATE INDEX notifications_due ON notifications (next_attempt_at, id) WHERE status = 'pending';
+  CREATE INDEX notifications_alert ON notifications (alert_id);
+  CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+  CREATE TABLE alert_channels (
+    name text PRIMARY KEY,
+    data text NOT NULL,
+    updated_at bigint NOT NULL
+  );
+
+  CREATE TABLE users (
+    id text PRIMARY KEY,
+    name text NOT NULL UNIQUE,
+    password_hash text NOT NULL,
+    role text NOT NULL,
+    token_version integer NOT NULL,
+    created_at bigint NOT NULL,
+    updated_at bigint NOT NULL
+  );
+  CREATE TABLE refresh_tokens (
+    id text PRIMARY KEY,
+    user_id text NOT NULL,
+    hash text NOT NULL,
+    token_version integer NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint NOT NULL
+  );
+  CREATE INDEX refresh_tokens_user ON refresh_tokens (user_id);
+  CREATE TABLE api_tokens (
+    id text PRIMARY KEY,
+    name text NOT NULL,
+    hash text NOT NULL,
+    scopes text NOT NULL,
+    created_by text NOT NULL,
+    created_at bigint NOT NULL,
+    expires_at bigint,
+    last_used_at bigint,
+    revoked_at bigint
+  );
+  CREATE TABLE audit_log (
+    id bigserial PRIMARY KEY,
+    at bigint NOT NULL,
+    actor text NOT NULL,
+    action text NOT NULL,
+    target text NOT NULL,
+    status integer NOT NULL,
+    ip text NOT NULL,
+    request_id text NOT NULL
+  );
+  CREATE INDEX audit_log_at ON audit_log (at);
+  `,
+];
+
+/** Advisory lock keys of this service (int8, spelled "metrics1" and "metrics2" in ASCII). */
+export const MIGRATION_LOCK_KEY = '7882834757525140273';
+export const BOOTSTRAP_LOCK_KEY = '7882834757525140274';
+
+/**
+ * Applies the migrations not applied yet, all in one transaction holding a transaction-level advisory lock:
+ * replicas starting at once queue on the lock, the first applies every migration, the others then find
+ * nothing left to do. DDL is transactional in PostgreSQL, so a crash mid-way leaves the previous version.
+ * Returns the versions this call applied.
+ */
+export async function migratePostgres(
+  db: PgDatabase,
+  migrations: readonly string[] = PG_MIGRATIONS,
+): Promise<number[]> {
+  return db.transaction(async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock($1::bigint)', [MIGRATION_LOCK_KEY]);
+    await client.query(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, applied_at bigint NOT NULL)',
+    );
+    const { rows } = await client.query<{ v: number | null }>(
+      'SELECT MAX(version) AS v FROM schema_migrations',
+    );
+    const applied: number[] = [];
+    for (let version = (rows[0]?.v ?? 0) + 1; version <= migrations.length; version++) {
+      await client.query(migrations[version - 1]!);
+      await client.query('INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)', [
+        version,
+        Date.now(),
+      ]);
+      applied.push(version);
+    }
+    return applied;
+  });
+}
