@@ -9,6 +9,12 @@ import { QueryEngine } from './query/range-query.js';
 import type { AlertEvents } from './alerting/alert-events.js';
 import type { AuthEvents } from './auth/auth-events.js';
 import { createAuth, type Auth } from './auth/create-auth.js';
+import {
+  publishingAlertStore,
+  publishingHealthStore,
+  subscribeReloads,
+} from './cluster/cache-invalidation.js';
+import { createCluster, type Cluster } from './cluster/create-cluster.js';
 import { createAlerting, type Alerting } from './alerting/create-alerting.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
@@ -42,6 +48,8 @@ export interface Services {
   health: Health;
   alerting: Alerting;
   auth: Auth;
+  /** Scaled-out parts (Redis, membership); inert in the embedded mode. */
+  cluster: Cluster;
   /** Core events (health and alert changes) for alerting and realtime. */
   bus: EventBus<CoreEvents>;
   tasks: PeriodicTask[];
@@ -67,7 +75,12 @@ export function ingestLimits(config: Readonly<Config>): IngestLimits {
 }
 
 export async function createServices(config: Readonly<Config>, log: Logger): Promise<Services> {
-  const { store, healthStore, alertStore, authStore, kind } = openStores(config);
+  const stores = openStores(config);
+  const { store, authStore, kind } = stores;
+  const cluster = await createCluster(config, log);
+  // Edits tell the other replicas (a no-op feed in the embedded mode).
+  const healthStore = publishingHealthStore(stores.healthStore, cluster.feed);
+  const alertStore = publishingAlertStore(stores.alertStore, cluster.feed);
   await store.migrate();
   const registry = new SeriesRegistry();
   const tsdb = new Tsdb(store);
@@ -122,7 +135,17 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
   const collectors = createCollectors(config, ingest, log);
   const { system, application } = collectors;
   const bus = new EventBus<CoreEvents>(log);
-  const health = await createHealth({ config, store: healthStore, ingest, tsdb, registry, own, bus, log });
+  const health = await createHealth({
+    config,
+    store: healthStore,
+    ingest,
+    tsdb,
+    registry,
+    own,
+    bus,
+    log,
+    isAssigned: cluster.isAssigned,
+  });
   const query = new QueryEngine(registry, tsdb, (seconds) => {
     application.storeQueries.observe('range', seconds);
   });
@@ -141,7 +164,15 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
         reason: s.reason?.code,
       })),
   });
-  const auth = await createAuth({ config, store: authStore, bus, log });
+  const auth = await createAuth({ config, store: authStore, bus, log, loginAttempts: cluster.loginAttempts });
+  const stopReloads = subscribeReloads(cluster.feed, {
+    rules: alerting.rules,
+    channels: alerting.channels,
+    silences: alerting.silences,
+    alertStore,
+    checker: health.checker,
+    log,
+  });
   metricListeners.push((names) => {
     alerting.engine.samplesArrived(names);
   });
@@ -194,6 +225,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     health,
     alerting,
     auth,
+    cluster,
     bus,
     tasks,
     startedAt: Date.now(),
@@ -205,6 +237,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
       return Object.fromEntries(Object.entries(states).filter(([, s]) => s === 'ok')) as Record<string, 'ok'>;
     },
     close: async () => {
+      stopReloads();
       health.checker.stop();
       for (const task of tasks) await task.stop();
       await health.recorder.flush();
@@ -212,6 +245,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
       await alerting.outbox.stop();
       application.stop();
       await checkpoint(tsdb);
+      await cluster.close();
       await store.close();
     },
   };
