@@ -154,12 +154,10 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   }
   if (config.websocketEnabled) {
     // socket.io shares the HTTP server; WEBSOCKET_ENABLED=false leaves /socket.io/ unanswered (404).
-    const gateway = new RealtimeGateway(
-      app.server,
-      services,
-      app.log as unknown as Logger,
-      socketGuard(services),
-    );
+    const gateway = new RealtimeGateway(app.server, services, app.log as unknown as Logger, {
+      ...socketGuard(services),
+      adapter: services.cluster.socketAdapter,
+    });
     gateway.start();
     app.addHook('onClose', () => gateway.close());
   }

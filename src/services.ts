@@ -9,6 +9,12 @@ import { QueryEngine } from './query/range-query.js';
 import type { AlertEvents } from './alerting/alert-events.js';
 import type { AuthEvents } from './auth/auth-events.js';
 import { createAuth, type Auth } from './auth/create-auth.js';
+import {
+  publishingAlertStore,
+  publishingHealthStore,
+  subscribeReloads,
+} from './cluster/cache-invalidation.js';
+import { createCluster, type Cluster } from './cluster/create-cluster.js';
 import { createAlerting, type Alerting } from './alerting/create-alerting.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
@@ -45,6 +51,8 @@ export interface Services {
   health: Health;
   alerting: Alerting;
   auth: Auth;
+  /** Scaled-out parts (Redis, membership); inert in the embedded mode. */
+  cluster: Cluster;
   /** Core events (health and alert changes) for alerting and realtime. */
   bus: EventBus<CoreEvents>;
   /** The loops this role runs (started). */
@@ -82,7 +90,12 @@ export async function createServices(
 ): Promise<Services> {
   const duties = ROLE_DUTIES[role];
   // Migrations ran once, in openStores.
-  const { store, healthStore, alertStore, authStore, kind } = openStores(config);
+  const stores = await openStores(config);
+  const { store, authStore, kind } = stores;
+  const cluster = await createCluster(config, log);
+  // Edits tell the other replicas (a no-op feed in the embedded mode).
+  const healthStore = publishingHealthStore(stores.healthStore, cluster.feed);
+  const alertStore = publishingAlertStore(stores.alertStore, cluster.feed);
   const tsdb = new Tsdb(store);
   const recovered = await tsdb.recover();
   log.info({ store: kind, role, ...recovered }, 'metric store recovered');
@@ -132,7 +145,16 @@ export async function createServices(
   );
   const collectors = createCollectors(config, ingest, log);
   const { system, application } = collectors;
-  const health = await createHealth({ config, store: healthStore, ingest, tsdb, own, bus, log });
+  const health = await createHealth({
+    config,
+    store: healthStore,
+    ingest,
+    tsdb,
+    own,
+    bus,
+    log,
+    isAssigned: cluster.isAssigned,
+  });
   const query = new QueryEngine(reader, (seconds) => {
     application.storeQueries.observe('range', seconds);
   });
@@ -151,7 +173,15 @@ export async function createServices(
         reason: s.reason?.code,
       })),
   });
-  const auth = await createAuth({ config, store: authStore, bus, log });
+  const auth = await createAuth({ config, store: authStore, bus, log, loginAttempts: cluster.loginAttempts });
+  const stopReloads = subscribeReloads(cluster.feed, {
+    rules: alerting.rules,
+    channels: alerting.channels,
+    silences: alerting.silences,
+    alertStore,
+    checker: health.checker,
+    log,
+  });
   if (duties.alertEvaluation) {
     // Rules are evaluated as their samples arrive and as watched services change state.
     bus.on('samples.accepted', (names) => {
@@ -208,6 +238,7 @@ export async function createServices(
     health,
     alerting,
     auth,
+    cluster,
     bus,
     tasks,
     startedAt: Date.now(),
@@ -219,6 +250,7 @@ export async function createServices(
       return Object.fromEntries(Object.entries(states).filter(([, s]) => s === 'ok')) as Record<string, 'ok'>;
     },
     close: async () => {
+      stopReloads();
       health.checker.stop();
       for (const task of tasks) await task.stop();
       await health.recorder.flush();
@@ -227,6 +259,7 @@ export async function createServices(
       application.stop();
       // The writer folds memory into chunks (a shorter replay at the next start); a follower's is a copy.
       if (duties.checkpoints) await tsdb.checkpoint();
+      await cluster.close();
       await store.close();
     },
   };

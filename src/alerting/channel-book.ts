@@ -18,9 +18,11 @@ export class ChannelBook {
     private readonly context: ChannelContext,
   ) {}
 
+  /** Reads the stored channels; again when another replica changed them (deleted ones go). */
   async load(): Promise<void> {
-    for (const { name, data } of await this.store.loadChannels())
-      this.channels.set(name, JSON.parse(data) as NamedChannel);
+    const rows = await this.store.loadChannels();
+    this.channels.clear();
+    for (const { name, data } of rows) this.channels.set(name, JSON.parse(data) as NamedChannel);
   }
 
   list(): NamedChannel[] {

@@ -74,6 +74,20 @@ export class RuleBook {
     }
   }
 
+  /** Another replica changed the stored rules: read them all again (the store is the source of truth). */
+  async reload(): Promise<void> {
+    const fresh = new Map<string, Rule>();
+    for (const stored of await this.store.loadRules()) {
+      try {
+        fresh.set(stored.id, resolveRule(stored.id, JSON.parse(stored.input) as RuleInput, stored.origin));
+      } catch (error) {
+        this.log.error({ err: error, rule: stored.id }, 'reloaded alert rule skipped');
+      }
+    }
+    this.rules.clear();
+    for (const [id, rule] of fresh) this.rules.set(id, rule);
+  }
+
   list(): Rule[] {
     return [...this.rules.values()];
   }

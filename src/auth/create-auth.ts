@@ -5,9 +5,10 @@ import { PeriodicTask } from '../support/periodic-task.js';
 import type { AuthStore } from '../storage/ports.js';
 import { ApiTokens } from './api-tokens.js';
 import { AuditLog } from './audit-log.js';
+import { MemoryLoginAttempts, type LoginAttempts } from './login-attempts.js';
 import type { AuthEvents } from './auth-events.js';
 import { Authenticator } from './authenticator.js';
-import { LoginSessions } from './login-sessions.js';
+import { LOCKOUT_WINDOW_MS, LoginSessions } from './login-sessions.js';
 import { SessionTokens } from './session-token.js';
 import { UserDirectory } from './user-directory.js';
 
@@ -32,6 +33,8 @@ export async function createAuth(deps: {
   store: AuthStore;
   bus: EventBus<AuthEvents>;
   log: Logger;
+  /** Failed-login counters (Redis-backed in the scaled-out mode); default: in process. */
+  loginAttempts?: LoginAttempts;
 }): Promise<Auth> {
   const { config, store, bus, log } = deps;
   // Replicas starting at once on one empty database each propose a key; the first one stored wins for all.
@@ -65,7 +68,7 @@ export async function createAuth(deps: {
       users,
       tokens,
       { accessSeconds: config.jwtTtlSeconds, refreshSeconds: config.refreshTtlSeconds },
-      config.loginRateLimit,
+      deps.loginAttempts ?? new MemoryLoginAttempts(config.loginRateLimit, LOCKOUT_WINDOW_MS),
     ),
     apiTokens,
     authenticator: new Authenticator(tokens, users, apiTokens, config.adminToken),

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import type { AuthStore, Role, StoredUser } from '../storage/ports.js';
+import type { LoginAttempts } from './login-attempts.js';
 import { issueToken, parseToken, secretMatches } from './opaque-token.js';
 import type { SessionTokens } from './session-token.js';
 import type { UserDirectory } from './user-directory.js';
@@ -13,49 +14,39 @@ export interface LoginResult {
   user: { name: string; role: Role };
 }
 
-const LOCKOUT_WINDOW_MS = 15 * 60_000;
+export const LOCKOUT_WINDOW_MS = 15 * 60_000;
 
 /**
  * Login and refresh. A login gives a short-lived JWT and a refresh token; each refresh token works once
  * (it is replaced by a new one) and only while the user's token version is the one it was issued under.
  * Failed logins per user name are counted (LOGIN_RATE_LIMIT per 15 minutes), next to the per-address limit
- * of the route, so spreading guesses over many addresses does not help either.
+ * of the route, so spreading guesses over many addresses does not help either. Each attempt is reserved
+ * before the password is checked (login-attempts.ts), so parallel guesses cannot overrun the limit; the
+ * counters are in Redis when REDIS_URL is set, shared by every replica.
  */
 export class LoginSessions {
-  private readonly failures = new Map<string, { count: number; since: number }>();
-
   constructor(
     private readonly store: AuthStore,
     private readonly users: UserDirectory,
     private readonly tokens: SessionTokens,
     private readonly ttl: { accessSeconds: number; refreshSeconds: number },
-    private readonly maxFailures: number,
+    private readonly attempts: LoginAttempts,
   ) {}
 
   async login(name: string, password: string): Promise<LoginResult> {
     const key = name.toLowerCase();
-    const now = Date.now();
-    const failed = this.failures.get(key);
-    if (failed !== undefined && now - failed.since > LOCKOUT_WINDOW_MS) this.failures.delete(key);
-    const current = this.failures.get(key);
-    if (current !== undefined && current.count >= this.maxFailures) {
-      const retryAfter = Math.ceil((current.since + LOCKOUT_WINDOW_MS - now) / 1000);
+    const reservation = await this.attempts.reserve(key);
+    if (!reservation.allowed)
       throw new DomainError(
         'rate_limited',
         429,
         `too many failed logins for ${name}; retry later`,
         undefined,
-        {
-          retryAfter,
-        },
+        { retryAfter: Math.max(1, Math.ceil(reservation.retryAfterMs / 1000)) },
       );
-    }
     const user = await this.users.authenticate(name, password);
-    if (user === undefined) {
-      this.failures.set(key, { count: (current?.count ?? 0) + 1, since: current?.since ?? now });
-      throw new DomainError('invalid_login', 401, 'wrong user name or password');
-    }
-    this.failures.delete(key);
+    if (user === undefined) throw new DomainError('invalid_login', 401, 'wrong user name or password');
+    await this.attempts.clear(key);
     return this.issue(user);
   }
 

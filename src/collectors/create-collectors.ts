@@ -4,6 +4,7 @@ import type { MetricCategory } from '../domain/metric.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { IngestSample } from '../ingest/sample-schema.js';
 import { PeriodicTask } from '../support/periodic-task.js';
+import { replicaIdOf } from '../cluster/replica-id.js';
 import { ApplicationCollector } from './application/application-collector.js';
 import { HttpRecorder } from '@metrics-service/client';
 import { SystemCollector } from './system/system-collector.js';
@@ -20,10 +21,15 @@ export interface Collectors {
 
 /** The system and application collectors, writing through the ingest path like any client. */
 export function createCollectors(config: Readonly<Config>, ingest: IngestService, log: Logger): Collectors {
+  // Each replica's own machine and traffic: its series carry `instance` so replicas never overwrite each
+  // other's (and the embedded mode's series keep their labels).
+  const instance = replicaIdOf(config);
+  const labelled = (samples: IngestSample[]): IngestSample[] =>
+    instance === undefined ? samples : samples.map((s) => ({ ...s, labels: { ...s.labels, instance } }));
   const sink =
     (category: MetricCategory) =>
     async (samples: IngestSample[]): Promise<void> => {
-      const { rejected } = await ingest.ingest(samples, category);
+      const { rejected } = await ingest.ingest(labelled(samples), category);
       if (rejected.length > 0)
         log.warn({ category, rejected: rejected.slice(0, 5) }, 'collector samples refused');
     };

@@ -29,6 +29,12 @@ export interface Config {
   /** Connections of the PostgreSQL pool one process shares between its stores (DATABASE_URL only). */
   databasePoolMax: number;
   redisUrl: string | undefined;
+  /** This replica's name in the scaled-out mode (the `instance` label of its own series, its member id). */
+  replicaId: string | undefined;
+  /** Prefix of every Redis key and channel (several deployments can share one Redis). */
+  redisKeyPrefix: string;
+  /** How long a lease or a membership heartbeat lasts unless renewed (renewed every third of it). */
+  clusterLeaseTtlMs: number;
   storageSync: 'normal' | 'full';
   checkpointIntervalMs: number;
   systemCollectIntervalMs: number;
@@ -124,6 +130,9 @@ const TABLE: Table = {
   databaseUrl: { env: 'DATABASE_URL', parse: url('postgres', 'postgresql'), fallback: undefined },
   databasePoolMax: { env: 'DATABASE_POOL_MAX', parse: integer(1, 1000), fallback: 10 },
   redisUrl: { env: 'REDIS_URL', parse: url('redis', 'rediss'), fallback: undefined },
+  replicaId: { env: 'REPLICA_ID', parse: text, fallback: undefined },
+  redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', parse: text, fallback: 'metrics-service:' },
+  clusterLeaseTtlMs: { env: 'CLUSTER_LEASE_TTL', parse: integer(1000, 600_000), fallback: 10_000 },
   storageSync: { env: 'STORAGE_SYNC', parse: oneOf('normal', 'full'), fallback: 'normal' },
   checkpointIntervalMs: { env: 'CHECKPOINT_INTERVAL_MS', parse: integer(1000, 3_600_000), fallback: 60_000 },
   systemCollectIntervalMs: { env: 'SYSTEM_COLLECT_INTERVAL', parse: integer(0, 3_600_000), fallback: 5000 },

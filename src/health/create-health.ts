@@ -38,6 +38,8 @@ interface HealthDeps {
   own: OwnMetrics;
   bus: EventBus<HealthEvents>;
   log: Logger;
+  /** Scaled-out mode: whether this replica checks a service on schedule (src/cluster). */
+  isAssigned?: ((service: string) => boolean) | undefined;
 }
 
 /** The health checker with its recorder, its services (stored and from the file) and its loops. */
@@ -57,6 +59,7 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
     bus,
     log,
     maxServices: config.healthMaxServices,
+    ...(deps.isAssigned === undefined ? {} : { isAssigned: deps.isAssigned }),
     concurrency: config.healthConcurrency,
     onLateness: (ms) => {
       own.healthCheckLateness.observe(ms / 1000);

@@ -46,6 +46,12 @@ export interface HealthCheckerDeps {
   dropSeries: (service: string) => Promise<void>;
   onLateness?: (ms: number) => void;
   clock?: () => number;
+  /**
+   * Whether this replica checks that service on schedule (scaled-out mode: rendezvous hashing over the live
+   * members, src/cluster/check-assignment.ts). Asked at every due time, so services move as members come
+   * and go without rescheduling. None: every service is this process's.
+   */
+  isAssigned?: (service: string) => boolean;
 }
 
 /**
@@ -57,6 +63,7 @@ export class HealthChecker {
   private readonly services = new Map<string, WatchedService>();
   private readonly scheduler: CheckScheduler;
   private readonly clock: () => number;
+  private started = false;
 
   constructor(private readonly deps: HealthCheckerDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -122,6 +129,7 @@ export class HealthChecker {
   }
 
   start(): void {
+    this.started = true;
     for (const service of this.services.values())
       this.scheduler.add(service.definition.name, service.definition.interval);
   }
@@ -201,6 +209,42 @@ export class HealthChecker {
     await this.deps.dropSeries(name);
   }
 
+  /**
+   * Another replica changed the stored services: adopt new and changed definitions, drop deleted ones (their
+   * rows and series are the editing replica's to delete). States of unchanged services are kept.
+   */
+  async reload(): Promise<void> {
+    const rows = await this.deps.store.loadServices();
+    const names = new Set(rows.map((row) => row.name));
+    for (const row of rows) {
+      const existing = this.services.get(row.name);
+      if (existing?.id === row.id && existing.updatedAt === row.updatedAt) continue;
+      try {
+        const { input } = storedServiceInput(row.input);
+        const definition = this.resolve(input);
+        if (existing === undefined)
+          this.services.set(row.name, this.watched(row.id, input, row.origin, row.createdAt, row.updatedAt));
+        else
+          Object.assign(existing, {
+            id: row.id,
+            input,
+            definition,
+            origin: row.origin,
+            updatedAt: row.updatedAt,
+          });
+        if (this.started) this.scheduler.add(row.name, definition.interval);
+      } catch (error) {
+        this.deps.log.error({ err: error, service: row.name }, 'reloaded health service skipped');
+      }
+    }
+    for (const [name, service] of this.services)
+      if (!names.has(name)) {
+        this.scheduler.remove(name);
+        this.services.delete(name);
+        this.deps.recorder.forget(service.id);
+      }
+  }
+
   /** Checks now, outside the schedule: one service, or all of them (at the scheduler's concurrency). */
   async checkNow(name?: string): Promise<WatchedService[]> {
     const targets = name === undefined ? this.list() : [this.get(name)];
@@ -220,6 +264,7 @@ export class HealthChecker {
   private async scheduledCheck(name: string): Promise<number> {
     const service = this.services.get(name);
     if (service === undefined) return 60_000;
+    if (this.deps.isAssigned?.(name) === false) return service.definition.interval; // another replica's
     await this.check(service);
     const { tracker, definition } = service;
     // Failing but not yet DOWN: look again sooner, to confirm or clear the failure.

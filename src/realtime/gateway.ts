@@ -1,6 +1,6 @@
 import type { Server as HttpServer } from 'node:http';
 import type { Logger } from 'pino';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import type { Permission } from '../auth/permissions.js';
 import type { Principal } from '../auth/principal.js';
 import { alertView } from '../alerting/alert-views.js';
@@ -33,6 +33,18 @@ export interface GatewayOptions {
    * principal in socket.data); throwing refuses it with that error. None: everything is allowed.
    */
   authorize?: (socket: GatewaySocket) => Promise<boolean> | boolean;
+  /**
+   * socket.io's adapter: the Redis streams adapter in the scaled-out mode (src/cluster/socket-adapter.ts),
+   * so alert and health events and revocations reach clients on every replica. None: in-process rooms.
+   */
+  adapter?: ServerOptions['adapter'] | undefined;
+}
+
+/** The room of every socket of one principal, so a revocation reaches its sockets on every replica. */
+function principalRoom(
+  principal: { kind: 'user'; userId: string } | { kind: 'token'; tokenId: string },
+): string {
+  return principal.kind === 'user' ? `#user:${principal.userId}` : `#token:${principal.tokenId}`;
 }
 
 /**
@@ -58,6 +70,7 @@ export class RealtimeGateway {
       maxHttpBufferSize: 64 * 1024,
       serveClient: false,
       cors: { origin: services.config.corsOrigins.length === 0 ? false : [...services.config.corsOrigins] },
+      ...(options.adapter === undefined ? {} : { adapter: options.adapter }),
     });
     this.io.use((socket, next) => {
       void Promise.resolve(options.authorize?.(socket) ?? true).then(
@@ -84,14 +97,12 @@ export class RealtimeGateway {
         this.io.emit('alert', { transition, alert: alertView(alert) });
       }),
       services.bus.on('credentials.revoked', (revoked) => {
-        for (const socket of this.io.of('/').sockets.values()) {
-          const principal = principalOf(socket);
-          const matches =
-            'userId' in revoked
-              ? principal?.kind === 'user' && principal.userId === revoked.userId
-              : principal?.kind === 'token' && principal.tokenId === revoked.tokenId;
-          if (matches) socket.disconnect(true);
-        }
+        // Through the adapter: the principal's sockets on every replica.
+        const room =
+          'userId' in revoked
+            ? principalRoom({ kind: 'user', userId: revoked.userId })
+            : principalRoom({ kind: 'token', tokenId: revoked.tokenId });
+        this.io.in(room).disconnectSockets(true);
       }),
       services.bus.on('health.changed', (change) => {
         this.dropSlowClients();
@@ -116,13 +127,16 @@ export class RealtimeGateway {
     await this.io.close();
   }
 
-  /** One periodic push to every room with subscribers. */
+  /**
+   * One periodic push to every room with subscribers. Local: each replica pushes its own figures to its
+   * own clients (through the adapter every client would get every replica's push).
+   */
   async broadcast(): Promise<void> {
     const at = Date.now();
     const rooms = this.io.of('/').adapter.rooms;
     const push = (room: string, type: SubscriptionType, data: unknown, name?: string): void => {
       if (!rooms.has(room)) return;
-      const target = this.io.to(room).except(this.slowSockets());
+      const target = this.io.local.to(room).except(this.slowSockets());
       target.emit('metrics', { type, at, data, ...(name === undefined ? {} : { name }) });
       if (type === 'system') target.emit('system', data);
       if (type === 'business') target.emit('business', data);
@@ -145,11 +159,14 @@ export class RealtimeGateway {
   }
 
   private connected(socket: GatewaySocket): void {
+    const principal = principalOf(socket);
+    if (principal?.kind === 'user' || principal?.kind === 'token') void socket.join(principalRoom(principal));
     const answer = (result: Ack, ack?: unknown): void => {
       if (typeof ack === 'function') (ack as (r: Ack) => void)(result);
       else if (!result.ok) socket.emit('error', { code: result.code, message: result.message });
     };
-    const subscriptions = (): string[] => [...socket.rooms].filter((r) => r !== socket.id);
+    const subscriptions = (): string[] =>
+      [...socket.rooms].filter((r) => r !== socket.id && !r.startsWith('#'));
     socket.on('subscribe', (request, ack) => {
       const parsed = parseSubscription(request, this.services);
       if (!parsed.ok) {

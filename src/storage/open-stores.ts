@@ -7,6 +7,7 @@ import { PgAuthStore } from './postgres/pg-auth-store.js';
 import { PgDatabase } from './postgres/pg-database.js';
 import { PgHealthStore } from './postgres/pg-health-store.js';
 import { PgMetricStore } from './postgres/pg-metric-store.js';
+import { migratePostgres } from './postgres/pg-migrations.js';
 import { openDatabase } from './sqlite/open-database.js';
 import { SqliteAlertStore } from './sqlite/sqlite-alert-store.js';
 import { SqliteAuthStore } from './sqlite/sqlite-auth-store.js';
@@ -22,7 +23,8 @@ export interface Stores {
   kind: string;
 }
 
-export function openStores(config: Readonly<Config>): Stores {
+/** Opens the stores and brings their schema up to date, once per process start. */
+export async function openStores(config: Readonly<Config>): Promise<Stores> {
   if (config.databaseUrl !== undefined) return openPostgresStores(config.databaseUrl, config.databasePoolMax);
   const file = join(config.dataDir, 'metrics.db');
   const db = openDatabase(file, config.storageSync);
@@ -37,10 +39,10 @@ export function openStores(config: Readonly<Config>): Stores {
 }
 
 /**
- * DATABASE_URL: every port on PostgreSQL, sharing one pool per process. The schema is migrated by
- * `store.migrate()` (first thing at start, under an advisory lock); MetricStore.close() ends the pool.
+ * DATABASE_URL: every port on PostgreSQL, sharing one pool per process. The schema is migrated here,
+ * under an advisory lock, so replicas starting together migrate once; MetricStore.close() ends the pool.
  */
-function openPostgresStores(url: string, poolMax: number): Stores {
+async function openPostgresStores(url: string, poolMax: number): Promise<Stores> {
   const db = new PgDatabase({
     url,
     max: poolMax,
@@ -48,6 +50,7 @@ function openPostgresStores(url: string, poolMax: number): Stores {
     // queries that fail meanwhile answer 503 store_unavailable (PgDatabase), so nothing to do here.
     onIdleError: () => undefined,
   });
+  await migratePostgres(db);
   return {
     store: new PgMetricStore(db),
     healthStore: new PgHealthStore(db),

@@ -10,7 +10,6 @@ import type {
   WalEntry,
 } from '../ports.js';
 import { type PgDatabase, type Queryable, asBuffer, bigintParam } from './pg-database.js';
-import { migratePostgres } from './pg-migrations.js';
 
 interface FamilyRow {
   name: string;
@@ -96,10 +95,6 @@ const READ_CHUNKS_BATCH_SQL = `
  */
 export class PgMetricStore implements MetricStore {
   constructor(private readonly db: PgDatabase) {}
-
-  async migrate(): Promise<void> {
-    await migratePostgres(this.db);
-  }
 
   async ping(): Promise<void> {
     await this.db.query('SELECT 1');

@@ -1,0 +1,104 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { MemoryLoginAttempts, type LoginAttempts } from '../auth/login-attempts.js';
+import { LOCKOUT_WINDOW_MS } from '../auth/login-sessions.js';
+import type { Config } from '../config/config.js';
+import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './change-feed.js';
+import { CheckAssignment } from './check-assignment.js';
+import { Membership } from './membership.js';
+import { ensureClusterSchema } from './pg-cluster-schema.js';
+import { closeRedis, openRedis } from './redis-client.js';
+import { RedisLoginAttempts } from './redis-login-attempts.js';
+import { redisStreamsAdapter, type AdapterFactory } from './socket-adapter.js';
+import { replicaIdOf } from './replica-id.js';
+
+/** The parts of the scaled-out mode the rest of the service uses; all inert in the embedded mode. */
+export interface Cluster {
+  /** This replica's name (undefined: embedded mode). */
+  replicaId: string | undefined;
+  /** Unique per process start: a restarted replica is a new lease holder. */
+  incarnation: string;
+  feed: ChangeFeed;
+  loginAttempts: LoginAttempts;
+  /** socket.io across replicas (REDIS_URL), else undefined (in-process rooms). */
+  socketAdapter: AdapterFactory | undefined;
+  /** Live members (DATABASE_URL), else undefined. */
+  membership: Membership | undefined;
+  /** Whether this replica checks a service on schedule; undefined: all of them. */
+  isAssigned: ((service: string) => boolean) | undefined;
+  close: () => Promise<void>;
+}
+
+/**
+ * Builds the cluster parts the configuration asks for: Redis (REDIS_URL) for login counters, cache
+ * invalidation and the socket.io adapter; PostgreSQL (DATABASE_URL) for membership, which spreads the health
+ * checks. Without either, everything is in process and nothing is opened.
+ */
+export async function createCluster(config: Readonly<Config>, log: Logger): Promise<Cluster> {
+  const replicaId = replicaIdOf(config);
+  const incarnation = `${replicaId ?? hostname()}/${randomUUID().slice(0, 8)}`;
+  const closers: (() => Promise<void>)[] = [];
+  let feed: ChangeFeed = new LocalChangeFeed();
+  let loginAttempts: LoginAttempts = new MemoryLoginAttempts(config.loginRateLimit, LOCKOUT_WINDOW_MS);
+  let socketAdapter: AdapterFactory | undefined;
+  if (config.redisUrl !== undefined) {
+    const redis: Redis = await openRedis(config.redisUrl, `${incarnation}:commands`);
+    redis.on('error', (error: Error) => {
+      log.warn({ err: error }, 'cluster: Redis unavailable');
+    });
+    const streams = await openRedis(config.redisUrl, `${incarnation}:socket.io`, 'blocking');
+    streams.on('error', () => undefined); // reported once by the commands client
+    feed = await RedisChangeFeed.open(redis, config.redisKeyPrefix, incarnation, log);
+    loginAttempts = new RedisLoginAttempts(
+      redis,
+      config.redisKeyPrefix,
+      config.loginRateLimit,
+      LOCKOUT_WINDOW_MS,
+      log,
+    );
+    socketAdapter = await redisStreamsAdapter(streams, config.redisKeyPrefix);
+    closers.push(
+      () => feed.close(),
+      () => closeRedis(streams),
+      () => closeRedis(redis),
+    );
+  }
+  let membership: Membership | undefined;
+  let isAssigned: ((service: string) => boolean) | undefined;
+  if (config.databaseUrl !== undefined) {
+    const { default: pg } = await import('pg');
+    const pool: Pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
+    pool.on('error', (error) => {
+      log.warn({ err: error }, 'cluster: PostgreSQL connection lost');
+    });
+    await ensureClusterSchema(pool);
+    const self = replicaId ?? hostname();
+    membership = new Membership(
+      pool,
+      { replicaId: self, address: `${hostname()}:${String(config.port)}`, ttlMs: config.clusterLeaseTtlMs },
+      log,
+    );
+    await membership.start();
+    const members = membership;
+    isAssigned = new CheckAssignment(self, () => members.members).isAssigned;
+    closers.push(
+      () => members.stop(true),
+      () => pool.end(),
+    );
+  }
+  return {
+    replicaId,
+    incarnation,
+    feed,
+    loginAttempts,
+    socketAdapter,
+    membership,
+    isAssigned,
+    close: async () => {
+      for (const close of closers) await close().catch(() => undefined);
+    },
+  };
+}
