@@ -56,114 +56,98 @@ async function benchSize(series: number, scrapeMs: number, runs: number): Promis
     METRICS_TTL: String(3 * 86_400),
   });
 
-  // One pass over the scrapes: the service ingests them round by round, the OpenMetrics file is written
-  // series by series (what promtool needs), so the samples are generated twice from the same seed.
+  // Each series has its own seeded generator, so the service can ingest round by round and the
+  // OpenMetrics file be written series by series (what promtool needs) without holding the data set.
   const labelsOf = (i: number) => ({ route: `/r${i % ROUTES}`, instance: `i${Math.floor(i / ROUTES)}` });
-  const generate = (
-    emit: (kind: 'counter' | 'histogram', set: number, t: number, state: number[]) => void,
-  ) => {
-    const rnd = seeded(17);
-    const totals = new Float64Array(counterSets);
-    const buckets = Array.from({ length: histogramSets }, () => new Array<number>(BOUNDS.length + 2).fill(0));
-    for (let t = start; t <= end; t += scrapeMs) {
-      for (let i = 0; i < counterSets; i++) {
-        totals[i]! += Math.floor(rnd() * 20);
-        emit('counter', i, t, [totals[i]!]);
+  const counterSeries = (i: number) => {
+    const rnd = seeded(1000 + i);
+    let total = 0;
+    return () => (total += Math.floor(rnd() * 20));
+  };
+  const histogramSeries = (h: number) => {
+    const rnd = seeded(5_000_000 + h);
+    const state = new Array<number>(BOUNDS.length + 2).fill(0);
+    return () => {
+      for (let o = 0; o < 3; o++) {
+        const value = rnd() ** 3 * 3;
+        state[BOUNDS.length + 1]! += value;
+        for (let b = 0; b <= BOUNDS.length; b++) if (b === BOUNDS.length || value <= BOUNDS[b]!) state[b]!++;
       }
-      for (let h = 0; h < histogramSets; h++) {
-        const state = buckets[h]!;
-        for (let o = 0; o < 3; o++) {
-          const value = rnd() ** 3 * 3;
-          state[BOUNDS.length + 1]! += value;
-          for (let b = 0; b <= BOUNDS.length; b++)
-            if (b === BOUNDS.length || value <= BOUNDS[b]!) state[b]!++;
-        }
-        emit('histogram', h, t, state);
-      }
-    }
+      return state;
+    };
   };
 
   const loadStarted = performance.now();
-  let round: IngestSample[] = [];
-  let roundT = start;
-  const flush = async () => {
-    if (round.length > 0) await services.ingest.ingest(round, 'custom');
-    round = [];
-  };
-  const pending: { kind: 'counter' | 'histogram'; set: number; t: number; state: number[] }[] = [];
-  generate((kind, set, t, state) => pending.push({ kind, set, t, state: [...state] }));
-  for (const p of pending) {
-    if (p.t !== roundT) {
-      await flush();
-      roundT = p.t;
-    }
-    const labels = labelsOf(p.set);
-    if (p.kind === 'counter') {
+  const counters = Array.from({ length: counterSets }, (_, i) => counterSeries(i));
+  const histograms = Array.from({ length: histogramSets }, (_, h) => histogramSeries(h));
+  for (let t = start; t <= end; t += scrapeMs) {
+    const round: IngestSample[] = [];
+    counters.forEach((next, i) => {
       round.push({
         name: 'bench_requests',
         type: 'counter',
-        value: p.state[0]!,
-        labels,
-        timestamp: p.t,
+        value: next(),
+        labels: labelsOf(i),
+        timestamp: t,
         cumulative: { kind: 'counter-total' },
       });
-    } else {
-      const count = p.state[BOUNDS.length]!;
+    });
+    histograms.forEach((next, h) => {
+      const state = next();
       round.push({
         name: 'bench_latency_seconds',
         type: 'histogram',
-        value: p.state[BOUNDS.length + 1]!,
-        labels,
-        timestamp: p.t,
+        value: state[BOUNDS.length + 1]!,
+        labels: labelsOf(h),
+        timestamp: t,
         buckets: BOUNDS,
         cumulative: {
           kind: 'histogram',
-          buckets: p.state.slice(0, BOUNDS.length + 1),
-          sum: p.state[BOUNDS.length + 1]!,
-          count,
+          buckets: state.slice(0, BOUNDS.length + 1),
+          sum: state[BOUNDS.length + 1]!,
+          count: state[BOUNDS.length]!,
         },
       });
-    }
+    });
+    await services.ingest.ingest(round, 'custom');
   }
-  await flush();
   const ingestS = (performance.now() - loadStarted) / 1000;
 
-  // OpenMetrics for promtool: family by family, series by series, in time order.
   const file = join(dir, 'data.om');
   const out = createWriteStream(file);
-  const write = (line: string) =>
-    out.write(line) ? Promise.resolve() : once(out, 'drain').then(() => undefined);
-  const bySeries = new Map<string, string[]>();
+  const write = (text: string) =>
+    out.write(text) ? Promise.resolve() : once(out, 'drain').then(() => undefined);
   const stamp = (t: number) => (t / 1000).toFixed(3);
-  for (const p of pending) {
-    const l = labelsOf(p.set);
-    const labelText = `route="${l.route}",instance="${l.instance}"`;
-    if (p.kind === 'counter') {
-      const k = `c${p.set}`;
-      if (!bySeries.has(k)) bySeries.set(k, []);
-      bySeries.get(k)!.push(`bench_requests_total{${labelText}} ${formatValue(p.state[0]!)} ${stamp(p.t)}\n`);
-    } else {
-      for (let b = 0; b <= BOUNDS.length; b++) {
-        const le = b < BOUNDS.length ? formatValue(BOUNDS[b]!) : '+Inf';
-        const k = `h${p.set}_${b}`;
-        if (!bySeries.has(k)) bySeries.set(k, []);
-        bySeries
-          .get(k)!
-          .push(
-            `bench_latency_seconds_bucket{${labelText},le="${le}"} ${formatValue(p.state[b]!)} ${stamp(p.t)}\n`,
-          );
+  const labelText = (i: number) => {
+    const l = labelsOf(i);
+    return `route="${l.route}",instance="${l.instance}"`;
+  };
+  await write('# TYPE bench_requests counter\n');
+  for (let i = 0; i < counterSets; i++) {
+    const next = counterSeries(i);
+    const lines: string[] = [];
+    for (let t = start; t <= end; t += scrapeMs) {
+      lines.push(`bench_requests_total{${labelText(i)}} ${formatValue(next())} ${stamp(t)}\n`);
+    }
+    await write(lines.join(''));
+  }
+  await write('# TYPE bench_latency_seconds histogram\n');
+  for (let h = 0; h < histogramSets; h++) {
+    for (let b = 0; b <= BOUNDS.length; b++) {
+      const next = histogramSeries(h);
+      const le = b < BOUNDS.length ? formatValue(BOUNDS[b]!) : '+Inf';
+      const lines: string[] = [];
+      for (let t = start; t <= end; t += scrapeMs) {
+        lines.push(
+          `bench_latency_seconds_bucket{${labelText(h)},le="${le}"} ${formatValue(next()[b]!)} ${stamp(t)}\n`,
+        );
       }
+      await write(lines.join(''));
     }
   }
-  pending.length = 0;
-  await write('# TYPE bench_requests counter\n');
-  for (const [k, lines] of bySeries) if (k.startsWith('c')) await write(lines.join(''));
-  await write('# TYPE bench_latency_seconds histogram\n');
-  for (const [k, lines] of bySeries) if (k.startsWith('h')) await write(lines.join(''));
   await write('# EOF\n');
   out.end();
   await once(out, 'finish');
-  bySeries.clear();
   const created = spawnSync(
     'promtool',
     ['tsdb', 'create-blocks-from', 'openmetrics', file, join(dir, 'data')],
