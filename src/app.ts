@@ -37,6 +37,8 @@ import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
+import { promqlRoutes } from './http/routes/promql-routes.js';
+import { createServiceEngine } from './promql/service-engine.js';
 import { queryRoutes } from './http/routes/query-routes.js';
 import { serviceRoutes } from './http/routes/service-routes.js';
 import { systemRoutes } from './http/routes/system-routes.js';
@@ -133,6 +135,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(metricsReadRoutes({ reader: services.reader, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));
+  await app.register(
+    promqlRoutes({
+      engine: createServiceEngine(config, services),
+      timeoutMs: config.promqlTimeoutMs,
+      bodyLimitBytes: config.bodyLimitBytes,
+    }),
+  );
   await app.register(businessRoutes({ reader: services.reader, query: services.query }));
   await app.register(systemRoutes({ system: services.system }));
   await app.register(applicationRoutes({ query: services.query }));
