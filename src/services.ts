@@ -10,6 +10,7 @@ import type { AlertEvents } from './alerting/alert-events.js';
 import type { AuthEvents } from './auth/auth-events.js';
 import { createAuth, type Auth } from './auth/create-auth.js';
 import { createAlerting, type Alerting } from './alerting/create-alerting.js';
+import { ingestRecordWriter } from './alerting/prom-rules/record-writer.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { MetricStore } from './storage/ports.js';
@@ -134,6 +135,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     guard: health.guard,
     bus,
     log,
+    writeRecords: ingestRecordWriter(ingest),
     healthStates: () =>
       health.checker.list().map((s) => ({
         service: s.definition.name,
