@@ -40,6 +40,12 @@ export interface Config {
   prometheusEnabled: boolean;
   prometheusPort: number;
   expositionSliceMs: number;
+  promqlMaxSamples: number;
+  promqlTimeoutMs: number;
+  promqlLookbackMs: number;
+  promqlMaxPoints: number;
+  promqlSubqueryStepMs: number;
+  promqlCompat: '2' | '3';
 
   otelEnabled: boolean;
   otelServiceName: string;
@@ -138,6 +144,12 @@ const TABLE: Table = {
   prometheusEnabled: { env: 'PROMETHEUS_ENABLED', parse: boolean, fallback: true },
   prometheusPort: { env: 'PROMETHEUS_PORT', parse: integer(1, 65535), fallback: 9090 },
   expositionSliceMs: { env: 'EXPOSITION_SLICE_MS', parse: integer(1, 1000), fallback: DEFAULT_SLICE_MS },
+  promqlMaxSamples: { env: 'PROMQL_MAX_SAMPLES', parse: integer(1000, 2_000_000_000), fallback: 50_000_000 },
+  promqlTimeoutMs: { env: 'PROMQL_TIMEOUT', parse: integer(100, 3_600_000), fallback: 120_000 },
+  promqlLookbackMs: { env: 'PROMQL_LOOKBACK_DELTA', parse: integer(1000, 86_400_000), fallback: 300_000 },
+  promqlMaxPoints: { env: 'PROMQL_MAX_POINTS', parse: integer(2, 1_000_000), fallback: 11_000 },
+  promqlSubqueryStepMs: { env: 'PROMQL_SUBQUERY_STEP', parse: integer(1000, 86_400_000), fallback: 60_000 },
+  promqlCompat: { env: 'PROMQL_COMPAT', parse: oneOf('2', '3'), fallback: '2' },
   otelEnabled: { env: 'OTEL_ENABLED', parse: boolean, fallback: false },
   otelServiceName: { env: 'OTEL_SERVICE_NAME', parse: text, fallback: 'metrics-service' },
   jaegerEndpoint: { env: 'JAEGER_ENDPOINT', parse: url('http', 'https'), fallback: undefined },

@@ -1,0 +1,506 @@
+import type {
+  AggregateExpr,
+  AtModifier,
+  BinaryExpr,
+  Expr,
+  FunctionCall,
+  MatrixSelector,
+  SubqueryExpr,
+  VectorSelector,
+} from './ast.js';
+import { aggregate } from './aggregation.js';
+import {
+  scalarBinop,
+  signatureFunction,
+  vectorAnd,
+  vectorBinop,
+  vectorOr,
+  vectorScalarBinop,
+  vectorUnless,
+} from './binary-ops.js';
+import { executionError, PromqlError, tooManySamples } from './errors.js';
+import { compareLabels, dropMetricName, EMPTY_LABELS, labelsKey } from './labels.js';
+import { RANGE_FUNCTIONS, type Window } from './range-functions.js';
+import type { SeriesSource, SourceSeries } from './series-source.js';
+import type { Matrix, Sample, Series, StringValue, Vector } from './values.js';
+import { absentLabels, VECTOR_FUNCTIONS } from './vector-functions.js';
+
+/** What differs between the Prometheus versions the engine can follow (see ADR 0014). */
+export interface CompatMode {
+  /** Prometheus 3: range windows and the lookback exclude their left bound. */
+  leftOpenWindows: boolean;
+}
+
+/** The query-wide state every (sub)evaluator shares. */
+export interface QueryContext {
+  source: SeriesSource;
+  lookbackMs: number;
+  maxSamples: number;
+  /** Date.now() after which the query fails with a timeout. */
+  deadline: number;
+  /** Step of a subquery written without one (`x[5m:]`): Prometheus' default evaluation interval. */
+  subqueryStepMs: number;
+  /** The query's own start and end, what `@ start()` and `@ end()` mean. */
+  queryStart: number;
+  queryEnd: number;
+  compat: CompatMode;
+  samples: { current: number };
+}
+
+/** How long the evaluator runs before it lets the event loop serve other requests. */
+const SLICE_MS = 10;
+
+type Value = Matrix | StringValue;
+
+function unwrapParens(expr: Expr): Expr {
+  let e = expr;
+  while (e.kind === 'paren') e = e.expr;
+  return e;
+}
+
+/**
+ * Evaluates a checked expression over the steps [start, end] every `interval` ms, the way Prometheus
+ * 2.42's evaluator does (`promql/engine.go`): every expression yields a matrix holding one point per
+ * step where it has a value; functions and operators see one instant vector per step (`rangeEval`).
+ */
+export class Evaluator {
+  private sliceStart = performance.now();
+
+  constructor(
+    private readonly q: QueryContext,
+    readonly start: number,
+    readonly end: number,
+    readonly interval: number,
+  ) {}
+
+  private get numSteps(): number {
+    return Math.floor((this.end - this.start) / this.interval) + 1;
+  }
+
+  private async checkpoint(): Promise<void> {
+    if (Date.now() > this.q.deadline) {
+      throw new PromqlError('timeout', 'query timed out in expression evaluation');
+    }
+    if (performance.now() - this.sliceStart > SLICE_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      this.sliceStart = performance.now();
+      if (Date.now() > this.q.deadline) {
+        throw new PromqlError('timeout', 'query timed out in expression evaluation');
+      }
+    }
+  }
+
+  private addSamples(count: number): void {
+    this.q.samples.current += count;
+    if (this.q.samples.current > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
+  }
+
+  private atTime(at: AtModifier | undefined): number | undefined {
+    if (at === undefined) return undefined;
+    if (at.kind === 'start') return this.q.queryStart;
+    if (at.kind === 'end') return this.q.queryEnd;
+    return at.ms;
+  }
+
+  async eval(expr: Expr): Promise<Value> {
+    await this.checkpoint();
+    switch (expr.kind) {
+      case 'aggregate':
+        return this.aggregate(expr);
+      case 'call':
+        return this.call(expr);
+      case 'paren':
+        return this.eval(expr.expr);
+      case 'unary': {
+        const value = (await this.eval(expr.expr)) as Matrix;
+        if (expr.op === '+') return value;
+        const out = value.map((s) => ({
+          metric: dropMetricName(s.metric),
+          points: s.points.map((p) => ({ t: p.t, v: -p.v })),
+        }));
+        checkUniqueLabelsets(out);
+        return out;
+      }
+      case 'binary':
+        return this.binary(expr);
+      case 'number':
+        return this.rangeEval([], () => [{ metric: EMPTY_LABELS, t: 0, v: expr.value }]);
+      case 'string':
+        return { kind: 'string', value: expr.value };
+      case 'vector':
+        return this.vectorSelector(expr);
+      case 'matrix':
+        return this.matrixSelector(expr);
+      case 'subquery':
+        return this.subquery(expr);
+    }
+  }
+
+  /** Evaluates the arguments, then calls `fn` with their instant vectors at each step. */
+  private async rangeEval(
+    exprs: (Expr | undefined)[],
+    fn: (vectors: Vector[], ts: number) => Vector,
+  ): Promise<Matrix> {
+    const before = this.q.samples.current;
+    const matrixes: (Matrix | undefined)[] = [];
+    for (const e of exprs) {
+      if (e === undefined || unwrapParens(e).kind === 'string') matrixes.push(undefined);
+      else matrixes.push((await this.eval(e)) as Matrix);
+    }
+    const cursors = matrixes.map((m) => (m === undefined ? [] : new Array<number>(m.length).fill(0)));
+    const single = this.start === this.end;
+    const bySeries = new Map<string, Series>();
+    let outPoints = 0;
+    for (let ts = this.start; ts <= this.end; ts += this.interval) {
+      await this.checkpoint();
+      const vectors: Vector[] = matrixes.map((m, i) => {
+        const vector: Vector = [];
+        if (m === undefined) return vector;
+        const cursor = cursors[i]!;
+        for (let si = 0; si < m.length; si++) {
+          const series = m[si]!;
+          const point = series.points[cursor[si]!];
+          if (point !== undefined && point.t === ts) {
+            vector.push({ metric: series.metric, t: point.t, v: point.v });
+            cursor[si]!++;
+          }
+        }
+        return vector;
+      });
+      const result = fn(vectors, ts);
+      checkUniqueSamples(result);
+      outPoints += result.length;
+      if (before + outPoints > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
+      if (single) {
+        this.q.samples.current = before + result.length;
+        return result.map((s) => ({ metric: s.metric, points: [{ t: ts, v: s.v }] }));
+      }
+      for (const sample of result) {
+        const key = labelsKey(sample.metric);
+        let series = bySeries.get(key);
+        if (series === undefined) {
+          series = { metric: sample.metric, points: [] };
+          bySeries.set(key, series);
+        }
+        series.points.push({ t: ts, v: sample.v });
+      }
+    }
+    this.q.samples.current = before + outPoints;
+    return [...bySeries.values()];
+  }
+
+  private async aggregate(e: AggregateExpr): Promise<Matrix> {
+    const param = e.param === undefined ? undefined : unwrapParens(e.param);
+    if (param?.kind === 'string') {
+      return this.rangeEval([e.expr], (v) => aggregate(e.op, e.grouping, e.without, param.value, v[0]!));
+    }
+    return this.rangeEval([e.param, e.expr], (v) =>
+      aggregate(e.op, e.grouping, e.without, e.param === undefined ? undefined : v[0]![0]!.v, v[1]!),
+    );
+  }
+
+  private async binary(e: BinaryExpr): Promise<Matrix> {
+    const lt = typeOfValue(e.lhs);
+    const rt = typeOfValue(e.rhs);
+    if (lt === 'scalar' && rt === 'scalar') {
+      return this.rangeEval([e.lhs, e.rhs], (v) => [
+        { metric: EMPTY_LABELS, t: 0, v: scalarBinop(e.op, v[0]![0]!.v, v[1]![0]!.v) },
+      ]);
+    }
+    if (lt === 'vector' && rt === 'vector') {
+      const matching = e.matching!;
+      const sig = signatureFunction(matching);
+      switch (e.op) {
+        case 'and':
+          return this.rangeEval([e.lhs, e.rhs], (v) => vectorAnd(v[0]!, v[1]!, sig));
+        case 'or':
+          return this.rangeEval([e.lhs, e.rhs], (v) => vectorOr(v[0]!, v[1]!, sig));
+        case 'unless':
+          return this.rangeEval([e.lhs, e.rhs], (v) => vectorUnless(v[0]!, v[1]!, sig));
+        case '+':
+        case '-':
+        case '*':
+        case '/':
+        case '%':
+        case '^':
+        case 'atan2':
+        case '==':
+        case '!=':
+        case '>':
+        case '<':
+        case '>=':
+        case '<=':
+          return this.rangeEval([e.lhs, e.rhs], (v) =>
+            vectorBinop(e.op, v[0]!, v[1]!, matching, e.returnBool, sig),
+          );
+      }
+    }
+    if (lt === 'vector') {
+      return this.rangeEval([e.lhs, e.rhs], (v) =>
+        vectorScalarBinop(e.op, v[0]!, v[1]![0]!.v, false, e.returnBool),
+      );
+    }
+    return this.rangeEval([e.lhs, e.rhs], (v) =>
+      vectorScalarBinop(e.op, v[1]!, v[0]![0]!.v, true, e.returnBool),
+    );
+  }
+
+  private async call(e: FunctionCall): Promise<Matrix> {
+    if (e.name === 'timestamp') {
+      const arg = unwrapParens(e.args[0]!);
+      if (arg.kind === 'vector') {
+        const loaded = await this.load(arg, this.q.lookbackMs);
+        return this.rangeEval([], (_v, ts) => {
+          const vector = this.selectAt(arg, loaded, ts);
+          return vector.map((s) => ({ metric: dropMetricName(s.metric), t: s.t, v: s.t / 1000 }));
+        });
+      }
+    }
+    const matrixIndex = e.args.findIndex((a) => {
+      const u = unwrapParens(a);
+      return u.kind === 'matrix' || u.kind === 'subquery';
+    });
+    if (matrixIndex < 0) {
+      if (e.name === 'absent') {
+        const labels = absentLabels(e.args[0]!);
+        return this.rangeEval(e.args, (v) => (v[0]!.length > 0 ? [] : [{ metric: labels, t: 0, v: 1 }]));
+      }
+      const fn = VECTOR_FUNCTIONS.get(e.name);
+      if (fn === undefined) throw executionError(`function "${e.name}" is not supported`);
+      return this.rangeEval(e.args, (v, ts) => fn(v, e.args, { ts }));
+    }
+    return this.rangeCall(e, matrixIndex);
+  }
+
+  /** A function over a range vector (a matrix selector or a subquery), series by series. */
+  private async rangeCall(e: FunctionCall, matrixIndex: number): Promise<Matrix> {
+    const fn = RANGE_FUNCTIONS.get(e.name);
+    if (fn === undefined) throw executionError(`function "${e.name}" is not supported`);
+    const others: (Matrix | undefined)[] = [];
+    for (let i = 0; i < e.args.length; i++) {
+      others.push(i === matrixIndex ? undefined : ((await this.eval(e.args[i]!)) as Matrix));
+    }
+    const arg = unwrapParens(e.args[matrixIndex]!) as MatrixSelector | SubqueryExpr;
+    let series: SourceSeries[];
+    let offsetMs: number;
+    let at: number | undefined;
+    const rangeMs = arg.rangeMs;
+    if (arg.kind === 'matrix') {
+      series = await this.load(arg.selector, rangeMs);
+      offsetMs = arg.selector.offsetMs;
+      at = this.atTime(arg.selector.at);
+    } else {
+      const inner = await this.subquery(arg);
+      series = inner.map((s) => ({
+        labels: s.metric,
+        t: Float64Array.from(s.points, (p) => p.t),
+        v: Float64Array.from(s.points, (p) => p.v),
+      }));
+      offsetMs = arg.offsetMs;
+      at = this.atTime(arg.at);
+    }
+    const leftOpen = this.q.compat.leftOpenWindows;
+    const keepName = e.name === 'last_over_time';
+    const out: Matrix = [];
+    const steps = this.numSteps;
+    const params = new Array<number>(others.length - 1).fill(0);
+    for (const s of series) {
+      await this.checkpoint();
+      const points: Series['points'] = [];
+      let lo = 0;
+      let hi = 0;
+      const t = s.t;
+      let peak = 0;
+      for (let step = 0; step < steps; step++) {
+        const ts = this.start + step * this.interval;
+        const maxt = (at ?? ts) - offsetMs;
+        const mint = maxt - rangeMs;
+        if (at !== undefined) {
+          lo = 0;
+          hi = 0;
+        }
+        while (hi < t.length && t[hi]! <= maxt) hi++;
+        while (lo < hi && (leftOpen ? t[lo]! <= mint : t[lo]! < mint)) lo++;
+        if (hi === lo) continue;
+        if (hi - lo > peak) peak = hi - lo;
+        let p = 0;
+        for (let i = 0; i < others.length; i++) {
+          if (i === matrixIndex) continue;
+          params[p++] = others[i]![0]!.points[step]!.v;
+        }
+        const w: Window = { t, v: s.v, lo, hi, ts, rangeStart: mint, rangeEnd: maxt, rangeMs, params };
+        let value: number | undefined;
+        try {
+          value = fn(w);
+        } catch (error) {
+          throw executionError((error as Error).message);
+        }
+        if (value !== undefined) points.push({ t: ts, v: value });
+      }
+      if (this.q.samples.current + peak > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
+      if (points.length > 0) {
+        this.addSamples(points.length);
+        out.push({ metric: keepName ? s.labels : dropMetricName(s.labels), points });
+      }
+    }
+    if (e.name === 'absent_over_time') return this.absentOverTime(out, arg);
+    checkUniqueLabelsets(out);
+    return out;
+  }
+
+  private absentOverTime(mat: Matrix, arg: MatrixSelector | SubqueryExpr): Matrix {
+    const steps = this.numSteps;
+    if (mat.some((s) => s.points.length === steps)) return [];
+    const found = new Set<number>();
+    for (const s of mat) for (const p of s.points) found.add(p.t);
+    if (found.size === steps) return [];
+    const points: Series['points'] = [];
+    for (let ts = this.start; ts <= this.end; ts += this.interval)
+      if (!found.has(ts)) points.push({ t: ts, v: 1 });
+    return [{ metric: absentLabels(arg), points }];
+  }
+
+  /** The samples a selector needs for this evaluation: `extraMs` before the earliest step (range or lookback). */
+  private async load(sel: VectorSelector, extraMs: number): Promise<SourceSeries[]> {
+    const at = this.atTime(sel.at);
+    const from = (at ?? this.start) - sel.offsetMs - extraMs;
+    const to = (at ?? this.end) - sel.offsetMs;
+    const series = await this.q.source.select(sel.matchers, from, to);
+    let loaded = 0;
+    for (const s of series) loaded += s.t.length;
+    if (loaded > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
+    return [...series].sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+
+  /** The newest sample of each series within the lookback of `ts` (Prometheus' vectorSelectorSingle). */
+  private selectAt(sel: VectorSelector, series: SourceSeries[], ts: number): Sample[] {
+    const ref = (this.atTime(sel.at) ?? ts) - sel.offsetMs;
+    const floor = ref - this.q.lookbackMs;
+    const leftOpen = this.q.compat.leftOpenWindows;
+    const out: Sample[] = [];
+    for (const s of series) {
+      const i = lastAtOrBefore(s.t, ref);
+      if (i < 0) continue;
+      const t = s.t[i]!;
+      if (leftOpen ? t <= floor : t < floor) continue;
+      out.push({ metric: s.labels, t, v: s.v[i]! });
+    }
+    return out;
+  }
+
+  private async vectorSelector(sel: VectorSelector): Promise<Matrix> {
+    const series = await this.load(sel, this.q.lookbackMs);
+    const at = this.atTime(sel.at);
+    const leftOpen = this.q.compat.leftOpenWindows;
+    const out: Matrix = [];
+    for (const s of series) {
+      await this.checkpoint();
+      const points: Series['points'] = [];
+      let i = -1;
+      for (let ts = this.start; ts <= this.end; ts += this.interval) {
+        const ref = (at ?? ts) - sel.offsetMs;
+        if (at !== undefined) i = lastAtOrBefore(s.t, ref);
+        else while (i + 1 < s.t.length && s.t[i + 1]! <= ref) i++;
+        if (i < 0) continue;
+        const t = s.t[i]!;
+        const floor = ref - this.q.lookbackMs;
+        if (leftOpen ? t <= floor : t < floor) continue;
+        points.push({ t: ts, v: s.v[i]! });
+      }
+      if (points.length > 0) {
+        this.addSamples(points.length);
+        out.push({ metric: s.labels, points });
+      }
+    }
+    return out;
+  }
+
+  /** A range vector at one instant: the raw samples in (or, for 2.x, at the edge of) each window. */
+  private async matrixSelector(sel: MatrixSelector): Promise<Matrix> {
+    if (this.start !== this.end) throw executionError('cannot do range evaluation of matrix selector');
+    const series = await this.load(sel.selector, sel.rangeMs);
+    const maxt = (this.atTime(sel.selector.at) ?? this.start) - sel.selector.offsetMs;
+    const mint = maxt - sel.rangeMs;
+    const leftOpen = this.q.compat.leftOpenWindows;
+    const out: Matrix = [];
+    for (const s of series) {
+      const points: Series['points'] = [];
+      for (let i = 0; i < s.t.length; i++) {
+        const t = s.t[i]!;
+        if (t > maxt || (leftOpen ? t <= mint : t < mint)) continue;
+        points.push({ t, v: s.v[i]! });
+      }
+      if (points.length > 0) {
+        this.addSamples(points.length);
+        out.push({ metric: s.labels, points });
+      }
+    }
+    return out;
+  }
+
+  /** The inner expression evaluated at the subquery's own steps, aligned to multiples of its step. */
+  private async subquery(e: SubqueryExpr): Promise<Matrix> {
+    const at = this.atTime(e.at);
+    const interval = e.stepMs > 0 ? e.stepMs : this.q.subqueryStepMs;
+    const end = (at ?? this.end) - e.offsetMs;
+    const earliest = (at ?? this.start) - e.offsetMs - e.rangeMs;
+    let start = interval * Math.trunc(earliest / interval);
+    if (start < earliest) start += interval;
+    if (start > end) return [];
+    const inner = new Evaluator(this.q, start, end, interval);
+    const value = await inner.eval(e.expr);
+    return value as Matrix;
+  }
+}
+
+/** Index of the newest sample with t ≤ ref, or -1. */
+function lastAtOrBefore(t: Float64Array, ref: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! <= ref) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+function typeOfValue(expr: Expr): 'scalar' | 'vector' {
+  const e = unwrapParens(expr);
+  switch (e.kind) {
+    case 'number':
+      return 'scalar';
+    case 'call':
+      return e.name === 'scalar' || e.name === 'time' || e.name === 'pi' ? 'scalar' : 'vector';
+    case 'unary':
+      return typeOfValue(e.expr);
+    case 'binary':
+      return typeOfValue(e.lhs) === 'scalar' && typeOfValue(e.rhs) === 'scalar' ? 'scalar' : 'vector';
+    case 'aggregate':
+    case 'matrix':
+    case 'paren':
+    case 'string':
+    case 'subquery':
+    case 'vector':
+      return 'vector';
+  }
+}
+
+function checkUniqueSamples(vector: Vector): void {
+  if (vector.length < 2) return;
+  const seen = new Set<string>();
+  for (const s of vector) {
+    const key = labelsKey(s.metric);
+    if (seen.has(key)) throw executionError('vector cannot contain metrics with the same labelset');
+    seen.add(key);
+  }
+}
+
+function checkUniqueLabelsets(matrix: Matrix): void {
+  const seen = new Set<string>();
+  for (const s of matrix) {
+    const key = labelsKey(s.metric);
+    if (seen.has(key)) throw executionError('vector cannot contain metrics with the same labelset');
+    seen.add(key);
+  }
+}
