@@ -11,6 +11,7 @@ import type { AuthEvents } from './auth/auth-events.js';
 import { createAuth, type Auth } from './auth/create-auth.js';
 import { createAlerting, type Alerting } from './alerting/create-alerting.js';
 import { ingestRecordWriter } from './alerting/prom-rules/record-writer.js';
+import { createServiceEngine } from './promql/service-engine.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { MetricStore } from './storage/ports.js';
@@ -127,8 +128,10 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
   const query = new QueryEngine(registry, tsdb, (seconds) => {
     application.storeQueries.observe('range', seconds);
   });
+  const promql = createServiceEngine(config, { registry, tsdb });
   const alerting = await createAlerting({
     config,
+    promql,
     store: alertStore,
     query,
     registry,
