@@ -23,7 +23,7 @@ interface TestFile {
 interface TestCase {
   name?: string;
   interval?: string;
-  input_series?: { series: string; values: string }[];
+  input_series?: { series: string; values: string | number }[];
   external_labels?: Record<string, string>;
   external_url?: string;
   alert_rule_test?: {
@@ -48,7 +48,7 @@ interface ActiveAlert extends LifecycleTimes {
   annotations: Record<string, string>;
 }
 
-const ms = (raw: string | undefined, fallback: number, field: string): number =>
+const ms = (raw: string | number | undefined, fallback: number, field: string): number =>
   raw === undefined ? fallback : parseDuration(String(raw), field);
 
 const canonical = (labels: Readonly<Record<string, unknown>>): string =>
@@ -178,7 +178,7 @@ async function runCase(
           ? [{ labels: {}, value: result.result[1] }]
           : [];
     const expected = (exprTest.exp_samples ?? []).map((s) => ({
-      labels: s.labels === undefined || s.labels === '' ? ({} as Labels) : seriesLabels(s.labels),
+      labels: s.labels === undefined || s.labels === '' ? {} : seriesLabels(s.labels),
       value: Number(s.value),
     }));
     if (!sameSamples(got, expected))
