@@ -41,6 +41,8 @@ import { promApiRoutes } from './http/routes/prom-api-routes.js';
 import { ruleGroupRoutes } from './http/routes/rule-group-routes.js';
 import { RulesView } from './promapi/rules-view.js';
 import { RegistrySeriesIndex } from './promapi/series-index.js';
+import { promqlRoutes } from './http/routes/promql-routes.js';
+import { createServiceEngine } from './promql/service-engine.js';
 import { queryRoutes } from './http/routes/query-routes.js';
 import { serviceRoutes } from './http/routes/service-routes.js';
 import { systemRoutes } from './http/routes/system-routes.js';
@@ -137,6 +139,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(metricsReadRoutes({ registry: services.registry, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));
+  await app.register(
+    promqlRoutes({
+      engine: createServiceEngine(config, services),
+      timeoutMs: config.promqlTimeoutMs,
+      bodyLimitBytes: config.bodyLimitBytes,
+    }),
+  );
   await app.register(businessRoutes({ registry: services.registry, query: services.query }));
   await app.register(systemRoutes({ system: services.system }));
   await app.register(applicationRoutes({ query: services.query }));

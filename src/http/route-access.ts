@@ -35,6 +35,13 @@ const TABLE: Readonly<Record<string, Access>> = {
 
   'GET /api/metrics/summary': 'read',
   'GET /api/metrics/query': 'read',
+  // Prometheus' HTTP API (PromQL): Grafana's datasource reads with a read token, GET or form POST.
+  'GET /api/v1/query': 'read',
+  'POST /api/v1/query': 'read',
+  'GET /api/v1/query_range': 'read',
+  'POST /api/v1/query_range': 'read',
+  'GET /api/v1/format_query': 'read',
+  'POST /api/v1/format_query': 'read',
   'GET /api/metrics/business': 'read',
   'GET /api/metrics/system': 'read',
   'GET /api/metrics/application': 'read',
