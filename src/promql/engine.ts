@@ -36,7 +36,7 @@ export const PROMQL_DEFAULTS = {
 /** The PromQL engine over a series source: Prometheus 2.42's semantics by default. */
 export function createPromqlEngine(options: PromqlEngineOptions): PromqlEngineApi {
   const settings = { ...PROMQL_DEFAULTS, ...stripUndefined(options) };
-  const compat: CompatMode = { leftOpenWindows: settings.compat === 3 };
+  const compat: CompatMode = { leftOpenWindows: settings.compat === 3, prometheus3: settings.compat === 3 };
 
   function context(startMs: number, endMs: number, query?: PromqlQueryOptions): QueryContext {
     return {

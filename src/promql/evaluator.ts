@@ -29,6 +29,8 @@ import { absentLabels, VECTOR_FUNCTIONS } from './vector-functions.js';
 export interface CompatMode {
   /** Prometheus 3: range windows and the lookback exclude their left bound. */
   leftOpenWindows: boolean;
+  /** Prometheus 3's other differences (rate's extrapolation order). */
+  prometheus3: boolean;
 }
 
 /** The query-wide state every (sub)evaluator shares. */
@@ -300,6 +302,7 @@ export class Evaluator {
       at = this.atTime(arg.at);
     }
     const leftOpen = this.q.compat.leftOpenWindows;
+    const prometheus3 = this.q.compat.prometheus3;
     const keepName = e.name === 'last_over_time';
     const out: Matrix = [];
     const steps = this.numSteps;
@@ -328,7 +331,18 @@ export class Evaluator {
           if (i === matrixIndex) continue;
           params[p++] = others[i]![0]!.points[step]!.v;
         }
-        const w: Window = { t, v: s.v, lo, hi, ts, rangeStart: mint, rangeEnd: maxt, rangeMs, params };
+        const w: Window = {
+          t,
+          v: s.v,
+          lo,
+          hi,
+          ts,
+          rangeStart: mint,
+          rangeEnd: maxt,
+          rangeMs,
+          params,
+          prometheus3,
+        };
         let value: number | undefined;
         try {
           value = fn(w);

@@ -17,6 +17,8 @@ export interface Window {
   rangeMs: number;
   /** Scalar arguments of the call other than the range vector, in order. */
   params: number[];
+  /** Prometheus 3's extrapolation: the threshold first, then the cut-off at the counter's zero point. */
+  prometheus3: boolean;
 }
 
 export type RangeFunction = (w: Window) => number | undefined;
@@ -44,19 +46,23 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
     }
   }
   let durationToStart = (firstT - w.rangeStart) / 1000;
-  const durationToEnd = (w.rangeEnd - lastT) / 1000;
+  let durationToEnd = (w.rangeEnd - lastT) / 1000;
   const sampledInterval = (lastT - firstT) / 1000;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
-  if (isCounter && resultValue > 0 && v[lo]! >= 0) {
-    const durationToZero = sampledInterval * (v[lo]! / resultValue);
-    if (durationToZero < durationToStart) durationToStart = durationToZero;
-  }
   const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-  let extrapolateToInterval = sampledInterval;
-  extrapolateToInterval +=
-    durationToStart < extrapolationThreshold ? durationToStart : averageDurationBetweenSamples / 2;
-  extrapolateToInterval +=
-    durationToEnd < extrapolationThreshold ? durationToEnd : averageDurationBetweenSamples / 2;
+  const zeroPoint = (): number =>
+    isCounter && resultValue > 0 && v[lo]! >= 0 ? sampledInterval * (v[lo]! / resultValue) : Infinity;
+  if (w.prometheus3) {
+    // 3.x: an edge too far from its sample extrapolates by half an interval, then never below zero.
+    if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+    durationToStart = Math.min(durationToStart, zeroPoint());
+  } else {
+    // 2.42: the zero point cuts the distance first, and the threshold is checked on what is left.
+    durationToStart = Math.min(durationToStart, zeroPoint());
+    if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
+  }
+  if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
+  const extrapolateToInterval = sampledInterval + durationToStart + durationToEnd;
   let factor = extrapolateToInterval / sampledInterval;
   if (isRate) factor /= w.rangeMs / 1000;
   return resultValue * factor;

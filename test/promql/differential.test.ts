@@ -122,12 +122,13 @@ describe('PromQL against the real Prometheus', { skip }, () => {
     );
     assert.equal(created.status, 0, `promtool: ${created.stderr}`);
     writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  evaluation_interval: 1m\n');
-    prometheus = runPrometheus(dir, await freePort());
+    const started = runPrometheus(dir, await freePort());
+    prometheus = started;
     const ready = await poll(
-      async () => ((await fetch(`${prometheus.url}/-/ready`)).ok ? true : undefined),
+      async () => ((await fetch(`${started.url}/-/ready`)).ok ? true : undefined),
       30_000,
     );
-    assert.ok(ready, `prometheus did not start: ${prometheus.log()}`);
+    assert.ok(ready, `prometheus did not start: ${started.log()}`);
 
     service = await startTestApp({ MAX_SERIES_PER_METRIC: '100000' });
     for (const batch of toIngestBatches(data)) {

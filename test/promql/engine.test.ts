@@ -107,4 +107,20 @@ describe('PromQL engine', () => {
     await assert.rejects(small.rangeQuery('vector(1)', 0, 100_000, 1000), { errorType: 'too_many_samples' });
     await assert.rejects(small.rangeQuery('vector(1)', 0, 100_000_000, 1), { errorType: 'bad_data' });
   });
+
+  it('follows Prometheus 3 with PROMQL_COMPAT=3: left-open windows and lookback', async () => {
+    const source = new MemorySeriesSource();
+    source.add({ __name__: 'g' }, [
+      [0, 1],
+      [60_000, 2],
+    ]);
+    const v2 = createPromqlEngine({ source });
+    const v3 = createPromqlEngine({ source, compat: 3 });
+    const count = async (engine: typeof v2) =>
+      vectorOf(await engine.instantQuery('count_over_time(g[1m])', 60_000))[0]?.value[1];
+    assert.equal(await count(v2), 2);
+    assert.equal(await count(v3), 1);
+    assert.equal(vectorOf(await v2.instantQuery('g', 360_000)).length, 1);
+    assert.equal(vectorOf(await v3.instantQuery('g', 360_000)).length, 0);
+  });
 });
