@@ -1,6 +1,6 @@
 /**
  * Go's number formatting as Prometheus' templates print numbers: `%v` (shortest, exponent below 1e-4
- * and from 1e21), `%.Ng` (N significant digits, exponent below 1e-4 and from 10^N) and `%.Nf`.
+ * and from 1e6), `%.Ng` (N significant digits, exponent below 1e-4 and from 10^N) and `%.Nf`.
  */
 
 function special(v: number): string | undefined {
@@ -24,8 +24,9 @@ export function goFloat(v: number): string {
   const s = special(v);
   if (s !== undefined) return s;
   if (v === 0) return Object.is(v, -0) ? '-0' : '0';
-  const abs = Math.abs(v);
-  if (abs < 1e-4 || abs >= 1e21) return goExponent(v.toExponential());
+  // strconv's shortest 'g' (what %v prints) switches to an exponent below 1e-4 and from 1e6 (eprec 6).
+  const exp = Number(v.toExponential().split('e')[1]);
+  if (exp < -4 || exp >= 6) return goExponent(v.toExponential());
   return String(v);
 }
 
@@ -48,7 +49,12 @@ export function goG(v: number, precision = 6): string {
 
 /** `%.{precision}f`. */
 export function goF(v: number, precision = 6): string {
-  return special(v) ?? v.toFixed(precision);
+  const s = special(v);
+  if (s !== undefined) return s;
+  // toFixed switches to an exponent from 1e21; Go writes every digit (the double is an integer there).
+  if (Math.abs(v) >= 1e21)
+    return `${BigInt(v).toString()}${precision > 0 ? `.${'0'.repeat(precision)}` : ''}`;
+  return v.toFixed(precision);
 }
 
 /** `%.{precision}e`. */

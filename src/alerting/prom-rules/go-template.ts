@@ -213,8 +213,8 @@ function operandValue(operand: Operand, data: TemplateData): Value {
   const map = operand.root === 'labels' ? data.labels : data.externalLabels;
   const key = operand.path[0];
   if (key === undefined) return map;
-  // Own keys only; Go prints a missing map key as "<no value>".
-  return Object.hasOwn(map, key) ? map[key]! : '<no value>';
+  // Own keys only; a missing label is empty, as Prometheus' templates print it.
+  return Object.hasOwn(map, key) ? map[key]! : '';
 }
 
 function toNumber(v: Value, fn: string): number {

@@ -38,14 +38,15 @@ export function humanizeDuration(v: number): string {
   if (Math.abs(v) >= 1) {
     const sign = v < 0 ? '-' : '';
     const abs = Math.abs(v);
-    const whole = Math.trunc(abs);
-    const seconds = whole % 60;
-    const minutes = Math.trunc(whole / 60) % 60;
-    const hours = Math.trunc(whole / 3600) % 24;
-    const days = Math.trunc(whole / 86400);
-    if (days !== 0) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
-    if (hours !== 0) return `${sign}${hours}h ${minutes}m ${seconds}s`;
-    if (minutes !== 0) return `${sign}${minutes}m ${seconds}s`;
+    // Go's int64(v): out of range, amd64 gives the most negative int64 (what Prometheus then prints).
+    const whole = abs >= 2 ** 63 ? -(2n ** 63n) : BigInt(Math.trunc(abs));
+    const seconds = whole % 60n;
+    const minutes = (whole / 60n) % 60n;
+    const hours = (whole / 3600n) % 24n;
+    const days = whole / 86400n;
+    if (days !== 0n) return `${sign}${days}d ${hours}h ${minutes}m ${seconds}s`;
+    if (hours !== 0n) return `${sign}${hours}h ${minutes}m ${seconds}s`;
+    if (minutes !== 0n) return `${sign}${minutes}m ${seconds}s`;
     return `${sign}${goG(abs, 4)}s`;
   }
   let prefix = '';
