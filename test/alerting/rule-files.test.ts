@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runRuleUnitTests } from '../../src/alerting/prom-rules/unit-tests.js';
 import { skipUnlessBinaries } from '../support/binaries.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const SEED = '/work/shared/seeds/metrics-service-readme.md';
@@ -378,5 +379,64 @@ describe('PUT /api/alerts/rule-groups and the evaluation of Prometheus rules', (
     await evaluate();
     const after = t.services.alerting.engine.activeAlerts().filter((a) => a.ruleName === 'QueueBacklog');
     assert.equal(after.length, 0, 'resolved once the recorded value drops');
+  });
+});
+
+describe('Prometheus rules notify and are silenced like the service’s own rules', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  before(async () => {
+    receiver = await startReceiver();
+    t = await startTestApp({ EGRESS_ALLOWLIST: '127.0.0.1', SLACK_WEBHOOK_URL: `${receiver.base}/slack` });
+  });
+  after(async () => {
+    await t.close();
+    await receiver.close();
+  });
+
+  it('a firing alert goes to the default channel with its rendered annotations; a silence keeps another back', async () => {
+    const groups = {
+      groups: [
+        {
+          name: 'disk',
+          rules: [
+            {
+              alert: 'DiskFull',
+              expr: 'disk_used_ratio > 0.9',
+              annotations: { summary: 'disk {{ $labels.mount }} at {{ $value | humanizePercentage }}' },
+            },
+            { alert: 'DiskQuiet', expr: 'disk_used_ratio > 0.9' },
+          ],
+        },
+      ],
+    };
+    const put = await t.app.inject({ method: 'PUT', url: '/api/alerts/rule-groups', payload: groups });
+    assert.equal(put.statusCode, 200, put.body);
+    const silence = await t.app.inject({
+      method: 'POST',
+      url: '/api/alerts/silences',
+      payload: { matchers: ['alertname="DiskQuiet"'], endsAt: '1h', comment: 'known' },
+    });
+    assert.equal(silence.statusCode, 201, silence.body);
+    const ingest = await t.app.inject({
+      method: 'POST',
+      url: '/api/metrics/custom',
+      payload: { name: 'disk_used_ratio', type: 'gauge', value: 0.95, labels: { mount: '/data' } },
+    });
+    assert.ok(ingest.statusCode < 300, ingest.body);
+    const state = t.services.alerting.ruleGroups.list().find((s) => s.group.name === 'disk')!;
+    await t.services.alerting.ruleGroups.evaluateGroup(state, Date.now());
+    await t.services.alerting.engine.settled();
+    await t.services.alerting.outbox.drain();
+    const active = t.services.alerting.engine.activeAlerts();
+    assert.equal(
+      active.find((a) => a.ruleName === 'DiskQuiet')?.silencedBy,
+      silence.json<{ id: string }>().id,
+    );
+    await receiver.waitFor(1);
+    const texts = receiver.received.map((r) => r.raw);
+    assert.equal(texts.length, 1, texts.join('\n'));
+    assert.match(texts[0]!, /DiskFull/);
+    assert.match(texts[0]!, /disk \/data at 95%/);
   });
 });
