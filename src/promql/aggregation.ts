@@ -7,7 +7,7 @@ import { quantile } from './quantile.js';
 import type { Sample, Vector } from './values.js';
 import { isValidLabelName } from './literals.js';
 
-interface Group {
+export interface Group {
   labels: Labels;
   value: number;
   mean: number;
@@ -27,6 +27,8 @@ export function aggregate(
   without: boolean,
   param: number | string | undefined,
   vector: Vector,
+  /** Grouping keys by label set, kept by the caller across the steps of one aggregation. */
+  keys: WeakMap<Labels, string> = new WeakMap(),
 ): Vector {
   let grouping = [...groupingIn].sort();
   let k = 0;
@@ -45,9 +47,20 @@ export function aggregate(
     if (!isValidLabelName(valueLabel)) throw executionError(`invalid label name "${valueLabel}"`);
     if (!without) grouping = [...grouping, valueLabel].sort();
   }
-  const keyOf = without
+  const compute = without
     ? (l: Labels) => signatureWithout(l, grouping)
     : (l: Labels) => signatureWith(l, grouping);
+  const keyOf =
+    op === 'count_values'
+      ? compute
+      : (l: Labels) => {
+          let key = keys.get(l);
+          if (key === undefined) {
+            key = compute(l);
+            keys.set(l, key);
+          }
+          return key;
+        };
   const groups = new Map<string, Group>();
   const ordered: Group[] = [];
   for (const sample of vector) {
@@ -61,10 +74,7 @@ export function aggregate(
         : grouping.length > 0
           ? keepLabels(metric, grouping)
           : {};
-      const fresh: Group = { labels, value: sample.v, mean: sample.v, count: 1, heap: [] };
-      if (op === 'stddev' || op === 'stdvar') fresh.value = 0;
-      else if (op === 'group') fresh.value = 1;
-      if (op === 'topk' || op === 'bottomk' || op === 'quantile') fresh.heap.push(sample);
+      const fresh = startGroup(op, labels, sample);
       groups.set(key, fresh);
       ordered.push(fresh);
       continue;
@@ -110,7 +120,38 @@ export function aggregate(
   return out;
 }
 
-function add(op: AggregateOp, group: Group, sample: Sample, k: number): void {
+/** A group opened by its first sample, as Prometheus opens it. */
+export function startGroup(op: AggregateOp, labels: Labels, sample: Sample): Group {
+  const fresh: Group = { labels, value: sample.v, mean: sample.v, count: 1, heap: [] };
+  if (op === 'stddev' || op === 'stdvar') fresh.value = 0;
+  else if (op === 'group') fresh.value = 1;
+  if (op === 'topk' || op === 'bottomk' || op === 'quantile') fresh.heap.push(sample);
+  return fresh;
+}
+
+/** The value of a group of a parameterless aggregation once every sample is in. */
+export function groupValue(
+  op: 'sum' | 'avg' | 'min' | 'max' | 'count' | 'group' | 'stddev' | 'stdvar',
+  group: Group,
+): number {
+  switch (op) {
+    case 'avg':
+      return group.mean;
+    case 'count':
+      return group.count;
+    case 'stdvar':
+      return group.value / group.count;
+    case 'stddev':
+      return Math.sqrt(group.value / group.count);
+    case 'sum':
+    case 'min':
+    case 'max':
+    case 'group':
+      return group.value;
+  }
+}
+
+export function add(op: AggregateOp, group: Group, sample: Sample, k: number): void {
   const v = sample.v;
   switch (op) {
     case 'sum':

@@ -23,7 +23,19 @@ function dropsName(op: BinaryOp): boolean {
 /** The matching signature of a series for `on`/`ignoring` (labels sorted once by the caller). */
 export function signatureFunction(matching: VectorMatching): (labels: Labels) => string {
   const names = [...matching.labels].sort();
-  return matching.on ? (l) => signatureWith(l, names) : (l) => signatureWithout(l, names);
+  const compute = matching.on
+    ? (l: Labels) => signatureWith(l, names)
+    : (l: Labels) => signatureWithout(l, names);
+  // One expression sees the same label set objects at every step: compute each signature once.
+  const cache = new WeakMap<Labels, string>();
+  return (l) => {
+    let sig = cache.get(l);
+    if (sig === undefined) {
+      sig = compute(l);
+      cache.set(l, sig);
+    }
+    return sig;
+  };
 }
 
 export function scalarBinop(op: BinaryOp, lhs: number, rhs: number): number {

@@ -1,3 +1,4 @@
+import type { Labels } from '../domain/metric.js';
 import type {
   AggregateExpr,
   AtModifier,
@@ -8,7 +9,7 @@ import type {
   SubqueryExpr,
   VectorSelector,
 } from './ast.js';
-import { aggregate } from './aggregation.js';
+import { add, aggregate, groupValue, startGroup, type Group } from './aggregation.js';
 import {
   scalarBinop,
   signatureFunction,
@@ -19,7 +20,16 @@ import {
   vectorUnless,
 } from './binary-ops.js';
 import { executionError, PromqlError, tooManySamples } from './errors.js';
-import { compareLabels, dropMetricName, EMPTY_LABELS, labelsKey } from './labels.js';
+import {
+  compareLabels,
+  deleteLabels,
+  dropMetricName,
+  EMPTY_LABELS,
+  keepLabels,
+  labelsKey,
+  signatureWith,
+  signatureWithout,
+} from './labels.js';
 import { RANGE_FUNCTIONS, type Window } from './range-functions.js';
 import type { SeriesSource, SourceSeries } from './series-source.js';
 import type { Matrix, Sample, Series, StringValue, Vector } from './values.js';
@@ -192,13 +202,82 @@ export class Evaluator {
   }
 
   private async aggregate(e: AggregateExpr): Promise<Matrix> {
+    const op = e.op;
+    if (
+      op === 'sum' ||
+      op === 'avg' ||
+      op === 'min' ||
+      op === 'max' ||
+      op === 'count' ||
+      op === 'group' ||
+      op === 'stddev' ||
+      op === 'stdvar'
+    ) {
+      return this.aggregateSeries(e, op);
+    }
     const param = e.param === undefined ? undefined : unwrapParens(e.param);
+    const keys = new WeakMap<Labels, string>();
     if (param?.kind === 'string') {
-      return this.rangeEval([e.expr], (v) => aggregate(e.op, e.grouping, e.without, param.value, v[0]!));
+      return this.rangeEval([e.expr], (v) =>
+        aggregate(e.op, e.grouping, e.without, param.value, v[0]!, keys),
+      );
     }
     return this.rangeEval([e.param, e.expr], (v) =>
-      aggregate(e.op, e.grouping, e.without, e.param === undefined ? undefined : v[0]![0]!.v, v[1]!),
+      aggregate(e.op, e.grouping, e.without, e.param === undefined ? undefined : v[0]![0]!.v, v[1]!, keys),
     );
+  }
+
+  /**
+   * A parameterless aggregation over whole series instead of step by step: each series' group key is
+   * computed once and its points added into per-step groups. Within a group and a step, samples are added
+   * in the order of the input series, the order Prometheus adds them in, so the sums are the same floats.
+   */
+  private async aggregateSeries(
+    e: AggregateExpr,
+    op: 'sum' | 'avg' | 'min' | 'max' | 'count' | 'group' | 'stddev' | 'stdvar',
+  ): Promise<Matrix> {
+    const input = (await this.eval(e.expr)) as Matrix;
+    const grouping = [...e.grouping].sort();
+    const steps = this.numSteps;
+    const groups = new Map<string, { labels: Labels; byStep: (Group | undefined)[] }>();
+    const sample: Sample = { metric: EMPTY_LABELS, t: 0, v: 0 };
+    for (const series of input) {
+      await this.checkpoint();
+      const key = e.without
+        ? signatureWithout(series.metric, grouping)
+        : signatureWith(series.metric, grouping);
+      let group = groups.get(key);
+      if (group === undefined) {
+        const labels = e.without
+          ? deleteLabels(series.metric, [...grouping, '__name__'])
+          : grouping.length > 0
+            ? keepLabels(series.metric, grouping)
+            : EMPTY_LABELS;
+        group = { labels, byStep: new Array<Group | undefined>(steps) };
+        groups.set(key, group);
+      }
+      for (const point of series.points) {
+        const step = Math.round((point.t - this.start) / this.interval);
+        sample.t = point.t;
+        sample.v = point.v;
+        const state = group.byStep[step];
+        if (state === undefined) group.byStep[step] = startGroup(op, group.labels, sample);
+        else add(op, state, sample, 0);
+      }
+    }
+    const out: Matrix = [];
+    for (const group of groups.values()) {
+      const points: Series['points'] = [];
+      group.byStep.forEach((state, step) => {
+        if (state !== undefined)
+          points.push({ t: this.start + step * this.interval, v: groupValue(op, state) });
+      });
+      if (points.length > 0) {
+        this.addSamples(points.length);
+        out.push({ metric: group.labels, points });
+      }
+    }
+    return out;
   }
 
   private async binary(e: BinaryExpr): Promise<Matrix> {
@@ -307,12 +386,27 @@ export class Evaluator {
     const out: Matrix = [];
     const steps = this.numSteps;
     const params = new Array<number>(others.length - 1).fill(0);
+    // One window object, moved along: a range query calls the function series × steps times.
+    const w: Window = {
+      t: new Float64Array(0),
+      v: new Float64Array(0),
+      lo: 0,
+      hi: 0,
+      ts: 0,
+      rangeStart: 0,
+      rangeEnd: 0,
+      rangeMs,
+      params,
+      prometheus3,
+    };
     for (const s of series) {
       await this.checkpoint();
       const points: Series['points'] = [];
       let lo = 0;
       let hi = 0;
       const t = s.t;
+      w.t = t;
+      w.v = s.v;
       let peak = 0;
       for (let step = 0; step < steps; step++) {
         const ts = this.start + step * this.interval;
@@ -331,24 +425,12 @@ export class Evaluator {
           if (i === matrixIndex) continue;
           params[p++] = others[i]![0]!.points[step]!.v;
         }
-        const w: Window = {
-          t,
-          v: s.v,
-          lo,
-          hi,
-          ts,
-          rangeStart: mint,
-          rangeEnd: maxt,
-          rangeMs,
-          params,
-          prometheus3,
-        };
-        let value: number | undefined;
-        try {
-          value = fn(w);
-        } catch (error) {
-          throw executionError((error as Error).message);
-        }
+        w.lo = lo;
+        w.hi = hi;
+        w.ts = ts;
+        w.rangeStart = mint;
+        w.rangeEnd = maxt;
+        const value = fn(w);
         if (value !== undefined) points.push({ t: ts, v: value });
       }
       if (this.q.samples.current + peak > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);

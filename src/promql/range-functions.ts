@@ -1,3 +1,4 @@
+import { executionError } from './errors.js';
 import { quantile } from './quantile.js';
 
 /**
@@ -50,15 +51,17 @@ function extrapolatedRate(w: Window, isCounter: boolean, isRate: boolean): numbe
   const sampledInterval = (lastT - firstT) / 1000;
   const averageDurationBetweenSamples = sampledInterval / (n - 1);
   const extrapolationThreshold = averageDurationBetweenSamples * 1.1;
-  const zeroPoint = (): number =>
-    isCounter && resultValue > 0 && v[lo]! >= 0 ? sampledInterval * (v[lo]! / resultValue) : Infinity;
+  const zeroPoint =
+    isCounter && resultValue > 0 && v[lo]! >= 0
+      ? sampledInterval * (v[lo]! / resultValue)
+      : Number.POSITIVE_INFINITY;
   if (w.prometheus3) {
     // 3.x: an edge too far from its sample extrapolates by half an interval, then never below zero.
     if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
-    durationToStart = Math.min(durationToStart, zeroPoint());
+    durationToStart = Math.min(durationToStart, zeroPoint);
   } else {
     // 2.42: the zero point cuts the distance first, and the threshold is checked on what is left.
-    durationToStart = Math.min(durationToStart, zeroPoint());
+    durationToStart = Math.min(durationToStart, zeroPoint);
     if (durationToStart >= extrapolationThreshold) durationToStart = averageDurationBetweenSamples / 2;
   }
   if (durationToEnd >= extrapolationThreshold) durationToEnd = averageDurationBetweenSamples / 2;
@@ -140,8 +143,12 @@ function variance(w: Window): number {
 
 function holtWinters(w: Window): number | undefined {
   const [sf, tf] = w.params as [number, number];
-  if (!(sf > 0 && sf < 1)) throw new Error(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf}`);
-  if (!(tf > 0 && tf < 1)) throw new Error(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf}`);
+  if (!(sf > 0 && sf < 1)) {
+    throw executionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf.toFixed(6)}`);
+  }
+  if (!(tf > 0 && tf < 1)) {
+    throw executionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf.toFixed(6)}`);
+  }
   const { v, lo, hi } = w;
   if (hi - lo < 2) return undefined;
   let s0 = 0;
