@@ -5,6 +5,9 @@
 import { writeFileSync } from 'node:fs';
 
 const DS = { type: 'prometheus', uid: 'prometheus' };
+// The service itself as a Prometheus datasource (its /api/v1, read token): data pushed to it needs no
+// scrape in between (deploy/grafana/provisioning/datasources/datasources.yml).
+const SELF = { type: 'prometheus', uid: 'metrics-service' };
 const LOKI = { type: 'loki', uid: 'loki' };
 const jobVariable = {
   name: 'job',
@@ -29,8 +32,8 @@ const OPTIONS = {
  * A panel; `targets` are [expression, legend] pairs: PromQL, or LogQL for a `logs` panel (Loki; Promtail
  * labels each line with its compose `service`, which is also the Prometheus `job` of the stack's targets).
  */
-function panel(id, title, unit, targets, grid, type = 'timeseries') {
-  const datasource = type === 'logs' ? LOKI : DS;
+function panel(id, title, unit, targets, grid, type = 'timeseries', metrics = DS) {
+  const datasource = type === 'logs' ? LOKI : metrics;
   return {
     id,
     type,
@@ -48,7 +51,7 @@ function panel(id, title, unit, targets, grid, type = 'timeseries') {
   };
 }
 
-function layout(specs) {
+function layout(specs, metrics) {
   return specs.map(([title, unit, targets, type, width = 12], i) => {
     const x = (i * 12) % 24;
     return panel(
@@ -58,11 +61,12 @@ function layout(specs) {
       targets,
       { x: width === 24 ? 0 : x, y: Math.floor(i / 2) * 8, w: width, h: type === 'logs' ? 12 : 8 },
       type,
+      metrics,
     );
   });
 }
 
-function dashboard(uid, title, tags, specs, variables = []) {
+function dashboard(uid, title, tags, specs, variables = [], metrics = DS) {
   return {
     uid,
     title,
@@ -74,7 +78,7 @@ function dashboard(uid, title, tags, specs, variables = []) {
     refresh: '30s',
     time: { from: 'now-6h', to: 'now' },
     templating: { list: variables },
-    panels: layout(specs),
+    panels: layout(specs, metrics),
   };
 }
 
@@ -175,6 +179,9 @@ const dashboards = {
         ],
       ],
     ],
+    // Business metrics are pushed to the service: read from it directly, without Prometheus' scrape.
+    [],
+    SELF,
   ),
   'application.json': dashboard(
     'ms-application',

@@ -37,6 +37,10 @@ import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
+import { promApiRoutes } from './http/routes/prom-api-routes.js';
+import { ruleGroupRoutes } from './http/routes/rule-group-routes.js';
+import { RulesView } from './promapi/rules-view.js';
+import { RegistrySeriesIndex } from './promapi/series-index.js';
 import { promqlRoutes } from './http/routes/promql-routes.js';
 import { createServiceEngine } from './promql/service-engine.js';
 import { queryRoutes } from './http/routes/query-routes.js';
@@ -156,6 +160,14 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(alertRoutes(services.alerting));
   await app.register(channelRoutes(services.alerting));
+  await app.register(ruleGroupRoutes(services.alerting));
+  await app.register(
+    promApiRoutes({
+      index: new RegistrySeriesIndex(services.reader),
+      rules: new RulesView(services.alerting.rules, services.alerting.ruleGroups, services.alerting.engine),
+      version: VERSION,
+    }),
+  );
   await app.register(dashboardRoutes(services));
   await app.register(webRoutes());
   if (config.prometheusEnabled) {

@@ -16,6 +16,8 @@ import {
 } from './cluster/cache-invalidation.js';
 import { createCluster, type Cluster } from './cluster/create-cluster.js';
 import { createAlerting, type Alerting } from './alerting/create-alerting.js';
+import { ingestRecordWriter } from './alerting/prom-rules/record-writer.js';
+import { createServiceEngine } from './promql/service-engine.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { MetricStore } from './storage/ports.js';
@@ -158,14 +160,17 @@ export async function createServices(
   const query = new QueryEngine(reader, (seconds) => {
     application.storeQueries.observe('range', seconds);
   });
+  const promql = createServiceEngine(config, { reader });
   const alerting = await createAlerting({
     config,
+    promql,
     store: alertStore,
     query,
     reader,
     guard: health.guard,
     bus,
     log,
+    writeRecords: ingestRecordWriter(ingest),
     healthStates: () =>
       health.checker.list().map((s) => ({
         service: s.definition.name,

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { stepAlert } from '../domain/alert-lifecycle.js';
 import { DomainError } from '../domain/errors.js';
 import type { Labels } from '../domain/metric.js';
+import type { PromqlEngineApi } from '../promql/api.js';
 import type { QueryEngine } from '../query/range-query.js';
 import type { AlertStore } from '../storage/ports.js';
 import type { EventBus } from '../support/event-bus.js';
@@ -11,7 +12,8 @@ import { fingerprintOf, fromStored, observeValue, toStored, type Alert } from '.
 import type { AlertEvents } from './alert-events.js';
 import type { AlertNotifier } from './alert-notifier.js';
 import { evaluateMetricRule } from './metric-evaluator.js';
-import { compare, type Rule } from './rule.js';
+import { alertInstances } from './prom-rules/alert-instances.js';
+import { compare, type PromqlRuleSpec, type Rule } from './rule.js';
 import type { RuleBook } from './rule-book.js';
 import { renderAnnotations } from './templates.js';
 
@@ -31,11 +33,14 @@ export interface AlertEngineDeps {
   bus: EventBus<AlertEvents>;
   log: Logger;
   healthStates: () => ServiceHealth[];
+  /** Evaluates Prometheus rules' expressions; without it they are never evaluated (and say so). */
+  promql?: PromqlEngineApi;
   clock?: () => number;
 }
 
 interface Evaluation {
-  groups: { labels: Labels; value: number | null; holds: boolean }[];
+  /** `alertLabels`: the alert's labels when the rule computes them itself (Prometheus rules' templates). */
+  groups: { labels: Labels; value: number | null; holds: boolean; alertLabels?: Record<string, string> }[];
 }
 
 /**
@@ -98,14 +103,24 @@ export class AlertEngine {
     setImmediate(this.evaluateNextArrived);
   };
 
+  /** These rules, now, one after the other (a Prometheus rule group's evaluation, in the group's order). */
+  async evaluateRules(ids: readonly string[]): Promise<void> {
+    for (const id of ids) await this.schedule(id);
+  }
+
   healthChanged(): void {
     for (const rule of this.deps.rules.enabled())
       if (rule.spec.kind === 'health') void this.schedule(rule.id);
   }
 
-  /** Every enabled rule, now (the periodic tick). */
+  /** Every enabled rule, now (the periodic tick); Prometheus rules run at their group's interval instead. */
   async evaluateAll(): Promise<void> {
-    await Promise.all(this.deps.rules.enabled().map((rule) => this.schedule(rule.id)));
+    await Promise.all(
+      this.deps.rules
+        .enabled()
+        .filter((rule) => rule.spec.kind !== 'promql')
+        .map((rule) => this.schedule(rule.id)),
+    );
     // Alerts of rules deleted or disabled since they fired resolve now.
     for (const alert of [...this.active.values()]) {
       const rule = this.deps.rules.find(alert.ruleId);
@@ -241,8 +256,8 @@ export class AlertEngine {
     const seen = new Set<string>();
     const held = new Set<string>();
     for (const group of groups) {
-      const labels = { ...group.labels, ...rule.labels };
-      const fingerprint = fingerprintOf(rule.id, labelsForIdentity(rule, group.labels));
+      const labels = group.alertLabels ?? { ...group.labels, ...rule.labels };
+      const fingerprint = fingerprintOf(rule.id, group.alertLabels ?? labelsForIdentity(rule, group.labels));
       seen.add(fingerprint);
       if (group.holds) held.add(fingerprint);
       await this.step(rule, fingerprint, labels, group.value, group.holds, now);
@@ -270,6 +285,7 @@ export class AlertEngine {
       };
     }
     if (spec.kind === 'external') return { groups: [] };
+    if (spec.kind === 'promql') return this.promqlGroups(rule, spec, now);
     const values = await evaluateMetricRule(spec, this.deps.query, this.deps.reader, now);
     return {
       groups: values.map((v) =>
@@ -278,6 +294,16 @@ export class AlertEngine {
           : { labels: v.labels, value: v.value, holds: compare(v.value, rule.condition, rule.threshold) },
       ),
     };
+  }
+
+  /**
+   * A Prometheus alerting rule: every element of the expression's result is an active alert, with the
+   * series' labels (without `__name__`), the rule's labels expanded as templates, and `alertname`.
+   */
+  private async promqlGroups(rule: Rule, spec: PromqlRuleSpec, now: number): Promise<Evaluation> {
+    if (this.deps.promql === undefined) throw new Error('no PromQL engine: Prometheus rules cannot run');
+    const instances = await alertInstances(this.deps.promql, { name: rule.name, ...spec }, now);
+    return { groups: instances.map((i) => ({ ...i, holds: true })) };
   }
 
   private async step(

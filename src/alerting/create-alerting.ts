@@ -1,4 +1,15 @@
+import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { parse } from 'yaml';
+import { DomainError } from '../domain/errors.js';
+import type { PromqlEngineApi } from '../promql/api.js';
+import {
+  isPrometheusRuleFile,
+  parseRuleFileText,
+  type PromRuleGroup,
+  type RuleFileOptions,
+} from './prom-rules/rule-file.js';
+import { RuleGroups, type RecordWriter } from './prom-rules/rule-groups.js';
 import type { Config } from '../config/config.js';
 import type { QueryEngine } from '../query/range-query.js';
 import type { ChannelContext, ChannelTarget } from '../notify/channels/channel.js';
@@ -19,6 +30,8 @@ import { SilenceSet, storedSilence } from './silences.js';
 
 export interface Alerting {
   rules: RuleBook;
+  /** Prometheus rule groups (ALERT_RULES_FILE in that format, PUT /api/alerts/rule-groups). */
+  ruleGroups: RuleGroups;
   channels: ChannelBook;
   engine: AlertEngine;
   silences: SilenceSet;
@@ -36,12 +49,38 @@ interface AlertingDeps {
   bus: EventBus<AlertEvents>;
   log: Logger;
   healthStates: () => ServiceHealth[];
+  /** The PromQL engine: Prometheus rules' expressions. */
+  promql?: PromqlEngineApi;
+  /** Where record rules' samples are written (the ingest path, as gauges). */
+  writeRecords: RecordWriter;
 }
 
-/** ALERT_RULES_FILE: `rules:` followed by rule objects (with an optional stable `id`), as the API takes them. */
-async function loadRulesFile(file: string): Promise<(RuleInput & { id?: string })[]> {
+/**
+ * ALERT_RULES_FILE: the service's format (`rules:` followed by rule objects with an optional stable `id`, as
+ * the API takes them) or a Prometheus rule file (`groups:`), told apart by that key. A mistake stops the
+ * start with the file, group, rule and field named.
+ */
+async function loadRulesFile(
+  file: string,
+  options: RuleFileOptions,
+): Promise<{ own: (RuleInput & { id?: string })[]; prometheus?: PromRuleGroup[] }> {
+  const text = await readFile(file, 'utf8');
+  let document: unknown;
+  try {
+    document = parse(text);
+  } catch {
+    document = undefined; // loadListFile says what is wrong
+  }
+  if (isPrometheusRuleFile(document)) {
+    try {
+      return { own: [], prometheus: parseRuleFileText(text, file, options) };
+    } catch (error) {
+      const field = error instanceof DomainError && error.field !== undefined ? `${error.field}: ` : '';
+      throw new Error(`ALERT_RULES_FILE ${file}: ${field}${(error as Error).message}`);
+    }
+  }
   const rules = await loadListFile('ALERT_RULES_FILE', file, 'rules', RuleInputSchema, ['id']);
-  return rules as (RuleInput & { id?: string })[];
+  return { own: rules as (RuleInput & { id?: string })[] };
 }
 
 /** Rules, alerts, silences and notifications, with their loops (evaluation tick, retention, outbox). */
@@ -66,7 +105,18 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   const named = new ChannelBook(store, channels);
   await named.load();
   const rules = new RuleBook(store, channels, named, log, config.websocketEnabled);
-  await rules.load(config.alertRulesFile === undefined ? [] : await loadRulesFile(config.alertRulesFile));
+  const ruleFileOptions: RuleFileOptions = {
+    defaultIntervalMs: config.prometheusRulesIntervalMs,
+    validateExpr: (expr) => {
+      if (deps.promql === undefined) throw new Error('PromQL is not available in this build');
+      deps.promql.validate(expr);
+    },
+  };
+  const fromFile =
+    config.alertRulesFile === undefined
+      ? undefined
+      : await loadRulesFile(config.alertRulesFile, ruleFileOptions);
+  await rules.load(fromFile?.own ?? []);
   const silences = new SilenceSet();
   for (const { id, data } of await store.loadSilences()) {
     const { silence, repaired } = storedSilence(data);
@@ -92,8 +142,25 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     bus: deps.bus,
     log,
     healthStates: deps.healthStates,
+    ...(deps.promql === undefined ? {} : { promql: deps.promql }),
   });
+  const ruleGroups = new RuleGroups({
+    rules,
+    engine,
+    store,
+    promql: deps.promql,
+    writeRecords: deps.writeRecords,
+    options: ruleFileOptions,
+    log,
+  });
+  await ruleGroups.load(
+    fromFile?.prometheus === undefined || config.alertRulesFile === undefined
+      ? undefined
+      : { file: config.alertRulesFile, groups: fromFile.prometheus },
+  );
   await engine.load();
+  // Each group runs at its own interval; this tick only looks which are due.
+  const groupsTick = new PeriodicTask('prometheus-rule-groups', 1000, () => ruleGroups.runDue(), log);
   const tick = new PeriodicTask(
     'alert-evaluation',
     config.alertEvaluationIntervalMs,
@@ -109,5 +176,14 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     },
     log,
   );
-  return { rules, channels: named, engine, silences, outbox, store, tasks: [tick, retention] };
+  return {
+    rules,
+    ruleGroups,
+    channels: named,
+    engine,
+    silences,
+    outbox,
+    store,
+    tasks: [tick, retention, groupsTick],
+  };
 }

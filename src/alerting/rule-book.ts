@@ -84,8 +84,24 @@ export class RuleBook {
         this.log.error({ err: error, rule: stored.id }, 'reloaded alert rule skipped');
       }
     }
+    // Prometheus rule groups' alerting rules are not in the rule store (RuleGroups holds them): keep them.
+    for (const [id, rule] of this.rules) if (rule.origin === 'prometheus') fresh.set(id, rule);
     this.rules.clear();
     for (const [id, rule] of fresh) this.rules.set(id, rule);
+  }
+
+  /**
+   * The alerting rules of Prometheus rule groups (ALERT_RULES_FILE, PUT /api/alerts/rule-groups): held
+   * here so alerts, silences and notifications treat them like any rule; stored by RuleGroups, not here.
+   */
+  replacePrometheusRules(rules: readonly Rule[], file?: string): void {
+    for (const [id, rule] of this.rules)
+      if (
+        rule.origin === 'prometheus' &&
+        (file === undefined || (rule.spec.kind === 'promql' && rule.spec.file === file))
+      )
+        this.rules.delete(id);
+    for (const rule of rules) this.rules.set(rule.id, rule);
   }
 
   list(): Rule[] {
@@ -124,6 +140,13 @@ export class RuleBook {
 
   private editable(id: string): Rule {
     const rule = this.get(id);
+    if (rule.origin === 'prometheus')
+      throw new DomainError(
+        'rule_read_only',
+        409,
+        `rule ${id} belongs to a Prometheus rule group; change the group (PUT /api/alerts/rule-groups or ALERT_RULES_FILE)`,
+        'id',
+      );
     if (rule.origin === 'file')
       throw new DomainError(
         'rule_read_only',
@@ -135,6 +158,8 @@ export class RuleBook {
   }
 
   private async save(rule: Rule, now: number): Promise<Rule> {
+    // Prometheus rules never come here (editable() refuses them); RuleGroups stores their groups.
+    if (rule.origin === 'prometheus') throw new Error('a Prometheus rule is saved with its group');
     // The store keeps the first created_at when the id exists.
     await this.store.saveRule({
       id: rule.id,

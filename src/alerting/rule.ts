@@ -1,10 +1,12 @@
 import type { LabelMatcher } from '../query/matchers.js';
 import type { QueryFunction } from '../query/functions.js';
 import type { ChannelRef, RuleInput } from './rule-schema.js';
+import type { GoTemplate } from './prom-rules/go-template.js';
 
 export type Comparison = '>' | '>=' | '<' | '<=' | '==' | '!=';
 export type Severity = 'critical' | 'high' | 'warning' | 'medium' | 'low' | 'info';
-export type RuleOrigin = 'api' | 'file' | 'builtin';
+/** `prometheus`: an alerting rule of a Prometheus rule group (ALERT_RULES_FILE or PUT /api/alerts/rule-groups). */
+export type RuleOrigin = 'api' | 'file' | 'builtin' | 'prometheus';
 
 export interface MetricSelection {
   metric: string;
@@ -35,11 +37,24 @@ export interface ExternalRuleSpec {
   kind: 'external';
 }
 
+/**
+ * An alerting rule of a Prometheus rule file: every element of the PromQL expression's result is an
+ * active alert (no threshold of ours); labels and annotations are Go templates (a safe subset).
+ */
+export interface PromqlRuleSpec {
+  kind: 'promql';
+  expr: string;
+  group: string;
+  file: string;
+  labelTemplates: ReadonlyMap<string, GoTemplate>;
+  annotationTemplates: ReadonlyMap<string, GoTemplate>;
+}
+
 /** A rule with every default applied, as the engine evaluates it. */
 export interface Rule {
   id: string;
   name: string;
-  spec: MetricRuleSpec | HealthRuleSpec | ExternalRuleSpec;
+  spec: MetricRuleSpec | HealthRuleSpec | ExternalRuleSpec | PromqlRuleSpec;
   condition: Comparison;
   threshold: number;
   forMs: number;

@@ -1,3 +1,4 @@
+import { renderPromTemplates } from './prom-rules/render.js';
 import type { Rule } from './rule.js';
 
 /** What a rule's annotations may refer to. */
@@ -72,10 +73,12 @@ function formatNumber(value: number): string {
 
 /** A rule's annotations for one label set and value (rendered at each evaluation, not once). */
 export function renderAnnotations(
-  rule: Pick<Rule, 'annotations' | 'threshold' | 'name'>,
+  rule: Pick<Rule, 'annotations' | 'threshold' | 'name'> & { spec?: Rule['spec'] },
   labels: Readonly<Record<string, string>>,
   value: number | null,
 ): Record<string, string> {
+  // Prometheus rules: their own template language (a Go text/template subset), as Prometheus renders them.
+  if (rule.spec?.kind === 'promql') return renderPromTemplates(rule.spec.annotationTemplates, labels, value);
   const data = { value, threshold: rule.threshold, rule: rule.name, labels };
   const out: Record<string, string> = {};
   for (const [key, template] of Object.entries(rule.annotations)) out[key] = renderTemplate(template, data);

@@ -89,6 +89,8 @@ export interface Config {
 
   alertRulesFile: string | undefined;
   alertEvaluationIntervalMs: number;
+  /** Evaluation interval of a Prometheus rule group without `interval` (ms). */
+  prometheusRulesIntervalMs: number;
   webhookSecret: string | undefined;
   notifyMaxAgeSeconds: number;
 
@@ -200,6 +202,11 @@ const TABLE: Table = {
     env: 'ALERT_EVALUATION_INTERVAL',
     parse: integer(1000, 3_600_000),
     fallback: 15_000,
+  },
+  prometheusRulesIntervalMs: {
+    env: 'PROMETHEUS_RULES_INTERVAL',
+    parse: integer(1000, 3_600_000),
+    fallback: 60_000,
   },
   webhookSecret: { env: 'WEBHOOK_SECRET', parse: text, fallback: undefined },
   notifyMaxAgeSeconds: { env: 'NOTIFY_MAX_AGE', parse: integer(60, 30 * DAY), fallback: DAY },

@@ -59,6 +59,17 @@ const TABLE: Readonly<Record<string, Access>> = {
   'GET /api/dashboard/summary': 'read',
   'GET /api/dashboard/realtime': 'read',
   'GET /api/dashboard/charts/:type': 'read',
+  // The Prometheus HTTP API (Grafana's datasource uses a read token); POST carries form bodies, reads only.
+  'GET /api/v1/series': 'read',
+  'POST /api/v1/series': 'read',
+  'GET /api/v1/labels': 'read',
+  'POST /api/v1/labels': 'read',
+  'GET /api/v1/label/:name/values': 'read',
+  'GET /api/v1/metadata': 'read',
+  'GET /api/v1/status/buildinfo': 'read',
+  'GET /api/v1/rules': 'read',
+  'GET /api/v1/alerts': 'read',
+  'GET /api/alerts/rule-groups': 'read',
 
   'POST /api/health/services': 'write',
   'PUT /api/health/services/:name': 'write',
@@ -75,6 +86,7 @@ const TABLE: Readonly<Record<string, Access>> = {
   'POST /api/alerts/channels': 'write',
   'PUT /api/alerts/channels/:name': 'write',
   'DELETE /api/alerts/channels/:name': 'write',
+  'PUT /api/alerts/rule-groups': 'write',
 };
 
 /** The API description (Swagger UI and the OpenAPI document) is public, like the README it mirrors. */

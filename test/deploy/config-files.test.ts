@@ -170,9 +170,31 @@ describe('deploy/: the shipped configuration, checked by the real tools', () => 
   it('Grafana provisioning names the datasources every dashboard panel uses', () => {
     const provisioned = parse(
       readFileSync(join(DEPLOY, 'grafana/provisioning/datasources/datasources.yml'), 'utf8'),
-    ) as { datasources: { uid: string; url: string }[] };
+    ) as {
+      datasources: {
+        uid: string;
+        url: string;
+        type: string;
+        jsonData?: Record<string, string>;
+        secureJsonData?: Record<string, string>;
+      }[];
+    };
     const uids = new Set(provisioned.datasources.map((d) => d.uid));
-    assert.deepEqual([...uids].sort(), ['loki', 'prometheus']);
+    assert.deepEqual([...uids].sort(), ['loki', 'metrics-service', 'prometheus']);
+    // The service itself as a Prometheus datasource, with the read token bootstrap.sh writes, mounted.
+    const self = provisioned.datasources.find((d) => d.uid === 'metrics-service')!;
+    assert.deepEqual(
+      [self.type, self.url, self.jsonData?.httpHeaderName1],
+      ['prometheus', 'http://metrics-service:3000', 'Authorization'],
+    );
+    const tokenPath = /^Bearer \$__file\{(.+)\}$/.exec(self.secureJsonData?.httpHeaderValue1 ?? '')?.[1];
+    const compose = parse(readFileSync(join(DEPLOY, 'compose.yaml'), 'utf8')) as {
+      services: Record<string, { volumes?: string[] }>;
+    };
+    assert.ok(
+      compose.services.grafana?.volumes?.includes(`./secrets/metrics-read-token:${String(tokenPath)}:ro`),
+      `grafana mounts the read token at ${String(tokenPath)}`,
+    );
     for (const file of readdirSync(join(DEPLOY, 'grafana/dashboards'))) {
       const dashboard = JSON.parse(readFileSync(join(DEPLOY, 'grafana/dashboards', file), 'utf8')) as {
         uid: string;

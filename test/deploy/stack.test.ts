@@ -257,15 +257,19 @@ describe(
       await new Promise((resolve) => setTimeout(resolve, 3000));
       await push();
       const expressions: { dashboard: string; panel: string; expr: string }[] = [];
+      /** Panels on the service's own datasource: Grafana sends their query_range to the service itself. */
+      const selfExpressions: typeof expressions = [];
       for (const file of readdirSync(join(DEPLOY, 'grafana/dashboards'))) {
         if (DASHBOARDS_NOT_RUNNABLE_HERE.has(file)) continue;
         const dashboard = JSON.parse(readFileSync(join(DEPLOY, 'grafana/dashboards', file), 'utf8')) as {
           panels: { title: string; datasource: { uid: string }; targets: { expr: string }[] }[];
         };
         // PromQL only: Loki's panels (LogQL) are checked in dashboards.test.ts, no Loki binary here.
-        for (const panel of dashboard.panels.filter((p) => p.datasource.uid === 'prometheus'))
+        for (const panel of dashboard.panels.filter((p) =>
+          ['prometheus', 'metrics-service'].includes(p.datasource.uid),
+        ))
           for (const target of panel.targets)
-            expressions.push({
+            (panel.datasource.uid === 'metrics-service' ? selfExpressions : expressions).push({
               dashboard: file,
               panel: panel.title,
               expr: target.expr
@@ -282,11 +286,34 @@ describe(
         }, 20_000);
         if (result === undefined) empty.push(`${dashboard} / ${panel}: ${expr}`);
       }
+      // The switched dashboard: each expression as Grafana's datasource posts it to the service's
+      // /api/v1/query_range (form body, read token), answered without error and with data.
+      const read = (await apiToken(service.app, ['read'])).token;
+      const failed: string[] = [];
+      const end = Date.now() / 1000;
+      for (const { dashboard, panel, expr } of selfExpressions) {
+        const r = await service.app.inject({
+          method: 'POST',
+          url: '/api/v1/query_range',
+          headers: { authorization: `Bearer ${read}`, 'content-type': 'application/x-www-form-urlencoded' },
+          payload: new URLSearchParams({
+            query: expr,
+            start: String(end - 600),
+            end: String(end),
+            step: '15',
+          }).toString(),
+        });
+        const body = r.json<{ status: string; data?: { result: unknown[] } }>();
+        if (r.statusCode !== 200 || body.status !== 'success' || (body.data?.result.length ?? 0) === 0)
+          failed.push(`${dashboard} / ${panel}: ${expr} → ${String(r.statusCode)} ${r.body.slice(0, 200)}`);
+      }
       ctx.diagnostic(
-        `${String(expressions.length)} panel expressions queried, ${String(empty.length)} empty`,
+        `${String(expressions.length)} panel expressions queried through Prometheus, ${String(empty.length)} empty; ${String(selfExpressions.length)} through the service's /api/v1/query_range, ${String(failed.length)} failed`,
       );
       assert.deepEqual(empty, []);
-      assert.ok(expressions.length >= 30);
+      assert.deepEqual(failed, []);
+      assert.ok(selfExpressions.length >= 6);
+      assert.ok(expressions.length + selfExpressions.length >= 30);
     });
   },
 );
