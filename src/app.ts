@@ -38,6 +38,8 @@ import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
 import { queryRoutes } from './http/routes/query-routes.js';
+import { remoteWriteRoutes } from './http/routes/remote-write-routes.js';
+import { createRemoteWriteReceiver } from './receivers/remote-write/receiver.js';
 import { serviceRoutes } from './http/routes/service-routes.js';
 import { systemRoutes } from './http/routes/system-routes.js';
 import { VERSION } from './version.js';
@@ -130,6 +132,12 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(
     ingestRoutes({ ingest: services.ingest, own: services.own, maxBatchSamples: config.maxBatchSamples }),
+  );
+  await app.register(
+    remoteWriteRoutes({
+      receiver: createRemoteWriteReceiver(services),
+      maxBodyBytes: config.remoteWriteMaxBodyBytes,
+    }),
   );
   await app.register(metricsReadRoutes({ registry: services.registry, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));

@@ -30,6 +30,8 @@ const TABLE: Readonly<Record<string, Access>> = {
   'POST /api/metrics/custom': 'ingest',
   'POST /api/metrics/business': 'ingest',
   'POST /api/metrics/batch': 'ingest',
+  // Prometheus remote write (bearer or basic auth with the token as password) and the Pushgateway API.
+  'POST /api/v1/write': 'ingest',
   // Alertmanager's webhook: an ingest token in its http_config.
   'POST /api/alerts/alertmanager': 'ingest',
 

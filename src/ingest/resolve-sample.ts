@@ -4,7 +4,7 @@ import { checkLabels, checkMetricName } from '../domain/names.js';
 import { canonicalLabels, labelsKey } from '../domain/series-key.js';
 import { Family, LabelSet, type SeriesRegistry } from '../tsdb/registry.js';
 import type { IngestLimits } from './limits.js';
-import type { MetricSample } from './sample-schema.js';
+import type { IngestSample, MetricSample } from './sample-schema.js';
 
 /** What one request creates; rolled back from the registry if the store refuses the commit. */
 export interface Creations {
@@ -22,7 +22,7 @@ export interface ResolveContext {
 }
 
 /** Finds or creates the family and label set a sample writes to, enforcing names, types and limits. */
-export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): LabelSet | Rejection {
+export function resolveLabelSet(sample: IngestSample, ctx: ResolveContext): LabelSet | Rejection {
   const family = resolveFamily(sample, ctx);
   if (!(family instanceof Family)) return family;
   const labels = sample.labels ?? {};
@@ -33,6 +33,7 @@ export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): Labe
     maxLabels: ctx.limits.maxLabelsPerSeries,
     maxNameLength: ctx.limits.maxLabelNameLength,
     maxValueLength: ctx.limits.maxLabelValueLength,
+    refuseReserved: family.def.type === 'histogram' || sample.asSent !== true,
   });
   if (invalid !== undefined) return invalid;
   if (family.sets.size >= ctx.limits.maxSeriesPerMetric) {

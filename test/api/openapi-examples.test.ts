@@ -38,6 +38,7 @@ const ORDER = [
   'POST /api/metrics/custom',
   'POST /api/metrics/business',
   'POST /api/metrics/batch',
+  'POST /api/v1/write',
   'GET /api/metrics/summary',
   'GET /api/metrics/query',
   'GET /api/metrics/business',
