@@ -39,6 +39,8 @@ import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
 import { queryRoutes } from './http/routes/query-routes.js';
 import { remoteWriteRoutes } from './http/routes/remote-write-routes.js';
+import { pushgatewayRoutes } from './http/routes/pushgateway-routes.js';
+import { openPushGroups } from './receivers/pushgateway/push-groups.js';
 import { createRemoteWriteReceiver } from './receivers/remote-write/receiver.js';
 import { serviceRoutes } from './http/routes/service-routes.js';
 import { systemRoutes } from './http/routes/system-routes.js';
@@ -138,6 +140,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       receiver: createRemoteWriteReceiver(services),
       maxBodyBytes: config.remoteWriteMaxBodyBytes,
     }),
+  );
+  await app.register(
+    pushgatewayRoutes({ groups: openPushGroups(services), maxBodyBytes: config.bodyLimitBytes }),
   );
   await app.register(metricsReadRoutes({ registry: services.registry, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));

@@ -39,6 +39,8 @@ const ORDER = [
   'POST /api/metrics/business',
   'POST /api/metrics/batch',
   'POST /api/v1/write',
+  'PUT /metrics/job/{job}',
+  'POST /metrics/job/{job}',
   'GET /api/metrics/summary',
   'GET /api/metrics/query',
   'GET /api/metrics/business',
@@ -75,6 +77,7 @@ const ORDER = [
   'DELETE /api/alerts/channels/{name}',
   'DELETE /api/health/services/{name}',
   'DELETE /api/auth/users/{name}',
+  'DELETE /metrics/job/{job}',
 ];
 
 /** Issue 15, item 11: every request example of the OpenAPI document is accepted as it is written. */
