@@ -62,6 +62,8 @@ export function pushgatewayRoutes(deps: PushgatewayRouteDeps): FastifyPluginAsyn
       return 200;
     };
 
+    // curl -u job:<token>, as scripts behind an authenticating Pushgateway proxy do: the token as password.
+    const config = { basicAuth: true };
     const documented = {
       tags: ['metrics'],
       description: DESCRIPTION,
@@ -71,6 +73,7 @@ export function pushgatewayRoutes(deps: PushgatewayRouteDeps): FastifyPluginAsyn
     app.route({
       method: 'PUT',
       url: '/metrics/job/:job',
+      config,
       schema: {
         ...documented,
         summary: 'Push a group of metrics, replacing the group (Pushgateway)',
@@ -81,6 +84,7 @@ export function pushgatewayRoutes(deps: PushgatewayRouteDeps): FastifyPluginAsyn
     app.route({
       method: 'POST',
       url: '/metrics/job/:job',
+      config,
       schema: {
         ...documented,
         summary: 'Push metrics into a group, replacing those of the same names (Pushgateway)',
@@ -91,6 +95,7 @@ export function pushgatewayRoutes(deps: PushgatewayRouteDeps): FastifyPluginAsyn
     app.route({
       method: 'DELETE',
       url: '/metrics/job/:job',
+      config,
       schema: {
         tags: ['metrics'],
         description: DESCRIPTION,
@@ -105,6 +110,7 @@ export function pushgatewayRoutes(deps: PushgatewayRouteDeps): FastifyPluginAsyn
       app.route({
         method: ['PUT', 'POST', 'DELETE'],
         url,
+        config,
         schema: { hide: true },
         handler: async (request, reply) => {
           const status = await handle(request);
