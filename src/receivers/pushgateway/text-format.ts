@@ -57,7 +57,7 @@ export function parseExposition(text: string): ExpositionFamily[] {
     const number = i + 1;
     if (line.trim() === '') continue;
     if (line.startsWith('#')) {
-      const match = /^#[ \t]+(HELP|TYPE)[ \t]+(\S+)(?:[ \t](.*))?$/.exec(line);
+      const match = /^#[ \t]+(HELP|TYPE)[ \t]+(\S+)(?:[ \t](.*))?$/s.exec(line);
       if (match === null) continue; // an ordinary comment
       const [, keyword, name, rest = ''] = match as unknown as [string, string, string, string?];
       if (!METRIC_NAME.test(name)) throw new ExpositionError(number, `"${name}" is not a metric name`);
