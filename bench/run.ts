@@ -8,6 +8,7 @@ import { benchMiddlewareInstructions } from './middleware-instructions.js';
 import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
+import { benchRemoteWrite } from './remote-write.js';
 import { benchSoak } from './soak.js';
 import { benchStartup } from './startup.js';
 import { benchStorage } from './storage.js';
@@ -35,6 +36,7 @@ const all: Record<string, () => Promise<void>> = {
     return Promise.resolve();
   },
   startup: () => benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 7)),
+  'remote-write': () => benchRemoteWrite(),
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {
