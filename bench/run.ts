@@ -9,6 +9,7 @@ import { benchPromql } from './promql.js';
 import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
+import { benchRemoteWrite } from './remote-write.js';
 import { benchSoak } from './soak.js';
 import { benchStartup } from './startup.js';
 import { benchHistogramStorage, benchStorage } from './storage.js';
@@ -39,6 +40,7 @@ const all: Record<string, () => Promise<void>> = {
     return Promise.resolve();
   },
   startup: () => benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 7)),
+  'remote-write': () => benchRemoteWrite(),
 };
 // Asked for by name only: it loads 24 h of 10,000 series into the service and into Prometheus.
 const byName: Record<string, () => Promise<void>> = { promql: () => benchPromql() };

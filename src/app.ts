@@ -44,6 +44,10 @@ import { RegistrySeriesIndex } from './promapi/series-index.js';
 import { promqlRoutes } from './http/routes/promql-routes.js';
 import { createServiceEngine } from './promql/service-engine.js';
 import { queryRoutes } from './http/routes/query-routes.js';
+import { remoteWriteRoutes } from './http/routes/remote-write-routes.js';
+import { pushgatewayRoutes } from './http/routes/pushgateway-routes.js';
+import { openPushGroups } from './receivers/pushgateway/push-groups.js';
+import { createRemoteWriteReceiver } from './receivers/remote-write/receiver.js';
 import { serviceRoutes } from './http/routes/service-routes.js';
 import { systemRoutes } from './http/routes/system-routes.js';
 import { VERSION } from './version.js';
@@ -136,6 +140,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(
     ingestRoutes({ ingest: services.ingest, own: services.own, maxBatchSamples: config.maxBatchSamples }),
+  );
+  await app.register(
+    remoteWriteRoutes({
+      receiver: createRemoteWriteReceiver(services),
+      maxBodyBytes: config.remoteWriteMaxBodyBytes,
+    }),
+  );
+  await app.register(
+    pushgatewayRoutes({ groups: openPushGroups(services), maxBodyBytes: config.bodyLimitBytes }),
   );
   await app.register(metricsReadRoutes({ reader: services.reader, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));

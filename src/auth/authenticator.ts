@@ -33,6 +33,20 @@ export class Authenticator {
     return match[1];
   }
 
+  /**
+   * For routes senders call with HTTP basic auth (remote write's `basic_auth`, curl -u): the password
+   * is the token, the user name is ignored. A bearer header works there too.
+   */
+  static bearerOrBasicOf(header: string | undefined): string | undefined {
+    const basic = header === undefined ? null : /^Basic[ ]+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+    if (basic === null) return Authenticator.bearerOf(header);
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    const password = colon < 0 ? '' : decoded.slice(colon + 1);
+    if (password === '') throw refused('invalid_token', 'basic auth needs the token as the password');
+    return password;
+  }
+
   async authenticate(credential: string): Promise<Principal> {
     if (this.adminToken !== undefined && sameSecret(credential, this.adminToken))
       return {

@@ -78,6 +78,9 @@ export interface Config {
   maxSeriesPerMetric: number;
   maxActiveSeries: number;
   maxFutureSkewSeconds: number;
+  remoteWriteMaxBodyBytes: number;
+  remoteWriteMaxDecodedBytes: number;
+  pushGroupTtlSeconds: number;
 
   healthServicesFile: string | undefined;
   healthDefaultIntervalMs: number;
@@ -186,6 +189,17 @@ const TABLE: Table = {
   maxSeriesPerMetric: { env: 'MAX_SERIES_PER_METRIC', parse: integer(1, 100_000_000), fallback: 10_000 },
   maxActiveSeries: { env: 'MAX_ACTIVE_SERIES', parse: integer(1, 100_000_000), fallback: 1_000_000 },
   maxFutureSkewSeconds: { env: 'MAX_FUTURE_SKEW', parse: integer(0, 86_400), fallback: 600 },
+  remoteWriteMaxBodyBytes: {
+    env: 'REMOTE_WRITE_MAX_BODY_BYTES',
+    parse: integer(1024, 1 << 30),
+    fallback: 4 * 1024 * 1024,
+  },
+  remoteWriteMaxDecodedBytes: {
+    env: 'REMOTE_WRITE_MAX_DECODED_BYTES',
+    parse: integer(1024, 1 << 30),
+    fallback: 32 * 1024 * 1024,
+  },
+  pushGroupTtlSeconds: { env: 'PUSH_GROUP_TTL', parse: integer(0, 3650 * DAY), fallback: 0 },
   healthServicesFile: { env: 'HEALTH_SERVICES_FILE', parse: text, fallback: undefined },
   healthDefaultIntervalMs: {
     env: 'HEALTH_DEFAULT_INTERVAL',

@@ -61,7 +61,16 @@ export type ErrorCode =
   | 'not_ready'
   | 'storage_unavailable'
   | 'store_unavailable'
-  | 'internal_error';
+  | 'internal_error'
+  // Remote write and the Pushgateway API (ADR 0016).
+  | 'invalid_protobuf'
+  | 'invalid_snappy'
+  | 'invalid_series'
+  | 'samples_rejected'
+  | 'native_histogram_unsupported'
+  | 'invalid_exposition'
+  | 'inconsistent_metric'
+  | 'invalid_grouping_key';
 
 export class DomainError extends Error {
   constructor(

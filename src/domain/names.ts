@@ -24,6 +24,12 @@ export interface LabelLimits {
   maxLabels: number;
   maxNameLength: number;
   maxValueLength: number;
+  /**
+   * Whether `le` and `quantile` are refused (the default). Only a histogram family sets them itself; a
+   * remote-written `x_bucket{le="0.1"}` kept flat, or a summary's `x{quantile="0.5"}`, carries them as
+   * ordinary labels.
+   */
+  refuseReserved?: boolean;
 }
 
 /** Labels the service sets itself; a client may not supply them. */
@@ -57,7 +63,7 @@ export function checkLabels(
         where,
       );
     }
-    if (RESERVED_LABELS.has(key)) {
+    if (limits.refuseReserved !== false && RESERVED_LABELS.has(key)) {
       return rejection('invalid_label_name', `label "${key}" is set by the service for histograms`, where);
     }
     if (typeof value !== 'string') {

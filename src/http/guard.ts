@@ -11,6 +11,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Set for every route by installGuard from src/http/route-access.ts. */
     access?: Access;
+    /** The route also takes the token as the password of HTTP basic auth (senders that only do that). */
+    basicAuth?: boolean;
   }
   interface FastifyRequest {
     /** Who the request acts as; undefined on public routes. */
@@ -69,7 +71,10 @@ export function installGuard(app: FastifyInstance, options: GuardOptions): void 
     if (!auth.enabled) request.principal = ANONYMOUS;
     else if (access !== undefined && access !== 'public') {
       try {
-        const credential = Authenticator.bearerOf(request.headers.authorization);
+        const credential =
+          request.routeOptions.config.basicAuth === true
+            ? Authenticator.bearerOrBasicOf(request.headers.authorization)
+            : Authenticator.bearerOf(request.headers.authorization);
         if (credential === undefined)
           failure = new DomainError(
             'authentication_required',

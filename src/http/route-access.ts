@@ -31,6 +31,14 @@ const TABLE: Readonly<Record<string, Access>> = {
   'POST /api/metrics/custom': 'ingest',
   'POST /api/metrics/business': 'ingest',
   'POST /api/metrics/batch': 'ingest',
+  // Prometheus remote write (bearer or basic auth with the token as password) and the Pushgateway API.
+  'POST /api/v1/write': 'ingest',
+  ...pushRoutes(
+    '/metrics/job/:job',
+    '/metrics/job/:job/*',
+    '/metrics/job@base64/:job',
+    '/metrics/job@base64/:job/*',
+  ),
   // Alertmanager's webhook: an ingest token in its http_config.
   'POST /api/alerts/alertmanager': 'ingest',
 
@@ -88,6 +96,15 @@ const TABLE: Readonly<Record<string, Access>> = {
   'DELETE /api/alerts/channels/:name': 'write',
   'PUT /api/alerts/rule-groups': 'write',
 };
+
+/** The Pushgateway API's paths: push (PUT, POST) and delete a group, all with an ingest token. */
+function pushRoutes(...paths: string[]): Record<string, Access> {
+  return Object.fromEntries(
+    paths.flatMap((path) =>
+      ['PUT', 'POST', 'DELETE'].map((method) => [`${method} ${path}`, 'ingest' as const]),
+    ),
+  );
+}
 
 /** The API description (Swagger UI and the OpenAPI document) is public, like the README it mirrors. */
 const PUBLIC_PREFIXES = ['/api-docs'];

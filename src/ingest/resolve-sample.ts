@@ -5,7 +5,7 @@ import { canonicalLabels } from '../domain/series-key.js';
 import type { Appender } from '../tsdb/appender.js';
 import type { FamilyView, LabelSetView } from '../tsdb/read-port.js';
 import type { IngestLimits } from './limits.js';
-import type { MetricSample } from './sample-schema.js';
+import type { IngestSample, MetricSample } from './sample-schema.js';
 
 export interface ResolveContext {
   /** The request's appender: what it creates is rolled back unless a sample of it is committed. */
@@ -16,7 +16,7 @@ export interface ResolveContext {
 }
 
 /** Finds or creates the family and label set a sample writes to, enforcing names, types and limits. */
-export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): LabelSetView | Rejection {
+export function resolveLabelSet(sample: IngestSample, ctx: ResolveContext): LabelSetView | Rejection {
   const family = resolveFamily(sample, ctx);
   if ('code' in family) return family;
   const labels = sample.labels ?? {};
@@ -27,6 +27,7 @@ export function resolveLabelSet(sample: MetricSample, ctx: ResolveContext): Labe
     maxLabels: ctx.limits.maxLabelsPerSeries,
     maxNameLength: ctx.limits.maxLabelNameLength,
     maxValueLength: ctx.limits.maxLabelValueLength,
+    refuseReserved: family.def.type === 'histogram' || sample.asSent !== true,
   });
   if (invalid !== undefined) return invalid;
   if (family.sets.size >= ctx.limits.maxSeriesPerMetric) {

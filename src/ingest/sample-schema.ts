@@ -101,7 +101,16 @@ export type CumulativeState =
  * What IngestService takes: an API sample, a collector's histogram with a whole batch of observations, or
  * an exporter's cumulative state.
  */
-export type IngestSample = MetricSample & { observations?: HistogramDelta; cumulative?: CumulativeState };
+export type IngestSample = MetricSample & {
+  observations?: HistogramDelta;
+  cumulative?: CumulativeState;
+  /**
+   * Labels as an exporter sent them (remote write, the Pushgateway): `le` and `quantile` are then ordinary
+   * labels of a counter or gauge (a classic histogram kept flat, a summary's quantiles), not refused as
+   * the service's own. Not part of the JSON API.
+   */
+  asSent?: boolean;
+};
 
 export const BatchBodySchema = Type.Object(
   {

@@ -38,6 +38,9 @@ const ORDER = [
   'POST /api/metrics/custom',
   'POST /api/metrics/business',
   'POST /api/metrics/batch',
+  'POST /api/v1/write',
+  'PUT /metrics/job/{job}',
+  'POST /metrics/job/{job}',
   'GET /api/metrics/summary',
   'GET /api/metrics/query',
   'GET /api/v1/query',
@@ -91,6 +94,7 @@ const ORDER = [
   'DELETE /api/alerts/channels/{name}',
   'DELETE /api/health/services/{name}',
   'DELETE /api/auth/users/{name}',
+  'DELETE /metrics/job/{job}',
 ];
 
 /** Issue 15, item 11: every request example of the OpenAPI document is accepted as it is written. */

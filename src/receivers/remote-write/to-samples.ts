@@ -1,0 +1,161 @@
+import type { MetricType } from '../../domain/metric.js';
+import type { IngestSample } from '../../ingest/sample-schema.js';
+import { MalformedRequest } from './codec.js';
+import type { SenderMetadata, WriteSeries } from './write-series.js';
+
+/** What a request turns into: the samples to ingest, each with the series it came from. */
+export interface Translated {
+  samples: IngestSample[];
+  /** Staleness markers skipped (see isStaleMarker). */
+  staleMarkers: number;
+  /** What was refused before ingest: native histograms, samples for a family of the service's own kind. */
+  refused: RefusedSeries[];
+  exemplars: number;
+}
+
+export interface RefusedSeries {
+  series: string;
+  code: 'native_histogram_unsupported' | 'metric_type_conflict';
+  reason: string;
+  count: number;
+}
+
+export interface TranslateContext {
+  /** The type of an already stored family, which wins over anything the sender says. */
+  existingType: (name: string) => MetricType | undefined;
+  /** Metadata for a series name when the request did not carry it (1.0: the cache). */
+  metadataFor: (seriesName: string) => SenderMetadata | undefined;
+}
+
+const MAX_HELP = 1024;
+const UNIT = /^[a-zA-Z0-9_]{0,64}$/;
+
+/**
+ * Checks the series as the spec wants them (a `__name__`, label names unique, sorted, not empty, values not
+ * empty) and turns their float samples into ingest samples. A series breaking the spec refuses the whole
+ * request before anything is stored: such a sender is broken, and a partial write would hide it.
+ */
+export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext): Translated {
+  const out: Translated = { samples: [], staleMarkers: 0, refused: [], exemplars: 0 };
+  series.forEach((ts, index) => {
+    const { name, labels } = checkedLabels(ts, index);
+    out.exemplars += ts.exemplars;
+    if (ts.histograms > 0) {
+      out.refused.push({
+        series: name,
+        code: 'native_histogram_unsupported',
+        count: ts.histograms,
+        reason:
+          'native histograms are not stored: have the sender send classic histograms (remote_write send_native_histograms: false, scrape without --enable-feature=native-histograms)',
+      });
+    }
+    if (ts.samples.length === 0) return;
+    const metadata = ts.metadata ?? ctx.metadataFor(name);
+    const type = storedType(name, labels, metadata, ctx.existingType(name));
+    if (type === 'histogram') {
+      out.refused.push({
+        series: name,
+        code: 'metric_type_conflict',
+        count: ts.samples.length,
+        reason: `"${name}" is a histogram of this service (sent as JSON observations); a remote-written series cannot write into it`,
+      });
+      return;
+    }
+    const described = describedBy(metadata);
+    for (const sample of ts.samples) {
+      if (isStaleMarker(sample.value)) {
+        out.staleMarkers++;
+        continue;
+      }
+      out.samples.push({
+        name,
+        labels,
+        value: sample.value,
+        timestamp: sample.timestamp,
+        type,
+        asSent: true,
+        ...described,
+        ...(type === 'counter' ? { cumulative: { kind: 'counter-total' as const } } : {}),
+      });
+    }
+  });
+  return out;
+}
+
+function checkedLabels(ts: WriteSeries, index: number): { name: string; labels: Record<string, string> } {
+  const where = `timeseries[${String(index)}]`;
+  let name: string | undefined;
+  const labels: Record<string, string> = {};
+  let previous: string | undefined;
+  for (const [label, value] of ts.labels) {
+    if (label === '') throw new MalformedRequest('invalid_series', `${where} has a label with an empty name`);
+    if (previous !== undefined && label <= previous) {
+      throw new MalformedRequest(
+        'invalid_series',
+        label === previous
+          ? `${where} repeats the label "${label}"`
+          : `${where}'s labels are not sorted by name ("${label}" after "${previous}"), as the spec requires`,
+      );
+    }
+    previous = label;
+    if (value === '') {
+      throw new MalformedRequest(
+        'invalid_series',
+        `${where}'s label "${label}" has an empty value (omit it instead)`,
+      );
+    }
+    if (label === '__name__') name = value;
+    else labels[label] = value;
+  }
+  if (name === undefined) throw new MalformedRequest('invalid_series', `${where} has no __name__ label`);
+  return { name, labels };
+}
+
+/**
+ * The type a series is stored as. The sender's series are kept flat, with their own names: a classic
+ * histogram's `x_bucket{le}`, `x_sum`, `x_count` are three families, as the sender had them (ADR 0016).
+ * Cumulative counts (counters, histogram and summary `_bucket` / `_count`) are counters holding the
+ * sender's totals; everything else a gauge. Without metadata (1.0 sends it apart, later), Prometheus'
+ * naming conventions decide: `_total`, and `_bucket` with an `le` label, are counters.
+ */
+export function storedType(
+  name: string,
+  labels: Readonly<Record<string, string>>,
+  metadata: SenderMetadata | undefined,
+  existing: MetricType | undefined,
+): MetricType {
+  if (existing !== undefined) return existing;
+  const cumulativePart = name.endsWith('_count') || (name.endsWith('_bucket') && 'le' in labels);
+  switch (metadata?.type) {
+    case 'counter':
+      return 'counter';
+    case 'histogram':
+    case 'summary':
+      return cumulativePart ? 'counter' : 'gauge';
+    case 'gauge':
+    case 'gaugehistogram':
+    case 'info':
+    case 'stateset':
+      return 'gauge';
+    case 'unknown':
+    case undefined:
+      return name.endsWith('_total') || (name.endsWith('_bucket') && 'le' in labels) ? 'counter' : 'gauge';
+  }
+}
+
+function describedBy(metadata: SenderMetadata | undefined): { help?: string; unit?: string } {
+  if (metadata === undefined) return {};
+  const out: { help?: string; unit?: string } = {};
+  if (metadata.help !== '') out.help = metadata.help.slice(0, MAX_HELP);
+  if (metadata.unit !== '' && UNIT.test(metadata.unit)) out.unit = metadata.unit;
+  return out;
+}
+
+const bits = new DataView(new ArrayBuffer(8));
+
+/** Prometheus' staleness marker: the NaN 0x7ff0000000000002, which says "this series ended". */
+export function isStaleMarker(value: number): boolean {
+  if (!Number.isNaN(value)) return false;
+  bits.setFloat64(0, value);
+  return bits.getUint32(0) === 0x7ff00000 && bits.getUint32(4) === 2;
+}

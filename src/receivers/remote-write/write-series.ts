@@ -1,0 +1,29 @@
+/** Prometheus' metric types, as both protocol versions name them (after their own spelling). */
+export type SenderMetricType =
+  'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
+
+export interface SenderMetadata {
+  type: SenderMetricType;
+  help: string;
+  unit: string;
+}
+
+/**
+ * One series of a write request, whichever protocol version carried it: its labels in the order sent
+ * (`__name__` included), its float samples, and how many native histograms and exemplars it brought.
+ */
+export interface WriteSeries {
+  labels: [name: string, value: string][];
+  samples: { value: number; timestamp: number }[];
+  histograms: number;
+  exemplars: number;
+  /** 2.0 carries metadata per series; 1.0 in separate entries of the request (see WriteRequestData). */
+  metadata?: SenderMetadata;
+}
+
+export interface WriteRequestData {
+  version: '1.0' | '2.0';
+  series: WriteSeries[];
+  /** 1.0's metadata, by metric family name. */
+  familyMetadata: Map<string, SenderMetadata>;
+}
