@@ -35,6 +35,8 @@ import { webRoutes } from './http/routes/web-routes.js';
 import { businessRoutes } from './http/routes/business-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
+import { otlpRoutes } from './http/routes/otlp-routes.js';
+import { OtlpReceiver } from './receivers/otlp/receiver.js';
 import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
 import { queryRoutes } from './http/routes/query-routes.js';
@@ -130,6 +132,18 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(
     ingestRoutes({ ingest: services.ingest, own: services.own, maxBatchSamples: config.maxBatchSamples }),
+  );
+  await app.register(
+    otlpRoutes({
+      receiver: new OtlpReceiver({
+        ingest: services.ingest,
+        own: services.own,
+        suffixes: config.otlpMetricSuffixes,
+        promote: config.otlpPromoteResourceAttributes,
+        maxDataPoints: config.maxBatchSamples,
+      }),
+      maxBodyBytes: config.otlpMaxBodyBytes,
+    }),
   );
   await app.register(metricsReadRoutes({ registry: services.registry, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));

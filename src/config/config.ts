@@ -64,6 +64,12 @@ export interface Config {
   maxSeriesPerMetric: number;
   maxActiveSeries: number;
   maxFutureSkewSeconds: number;
+  /** OTLP/HTTP: the largest body, as received and once gunzipped (a gzip bomb stops there). */
+  otlpMaxBodyBytes: number;
+  /** OTLP resource attributes copied onto every series as labels (besides target_info). */
+  otlpPromoteResourceAttributes: readonly string[];
+  /** OTLP names get unit and `_total` suffixes (the compatibility spec's default); false keeps them bare. */
+  otlpMetricSuffixes: boolean;
 
   healthServicesFile: string | undefined;
   healthDefaultIntervalMs: number;
@@ -160,6 +166,13 @@ const TABLE: Table = {
   maxSeriesPerMetric: { env: 'MAX_SERIES_PER_METRIC', parse: integer(1, 100_000_000), fallback: 10_000 },
   maxActiveSeries: { env: 'MAX_ACTIVE_SERIES', parse: integer(1, 100_000_000), fallback: 1_000_000 },
   maxFutureSkewSeconds: { env: 'MAX_FUTURE_SKEW', parse: integer(0, 86_400), fallback: 600 },
+  otlpMaxBodyBytes: { env: 'OTLP_MAX_BODY_BYTES', parse: integer(1024, 1 << 30), fallback: 8 * 1024 * 1024 },
+  otlpPromoteResourceAttributes: {
+    env: 'OTLP_PROMOTE_RESOURCE_ATTRIBUTES',
+    parse: list(() => undefined),
+    fallback: [],
+  },
+  otlpMetricSuffixes: { env: 'OTLP_METRIC_SUFFIXES', parse: boolean, fallback: true },
   healthServicesFile: { env: 'HEALTH_SERVICES_FILE', parse: text, fallback: undefined },
   healthDefaultIntervalMs: {
     env: 'HEALTH_DEFAULT_INTERVAL',

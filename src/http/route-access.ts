@@ -30,6 +30,9 @@ const TABLE: Readonly<Record<string, Access>> = {
   'POST /api/metrics/custom': 'ingest',
   'POST /api/metrics/business': 'ingest',
   'POST /api/metrics/batch': 'ingest',
+  // OpenTelemetry OTLP/HTTP exporters: an ingest token in OTEL_EXPORTER_OTLP_METRICS_HEADERS.
+  'POST /v1/metrics': 'ingest',
+  'POST /otlp/v1/metrics': 'ingest',
   // Alertmanager's webhook: an ingest token in its http_config.
   'POST /api/alerts/alertmanager': 'ingest',
 

@@ -38,6 +38,8 @@ const ORDER = [
   'POST /api/metrics/custom',
   'POST /api/metrics/business',
   'POST /api/metrics/batch',
+  'POST /v1/metrics',
+  'POST /otlp/v1/metrics',
   'GET /api/metrics/summary',
   'GET /api/metrics/query',
   'GET /api/metrics/business',
