@@ -5,6 +5,7 @@ import { benchHealth } from './health.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
+import { benchOtlp } from './otlp.js';
 import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
@@ -13,7 +14,7 @@ import { benchStartup } from './startup.js';
 import { benchStorage } from './storage.js';
 import { benchValueSerialisation } from './value-serialisation.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, middleware, collectors, health, alerting, realtime, startup, value-serialisation, middleware-instructions, soak). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, middleware, collectors, health, alerting, realtime, startup, value-serialisation, otlp, middleware-instructions, soak). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: () => benchStorage(Number(process.env.BENCH_STORAGE_SAMPLES ?? 10_000_000)),
@@ -35,6 +36,7 @@ const all: Record<string, () => Promise<void>> = {
     return Promise.resolve();
   },
   startup: () => benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 7)),
+  otlp: () => benchOtlp(),
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(all)) {
