@@ -62,6 +62,20 @@ export function attributeText(value: OtlpAnyValue | null | undefined): string {
   }
 }
 
+/** Label names of attribute keys seen lately: the same few keys come with every point. */
+const labelNames = new Map<string, string>();
+const MAX_CACHED_NAMES = 10_000;
+
+function cachedLabelName(key: string): string {
+  let name = labelNames.get(key);
+  if (name === undefined) {
+    name = labelName(key);
+    if (labelNames.size >= MAX_CACHED_NAMES) labelNames.clear();
+    labelNames.set(key, name);
+  }
+  return name;
+}
+
 /**
  * Attributes as labels. Keys that become the same label name after sanitising have their values joined
  * with `;` in the order of the original keys, as the spec says; empty values are left out (Prometheus
@@ -72,25 +86,40 @@ export function attributeLabels(
   into: Record<string, string> = {},
   skip?: ReadonlySet<string>,
 ): Record<string, string> {
-  if (attributes.length === 0) return into;
+  // The usual case, distinct label names, writes straight into `into`; a collision redoes it the slow way.
+  const written: string[] = [];
+  for (const kv of attributes) {
+    if (skip?.has(kv.key)) continue;
+    const name = cachedLabelName(kv.key);
+    const text = attributeText(kv.value);
+    if (text === '' || name === '') continue;
+    if (written.includes(name)) return joinedLabels(attributes, into, skip);
+    into[name] = text;
+    written.push(name);
+  }
+  return into;
+}
+
+function joinedLabels(
+  attributes: readonly OtlpKeyValue[],
+  into: Record<string, string>,
+  skip?: ReadonlySet<string>,
+): Record<string, string> {
   const byLabel = new Map<string, { key: string; text: string }[]>();
   for (const kv of attributes) {
     if (skip?.has(kv.key)) continue;
     const text = attributeText(kv.value);
-    const name = labelName(kv.key);
+    const name = cachedLabelName(kv.key);
     if (text === '' || name === '') continue;
     const entries = byLabel.get(name);
     if (entries === undefined) byLabel.set(name, [{ key: kv.key, text }]);
     else entries.push({ key: kv.key, text });
   }
   for (const [name, entries] of byLabel) {
-    into[name] =
-      entries.length === 1
-        ? entries[0]!.text
-        : entries
-            .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-            .map((entry) => entry.text)
-            .join(';');
+    into[name] = entries
+      .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+      .map((entry) => entry.text)
+      .join(';');
   }
   return into;
 }

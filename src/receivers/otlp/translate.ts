@@ -249,9 +249,9 @@ function temporalityRefusal(temporality: number): string | undefined {
 
 function labelsOf(point: OtlpPointBase, ctx: MetricContext): Record<string, string> {
   // Resource and scope labels win over a point attribute of the same name (job, instance, otel_scope_*).
-  return point.attributes.length === 0
-    ? { ...ctx.labels }
-    : Object.assign(attributeLabels(point.attributes, {}), ctx.labels);
+  const labels = point.attributes.length === 0 ? {} : attributeLabels(point.attributes, {});
+  for (const name in ctx.labels) labels[name] = ctx.labels[name]!;
+  return labels;
 }
 
 function numberValue(point: OtlpNumberPoint): number | undefined {
@@ -266,20 +266,25 @@ function push(ctx: MetricContext, index: number, sample: IngestSample): void {
   ctx.out.pointOf.push(index);
 }
 
-function common(ctx: MetricContext, labels: Record<string, string>, t: number | undefined) {
-  return {
-    name: ctx.name,
-    labels,
-    ...(ctx.help === '' ? {} : { help: ctx.help }),
-    ...(ctx.unit === '' ? {} : { unit: ctx.unit }),
-    ...(t === undefined ? {} : { timestamp: t }),
-  };
+/** A sample of the metric; built field by field, without spreads (this runs once per point). */
+function sampleOf(
+  ctx: MetricContext,
+  labels: Record<string, string>,
+  t: number | undefined,
+  type: 'counter' | 'gauge' | 'histogram',
+  value: number,
+): IngestSample {
+  const sample: IngestSample = { name: ctx.name, type, value, labels };
+  if (ctx.help !== '') sample.help = ctx.help;
+  if (ctx.unit !== '') sample.unit = ctx.unit;
+  if (t !== undefined) sample.timestamp = t;
+  return sample;
 }
 
 const addGauge: AddPoint = (point: OtlpNumberPoint, index, ctx, t) => {
   const value = numberValue(point);
   if (value === undefined) return 'the data point has no value';
-  push(ctx, index, { ...common(ctx, labelsOf(point, ctx), t), type: 'gauge', value });
+  push(ctx, index, sampleOf(ctx, labelsOf(point, ctx), t, 'gauge', value));
   return undefined;
 };
 
@@ -287,7 +292,7 @@ const addDeltaCounter: AddPoint = (point: OtlpNumberPoint, index, ctx, t) => {
   const value = numberValue(point);
   if (value === undefined) return 'the data point has no value';
   // A delta is an increment: the JSON API's counter semantics (valueRejection refuses < 0 and non-finite).
-  push(ctx, index, { ...common(ctx, labelsOf(point, ctx), t), type: 'counter', value });
+  push(ctx, index, sampleOf(ctx, labelsOf(point, ctx), t, 'counter', value));
   return undefined;
 };
 
@@ -309,9 +314,14 @@ function zeroAtStart(
   ctx.out.pointOf.push(-1);
 }
 
+/**
+ * The series' key for StartTimes, in the labels' own order (an exporter writes a series' attributes in the
+ * same order each time; a different order only looks like a new series, whose zero is then refused as
+ * older than what is stored).
+ */
 function seriesKey(name: string, labels: Record<string, string>): string {
   let key = name;
-  for (const label of Object.keys(labels).sort()) key += `\u0000${label}\u0000${labels[label]!}`;
+  for (const label in labels) key += `\u0000${label}\u0000${labels[label]!}`;
   return key;
 }
 
@@ -320,13 +330,14 @@ const addCumulativeCounter: AddPoint = (point: OtlpNumberPoint, index, ctx, t) =
   if (value === undefined) return 'the data point has no value';
   const labels = labelsOf(point, ctx);
   const cumulative = { kind: 'counter-total' } as const;
-  zeroAtStart(ctx, labels, point, t, (start) => ({
-    ...common(ctx, labels, start),
-    type: 'counter',
-    value: 0,
-    cumulative,
-  }));
-  push(ctx, index, { ...common(ctx, labels, t), type: 'counter', value, cumulative });
+  zeroAtStart(ctx, labels, point, t, (start) => {
+    const zero = sampleOf(ctx, labels, start, 'counter', 0);
+    zero.cumulative = cumulative;
+    return zero;
+  });
+  const sample = sampleOf(ctx, labels, t, 'counter', value);
+  sample.cumulative = cumulative;
+  push(ctx, index, sample);
   return undefined;
 };
 
@@ -352,20 +363,23 @@ function addHistogramSample(
   const sum = point.sum ?? 0;
   if (!Number.isFinite(sum)) return 'a histogram sum must be finite (ADR 0008)';
   const labels = labelsOf(point, ctx);
-  const base = { ...common(ctx, labels, t), type: 'histogram' as const, buckets: bounds as number[] };
+  const sample = sampleOf(ctx, labels, t, 'histogram', sum);
+  sample.buckets = bounds as number[];
   if (delta) {
-    push(ctx, index, { ...base, value: sum, observations: { counts, sum } });
+    sample.observations = { counts, sum };
+    push(ctx, index, sample);
     return undefined;
   }
   const buckets = cumulativeCounts(counts);
   const count = toNumber(point.count);
-  zeroAtStart(ctx, labels, point, t, (start) => ({
-    ...base,
-    timestamp: start,
-    value: 0,
-    cumulative: { kind: 'histogram', buckets: buckets.map(() => 0), sum: 0, count: 0 },
-  }));
-  push(ctx, index, { ...base, value: sum, cumulative: { kind: 'histogram', buckets, sum, count } });
+  zeroAtStart(ctx, labels, point, t, (start) => {
+    const zero = sampleOf(ctx, labels, start, 'histogram', 0);
+    zero.buckets = bounds as number[];
+    zero.cumulative = { kind: 'histogram', buckets: buckets.map(() => 0), sum: 0, count: 0 };
+    return zero;
+  });
+  sample.cumulative = { kind: 'histogram', buckets, sum, count };
+  push(ctx, index, sample);
   return undefined;
 }
 
