@@ -213,4 +213,36 @@ describe('OTLP/HTTP bad input', () => {
     assert.equal(await lowest('steady_jobs_total'), 10, 'no zero while the start stays');
     assert.equal(pick(await exposed(harness.app, 'restarted_jobs'), 'restarted_jobs_total').value, 15);
   });
+
+  it('evaluates alert rules on arrival', async () => {
+    const rule = await harness.app.inject({
+      method: 'POST',
+      url: '/api/alerts/rules',
+      payload: {
+        name: 'Checkout queue high',
+        metricName: 'checkout_queue_depth',
+        matchers: ['job="alerting"'],
+        condition: '>',
+        threshold: 100,
+        severity: 'warning',
+      },
+    });
+    assert.equal(rule.statusCode, 201, rule.body);
+    const response = await postJson(request('alerting', [gauge('checkout.queue.depth', [{ asInt: '150' }])]));
+    assert.equal(response.statusCode, 200, response.body);
+    const deadline = Date.now() + 10_000;
+    let alerts: { ruleName: string; value: unknown }[] = [];
+    while (Date.now() < deadline) {
+      alerts = (await harness.app.inject({ method: 'GET', url: '/api/alerts' })).json<{
+        alerts: { ruleName: string; value: unknown }[];
+      }>().alerts;
+      if (alerts.some((a) => a.ruleName === 'Checkout queue high')) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.equal(
+      alerts.find((a) => a.ruleName === 'Checkout queue high')?.value,
+      150,
+      JSON.stringify(alerts),
+    );
+  });
 });
