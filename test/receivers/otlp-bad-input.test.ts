@@ -43,6 +43,7 @@ describe('OTLP/HTTP bad input', () => {
     harness = await startTestApp({
       MAX_LABELS_PER_SERIES: '8',
       OTLP_MAX_BODY_BYTES: String(4 * 1024 * 1024),
+      OTLP_PROMOTE_RESOURCE_ATTRIBUTES: 'deployment.environment',
     });
     ingest = (await apiToken(harness.app, ['ingest'])).token;
   });
@@ -244,5 +245,50 @@ describe('OTLP/HTTP bad input', () => {
       150,
       JSON.stringify(alerts),
     );
+  });
+
+  it('promotes the chosen resource attributes and writes other attribute values as text', async () => {
+    const body = {
+      resourceMetrics: [
+        {
+          resource: {
+            attributes: [
+              { key: 'service.name', value: { stringValue: 'promoted' } },
+              { key: 'deployment.environment', value: { stringValue: 'staging' } },
+              { key: 'host.cores', value: { intValue: '8' } },
+            ],
+          },
+          scopeMetrics: [
+            {
+              metrics: [
+                gauge('promoted_gauge', [
+                  {
+                    asDouble: 1,
+                    attributes: [
+                      { key: 'ok', value: { boolValue: true } as never },
+                      {
+                        key: 'tags',
+                        value: { arrayValue: { values: [{ stringValue: 'a' }, { intValue: 2 }] } } as never,
+                      },
+                    ],
+                  },
+                ]),
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    assert.equal((await postJson(body)).statusCode, 200);
+    const samples = await exposed(harness.app, '');
+    assert.deepEqual(pick(samples, 'promoted_gauge').labels, {
+      ok: 'true',
+      tags: '[\\"a\\",2]', // as the exposition escapes it
+      deployment_environment: 'staging',
+      job: 'promoted',
+    });
+    const info = pick(samples, 'target_info', { job: 'promoted' });
+    assert.equal(info.labels.host_cores, '8');
+    assert.equal(info.labels.deployment_environment, 'staging');
   });
 });
