@@ -42,6 +42,7 @@ describe('OTLP/HTTP bad input', () => {
   before(async () => {
     harness = await startTestApp({
       MAX_LABELS_PER_SERIES: '8',
+      MAX_BATCH_SAMPLES: '1000',
       OTLP_MAX_BODY_BYTES: String(4 * 1024 * 1024),
       OTLP_PROMOTE_RESOURCE_ATTRIBUTES: 'deployment.environment',
     });
@@ -123,6 +124,17 @@ describe('OTLP/HTTP bad input', () => {
     assert.equal(pick(await exposed(harness.app, 'gzip_temperature'), 'gzip_temperature').value, 20);
     const corrupt = await postJson(honest.subarray(0, 20), { 'content-encoding': 'gzip' });
     assert.equal(corrupt.statusCode, 400);
+  });
+
+  it('refuses more data points than MAX_BATCH_SAMPLES (413), storing none', async () => {
+    const points = Array.from({ length: 1001 }, (_, i) => ({
+      asDouble: i,
+      attributes: [{ key: 'i', value: { stringValue: String(i) } }],
+    }));
+    const response = await postProto(encodeRequest(request('many', [gauge('many_points', points)])));
+    assert.equal(response.statusCode, 413);
+    assert.match(String(decodeAnswer('status', response.rawPayload).message), /at most 1000 data points/);
+    assert.equal((await exposed(harness.app, 'many_points')).length, 0);
   });
 
   it('refuses a 10 MB body (413) before reading it all', async () => {

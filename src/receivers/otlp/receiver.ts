@@ -40,19 +40,21 @@ export class OtlpReceiver {
   }
 
   async receive(request: OtlpRequest): Promise<OtlpOutcome> {
+    // Counted before translating: a body of tiny points must not cost a translation of them all first.
+    const points = countPoints(request);
+    if (points > this.deps.maxDataPoints) {
+      throw new DomainError(
+        'too_many_samples',
+        413,
+        `at most ${this.deps.maxDataPoints} data points per request (MAX_BATCH_SAMPLES); this one has ${points}: export more often or in smaller batches`,
+        'resourceMetrics',
+      );
+    }
     const translation = translate(request, {
       suffixes: this.deps.suffixes,
       promote: this.promote,
       starts: this.starts,
     });
-    if (translation.points > this.deps.maxDataPoints) {
-      throw new DomainError(
-        'too_many_samples',
-        413,
-        `at most ${this.deps.maxDataPoints} data points per request (MAX_BATCH_SAMPLES); this one has ${translation.points}: export more often or in smaller batches`,
-        'resourceMetrics',
-      );
-    }
     const { samples, pointOf } = translation;
     const outcome =
       samples.length === 0
@@ -90,6 +92,19 @@ export class OtlpReceiver {
       errorMessage: describeReasons(reasons, refusedPoints.size, translation.points),
     };
   }
+}
+
+function countPoints(request: OtlpRequest): number {
+  let points = 0;
+  for (const rm of request.resourceMetrics) {
+    for (const sm of rm.scopeMetrics) {
+      for (const metric of sm.metrics) {
+        const data = metric.data === undefined ? undefined : metric[metric.data];
+        points += data?.dataPoints.length ?? 0;
+      }
+    }
+  }
+  return points;
 }
 
 function describeReasons(reasons: ReadonlyMap<string, number>, refused: number, points: number): string {
