@@ -80,6 +80,7 @@ function translateResource(rm: OtlpResourceMetrics, options: TranslateOptions, o
   if (job !== '') base.job = job;
   if (instance !== '') base.instance = instance;
 
+  const pointsBefore = out.points;
   let latest: number | undefined;
   for (const sm of rm.scopeMetrics) {
     const scopeLabels = { ...base };
@@ -93,9 +94,9 @@ function translateResource(rm: OtlpResourceMetrics, options: TranslateOptions, o
     }
   }
 
-  // target_info: the resource's other attributes, once per resource, at its newest point's time.
+  // target_info: the resource's other attributes, once per resource with points, at its newest point's time.
   const others = attributes.filter((kv) => !RESOURCE_KEYS_MAPPED.has(kv.key));
-  if (others.length > 0 && out.points > 0) {
+  if (others.length > 0 && out.points > pointsBefore) {
     const labels = attributeLabels(others, {});
     if (job !== '') labels.job = job;
     if (instance !== '') labels.instance = instance;
