@@ -16,6 +16,7 @@ export default tseslint.config(
             'packages/*/scripts/*.mjs',
             'bench/*.mjs',
             'examples/*.mjs',
+            'examples/*/*.mjs',
             'examples/*.cjs',
           ],
           // Plain scripts are not type-checked (see below); they only need parsing.

@@ -6,6 +6,7 @@ import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
 import { benchPromql } from './promql.js';
+import { benchOtlp } from './otlp.js';
 import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
@@ -15,7 +16,7 @@ import { benchStartup } from './startup.js';
 import { benchHistogramStorage, benchStorage } from './storage.js';
 import { benchValueSerialisation } from './value-serialisation.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, promql, middleware, collectors, health, alerting, realtime, startup, value-serialisation, middleware-instructions, soak). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, promql, middleware, collectors, health, alerting, realtime, startup, value-serialisation, remote-write, otlp, middleware-instructions, soak). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: async () => {
@@ -41,6 +42,7 @@ const all: Record<string, () => Promise<void>> = {
   },
   startup: () => benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 7)),
   'remote-write': () => benchRemoteWrite(),
+  otlp: () => benchOtlp(),
 };
 // Asked for by name only: it loads 24 h of 10,000 series into the service and into Prometheus.
 const byName: Record<string, () => Promise<void>> = { promql: () => benchPromql() };

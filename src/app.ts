@@ -35,6 +35,8 @@ import { webRoutes } from './http/routes/web-routes.js';
 import { businessRoutes } from './http/routes/business-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
+import { otlpRoutes } from './http/routes/otlp-routes.js';
+import { OtlpReceiver } from './receivers/otlp/receiver.js';
 import { metricsReadRoutes } from './http/routes/metrics-read-routes.js';
 import { prometheusRoutes } from './http/routes/prometheus-routes.js';
 import { promApiRoutes } from './http/routes/prom-api-routes.js';
@@ -149,6 +151,18 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   );
   await app.register(
     pushgatewayRoutes({ groups: openPushGroups(services), maxBodyBytes: config.bodyLimitBytes }),
+  );
+  await app.register(
+    otlpRoutes({
+      receiver: new OtlpReceiver({
+        ingest: services.ingest,
+        own: services.own,
+        suffixes: config.otlpMetricSuffixes,
+        promote: config.otlpPromoteResourceAttributes,
+        maxDataPoints: config.maxBatchSamples,
+      }),
+      maxBodyBytes: config.otlpMaxBodyBytes,
+    }),
   );
   await app.register(metricsReadRoutes({ reader: services.reader, store: services.store }));
   await app.register(queryRoutes({ query: services.query }));

@@ -81,6 +81,12 @@ export interface Config {
   remoteWriteMaxBodyBytes: number;
   remoteWriteMaxDecodedBytes: number;
   pushGroupTtlSeconds: number;
+  /** OTLP/HTTP: the largest body, as received and once gunzipped (a gzip bomb stops there). */
+  otlpMaxBodyBytes: number;
+  /** OTLP resource attributes copied onto every series as labels (besides target_info). */
+  otlpPromoteResourceAttributes: readonly string[];
+  /** OTLP names get unit and `_total` suffixes (the compatibility spec's default); false keeps them bare. */
+  otlpMetricSuffixes: boolean;
 
   healthServicesFile: string | undefined;
   healthDefaultIntervalMs: number;
@@ -200,6 +206,13 @@ const TABLE: Table = {
     fallback: 32 * 1024 * 1024,
   },
   pushGroupTtlSeconds: { env: 'PUSH_GROUP_TTL', parse: integer(0, 3650 * DAY), fallback: 0 },
+  otlpMaxBodyBytes: { env: 'OTLP_MAX_BODY_BYTES', parse: integer(1024, 1 << 30), fallback: 8 * 1024 * 1024 },
+  otlpPromoteResourceAttributes: {
+    env: 'OTLP_PROMOTE_RESOURCE_ATTRIBUTES',
+    parse: list(() => undefined),
+    fallback: [],
+  },
+  otlpMetricSuffixes: { env: 'OTLP_METRIC_SUFFIXES', parse: boolean, fallback: true },
   healthServicesFile: { env: 'HEALTH_SERVICES_FILE', parse: text, fallback: undefined },
   healthDefaultIntervalMs: {
     env: 'HEALTH_DEFAULT_INTERVAL',

@@ -5,6 +5,7 @@
 export type ErrorCode =
   | 'validation_failed'
   | 'invalid_json'
+  | 'invalid_otlp_body'
   | 'unsupported_media_type'
   | 'body_too_large'
   | 'too_many_samples'

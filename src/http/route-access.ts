@@ -39,6 +39,9 @@ const TABLE: Readonly<Record<string, Access>> = {
     '/metrics/job@base64/:job',
     '/metrics/job@base64/:job/*',
   ),
+  // OpenTelemetry OTLP/HTTP exporters: an ingest token in OTEL_EXPORTER_OTLP_METRICS_HEADERS.
+  'POST /v1/metrics': 'ingest',
+  'POST /otlp/v1/metrics': 'ingest',
   // Alertmanager's webhook: an ingest token in its http_config.
   'POST /api/alerts/alertmanager': 'ingest',
 

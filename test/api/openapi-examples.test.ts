@@ -41,6 +41,8 @@ const ORDER = [
   'POST /api/v1/write',
   'PUT /metrics/job/{job}',
   'POST /metrics/job/{job}',
+  'POST /v1/metrics',
+  'POST /otlp/v1/metrics',
   'GET /api/metrics/summary',
   'GET /api/metrics/query',
   'GET /api/v1/query',

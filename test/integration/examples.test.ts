@@ -99,3 +99,49 @@ describe('example apps (Express ESM, Fastify ESM, NestJS CommonJS) scraped by th
     assert.equal(total, 2);
   });
 });
+
+describe('the OpenTelemetry SDK example exporting OTLP to metrics-service', () => {
+  let service: TestApp;
+  let example: Example | undefined;
+  before(async () => {
+    service = await startTestApp();
+    await service.app.listen({ host: '127.0.0.1', port: 0 });
+  });
+  after(async () => {
+    if (example !== undefined) {
+      example.child.kill('SIGKILL');
+      await once(example.child, 'exit');
+    }
+    await service.close();
+  });
+
+  it('sends its counters, histograms and gauges with the standard OTEL_* settings', async () => {
+    const serviceUrl = `http://127.0.0.1:${String((service.app.server.address() as AddressInfo).port)}`;
+    const ingest = await send<{ token: string }>(service.app, 'POST', '/api/auth/tokens', {
+      name: 'otel-example',
+      scopes: ['ingest'],
+    });
+    example = await startExample('examples/otel-sdk/app.mjs', {
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: `${serviceUrl}/v1/metrics`,
+      OTEL_EXPORTER_OTLP_METRICS_HEADERS: `authorization=Bearer ${ingest.body.token}`,
+      OTEL_SERVICE_NAME: 'orders',
+      OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=test',
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+    });
+    assert.equal(await hit(`${example.url}/orders`, { method: 'POST' }), 201);
+    assert.equal(await hit(`${example.url}/orders`, { method: 'POST' }), 201);
+    assert.equal(await hit(`${example.url}/nothing`), 404);
+    const exposition = await poll(async () => {
+      const text = (await service.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return /orders_created_total\{[^}]*\} 2\n/.test(text) && text.includes('target_info{')
+        ? text
+        : undefined;
+    }, 15_000);
+    assert.ok(exposition !== undefined);
+    assert.match(exposition, /orders_created_total\{[^}]*job="orders"[^}]*\} 2/);
+    assert.match(exposition, /http_server_request_duration_seconds_count\{[^}]*route="\/orders"[^}]*\} 2/);
+    assert.match(exposition, /http_server_response_size_bytes_bucket\{/);
+    assert.match(exposition, /orders_heap_used_bytes\{[^}]*otel_scope_name="orders-example"/);
+    assert.match(exposition, /target_info\{[^}]*deployment_environment="test"/);
+  });
+});
