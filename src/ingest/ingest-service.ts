@@ -120,12 +120,16 @@ export class IngestService {
 function stage(app: Appender, set: LabelSetView, t: number, sample: IngestSample): boolean {
   const type = set.family.def.type;
   if (type !== 'histogram') {
-    const value =
-      sample.cumulative === undefined ? nextScalar(type, app.currentValue(set), sample.value) : sample.value;
-    return app.append(set, t, value);
+    // A counter's sample is an increment, unless it is an exporter's running total (cumulative).
+    const combine = type === 'counter' && sample.cumulative === undefined ? addIncrement : undefined;
+    return app.append(set, t, sample.value, combine);
   }
   if (t < app.lastT(set)) return false; // before computing: nextValues allocates
   return app.appendAll(set, t, nextValues(set, app.currentValues(set), sample));
+}
+
+function addIncrement(current: number, increment: number): number {
+  return nextScalar('counter', current, increment);
 }
 
 function outOfOrder(lastT: number): Rejection {
