@@ -119,6 +119,8 @@ export class IngestService {
         });
       } catch (error) {
         for (const set of sets) registry.removeSet(set);
+        // A store that says why (PostgreSQL gone: 503 store_unavailable) keeps its own answer.
+        if (error instanceof DomainError) throw error;
         throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
       }
       for (const family of families) family.committed = true;
