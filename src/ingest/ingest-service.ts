@@ -105,6 +105,8 @@ export class IngestService {
       try {
         await app.commit();
       } catch (error) {
+        // A store that says why (PostgreSQL gone: 503 store_unavailable) keeps its own answer.
+        if (error instanceof DomainError) throw error;
         throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
       }
       this.deps.onAccepted?.(accepted);
