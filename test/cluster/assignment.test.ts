@@ -94,7 +94,7 @@ describe('membership on PostgreSQL, and health checks spread over it', async () 
     "300 services on 3 replicas: each checked by exactly one per interval; a stopped replica's services are checked again within 2 intervals",
     { skip, timeout: 120_000 },
     async () => {
-      const INTERVAL = 3000;
+      const INTERVAL = 5000;
       const hits = new Map<string, number[]>();
       const target: Server = createServer((request, response) => {
         const name = (request.url ?? '').split('/')[1] ?? '';
