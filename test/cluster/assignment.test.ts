@@ -110,7 +110,7 @@ describe('membership on PostgreSQL, and health checks spread over it', async () 
         (id) =>
           new Membership(
             db.pool,
-            { replicaId: id, address: `${id}:3000`, ttlMs: 1500, heartbeatMs: 250 },
+            { replicaId: id, address: `${id}:3000`, ttlMs: 3000, heartbeatMs: 500 },
             log,
           ),
       );
