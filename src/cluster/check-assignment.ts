@@ -3,8 +3,8 @@ import { rendezvousOwner } from './rendezvous.js';
 /**
  * Which health-checked services this replica checks: those whose rendezvous owner among the live members
  * is this replica. Answers are cached per member list (asked at every due time of every service).
- * Without a trustworthy member list (PostgreSQL unreachable past the TTL) every service is this
- * replica's: checked twice is better than not at all.
+ * Before the first member list (or with none) every service is this replica's: checked twice is better
+ * than not at all.
  */
 export class CheckAssignment {
   private readonly cache = new Map<string, boolean>();

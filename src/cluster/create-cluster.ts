@@ -59,7 +59,10 @@ export async function createCluster(config: Readonly<Config>, log: Logger): Prom
       LOCKOUT_WINDOW_MS,
       log,
     );
-    socketAdapter = await redisStreamsAdapter(streams, config.redisKeyPrefix);
+    // The adapter's own commands reject unhandled while Redis is away: without Redis at start, this
+    // replica's sockets stay in process (logged) rather than crash it.
+    if (redis.status === 'ready') socketAdapter = await redisStreamsAdapter(streams, config.redisKeyPrefix);
+    else log.warn('cluster: Redis unreachable at start; socket.io events stay on this replica');
     closers.push(
       () => feed.close(),
       () => closeRedis(streams),

@@ -27,9 +27,7 @@ export interface MembershipOptions {
 
 /**
  * This replica's row in `cluster_members`, kept alive by a heartbeat, and the list of live members read
- * after each heartbeat. While PostgreSQL cannot be reached the last list is kept until this replica's own
- * heartbeat would have expired; past that `members` is undefined (the caller decides: the health checks
- * then run everything here rather than nothing anywhere).
+ * after each heartbeat. While PostgreSQL cannot be reached the last list is kept (see `members`).
  */
 export class Membership {
   private timer: NodeJS.Timeout | undefined;
@@ -37,6 +35,7 @@ export class Membership {
   private live: readonly string[] | undefined;
   private validUntil = 0;
   private ticks = 0;
+  private warnedStale = false;
 
   constructor(
     private readonly pool: Pool,
@@ -48,14 +47,23 @@ export class Membership {
     return this.options.replicaId;
   }
 
-  /** The live members (this one included), or undefined when the view is too old to trust. */
+  /**
+   * The live members at the last successful refresh (this one included once its heartbeat is in), or
+   * undefined before the first. A view older than the TTL is kept, not dropped: if PostgreSQL is away for
+   * every replica, each keeps its share and every service stays checked exactly once; `fresh` says whether
+   * the view is current.
+   */
   get members(): readonly string[] | undefined {
-    if (this.live !== undefined && performance.now() >= this.validUntil) {
-      this.live = undefined;
-      this.log.warn('membership: no heartbeat recorded within its TTL; this replica acts alone');
-      this.options.onChange?.([]);
-    }
     return this.live;
+  }
+
+  get fresh(): boolean {
+    const fresh = this.live !== undefined && performance.now() < this.validUntil;
+    if (!fresh && this.live !== undefined && !this.warnedStale) {
+      this.warnedStale = true;
+      this.log.warn('membership: no heartbeat recorded within its TTL; keeping the last member list');
+    }
+    return fresh;
   }
 
   async start(): Promise<void> {
@@ -98,6 +106,7 @@ export class Membership {
           `DELETE FROM cluster_members WHERE expires_at < clock_timestamp() - interval '${FORGET_AFTER}'`,
         );
       this.validUntil = sent + ttlMs;
+      this.warnedStale = false;
       const members = rows.map((r) => r.replica_id);
       // The same array while nothing changed: callers cache per list (CheckAssignment).
       if (this.live?.join('\n') !== members.join('\n')) {

@@ -128,6 +128,11 @@ export class HealthChecker {
     }
   }
 
+  /** Sets the assignment predicate after construction (the cluster's membership may come later). */
+  assignTo(isAssigned: (service: string) => boolean): void {
+    this.deps.isAssigned = isAssigned;
+  }
+
   start(): void {
     this.started = true;
     for (const service of this.services.values())

@@ -122,7 +122,7 @@ describe('deploy/: the shipped configuration, checked by the real tools', () => 
         assert.match(service.image, /:[^:]*\d[^:]*$/, `${name} pins its image version`);
       assert.ok(!service.image?.endsWith(':latest'), name);
       for (const port of service.ports ?? [])
-        if (name !== 'metrics-service')
+        if (name !== 'metrics-service' && name !== 'scaled-proxy')
           assert.match(port, /^127\.0\.0\.1:/, `${name} publishes on loopback only`);
     }
     for (const name of [
@@ -147,7 +147,7 @@ describe('deploy/: the shipped configuration, checked by the real tools', () => 
       PodDisruptionBudget,
     };
     const seen: string[] = [];
-    for (const file of readdirSync(join(DEPLOY, 'k8s'))) {
+    for (const file of readdirSync(join(DEPLOY, 'k8s')).filter((f) => f.endsWith('.yaml'))) {
       const manifest = parse(readFileSync(join(DEPLOY, 'k8s', file), 'utf8')) as { kind: string };
       const Model = kinds[manifest.kind];
       assert.ok(Model !== undefined, `${file}: unexpected kind ${manifest.kind}`);
@@ -165,6 +165,111 @@ describe('deploy/: the shipped configuration, checked by the real tools', () => 
     const container = deployment.spec.template.spec.containers[0]!;
     assert.equal(container.livenessProbe!.httpGet.path, '/health');
     assert.equal(container.readinessProbe!.httpGet.path, '/ready');
+  });
+
+  it('the scaled-out Kubernetes manifests: 3 replicas, rolling, anti-affinity, PDB 2, database and Redis from a Secret', () => {
+    const kinds: Record<string, new (data: never) => { validate: () => void }> = {
+      Deployment,
+      Secret,
+      PodDisruptionBudget,
+    };
+    const manifests = new Map<string, Record<string, unknown>>();
+    for (const file of readdirSync(join(DEPLOY, 'k8s/scaled'))) {
+      const manifest = parse(readFileSync(join(DEPLOY, 'k8s/scaled', file), 'utf8')) as { kind: string };
+      const Model = kinds[manifest.kind];
+      assert.ok(Model !== undefined, `${file}: unexpected kind ${manifest.kind}`);
+      new Model(manifest as never).validate();
+      manifests.set(manifest.kind, manifest);
+    }
+    const deployment = manifests.get('Deployment') as {
+      spec: {
+        replicas: number;
+        strategy: { type: string; rollingUpdate: { maxUnavailable: number; maxSurge: number } };
+        selector: { matchLabels: Record<string, string> };
+        template: {
+          spec: {
+            affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: unknown[] } };
+            containers: {
+              env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[];
+              readinessProbe: { httpGet: { path: string } };
+              volumeMounts: { name: string }[];
+            }[];
+          };
+        };
+      };
+    };
+    assert.equal(deployment.spec.replicas, 3);
+    assert.deepEqual(deployment.spec.strategy, {
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    assert.equal(
+      deployment.spec.template.spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution
+        .length,
+      1,
+    );
+    const container = deployment.spec.template.spec.containers[0]!;
+    assert.equal(container.readinessProbe.httpGet.path, '/ready');
+    assert.deepEqual(
+      container.volumeMounts.map((v) => v.name),
+      ['tmp'],
+      'no data volume: the state is in PostgreSQL',
+    );
+    for (const name of ['DATABASE_URL', 'REDIS_URL']) {
+      const variable = container.env.find((e) => e.name === name);
+      assert.equal(
+        variable?.valueFrom?.secretKeyRef?.name,
+        'metrics-service-scaled',
+        `${name} from the Secret`,
+      );
+    }
+    assert.ok(
+      container.env.some((e) => e.name === 'REPLICA_ID'),
+      'REPLICA_ID is the pod name',
+    );
+    const pdb = manifests.get('PodDisruptionBudget') as { spec: { minAvailable: number; selector: unknown } };
+    assert.equal(pdb.spec.minAvailable, 2);
+    assert.deepEqual(pdb.spec.selector, deployment.spec.selector);
+    const secret = manifests.get('Secret') as { stringData: Record<string, string> };
+    assert.deepEqual(Object.keys(secret.stringData).sort(), ['DATABASE_URL', 'REDIS_URL']);
+  });
+
+  it('compose.yaml: the `scaled` profile runs 3 replicas on PostgreSQL and Redis behind nginx', (ctx) => {
+    if (!requireBinary(ctx, 'docker-compose', 'docker-compose')) return;
+    const env = {
+      ADMIN_PASSWORD: 'a-long-admin-password',
+      JWT_SECRET: 'x'.repeat(40),
+      GF_SECURITY_ADMIN_PASSWORD: 'grafana-password',
+      POSTGRES_PASSWORD: 'pg-password',
+      REDIS_PASSWORD: 'redis-password',
+    };
+    const rendered = run(
+      'docker-compose',
+      ['-f', join(DEPLOY, 'compose.yaml'), '--profile', 'scaled', 'config'],
+      env,
+    );
+    assert.equal(rendered.status, 0, rendered.output);
+    const compose = parse(rendered.output) as {
+      services: Record<
+        string,
+        { environment?: Record<string, string>; profiles?: string[]; depends_on?: Record<string, unknown> }
+      >;
+    };
+    const replicas = ['replica-1', 'replica-2', 'replica-3'];
+    for (const name of replicas) {
+      const service = compose.services[name]!;
+      assert.deepEqual(service.profiles, ['scaled']);
+      const environment = service.environment ?? {};
+      assert.equal(environment.REPLICA_ID, name);
+      assert.equal(environment.DATABASE_URL, 'postgres://metrics:pg-password@postgres:5432/metrics');
+      assert.equal(environment.REDIS_URL, 'redis://:redis-password@redis:6379');
+      assert.deepEqual(Object.keys(service.depends_on ?? {}).sort(), ['postgres', 'redis']);
+    }
+    assert.deepEqual(Object.keys(compose.services['scaled-proxy']?.depends_on ?? {}).sort(), replicas);
+    const nginx = readFileSync(join(DEPLOY, 'nginx/scaled.conf'), 'utf8');
+    for (const name of replicas) assert.match(nginx, new RegExp(`server ${name}:3000`));
+    assert.match(nginx, /ip_hash;/, 'socket.io polling sessions stick to one replica');
+    assert.match(nginx, /proxy_set_header Upgrade \$http_upgrade/);
   });
 
   it('Grafana provisioning names the datasources every dashboard panel uses', () => {
