@@ -134,6 +134,16 @@ function parseQuery(p: Params, engine: PromqlEngineApi): string {
   return query;
 }
 
+/** Aborted when the client goes away before its answer: the engine stops at its next step. */
+function abortOnClose(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  // The response's close, not the request's: a request emits close as soon as its body is read.
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableEnded) controller.abort();
+  });
+  return controller.signal;
+}
+
 function timeoutOf(p: Params, configuredMs: number): number {
   const raw = single(p, 'timeout');
   if (raw === undefined || raw === '') return configuredMs;
@@ -177,6 +187,7 @@ export function promqlRoutes(deps: {
         const timeMs = time === undefined || time === '' ? now() : parseTimeParam('time', time);
         const result = await deps.engine.instantQuery(query, timeMs, {
           timeoutMs: timeoutOf(p, deps.timeoutMs),
+          signal: abortOnClose(reply),
         });
         return resultJson(result);
       });
@@ -197,6 +208,7 @@ export function promqlRoutes(deps: {
         const query = parseQuery(p, deps.engine);
         const result = await deps.engine.rangeQuery(query, start, end, step, {
           timeoutMs: timeoutOf(p, deps.timeoutMs),
+          signal: abortOnClose(reply),
         });
         return resultJson(result);
       });
