@@ -16,6 +16,8 @@ export interface PromqlQueryOptions {
   timeoutMs?: number;
   /** Overrides the configured lookback delta (5 minutes by default). */
   lookbackMs?: number;
+  /** Aborts the evaluation (a client that went away): the query fails with `canceled`. */
+  signal?: AbortSignal;
 }
 
 /** A query refused or failed, with Prometheus' error type (`bad_data` for parse errors, with a position). */

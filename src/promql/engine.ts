@@ -49,6 +49,7 @@ export function createPromqlEngine(options: PromqlEngineOptions): PromqlEngineAp
       queryEnd: endMs,
       compat,
       samples: { current: 0 },
+      signal: query?.signal,
     };
   }
 

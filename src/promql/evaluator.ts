@@ -57,6 +57,7 @@ export interface QueryContext {
   queryEnd: number;
   compat: CompatMode;
   samples: { current: number };
+  signal: AbortSignal | undefined;
 }
 
 /** How long the evaluator runs before it lets the event loop serve other requests. */
@@ -90,6 +91,8 @@ export class Evaluator {
   }
 
   private async checkpoint(): Promise<void> {
+    if (this.q.signal?.aborted === true)
+      throw new PromqlError('canceled', 'query was canceled in expression evaluation');
     if (Date.now() > this.q.deadline) {
       throw new PromqlError('timeout', 'query timed out in expression evaluation');
     }

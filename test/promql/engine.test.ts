@@ -123,4 +123,15 @@ describe('PromQL engine', () => {
     assert.equal(vectorOf(await v2.instantQuery('g', 360_000)).length, 1);
     assert.equal(vectorOf(await v3.instantQuery('g', 360_000)).length, 0);
   });
+
+  it('stops a query whose caller went away, with canceled', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(
+      engine.rangeQuery('sum(rate(http_requests_total[5m]))', 0, 3_600_000, 15_000, {
+        signal: controller.signal,
+      }),
+      { errorType: 'canceled' },
+    );
+  });
 });
