@@ -85,7 +85,12 @@ function paramsOf(request: FastifyRequest): PromParams {
   const merged: Record<string, string[]> = {};
   for (const source of [body, query])
     for (const [key, value] of Object.entries(source))
-      (merged[key] ??= []).push(...(typeof value === 'string' ? [value] : value));
+      // A JSON body may hold anything: only strings (or lists of them) are parameters.
+      (merged[key] ??= []).push(
+        ...(Array.isArray(value) ? value : [value]).map((v: unknown) =>
+          typeof v === 'string' ? v : JSON.stringify(v),
+        ),
+      );
   return merged;
 }
 
