@@ -30,10 +30,6 @@ const Envelope = Type.Object(
   },
   { description: "Prometheus' envelope: `{status, data, warnings?}`." },
 );
-const ErrorEnvelope = Type.Object(
-  { status: Type.Literal('error'), errorType: Type.String(), error: Type.String() },
-  { description: "Prometheus' error envelope (400 bad_data, 422 execution, 503 unavailable)." },
-);
 const FORM = 'application/x-www-form-urlencoded';
 
 const matchParam = Type.Optional(
@@ -89,7 +85,12 @@ function paramsOf(request: FastifyRequest): PromParams {
   const merged: Record<string, string[]> = {};
   for (const source of [body, query])
     for (const [key, value] of Object.entries(source))
-      (merged[key] ??= []).push(...(typeof value === 'string' ? [value] : value));
+      // A JSON body may hold anything: only strings (or lists of them) are parameters.
+      (merged[key] ??= []).push(
+        ...(Array.isArray(value) ? value : [value]).map((v: unknown) =>
+          typeof v === 'string' ? v : JSON.stringify(v),
+        ),
+      );
   return merged;
 }
 
@@ -117,7 +118,14 @@ export function promApiRoutes(deps: PromApiDeps): FastifyPluginAsyncTypebox {
   return (app) => {
     app.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: 1_048_576 }, parseForm);
     const tags = ['prometheus'];
-    const responses = (data: TSchema = Envelope) => ({ 200: data, 400: ErrorEnvelope });
+    // 400 takes any JSON: Prometheus' error envelope from the handlers, and the problem documents of
+    // schema and framework refusals (a strict envelope schema failed to serialize those: a 500).
+    const responses = (data: TSchema = Envelope) => ({
+      200: data,
+      400: Type.Unknown({
+        description: "Prometheus' error envelope {status: 'error', errorType, error} (bad_data)",
+      }),
+    });
     const getAndPost = (
       url: string,
       summary: string,
