@@ -111,7 +111,10 @@ export function pushgatewayRoutes(deps: PushgatewayRouteDeps): FastifyPluginAsyn
         method: ['PUT', 'POST', 'DELETE'],
         url,
         config,
-        schema: { hide: true },
+        schema: {
+          hide: true,
+          response: { 200: Type.Null(), 202: Type.Null(), ...errorResponses(413, 415, 503) },
+        },
         handler: async (request, reply) => {
           const status = await handle(request);
           return reply.status(status).send(null);
