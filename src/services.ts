@@ -14,6 +14,7 @@ import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { MetricStore } from './storage/ports.js';
 import { openStores } from './storage/open-stores.js';
+import { StatusBook } from './status/status-book.js';
 import { pingRedis } from './storage/redis/redis-ping.js';
 import { EventBus } from './support/event-bus.js';
 import { PeriodicTask } from './support/periodic-task.js';
@@ -41,6 +42,8 @@ export interface Services {
   application: ApplicationCollector;
   health: Health;
   alerting: Alerting;
+  /** Public status pages, incidents and maintenance windows (issue 19). */
+  status: StatusBook;
   auth: Auth;
   /** Core events (health and alert changes) for alerting and realtime. */
   bus: EventBus<CoreEvents>;
@@ -67,7 +70,7 @@ export function ingestLimits(config: Readonly<Config>): IngestLimits {
 }
 
 export async function createServices(config: Readonly<Config>, log: Logger): Promise<Services> {
-  const { store, healthStore, alertStore, authStore, kind } = openStores(config);
+  const { store, healthStore, alertStore, authStore, statusStore, kind } = openStores(config);
   await store.migrate();
   const registry = new SeriesRegistry();
   const tsdb = new Tsdb(store);
@@ -141,6 +144,10 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
         reason: s.reason?.code,
       })),
   });
+  // Maintenance windows of status pages keep their services' alerts quiet (recorded, marked silenced).
+  const status = new StatusBook(statusStore);
+  await status.load();
+  alerting.silences.addSource((labels, now) => status.coveringMaintenance(labels, now));
   const auth = await createAuth({ config, store: authStore, bus, log });
   metricListeners.push((names) => {
     alerting.engine.samplesArrived(names);
@@ -193,6 +200,7 @@ export async function createServices(config: Readonly<Config>, log: Logger): Pro
     application,
     health,
     alerting,
+    status,
     auth,
     bus,
     tasks,

@@ -60,6 +60,15 @@ export type ErrorCode =
   | 'rate_limited'
   | 'not_ready'
   | 'storage_unavailable'
+  // Status pages, incidents and maintenance windows (issue 19).
+  | 'invalid_cron'
+  | 'invalid_time_zone'
+  | 'invalid_schedule'
+  | 'status_page_not_found'
+  | 'status_page_exists'
+  | 'incident_not_found'
+  | 'maintenance_not_found'
+  | 'badge_not_found'
   | 'internal_error';
 
 export class DomainError extends Error {

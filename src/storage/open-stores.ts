@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { AlertStore, AuthStore, HealthStore, MetricStore } from './ports.js';
+import type { AlertStore, AuthStore, HealthStore, MetricStore, StatusStore } from './ports.js';
 import { openDatabase } from './sqlite/open-database.js';
 import { SqliteAlertStore } from './sqlite/sqlite-alert-store.js';
 import { SqliteAuthStore } from './sqlite/sqlite-auth-store.js';
 import { SqliteHealthStore } from './sqlite/sqlite-health-store.js';
 import { SqliteMetricStore } from './sqlite/sqlite-metric-store.js';
+import { SqliteStatusStore } from './sqlite/sqlite-status-store.js';
 
 /** The adapters of every store port for the configured mode: the embedded SQLite file (default). */
 export interface Stores {
@@ -13,6 +14,7 @@ export interface Stores {
   healthStore: HealthStore;
   alertStore: AlertStore;
   authStore: AuthStore;
+  statusStore: StatusStore;
   kind: string;
 }
 
@@ -29,6 +31,7 @@ export function openStores(config: Readonly<Config>): Stores {
     healthStore: new SqliteHealthStore(db),
     alertStore: new SqliteAlertStore(db),
     authStore: new SqliteAuthStore(db),
+    statusStore: new SqliteStatusStore(db),
     kind: 'sqlite',
   };
 }

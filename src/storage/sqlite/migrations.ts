@@ -12,6 +12,8 @@
  * notification outbox every delivery goes through. Version 5 adds named notification channels.
  * Version 6 adds security: users (a token version each, bumped to revoke every earlier login), refresh
  * tokens and API tokens (hashes only), and the audit log.
+ * The status step (public status pages, their incidents, maintenance windows: issue 19, ADR 0018) is one
+ * self-contained table of JSON documents keyed by kind and id.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -200,5 +202,15 @@ export const MIGRATIONS: readonly string[] = [
     request_id TEXT NOT NULL
   );
   CREATE INDEX audit_log_at ON audit_log (at);
+  `,
+  `
+  CREATE TABLE status_documents (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    page TEXT NOT NULL,
+    data TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
   `,
 ];
