@@ -217,4 +217,38 @@ describe('the dashboard page in real headless Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     assert.deepEqual(consoleErrors, []);
   });
+
+  it('a public status page shows in a browser without login, with public names only', async (ctx) => {
+    if (browser === undefined) {
+      ctx.skip('no browser');
+      return;
+    }
+    const created = await send(t.app, 'POST', '/api/status-pages', {
+      slug: 'acme',
+      title: 'Acme status',
+      services: [{ name: 'payments', publicName: 'Card payments' }],
+    });
+    assert.equal(created.status, 201);
+    await send(t.app, 'POST', '/api/status-pages/acme/incidents', {
+      title: 'Card payments failing',
+      impact: 'major',
+      status: 'investigating',
+      message: 'We are looking into failed card payments.',
+    });
+    // A fresh context: no session storage, no token.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const visitor = await context.newPage();
+    const url = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}/status/acme`;
+    const response = await visitor.goto(url);
+    assert.equal(response?.status(), 200);
+    assert.equal(await visitor.textContent('#overall'), 'Partial outage');
+    const text = (await visitor.textContent('body')) ?? '';
+    assert.match(text, /Card payments/);
+    assert.equal(await visitor.textContent('tbody tr td'), 'Card payments');
+    assert.ok(!text.includes(target.base) && !text.includes('status_code'), text);
+    await visitor.screenshot({ path: `${ARTIFACTS}/status-page.png`, fullPage: true });
+    await visitor.setViewportSize({ width: 390, height: 844 });
+    await visitor.screenshot({ path: `${ARTIFACTS}/status-page-phone.png`, fullPage: true });
+    await context.close();
+  });
 });
