@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { requireBinary } from '../support/binaries.js';
 import { send } from '../support/http.js';
 import { json, startTarget, type TargetServer } from '../support/target-server.js';
@@ -63,7 +64,28 @@ describe('the dashboard page in real headless Chromium', () => {
     });
     page.on('pageerror', (error) => consoleErrors.push(error.message));
     const url = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}/`;
+    // Page weight of the first load: every same-origin answer, gzip-compressed as a proxy or CDN would.
+    const weights: Promise<{ url: string; raw: number; gzip: number }>[] = [];
+    const weigh = (response: Response): void => {
+      if (!response.url().startsWith(url)) return;
+      weights.push(
+        response
+          .body()
+          .then((body) => ({ url: response.url(), raw: body.length, gzip: gzipSync(body).length }))
+          .catch(() => ({ url: response.url(), raw: 0, gzip: 0 })),
+      );
+    };
+    page.on('response', weigh);
+    const loadStarted = performance.now();
     await page.goto(url);
+    await page.waitForSelector('#login:not([hidden])');
+    const loginShownMs = performance.now() - loadStarted;
+    page.off('response', weigh);
+    const loaded = await Promise.all(weights);
+    const total = loaded.reduce((sum, w) => sum + w.gzip, 0);
+    console.log(
+      `first load: ${String(loaded.length)} requests, ${(total / 1024).toFixed(1)} KB gzip (${(loaded.reduce((s, w) => s + w.raw, 0) / 1024).toFixed(1)} KB raw), login form after ${loginShownMs.toFixed(0)} ms`,
+    );
     // Authentication is on: the page asks to log in, says why a wrong password fails, then goes live.
     await page.waitForSelector('#login:not([hidden])');
     await page.fill('#login-user', 'admin');
