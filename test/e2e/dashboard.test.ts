@@ -176,6 +176,20 @@ describe('the dashboard page in real headless Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-resolve-refused.png`, fullPage: true });
     await notice.locator('button').click();
     assert.equal(await page.locator('#notice .notice').count(), 0);
+    // A silence made from the alert: it covers exactly this alert, for two hours.
+    await row.locator('[data-action="silence"]').click();
+    // (The alert shows "silenced" once the engine re-checks it; the silence itself exists at once.)
+    let made = false;
+    for (let i = 0; i < 50 && !made; i++) {
+      const silences = await send<{ silences: { matchers: string[] }[] }>(
+        t.app,
+        'GET',
+        '/api/alerts/silences',
+      );
+      made = silences.body.silences.some((s) => s.matchers.includes('alertname="Queue backlog"'));
+      if (!made) await page.waitForTimeout(100);
+    }
+    assert.ok(made, 'a silence for the alert was created from the page');
   });
 
   it('the business panel shows KPI tiles, the funnel with its ratios, and one chart per unit', async (ctx) => {
