@@ -27,6 +27,8 @@ import { authRoutes } from './http/routes/auth-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
 import { socketGuard } from './realtime/socket-guard.js';
 import { registerOpenApi } from './http/openapi.js';
+import { statusAdminRoutes } from './http/routes/status-admin-routes.js';
+import { statusPublicRoutes } from './http/routes/status-public-routes.js';
 import { alertRoutes } from './http/routes/alert-routes.js';
 import { applicationRoutes } from './http/routes/application-routes.js';
 import { channelRoutes } from './http/routes/channel-routes.js';
@@ -196,6 +198,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     }),
   );
   await app.register(dashboardRoutes(services));
+  await app.register(statusAdminRoutes(services));
+  await app.register(statusPublicRoutes(services));
   await app.register(webRoutes());
   if (config.prometheusEnabled) {
     await app.register(prometheusRoutes({ exposition: services.exposition, own: services.own }));

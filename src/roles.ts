@@ -66,6 +66,8 @@ const LOOP_DUTIES: Readonly<Record<string, keyof Duties>> = {
   'alert-retention': 'retention',
   'audit-retention': 'retention',
   'alert-evaluation': 'alertEvaluation',
+  // Prometheus rule groups: alerting rules and record rules (which write series) have one owner too.
+  'prometheus-rule-groups': 'alertEvaluation',
   'health-recorder': 'healthChecks',
   'system-collector': 'collectors',
   'application-collector': 'collectors',

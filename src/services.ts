@@ -22,6 +22,7 @@ import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { MetricStore } from './storage/ports.js';
 import { openStores } from './storage/open-stores.js';
+import { StatusBook } from './status/status-book.js';
 import { pingRedis } from './storage/redis/redis-ping.js';
 import { EventBus } from './support/event-bus.js';
 import { PeriodicTask } from './support/periodic-task.js';
@@ -52,6 +53,8 @@ export interface Services {
   application: ApplicationCollector;
   health: Health;
   alerting: Alerting;
+  /** Public status pages, incidents and maintenance windows (issue 19). */
+  status: StatusBook;
   auth: Auth;
   /** Scaled-out parts (Redis, membership); inert in the embedded mode. */
   cluster: Cluster;
@@ -93,7 +96,7 @@ export async function createServices(
   const duties = ROLE_DUTIES[role];
   // Migrations ran once, in openStores.
   const stores = await openStores(config);
-  const { store, authStore, kind } = stores;
+  const { store, authStore, statusStore, kind } = stores;
   const cluster = await createCluster(config, log);
   // Edits tell the other replicas (a no-op feed in the embedded mode).
   const healthStore = publishingHealthStore(stores.healthStore, cluster.feed);
@@ -178,6 +181,10 @@ export async function createServices(
         reason: s.reason?.code,
       })),
   });
+  // Maintenance windows of status pages keep their services' alerts quiet (recorded, marked silenced).
+  const status = new StatusBook(statusStore);
+  await status.load();
+  alerting.silences.addSource((labels, now) => status.coveringMaintenance(labels, now));
   const auth = await createAuth({ config, store: authStore, bus, log, loginAttempts: cluster.loginAttempts });
   const stopReloads = subscribeReloads(cluster.feed, {
     rules: alerting.rules,
@@ -242,6 +249,7 @@ export async function createServices(
     application,
     health,
     alerting,
+    status,
     auth,
     cluster,
     bus,

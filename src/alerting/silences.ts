@@ -45,6 +45,15 @@ export class SilenceSet {
     string,
     { silence: Silence; test: (labels: Record<string, string>) => boolean }
   >();
+  /** Other owners of quiet periods (maintenance windows of status pages), asked after the silences. */
+  private readonly sources: ((
+    labels: Readonly<Record<string, string>>,
+    now: number,
+  ) => string | undefined)[] = [];
+
+  addSource(source: (labels: Readonly<Record<string, string>>, now: number) => string | undefined): void {
+    this.sources.push(source);
+  }
 
   put(silence: Silence): void {
     const test = compileMatchers(silence.matchers.map((m, i) => parseMatcher(m, `matchers[${String(i)}]`)));
@@ -63,6 +72,10 @@ export class SilenceSet {
   match(labels: Record<string, string>, now: number): string | undefined {
     for (const { silence, test } of this.compiled.values()) {
       if (silence.startsAt <= now && now < silence.endsAt && test(labels)) return silence.id;
+    }
+    for (const source of this.sources) {
+      const id = source(labels, now);
+      if (id !== undefined) return id;
     }
     return undefined;
   }

@@ -71,7 +71,16 @@ export type ErrorCode =
   | 'native_histogram_unsupported'
   | 'invalid_exposition'
   | 'inconsistent_metric'
-  | 'invalid_grouping_key';
+  | 'invalid_grouping_key'
+  // Status pages, incidents and maintenance windows (issue 19).
+  | 'invalid_cron'
+  | 'invalid_time_zone'
+  | 'invalid_schedule'
+  | 'status_page_not_found'
+  | 'status_page_exists'
+  | 'incident_not_found'
+  | 'maintenance_not_found'
+  | 'badge_not_found';
 
 export class DomainError extends Error {
   constructor(

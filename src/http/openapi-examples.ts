@@ -35,6 +35,19 @@ const RULE = {
   notificationChannels: [{ channel: 'ops-webhook' }],
 };
 const RULE_ID = { id: 'the id POST /api/alerts/rules answered' };
+const SLUG = { slug: 'acme' };
+const STATUS_PAGE = {
+  slug: 'acme',
+  title: 'Acme status',
+  services: [{ name: SERVICE.name, publicName: 'API' }],
+};
+const INCIDENT_ID = { id: 'the id POST /api/status-pages/{slug}/incidents answered' };
+const MAINTENANCE = {
+  title: 'Database upgrade',
+  services: [SERVICE.name],
+  schedule: { kind: 'weekly', weekdays: [0], at: '02:00', durationMinutes: 60, timeZone: 'Europe/Paris' },
+};
+const MAINTENANCE_ID = { id: 'the id POST /api/maintenance answered' };
 const ALERT_ID = { id: 'an alert id from GET /api/alerts' };
 
 export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExamples>> = {
@@ -113,6 +126,40 @@ export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExamples>> = {
   },
   'DELETE /api/alerts/silences/{id}': { params: { id: 'the id POST /api/alerts/silences answered' } },
   'GET /api/dashboard/charts/{type}': { params: { type: 'system' }, query: { range: '1h' } },
+
+  'POST /api/status-pages': { body: STATUS_PAGE },
+  'GET /api/status-pages/{slug}': { params: SLUG },
+  'PUT /api/status-pages/{slug}': {
+    params: SLUG,
+    body: { ...STATUS_PAGE, description: 'Live status of the Acme API.' },
+  },
+  'DELETE /api/status-pages/{slug}': { params: SLUG },
+  'GET /api/status/{slug}': { params: SLUG },
+  'GET /status/{slug}': { params: SLUG },
+  'GET /status/{slug}/feed.atom': { params: SLUG },
+  'GET /api/status-pages/{slug}/incidents': { params: SLUG },
+  'POST /api/status-pages/{slug}/incidents': {
+    params: SLUG,
+    body: {
+      title: 'API errors',
+      impact: 'minor',
+      status: 'investigating',
+      message: 'Some requests fail; we are looking into it.',
+    },
+  },
+  'POST /api/status-pages/{slug}/incidents/{id}/updates': {
+    params: { ...SLUG, ...INCIDENT_ID },
+    body: { status: 'resolved', message: 'A fix is deployed.' },
+  },
+  'DELETE /api/status-pages/{slug}/incidents/{id}': { params: { ...SLUG, ...INCIDENT_ID } },
+  'GET /badge/{service}/status': { params: { service: SERVICE.name } },
+  'GET /badge/{service}/uptime': { params: { service: SERVICE.name }, query: { window: '30d' } },
+  'POST /api/maintenance': { body: MAINTENANCE },
+  'PUT /api/maintenance/{id}': {
+    params: MAINTENANCE_ID,
+    body: { ...MAINTENANCE, title: 'Database upgrade (v16)' },
+  },
+  'DELETE /api/maintenance/{id}': { params: MAINTENANCE_ID },
 };
 
 interface DocumentedParameter {

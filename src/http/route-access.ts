@@ -17,6 +17,12 @@ const TABLE: Readonly<Record<string, Access>> = {
   'POST /api/auth/logout': 'public',
   // Answers 200 { authenticated: false } without a token (the page's first question); checks one if sent.
   'GET /api/auth/me': 'public',
+  // Public status pages and badges (issue 19): public names and states only, cached, rate limited.
+  'GET /status/:slug': 'public',
+  'GET /status/:slug/feed.atom': 'public',
+  'GET /api/status/:slug': 'public',
+  'GET /badge/:service/status': 'public',
+  'GET /badge/:service/uptime': 'public',
 
   'POST /api/auth/password': 'authenticated',
   'GET /api/auth/users': 'admin',
@@ -81,6 +87,10 @@ const TABLE: Readonly<Record<string, Access>> = {
   'GET /api/v1/rules': 'read',
   'GET /api/v1/alerts': 'read',
   'GET /api/alerts/rule-groups': 'read',
+  'GET /api/status-pages': 'read',
+  'GET /api/status-pages/:slug': 'read',
+  'GET /api/status-pages/:slug/incidents': 'read',
+  'GET /api/maintenance': 'read',
 
   'POST /api/health/services': 'write',
   'PUT /api/health/services/:name': 'write',
@@ -98,6 +108,15 @@ const TABLE: Readonly<Record<string, Access>> = {
   'PUT /api/alerts/channels/:name': 'write',
   'DELETE /api/alerts/channels/:name': 'write',
   'PUT /api/alerts/rule-groups': 'write',
+  'POST /api/status-pages': 'write',
+  'PUT /api/status-pages/:slug': 'write',
+  'DELETE /api/status-pages/:slug': 'write',
+  'POST /api/status-pages/:slug/incidents': 'write',
+  'POST /api/status-pages/:slug/incidents/:id/updates': 'write',
+  'DELETE /api/status-pages/:slug/incidents/:id': 'write',
+  'POST /api/maintenance': 'write',
+  'PUT /api/maintenance/:id': 'write',
+  'DELETE /api/maintenance/:id': 'write',
 };
 
 /** The Pushgateway API's paths: push (PUT, POST) and delete a group, all with an ingest token. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { AlertStore, AuthStore, HealthStore, MetricStore } from './ports.js';
+import type { AlertStore, AuthStore, HealthStore, MetricStore, StatusStore } from './ports.js';
 import { migrateSqlite } from './sqlite/migrations.js';
 import { PgAlertStore } from './postgres/pg-alert-store.js';
 import { PgAuthStore } from './postgres/pg-auth-store.js';
@@ -8,11 +8,13 @@ import { PgDatabase } from './postgres/pg-database.js';
 import { PgHealthStore } from './postgres/pg-health-store.js';
 import { PgMetricStore } from './postgres/pg-metric-store.js';
 import { migratePostgres } from './postgres/pg-migrations.js';
+import { PgStatusStore } from './postgres/pg-status-store.js';
 import { openDatabase } from './sqlite/open-database.js';
 import { SqliteAlertStore } from './sqlite/sqlite-alert-store.js';
 import { SqliteAuthStore } from './sqlite/sqlite-auth-store.js';
 import { SqliteHealthStore } from './sqlite/sqlite-health-store.js';
 import { SqliteMetricStore } from './sqlite/sqlite-metric-store.js';
+import { SqliteStatusStore } from './sqlite/sqlite-status-store.js';
 
 /** The adapters of every store port for the configured mode: the embedded SQLite file (default). */
 export interface Stores {
@@ -20,6 +22,7 @@ export interface Stores {
   healthStore: HealthStore;
   alertStore: AlertStore;
   authStore: AuthStore;
+  statusStore: StatusStore;
   kind: string;
 }
 
@@ -34,6 +37,7 @@ export async function openStores(config: Readonly<Config>): Promise<Stores> {
     healthStore: new SqliteHealthStore(db),
     alertStore: new SqliteAlertStore(db),
     authStore: new SqliteAuthStore(db),
+    statusStore: new SqliteStatusStore(db),
     kind: 'sqlite',
   };
 }
@@ -56,6 +60,7 @@ async function openPostgresStores(url: string, poolMax: number): Promise<Stores>
     healthStore: new PgHealthStore(db),
     alertStore: new PgAlertStore(db),
     authStore: new PgAuthStore(db),
+    statusStore: new PgStatusStore(db),
     kind: 'postgresql',
   };
 }

@@ -357,3 +357,25 @@ export interface AuthStore {
   listAudit(filter: AuditFilter): Promise<(AuditEntry & { id: number })[]>;
   deleteAuditBefore(cutoff: number): Promise<number>;
 }
+
+/**
+ * Public status pages, their incidents and maintenance windows (issue 19), each kept as a JSON document
+ * with the columns the lists filter on. Few rows, read once at start and rewritten one at a time.
+ */
+export interface StoredStatusDocument {
+  id: string;
+  /** The page's slug (for a page, its own). */
+  page: string;
+  data: string;
+  updatedAt: number;
+}
+
+export type StatusKind = 'page' | 'incident' | 'maintenance';
+
+/** The status pages' persistence port (sqlite/sqlite-status-store.ts, postgres/pg-status-store.ts). */
+export interface StatusStore {
+  load(kind: StatusKind): Promise<StoredStatusDocument[]>;
+  /** Inserts or replaces the document of that kind and id. */
+  save(kind: StatusKind, document: StoredStatusDocument): Promise<void>;
+  remove(kind: StatusKind, id: string): Promise<void>;
+}

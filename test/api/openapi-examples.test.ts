@@ -71,6 +71,24 @@ const ORDER = [
   'PUT /api/health/services/{name}',
   'PATCH /api/health/services/{name}',
   'POST /api/health/check',
+  'POST /api/status-pages',
+  'GET /api/status-pages',
+  'GET /api/status-pages/{slug}',
+  'PUT /api/status-pages/{slug}',
+  'POST /api/status-pages/{slug}/incidents',
+  'GET /api/status-pages/{slug}/incidents',
+  'POST /api/status-pages/{slug}/incidents/{id}/updates',
+  'POST /api/maintenance',
+  'GET /api/maintenance',
+  'PUT /api/maintenance/{id}',
+  'GET /api/status/{slug}',
+  'GET /status/{slug}',
+  'GET /status/{slug}/feed.atom',
+  'GET /badge/{service}/status',
+  'GET /badge/{service}/uptime',
+  'DELETE /api/maintenance/{id}',
+  'DELETE /api/status-pages/{slug}/incidents/{id}',
+  'DELETE /api/status-pages/{slug}',
   'GET /api/health',
   'POST /api/alerts/channels',
   'GET /api/alerts/channels',
@@ -175,6 +193,8 @@ describe('the OpenAPI examples', () => {
       if (key === 'POST /api/auth/tokens') made.token = String(answer.id);
       if (key === 'POST /api/alerts/rules') made.rule = String(answer.id);
       if (key === 'POST /api/alerts/silences') made.silence = String(answer.id);
+      if (key === 'POST /api/status-pages/{slug}/incidents') made.incident = String(answer.id);
+      if (key === 'POST /api/maintenance') made.maintenance = String(answer.id);
       if (key === 'POST /api/alerts/alertmanager') {
         await t.services.alerting.engine.settled();
         made.alert =
@@ -190,5 +210,7 @@ function idKind(template: string): string {
   if (template.startsWith('/api/auth/tokens/')) return 'token';
   if (template.startsWith('/api/alerts/rules/')) return 'rule';
   if (template.startsWith('/api/alerts/silences/')) return 'silence';
+  if (template.startsWith('/api/status-pages/')) return 'incident';
+  if (template.startsWith('/api/maintenance/')) return 'maintenance';
   return 'alert';
 }

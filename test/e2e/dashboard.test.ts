@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type Page, type Response } from 'playwright-core';
 import { requireBinary } from '../support/binaries.js';
 import { send } from '../support/http.js';
 import { json, startTarget, type TargetServer } from '../support/target-server.js';
@@ -63,7 +64,28 @@ describe('the dashboard page in real headless Chromium', () => {
     });
     page.on('pageerror', (error) => consoleErrors.push(error.message));
     const url = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}/`;
+    // Page weight of the first load: every same-origin answer, gzip-compressed as a proxy or CDN would.
+    const weights: Promise<{ url: string; raw: number; gzip: number }>[] = [];
+    const weigh = (response: Response): void => {
+      if (!response.url().startsWith(url)) return;
+      weights.push(
+        response
+          .body()
+          .then((body) => ({ url: response.url(), raw: body.length, gzip: gzipSync(body).length }))
+          .catch(() => ({ url: response.url(), raw: 0, gzip: 0 })),
+      );
+    };
+    page.on('response', weigh);
+    const loadStarted = performance.now();
     await page.goto(url);
+    await page.waitForSelector('#login:not([hidden])');
+    const loginShownMs = performance.now() - loadStarted;
+    page.off('response', weigh);
+    const loaded = await Promise.all(weights);
+    const total = loaded.reduce((sum, w) => sum + w.gzip, 0);
+    console.log(
+      `first load: ${String(loaded.length)} requests, ${(total / 1024).toFixed(1)} KB gzip (${(loaded.reduce((s, w) => s + w.raw, 0) / 1024).toFixed(1)} KB raw), login form after ${loginShownMs.toFixed(0)} ms`,
+    );
     // Authentication is on: the page asks to log in, says why a wrong password fails, then goes live.
     await page.waitForSelector('#login:not([hidden])');
     await page.fill('#login-user', 'admin');
@@ -154,6 +176,20 @@ describe('the dashboard page in real headless Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-resolve-refused.png`, fullPage: true });
     await notice.locator('button').click();
     assert.equal(await page.locator('#notice .notice').count(), 0);
+    // A silence made from the alert: it covers exactly this alert, for two hours.
+    await row.locator('[data-action="silence"]').click();
+    // (The alert shows "silenced" once the engine re-checks it; the silence itself exists at once.)
+    let made = false;
+    for (let i = 0; i < 50 && !made; i++) {
+      const silences = await send<{ silences: { matchers: string[] }[] }>(
+        t.app,
+        'GET',
+        '/api/alerts/silences',
+      );
+      made = silences.body.silences.some((s) => s.matchers.includes('alertname="Queue backlog"'));
+      if (!made) await page.waitForTimeout(100);
+    }
+    assert.ok(made, 'a silence for the alert was created from the page');
   });
 
   it('the business panel shows KPI tiles, the funnel with its ratios, and one chart per unit', async (ctx) => {
@@ -216,5 +252,39 @@ describe('the dashboard page in real headless Chromium', () => {
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png`, fullPage: true });
     await page.setViewportSize({ width: 1280, height: 900 });
     assert.deepEqual(consoleErrors, []);
+  });
+
+  it('a public status page shows in a browser without login, with public names only', async (ctx) => {
+    if (browser === undefined) {
+      ctx.skip('no browser');
+      return;
+    }
+    const created = await send(t.app, 'POST', '/api/status-pages', {
+      slug: 'acme',
+      title: 'Acme status',
+      services: [{ name: 'payments', publicName: 'Card payments' }],
+    });
+    assert.equal(created.status, 201);
+    await send(t.app, 'POST', '/api/status-pages/acme/incidents', {
+      title: 'Card payments failing',
+      impact: 'major',
+      status: 'investigating',
+      message: 'We are looking into failed card payments.',
+    });
+    // A fresh context: no session storage, no token.
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const visitor = await context.newPage();
+    const url = `http://127.0.0.1:${String((t.app.server.address() as AddressInfo).port)}/status/acme`;
+    const response = await visitor.goto(url);
+    assert.equal(response?.status(), 200);
+    assert.equal(await visitor.textContent('#overall'), 'Partial outage');
+    const text = (await visitor.textContent('body')) ?? '';
+    assert.match(text, /Card payments/);
+    assert.equal(await visitor.textContent('tbody tr td'), 'Card payments');
+    assert.ok(!text.includes(target.base) && !text.includes('status_code'), text);
+    await visitor.screenshot({ path: `${ARTIFACTS}/status-page.png`, fullPage: true });
+    await visitor.setViewportSize({ width: 390, height: 844 });
+    await visitor.screenshot({ path: `${ARTIFACTS}/status-page-phone.png`, fullPage: true });
+    await context.close();
   });
 });

@@ -21,6 +21,11 @@ const PUBLIC = new Set([
   'POST /api/auth/refresh',
   'POST /api/auth/logout',
   'GET /api/auth/me',
+  'GET /status/:slug',
+  'GET /status/:slug/feed.atom',
+  'GET /api/status/:slug',
+  'GET /badge/:service/status',
+  'GET /badge/:service/uptime',
 ]);
 
 interface Route {

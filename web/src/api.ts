@@ -51,6 +51,7 @@ export interface AlertRow {
   id: string;
   ruleId: string;
   timeline: { pendingAt: string; firedAt: string | null };
+  silencedBy: string | null;
   ruleName: string;
   state: string;
   severity: string;

@@ -99,6 +99,17 @@ function unitOfRule(rule: RuleRow['rule']): string {
   return unit;
 }
 
+/** Matchers for exactly this alert: its rule and each of its labels (values escaped as PromQL strings). */
+function silenceMatchers(alert: AlertRow): string[] {
+  const quote = (v: string): string => JSON.stringify(v);
+  return [
+    `alertname=${quote(alert.ruleName)}`,
+    ...Object.entries(alert.labels)
+      .filter(([k]) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k))
+      .map(([k, v]) => `${k}=${quote(v)}`),
+  ].slice(0, 20);
+}
+
 async function loadLists(): Promise<void> {
   const [summary, services, alerts, realtime, rules] = await Promise.all([
     getJson<Summary>('/api/dashboard/summary'),
@@ -114,6 +125,17 @@ async function loadLists(): Promise<void> {
     $('alerts'),
     alerts.alerts,
     (id, action) => {
+      const alert = alerts.alerts.find((a) => a.id === id);
+      if (action === 'silence' && alert !== undefined) {
+        void act($('notice'), 'silence the alert', () =>
+          postJson('/api/alerts/silences', {
+            matchers: silenceMatchers(alert),
+            endsAt: '2h',
+            comment: `silenced from the dashboard: ${alert.ruleName}`,
+          }),
+        ).then(() => loadLists());
+        return;
+      }
       void act($('notice'), action === 'resolve' ? 'resolve the alert' : 'acknowledge the alert', () =>
         postJson(`/api/alerts/${id}/${action}`, {}),
       ).then(() => loadLists());

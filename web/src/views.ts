@@ -70,7 +70,7 @@ export function renderServices(target: HTMLElement, services: readonly ServiceRo
 export function renderAlerts(
   target: HTMLElement,
   alerts: readonly AlertRow[],
-  act: (id: string, action: 'acknowledge' | 'resolve') => void,
+  act: (id: string, action: 'acknowledge' | 'resolve' | 'silence') => void,
   unitOfRule: (ruleId: string) => string = () => '',
   now = Date.now(),
 ): void {
@@ -116,6 +116,17 @@ export function renderAlerts(
         act(a.id, 'resolve');
       });
       row.append(resolve);
+      if (a.silencedBy === null) {
+        const silence = element(
+          'button',
+          { 'data-action': 'silence', title: 'Silence this alert for 2 hours' },
+          'Silence 2 h',
+        );
+        silence.addEventListener('click', () => {
+          act(a.id, 'silence');
+        });
+        row.append(silence);
+      } else row.append(element('span', { class: 'badge info', title: a.silencedBy }, 'silenced'));
       const labels = Object.entries(a.labels)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');

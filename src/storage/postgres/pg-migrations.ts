@@ -4,7 +4,8 @@ import type { PgDatabase } from './pg-database.js';
  * Ordered schema migrations of the PostgreSQL store: one schema serves the four ports. Append only: a
  * released migration never changes. Times are bigint milliseconds, blobs bytea, JSON documents text (kept
  * byte for byte: label order is part of a series' identity in the exposition). Version 1 is the SQLite
- * schema at its version 7 (outbox claims included), with the same table and column names.
+ * schema at its version 7 (outbox claims included), with the same table and column names; version 2 its
+ * version 8 (status pages).
  */
 export const PG_MIGRATIONS: readonly string[] = [
   `
@@ -170,6 +171,16 @@ export const PG_MIGRATIONS: readonly string[] = [
     request_id text NOT NULL
   );
   CREATE INDEX audit_log_at ON audit_log (at);
+  `,
+  `
+  CREATE TABLE status_documents (
+    kind text NOT NULL,
+    id text NOT NULL,
+    page text NOT NULL,
+    data text NOT NULL,
+    updated_at bigint NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
   `,
 ];
 

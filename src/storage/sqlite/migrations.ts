@@ -16,6 +16,8 @@ import type Database from 'better-sqlite3';
  * tokens and API tokens (hashes only), and the audit log.
  * Version 7 lets outbox rows be claimed (who, until when), so two outbox loops on one database never send
  * the same notification (the PostgreSQL schema has the same columns; see ADR 0012).
+ * Version 8 adds the status pages (public status pages, their incidents, maintenance windows: issue 19,
+ * ADR 0018): one self-contained table of JSON documents keyed by kind and id.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -208,6 +210,16 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE notifications ADD COLUMN claimed_by TEXT;
   ALTER TABLE notifications ADD COLUMN claim_until INTEGER;
+  `,
+  `
+  CREATE TABLE status_documents (
+    kind TEXT NOT NULL,
+    id TEXT NOT NULL,
+    page TEXT NOT NULL,
+    data TEXT NOT NULL,
+    updated_at INTEGER NOT NULL,
+    PRIMARY KEY (kind, id)
+  );
   `,
 ];
 
