@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe } from 'node:test';
+import { migrateSqlite } from '../../src/storage/sqlite/migrations.js';
 import { openDatabase } from '../../src/storage/sqlite/open-database.js';
 import { SqliteAlertStore } from '../../src/storage/sqlite/sqlite-alert-store.js';
 import { SqliteAuthStore } from '../../src/storage/sqlite/sqlite-auth-store.js';
@@ -19,6 +20,7 @@ describe('store contract on SQLite', () => {
   let n = 0;
   const freshDb = (): ReturnType<typeof openDatabase> => {
     const db = openDatabase(join(dir, `${String(++n)}.db`), 'normal');
+    migrateSqlite(db);
     closers.push(() => {
       db.close();
     });
@@ -33,6 +35,7 @@ describe('store contract on SQLite', () => {
     metricStoreContract(() => {
       const file = join(dir, `${String(++n)}.db`);
       const db = openDatabase(file, 'normal');
+      migrateSqlite(db);
       closers.push(() => {
         if (db.open) db.close();
       });

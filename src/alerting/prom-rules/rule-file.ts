@@ -59,6 +59,8 @@ export function isPrometheusRuleFile(document: unknown): boolean {
 
 /** Parses the text of a rule file (YAML, or JSON which is YAML) and checks it like `promtool check rules`. */
 export function parseRuleFileText(text: string, file: string, options: RuleFileOptions): PromRuleGroup[] {
+  const tooDeep = nestingProblem(text);
+  if (tooDeep !== undefined) throw invalid('', tooDeep);
   let document: unknown;
   try {
     document = parse(text, { uniqueKeys: true });
@@ -66,6 +68,43 @@ export function parseRuleFileText(text: string, file: string, options: RuleFileO
     throw invalid('', `not YAML or JSON: ${(error as Error).message}`);
   }
   return checkRuleFile(document, file, options);
+}
+
+/** Deeper than any rule file goes (groups → rules → labels is four levels). */
+const MAX_FLOW_DEPTH = 64;
+const MAX_INDENT = 256;
+
+/**
+ * Why the text nests too deeply to parse, or undefined. The YAML parser recurses per level: a body of a few
+ * thousand `[` exhausted V8 (a stack overflow, then an out-of-memory crash of the whole process), so depth
+ * is measured before parsing: brackets and braces outside quotes, and indentation.
+ */
+function nestingProblem(text: string): string | undefined {
+  let depth = 0;
+  let quote: string | undefined;
+  let lineStart = true;
+  let indent = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      lineStart = true;
+      indent = 0;
+      continue;
+    }
+    if (lineStart && (c === ' ' || c === '\t')) {
+      if (++indent > MAX_INDENT) return `indented deeper than ${String(MAX_INDENT)} columns`;
+      continue;
+    }
+    lineStart = false;
+    if (quote !== undefined) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") quote = c;
+    else if (c === '[' || c === '{') {
+      if (++depth > MAX_FLOW_DEPTH) return `nested deeper than ${String(MAX_FLOW_DEPTH)} levels`;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
 }
 
 function invalid(field: string, why: string): DomainError {

@@ -85,10 +85,15 @@ function paramsOf(request: FastifyRequest): PromParams {
   const merged: Record<string, string[]> = {};
   for (const source of [body, query])
     for (const [key, value] of Object.entries(source))
-      // A JSON body may hold anything: only strings (or lists of them) are parameters.
+      // A JSON body may hold anything: strings (or lists of them) are parameters, numbers and booleans
+      // their text; anything else (objects, nested lists, however deep) is no parameter Prometheus knows.
       (merged[key] ??= []).push(
-        ...(Array.isArray(value) ? value : [value]).map((v: unknown) =>
-          typeof v === 'string' ? v : JSON.stringify(v),
+        ...(Array.isArray(value) ? value : [value]).flatMap((v: unknown) =>
+          typeof v === 'string'
+            ? [v]
+            : typeof v === 'number' || typeof v === 'boolean'
+              ? [String(v)]
+              : ['<invalid>'],
         ),
       );
   return merged;

@@ -60,9 +60,16 @@ export function ruleGroupRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
       .filter((s) => s.group.file === 'api')
       .map((s) => summary(s.group));
   return (app) => {
-    app.addContentTypeParser(YAML_TYPES, { parseAs: 'string' }, (_request, body, done) => {
-      done(null, body);
-    });
+    // JSON too is taken as text: the rule file parser reads JSON as YAML, after checking how deep it nests
+    // (a few thousand nested brackets would overflow the stack in any recursive parser or stringifier).
+    app.removeContentTypeParser('application/json');
+    app.addContentTypeParser(
+      ['application/json', ...YAML_TYPES],
+      { parseAs: 'string' },
+      (_request, body, done) => {
+        done(null, body);
+      },
+    );
     app.get(
       '/api/alerts/rule-groups',
       {
@@ -90,8 +97,7 @@ export function ruleGroupRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
         },
       },
       async (request) => {
-        const text = typeof request.body === 'string' ? request.body : JSON.stringify(request.body);
-        await ruleGroups.put(text);
+        await ruleGroups.put(String(request.body));
         return { file: ruleGroups.apiFile(), groups: apiGroups() };
       },
     );
