@@ -209,7 +209,8 @@ describe('the dashboard page in real headless Chromium', () => {
     ] as const)
       await push({ name: 'funnel_total', type: 'counter', value, labels: { step } });
     await page.selectOption('#range', '15m'); // reloads the history and the panel
-    await page.locator('#kpi-bookings .value').waitFor({ timeout: 5000 });
+    // The tile exists already (bookings_active, pushed by an earlier test): wait for the reloaded figure.
+    await page.locator('#kpi-bookings .value', { hasText: /^40$/ }).waitFor({ timeout: 5000 });
     assert.equal(await page.textContent('#kpi-bookings .value'), '40');
     assert.equal(await page.textContent('#kpi-users .value'), '87');
     assert.equal(await page.textContent('#kpi-satisfaction .value'), '4.6');
