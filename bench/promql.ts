@@ -4,7 +4,6 @@ import { createWriteStream, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { IngestSample } from '../src/ingest/sample-schema.js';
-import { createServiceEngine } from '../src/promql/service-engine.js';
 import { formatValue } from '../src/telemetry/text-format.js';
 import { benchServices, report, seeded, tempDir } from './support.js';
 
@@ -179,7 +178,7 @@ async function benchSize(series: number, scrapeMs: number, runs: number): Promis
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 
-  const engine = createServiceEngine(services.config, services);
+  const engine = services.promql;
   const step = Math.ceil((end - start) / 500);
   const params = (query: string) =>
     new URLSearchParams({

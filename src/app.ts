@@ -44,9 +44,8 @@ import { prometheusRoutes } from './http/routes/prometheus-routes.js';
 import { promApiRoutes } from './http/routes/prom-api-routes.js';
 import { ruleGroupRoutes } from './http/routes/rule-group-routes.js';
 import { RulesView } from './promapi/rules-view.js';
-import { RegistrySeriesIndex } from './promapi/series-index.js';
+import { ReaderSeriesIndex } from './promapi/series-index.js';
 import { promqlRoutes } from './http/routes/promql-routes.js';
-import { createServiceEngine } from './promql/service-engine.js';
 import { queryRoutes } from './http/routes/query-routes.js';
 import { remoteWriteRoutes } from './http/routes/remote-write-routes.js';
 import { pushgatewayRoutes } from './http/routes/pushgateway-routes.js';
@@ -170,7 +169,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(queryRoutes({ query: services.query }));
   await app.register(
     promqlRoutes({
-      engine: createServiceEngine(config, services),
+      engine: services.promql,
       timeoutMs: config.promqlTimeoutMs,
       bodyLimitBytes: config.bodyLimitBytes,
     }),
@@ -192,7 +191,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   await app.register(ruleGroupRoutes(services.alerting));
   await app.register(
     promApiRoutes({
-      index: new RegistrySeriesIndex(services.reader),
+      index: new ReaderSeriesIndex(services.reader),
       rules: new RulesView(services.alerting.rules, services.alerting.ruleGroups, services.alerting.engine),
       version: VERSION,
     }),

@@ -18,6 +18,7 @@ import { createCluster, type Cluster } from './cluster/create-cluster.js';
 import { createAlerting, type Alerting } from './alerting/create-alerting.js';
 import { ingestRecordWriter } from './alerting/prom-rules/record-writer.js';
 import { createServiceEngine } from './promql/service-engine.js';
+import type { PromqlEngineApi } from './promql/api.js';
 import { createHealth, type Health } from './health/create-health.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { MetricStore } from './storage/ports.js';
@@ -53,6 +54,8 @@ export interface Services {
   application: ApplicationCollector;
   health: Health;
   alerting: Alerting;
+  /** The PromQL engine over the TSDB's read port: rules, /api/v1 and the dashboard share this one. */
+  promql: PromqlEngineApi;
   /** Public status pages, incidents and maintenance windows (issue 19). */
   status: StatusBook;
   auth: Auth;
@@ -249,6 +252,7 @@ export async function createServices(
     application,
     health,
     alerting,
+    promql,
     status,
     auth,
     cluster,

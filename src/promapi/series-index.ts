@@ -25,7 +25,7 @@ export interface SeriesIndex {
   metadata(): FamilyMetadata[];
 }
 
-export class RegistrySeriesIndex implements SeriesIndex {
+export class ReaderSeriesIndex implements SeriesIndex {
   private readonly cache = new WeakMap<FamilyView, { version: number; series: IndexedSeries[] }>();
 
   constructor(private readonly reader: TsdbReader) {}
