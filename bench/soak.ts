@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { printProfileDrift, readProfile } from './soak-profile.js';
 import { BENCH_ADMIN_TOKEN, BENCH_AUTH, report, seeded, tempDir } from './support.js';
 
 /**
@@ -23,6 +24,10 @@ import { BENCH_ADMIN_TOKEN, BENCH_AUTH, report, seeded, tempDir } from './suppor
  * those minutes (`--heapsnapshot-signal`) into SOAK_SNAPSHOT_DIR, to diff the retainers if the heap
  * outgrows the data; writing one raises RSS for good (by ~140 MiB with a 36 MiB heap: the writer's native
  * memory stays with the allocator), so compare RSS only before the first snapshot.
+ *
+ * SOAK_CPU_PROFILE=<dir> runs the service under `--cpu-prof` (one sample per 5 ms) and, at the end, compares
+ * where its CPU went in the minutes after the growth phase and in the last five minutes (bench/soak-
+ * profile.ts): the functions whose self time per minute grew tell a drift of CPU per minute from noise.
  */
 export async function benchSoak(
   minutes = Number(process.env.SOAK_MINUTES ?? 10),
@@ -35,9 +40,15 @@ export async function benchSoak(
     (process.env.SOAK_SNAPSHOT_MINUTES ?? '').split(',').filter(Boolean).map(Number),
   );
   const port = await freePort();
+  const profileDir = process.env.SOAK_CPU_PROFILE;
+  const profiling =
+    profileDir === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-interval=5000'];
+  const spawnedAt = Date.now();
   const child = spawn(
     process.execPath,
-    ['--heapsnapshot-signal=SIGUSR2', join(process.cwd(), 'dist/main.js')],
+    [...profiling, '--heapsnapshot-signal=SIGUSR2', join(process.cwd(), 'dist/main.js')],
     {
       cwd: snapshotDir,
       env: {
@@ -78,9 +89,23 @@ export async function benchSoak(
     await loops;
     summarise(minuteStats);
     if (process.env.SOAK_OUT) writeFileSync(process.env.SOAK_OUT, JSON.stringify(minuteStats, null, 1));
+    if (profileDir !== undefined) {
+      await stopped(child);
+      // The profile's clock starts with the process: the load began `offset` ms later.
+      const offset = started - spawnedAt;
+      const settled = Math.min(minutes - 5, growthMinutes + 2);
+      const window = (from: number, to: number) => ({
+        label: `minutes ${String(from)}–${String(to)}`,
+        fromMs: offset + from * 60_000,
+        toMs: offset + to * 60_000,
+      });
+      printProfileDrift(readProfile(profileDir), [
+        window(settled, settled + 5),
+        window(minutes - 5, minutes),
+      ]);
+    }
   } finally {
-    child.kill('SIGTERM');
-    if (child.exitCode === null) await new Promise((resolve) => child.once('exit', resolve));
+    await stopped(child);
     receiver.server.close();
     if (!process.env.SOAK_KEEP) rmSync(dataDir, { recursive: true, force: true });
   }
@@ -365,6 +390,13 @@ async function startReceiver(): Promise<{ url: string; server: Server }> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`, server };
+}
+
+/** SIGTERM, then the exit (the service writes its CPU profile as it exits). */
+async function stopped(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await new Promise((resolve) => child.once('exit', resolve));
 }
 
 async function freePort(): Promise<number> {
