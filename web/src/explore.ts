@@ -162,7 +162,9 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
       pointer.textContent = `${line}\n${' '.repeat(Math.max(0, problem.column - 1))}^`;
       error.append(pointer);
     }
-    error.className = 'notice error';
+    error.className = 'notice error stacked';
+    chartBox.hidden = true; // a result of an earlier query would read as this one's
+    table.hidden = true;
   };
 
   const showTable = (result: PromResult): void => {

@@ -110,10 +110,11 @@ export class LiveChart {
         scales: {
           x: {
             time: true,
-            range: (_u, _min, max) => [
-              Math.min(max, Date.now() / 1000) - this.spanMs / 1000,
-              Math.max(max, Date.now() / 1000),
-            ],
+            // From the data's last time, not uPlot's max: with a single point uPlot widens max by a day.
+            range: () => {
+              const end = Math.max((this.x.at(-1) ?? 0) / 1000, Date.now() / 1000);
+              return [end - this.spanMs / 1000, end];
+            },
           },
         },
         series: [

@@ -310,6 +310,8 @@ function showView(): void {
     if (link.getAttribute('href') === (view === undefined ? '#/' : path))
       link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
+  // The header's range picker is the overview's; each view has its own controls.
+  $('range').closest('label')!.hidden = view !== undefined;
   $('view').hidden = view === undefined;
   $('dashboard').hidden = view !== undefined;
   if (view === undefined) return;
