@@ -71,6 +71,7 @@ function eventItem(event: TimelineEvent, previous: number | undefined): HTMLLIEl
 export function mount(container: HTMLElement, params: URLSearchParams): () => void {
   const id = params.get('id') ?? '';
   const notice = element('div', { class: 'notices', 'aria-live': 'assertive' });
+  notice.hidden = true; // shown by the first problem or confirmation
   const card = element('section', { class: 'card timeline-page' });
   container.replaceChildren(notice, card);
   let closed = false;

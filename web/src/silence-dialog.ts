@@ -1,5 +1,6 @@
 import { postJson } from './api.js';
 import { element } from './dom.js';
+import { trapFocus } from './focus-trap.js';
 import { act } from './notice.js';
 
 /**
@@ -76,6 +77,7 @@ export function openSilenceDialog(
     });
   });
   document.body.append(dialog);
+  trapFocus(dialog);
   dialog.showModal();
   list.focus();
   return dialog;
