@@ -95,7 +95,7 @@ export function mount(container: HTMLElement): () => void {
   const maintenance = element('section', {
     class: 'card',
     id: 'maintenance-card',
-    'aria-labelledby': 'maintenance-title',
+    'aria-labelledby': 'maintenance-heading',
   });
   container.replaceChildren(pagesCard, editor, incidents, maintenance);
   let watched: string[] = [];

@@ -132,7 +132,7 @@ export async function mountMaintenance(container: HTMLElement, watched: readonly
     });
   });
   container.replaceChildren(
-    element('h2', { id: 'maintenance-title' }, 'Maintenance windows'),
+    element('h2', { id: 'maintenance-heading' }, 'Maintenance windows'),
     windows.length === 0 ? element('p', { class: 'muted' }, 'No maintenance window.') : table,
     form,
   );
