@@ -58,3 +58,30 @@ export async function loggedIn(
   await page.waitForSelector('#login', { state: 'hidden' });
   return { context, page, errors };
 }
+
+/**
+ * Something on every view: a watched service (up), a firing alert, a status page, a metric to explore.
+ * Answers the firing alert's id (for #/alerts/<id>).
+ */
+export async function seedViews(t: TestApp, serviceUrl: string): Promise<string> {
+  const call = async (method: 'POST', url: string, payload: unknown): Promise<void> => {
+    const r = await t.app.inject({ method, url, payload: payload as Record<string, unknown> });
+    if (r.statusCode >= 300) throw new Error(`${url}: ${r.body}`);
+  };
+  await call('POST', '/api/health/services', { name: 'api', url: serviceUrl });
+  await call('POST', '/api/alerts/rules', {
+    name: 'Queue backlog',
+    metricName: 'queue_backlog',
+    threshold: 100,
+    severity: 'warning',
+  });
+  await call('POST', '/api/metrics/custom', { name: 'queue_backlog', value: 250, labels: { queue: 'mail' } });
+  await call('POST', '/api/status-pages', {
+    slug: 'acme',
+    title: 'Acme status',
+    services: [{ name: 'api', publicName: 'Public API' }],
+  });
+  await t.services.alerting.engine.settled();
+  const alerts = await t.app.inject({ method: 'GET', url: '/api/alerts?state=firing' });
+  return alerts.json<{ alerts: { id: string }[] }>().alerts[0]?.id ?? '';
+}
