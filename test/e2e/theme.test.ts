@@ -35,7 +35,8 @@ describe('themes in headless Chromium', () => {
     page.evaluate<string>('getComputedStyle(document.body).backgroundColor');
 
   /** Each view in turn, waiting for what shows it has drawn, then the contrast of every visible text. */
-  async function checkViews(page: Page, theme: string): Promise<string[]> {
+  async function checkViews(page: Page, theme: string, width = 1280): Promise<string[]> {
+    await page.setViewportSize({ width, height: width < 600 ? 844 : 900 });
     const failures: string[] = [];
     const views: [string, string][] = [
       ['#/', '#services [data-service="api"]'],
@@ -48,7 +49,12 @@ describe('themes in headless Chromium', () => {
       await page.locator(ready).first().waitFor({ timeout: 10_000 });
       await page.locator('#alerts .alert').first().waitFor({ state: 'attached' });
       const name = /^#\/([a-z-]*)/.exec(hash)?.[1] || 'overview';
-      await page.screenshot({ path: `${ARTIFACTS}/theme-${theme}-${name}.png`, fullPage: true });
+      const suffix = width < 600 ? '-phone' : '';
+      await page.screenshot({ path: `${ARTIFACTS}/theme-${theme}-${name}${suffix}.png`, fullPage: true });
+      // At phone width nothing is wider than the screen (no sideways scrolling of the whole page).
+      const pageWidth = await page.evaluate<number>('document.scrollingElement.scrollWidth');
+      if (pageWidth > width)
+        failures.push(`${theme} ${hash} is ${String(pageWidth)} px wide at ${String(width)} px`);
       for (const r of await contrastOfTexts(page))
         if (r.ratio < MIN_CONTRAST)
           failures.push(
@@ -86,6 +92,7 @@ describe('themes in headless Chromium', () => {
     assert.equal(await page.getAttribute('#theme-toggle', 'aria-label'), 'Switch to the light theme');
     const failures = await checkViews(page, 'dark');
     assert.deepEqual(failures, []);
+    assert.deepEqual(await checkViews(page, 'dark', 390), [], 'phone width');
     assert.deepEqual(errors, []);
     await context.close();
   });
