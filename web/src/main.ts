@@ -15,7 +15,7 @@ import { act } from './notice.js';
 import { LoginRequired, accessToken, authorizedFetch, login, logout, refresh, userLabel } from './session.js';
 import { renderAlerts, renderBusiness, renderServices, renderTiles } from './views.js';
 // h/webexplore views (see the marked block at the end).
-import { mount as mountAlertTimeline } from './alert-timeline.js';
+import { matchersOf, mount as mountAlertTimeline } from './alert-timeline.js';
 import { mount as mountExplore } from './explore.js';
 import { mount as mountStatusAdmin } from './status-admin.js';
 import { installThemeToggle } from './theme.js';
@@ -104,17 +104,6 @@ function unitOfRule(rule: RuleRow['rule']): string {
   return unit;
 }
 
-/** Matchers for exactly this alert: its rule and each of its labels (values escaped as PromQL strings). */
-function silenceMatchers(alert: AlertRow): string[] {
-  const quote = (v: string): string => JSON.stringify(v);
-  return [
-    `alertname=${quote(alert.ruleName)}`,
-    ...Object.entries(alert.labels)
-      .filter(([k]) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k))
-      .map(([k, v]) => `${k}=${quote(v)}`),
-  ].slice(0, 20);
-}
-
 async function loadLists(): Promise<void> {
   const [summary, services, alerts, realtime, rules] = await Promise.all([
     getJson<Summary>('/api/dashboard/summary'),
@@ -134,7 +123,7 @@ async function loadLists(): Promise<void> {
       if (action === 'silence' && alert !== undefined) {
         void act($('notice'), 'silence the alert', () =>
           postJson('/api/alerts/silences', {
-            matchers: silenceMatchers(alert),
+            matchers: matchersOf(alert),
             endsAt: '2h',
             comment: `silenced from the dashboard: ${alert.ruleName}`,
           }),
