@@ -186,7 +186,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       startedAt: services.startedAt,
     }),
   );
-  await app.register(alertRoutes(services.alerting));
+  await app.register(alertRoutes(services.alerting, services.auth.audit));
   await app.register(channelRoutes(services.alerting));
   await app.register(ruleGroupRoutes(services.alerting));
   await app.register(

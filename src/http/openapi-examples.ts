@@ -119,6 +119,7 @@ export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExamples>> = {
   },
   'GET /api/alerts': { query: { state: 'firing', severity: 'critical,high,warning' } },
   'GET /api/alerts/{id}': { params: ALERT_ID },
+  'GET /api/alerts/{id}/timeline': { params: ALERT_ID },
   'POST /api/alerts/{id}/acknowledge': { params: ALERT_ID, body: { note: 'on it, restarting the worker' } },
   'POST /api/alerts/{id}/resolve': { params: ALERT_ID, body: { note: 'the worker is back' } },
   'POST /api/alerts/silences': {

@@ -68,6 +68,7 @@ const TABLE: Readonly<Record<string, Access>> = {
   'GET /api/health/services/:name': 'read',
   'GET /api/alerts': 'read',
   'GET /api/alerts/:id': 'read',
+  'GET /api/alerts/:id/timeline': 'read',
   'GET /api/alerts/rules': 'read',
   'GET /api/alerts/rules/:id': 'read',
   'GET /api/alerts/silences': 'read',

@@ -105,6 +105,7 @@ const ORDER = [
   'POST /api/alerts/silences',
   'GET /api/alerts/silences',
   'POST /api/alerts/{id}/resolve',
+  'GET /api/alerts/{id}/timeline',
   'DELETE /api/alerts/silences/{id}',
   'GET /api/dashboard/summary',
   'GET /api/dashboard/realtime',

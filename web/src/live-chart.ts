@@ -1,6 +1,8 @@
 import uPlot from 'uplot';
+import { cssColor } from './theme.js';
 
-const COLORS = ['#4ea1ff', '#f0883e', '#3fb950', '#d2a8ff', '#f85149', '#e3b341', '#79c0ff', '#ff7b72'];
+/** Line colours: the theme's --chart-1 … --chart-8 (a canvas cannot use var(), so they are read). */
+const colorOf = (i: number): string => cssColor(`--chart-${String((i % 8) + 1)}`, '#4ea1ff');
 /** Points kept per chart: live pushes append, the oldest fall off. */
 const MAX_POINTS = 2000;
 
@@ -28,10 +30,17 @@ export class LiveChart {
       this.plot?.setSize(this.size());
     });
     this.resize.observe(element);
+    window.addEventListener('themechange', this.redraw);
   }
+
+  /** Drawn again in the new theme's colours. */
+  private readonly redraw = (): void => {
+    if (this.plot !== undefined) this.rebuild();
+  };
 
   destroy(): void {
     this.resize.disconnect();
+    window.removeEventListener('themechange', this.redraw);
     this.plot?.destroy();
     this.plot = undefined;
   }
@@ -92,6 +101,8 @@ export class LiveChart {
       return;
     }
     const format = this.format;
+    const muted = cssColor('--muted', '#8a96a3');
+    const line = cssColor('--line', '#262d37');
     this.plot = new uPlot(
       {
         ...this.size(),
@@ -99,27 +110,28 @@ export class LiveChart {
         scales: {
           x: {
             time: true,
-            range: (_u, _min, max) => [
-              Math.min(max, Date.now() / 1000) - this.spanMs / 1000,
-              Math.max(max, Date.now() / 1000),
-            ],
+            // From the data's last time, not uPlot's max: with a single point uPlot widens max by a day.
+            range: () => {
+              const end = Math.max((this.x.at(-1) ?? 0) / 1000, Date.now() / 1000);
+              return [end - this.spanMs / 1000, end];
+            },
           },
         },
         series: [
           {},
           ...this.names.map((label, i) => ({
             label,
-            stroke: COLORS[i % COLORS.length],
+            stroke: colorOf(i),
             width: 1.5,
             spanGaps: this.options.spanGaps ?? false,
             value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
           })),
         ],
         axes: [
-          { stroke: '#8a96a3', grid: { stroke: '#262d37' } },
+          { stroke: muted, grid: { stroke: line } },
           {
-            stroke: '#8a96a3',
-            grid: { stroke: '#262d37' },
+            stroke: muted,
+            grid: { stroke: line },
             values: (_u, ticks) => ticks.map(format),
             // Wide enough for the longest label ("1.25 s", "450 ms", "12.5 k/s"): none is ever cut.
             size: (_u, values: string[] | null) =>

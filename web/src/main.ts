@@ -14,6 +14,11 @@ import { LiveChart } from './live-chart.js';
 import { act } from './notice.js';
 import { LoginRequired, accessToken, authorizedFetch, login, logout, refresh, userLabel } from './session.js';
 import { renderAlerts, renderBusiness, renderServices, renderTiles } from './views.js';
+// h/webexplore views (see the marked block at the end).
+import { matchersOf, mount as mountAlertTimeline } from './alert-timeline.js';
+import { mount as mountExplore } from './explore.js';
+import { mount as mountStatusAdmin } from './status-admin.js';
+import { installThemeToggle } from './theme.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const origin = window.location.origin;
@@ -99,17 +104,6 @@ function unitOfRule(rule: RuleRow['rule']): string {
   return unit;
 }
 
-/** Matchers for exactly this alert: its rule and each of its labels (values escaped as PromQL strings). */
-function silenceMatchers(alert: AlertRow): string[] {
-  const quote = (v: string): string => JSON.stringify(v);
-  return [
-    `alertname=${quote(alert.ruleName)}`,
-    ...Object.entries(alert.labels)
-      .filter(([k]) => /^[a-zA-Z_][a-zA-Z0-9_]*$/.test(k))
-      .map(([k, v]) => `${k}=${quote(v)}`),
-  ].slice(0, 20);
-}
-
 async function loadLists(): Promise<void> {
   const [summary, services, alerts, realtime, rules] = await Promise.all([
     getJson<Summary>('/api/dashboard/summary'),
@@ -129,7 +123,7 @@ async function loadLists(): Promise<void> {
       if (action === 'silence' && alert !== undefined) {
         void act($('notice'), 'silence the alert', () =>
           postJson('/api/alerts/silences', {
-            matchers: silenceMatchers(alert),
+            matchers: matchersOf(alert),
             endsAt: '2h',
             comment: `silenced from the dashboard: ${alert.ruleName}`,
           }),
@@ -239,6 +233,7 @@ function start(): void {
   $('logout').hidden = label === undefined;
   guarded(loadHistory(range.value));
   guarded(loadLists());
+  showView();
   if (started) return;
   started = true;
   range.addEventListener('change', () => {
@@ -282,3 +277,37 @@ void authorizedFetch('/api/auth/me').then(
     showLogin();
   },
 );
+
+// ─── BEGIN h/webexplore views: Explore, alert timeline, status-page admin, theme (issue 19) ───────────────
+// The smallest hash switch these views need until web/src/router.ts lands: move each entry onto the router
+// (each view is a module exporting mount(container, params) → unmount) and delete this block.
+installThemeToggle($('theme-toggle') as HTMLButtonElement);
+const VIEWS: { pattern: RegExp; mount: (container: HTMLElement, params: URLSearchParams) => () => void }[] = [
+  { pattern: /^#\/explore$/, mount: mountExplore },
+  { pattern: /^#\/alerts\/(?<id>[^/]+)$/, mount: mountAlertTimeline },
+  { pattern: /^#\/status-pages$/, mount: mountStatusAdmin },
+];
+let unmountView: (() => void) | undefined;
+
+function showView(): void {
+  if (!$('login').hidden) return; // start() calls again once logged in
+  const [path = '', query = ''] = window.location.hash.split('?');
+  const view = VIEWS.find((v) => v.pattern.test(path));
+  unmountView?.();
+  unmountView = undefined;
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('nav.views a'))
+    if (link.getAttribute('href') === (view === undefined ? '#/' : path))
+      link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  // The header's range picker is the overview's; each view has its own controls.
+  $('range').closest('label')!.hidden = view !== undefined;
+  $('view').hidden = view === undefined;
+  $('dashboard').hidden = view !== undefined;
+  if (view === undefined) return;
+  const params = new URLSearchParams(query);
+  for (const [k, v] of Object.entries(view.pattern.exec(path)?.groups ?? {}))
+    params.set(k, decodeURIComponent(v));
+  unmountView = view.mount($('view'), params);
+}
+window.addEventListener('hashchange', showView);
+// ─── END h/webexplore views ────────────────────────────────────────────────────────────────────────────────

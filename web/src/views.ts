@@ -92,7 +92,7 @@ export function renderAlerts(
           { class: `badge ${a.state === 'firing' ? a.severity : 'pending'}` },
           a.state === 'firing' ? a.severity : 'pending',
         ),
-        element('span', { class: 'name' }, a.ruleName),
+        element('a', { class: 'name', href: `#/alerts/${encodeURIComponent(a.id)}` }, a.ruleName),
         element(
           'span',
           { class: 'value', title: 'Current value' },

@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fromStored, type Alert } from '../../alerting/alert.js';
+import { buildTimeline } from '../../alerting/alert-timeline.js';
 import { alertView, notificationView, silenceView } from '../../alerting/alert-views.js';
 import type { Alerting } from '../../alerting/create-alerting.js';
 import { RuleInputSchema } from '../../alerting/rule-schema.js';
 import type { Rule } from '../../alerting/rule.js';
 import type { Silence } from '../../alerting/silences.js';
+import type { AuditLog } from '../../auth/audit-log.js';
 import { principalName } from '../../auth/principal.js';
 import { DomainError } from '../../domain/errors.js';
 import { compileMatchers, parseMatcher } from '../../query/matchers.js';
@@ -21,6 +23,7 @@ import {
   RuleSchema,
   SilenceInputSchema,
   SilenceSchema,
+  TimelineSchema,
 } from './alert-schemas.js';
 
 const tags = ['alerts'];
@@ -34,6 +37,8 @@ const ListQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 });
 const STATES = new Set(['pending', 'firing', 'resolved']);
+/** Audit entries a timeline reads at most: an alert is acted on a few times, the log holds everything. */
+const TIMELINE_AUDIT_LIMIT = 1000;
 
 function csv(raw: string | undefined, field: string, allowed?: ReadonlySet<string>): string[] | undefined {
   if (raw === undefined) return undefined;
@@ -52,8 +57,8 @@ function csv(raw: string | undefined, field: string, allowed?: ReadonlySet<strin
   return values;
 }
 
-/** The seed's /api/alerts routes, plus silences. */
-export function alertRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
+/** The seed's /api/alerts routes, plus silences; the audit log feeds the timeline (who acted, which request). */
+export function alertRoutes(alerting: Alerting, audit?: AuditLog): FastifyPluginAsyncTypebox {
   const { engine, rules, store, silences } = alerting;
   const ruleView = (rule: Rule) => ({
     id: rule.id,
@@ -116,6 +121,34 @@ export function alertRoutes(alerting: Alerting): FastifyPluginAsyncTypebox {
           ...alertView(current(fromStored(stored))),
           notifications: notifications.map(notificationView),
         };
+      },
+    );
+
+    app.get(
+      '/api/alerts/:id/timeline',
+      {
+        schema: {
+          tags,
+          summary:
+            "One alert's life in order: pending, firing, each notification (channel, status, attempts, last error), acknowledged by whom, resolved",
+          params: IdParams,
+          response: { 200: TimelineSchema, ...errorResponses(404) },
+        },
+      },
+      async (request) => {
+        const stored = await store.getAlert(request.params.id);
+        if (stored === undefined)
+          throw new DomainError('alert_not_found', 404, `no alert with id ${request.params.id}`, 'id');
+        const alert = current(fromStored(stored));
+        const [notifications, entries] = await Promise.all([
+          store.notificationsOf(alert.id),
+          audit?.list({
+            from: alert.pendingAt,
+            ...(alert.resolvedAt === undefined ? {} : { to: alert.resolvedAt + 60_000 }),
+            limit: TIMELINE_AUDIT_LIMIT,
+          }) ?? Promise.resolve([]),
+        ]);
+        return { alert: alertView(alert), events: buildTimeline(alert, notifications, entries) };
       },
     );
 

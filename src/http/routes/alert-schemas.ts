@@ -131,3 +131,35 @@ export const AlertmanagerWebhookSchema = Type.Object(
   },
   { additionalProperties: true },
 );
+
+/** GET /api/alerts/:id/timeline: the alert's life in order (issue 19). */
+export const TimelineSchema = Type.Object({
+  alert: AlertSchema,
+  events: Type.Array(
+    Type.Object({
+      at: Type.String(),
+      kind: Type.String({
+        description:
+          'pending, firing, notification, acknowledged, resolved, or action (another audited change).',
+      }),
+      summary: Type.String(),
+      actor: Type.Union([Type.String(), Type.Null()], {
+        description: 'Who did it (a principal); null when the engine did.',
+      }),
+      notification: Type.Union([
+        Type.Object({
+          event: Type.String({ description: 'firing, repeat or resolved.' }),
+          channel: Type.String(),
+          status: Type.String({ description: 'pending, delivered, failed or expired.' }),
+          attempts: Type.Integer(),
+          deliveredAt: Type.Union([Type.String(), Type.Null()]),
+          lastError: Type.Union([Type.String(), Type.Null()]),
+        }),
+        Type.Null(),
+      ]),
+      requestId: Type.Union([Type.String(), Type.Null()], {
+        description: "The audit log's request id of a person's action (ties it to the logs).",
+      }),
+    }),
+  ),
+});
