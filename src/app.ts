@@ -24,6 +24,7 @@ import { installOptionalBodies } from './http/optional-body.js';
 import { installRequestLog } from './http/request-log.js';
 import { lazySerializers } from './http/lazy-serializers.js';
 import { authRoutes } from './http/routes/auth-routes.js';
+import { twoFactorRoutes } from './http/routes/two-factor-routes.js';
 import { RealtimeGateway } from './realtime/gateway.js';
 import { socketGuard } from './realtime/socket-guard.js';
 import { registerOpenApi } from './http/openapi.js';
@@ -137,6 +138,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   installAuditHook(app, services.auth.audit);
   await registerOpenApi(app, VERSION);
   await app.register(authRoutes(services.auth, limits.loginLimit));
+  await app.register(twoFactorRoutes(services.auth));
 
   await app.register(
     serviceRoutes({ checkReady: services.checkReady, startedAt: services.startedAt, version: VERSION }),

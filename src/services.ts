@@ -99,7 +99,7 @@ export async function createServices(
   const duties = ROLE_DUTIES[role];
   // Migrations ran once, in openStores.
   const stores = await openStores(config);
-  const { store, authStore, statusStore, kind } = stores;
+  const { store, authStore, statusStore, secondFactorStore, kind } = stores;
   const cluster = await createCluster(config, log);
   // Edits tell the other replicas (a no-op feed in the embedded mode).
   const healthStore = publishingHealthStore(stores.healthStore, cluster.feed);
@@ -188,7 +188,14 @@ export async function createServices(
   const status = new StatusBook(statusStore);
   await status.load();
   alerting.silences.addSource((labels, now) => status.coveringMaintenance(labels, now));
-  const auth = await createAuth({ config, store: authStore, bus, log, loginAttempts: cluster.loginAttempts });
+  const auth = await createAuth({
+    config,
+    store: authStore,
+    secondFactorStore,
+    bus,
+    log,
+    loginAttempts: cluster.loginAttempts,
+  });
   const stopReloads = subscribeReloads(cluster.feed, {
     rules: alerting.rules,
     channels: alerting.channels,

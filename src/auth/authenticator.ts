@@ -71,6 +71,17 @@ export class Authenticator {
     const user = await this.users.get(claims.userId);
     if (user === undefined || user.tokenVersion !== claims.tokenVersion)
       throw refused('token_revoked', 'the login token was revoked (password or role changed); log in again');
+    if (claims.enrolmentRequired === true)
+      return {
+        kind: 'user',
+        userId: user.id,
+        name: user.name,
+        role: user.role,
+        tokenVersion: user.tokenVersion,
+        expiresAt: claims.expiresAt,
+        permissions: new Set(),
+        enrolmentRequired: true,
+      };
     return {
       kind: 'user',
       userId: user.id,

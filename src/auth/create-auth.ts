@@ -2,13 +2,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { EventBus } from '../support/event-bus.js';
 import { PeriodicTask } from '../support/periodic-task.js';
-import type { AuthStore } from '../storage/ports.js';
+import type { AuthStore, SecondFactorStore } from '../storage/ports.js';
 import { ApiTokens } from './api-tokens.js';
 import { AuditLog } from './audit-log.js';
 import { MemoryLoginAttempts, type LoginAttempts } from './login-attempts.js';
 import type { AuthEvents } from './auth-events.js';
 import { Authenticator } from './authenticator.js';
 import { LOCKOUT_WINDOW_MS, LoginSessions } from './login-sessions.js';
+import { SecondFactor } from './second-factor.js';
 import { SessionTokens } from './session-token.js';
 import { UserDirectory } from './user-directory.js';
 
@@ -19,6 +20,7 @@ export interface Auth {
   apiTokens: ApiTokens;
   authenticator: Authenticator;
   audit: AuditLog;
+  secondFactor: SecondFactor;
   tasks: PeriodicTask[];
 }
 
@@ -31,6 +33,7 @@ const JWT_SECRET_KEY = 'auth.jwt_secret';
 export async function createAuth(deps: {
   config: Readonly<Config>;
   store: AuthStore;
+  secondFactorStore: SecondFactorStore;
   bus: EventBus<AuthEvents>;
   log: Logger;
   /** Failed-login counters (Redis-backed in the scaled-out mode); default: in process. */
@@ -46,6 +49,11 @@ export async function createAuth(deps: {
   const users = new UserDirectory(store, bus, log);
   const apiTokens = new ApiTokens(store, bus);
   const audit = new AuditLog(store);
+  const secondFactor = new SecondFactor(
+    deps.secondFactorStore,
+    new Set(config.totpRequiredRoles),
+    config.totpIssuer,
+  );
   if (config.authEnabled) await users.bootstrap(config.adminPassword);
   else
     log.warn(
@@ -69,10 +77,12 @@ export async function createAuth(deps: {
       tokens,
       { accessSeconds: config.jwtTtlSeconds, refreshSeconds: config.refreshTtlSeconds },
       deps.loginAttempts ?? new MemoryLoginAttempts(config.loginRateLimit, LOCKOUT_WINDOW_MS),
+      secondFactor,
     ),
     apiTokens,
     authenticator: new Authenticator(tokens, users, apiTokens, config.adminToken),
     audit,
+    secondFactor,
     tasks: [pruneTask],
   };
 }

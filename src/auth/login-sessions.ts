@@ -1,6 +1,7 @@
 import { DomainError } from '../domain/errors.js';
 import type { AuthStore, Role, StoredUser } from '../storage/ports.js';
 import type { LoginAttempts } from './login-attempts.js';
+import type { SecondFactor } from './second-factor.js';
 import { issueToken, parseToken, secretMatches } from './opaque-token.js';
 import type { SessionTokens } from './session-token.js';
 import type { UserDirectory } from './user-directory.js';
@@ -12,6 +13,8 @@ export interface LoginResult {
   expiresIn: number;
   refreshToken: string;
   user: { name: string; role: Role };
+  /** The role requires TOTP and this user has none yet: this session may only enrol (ADR 0025). */
+  enrolmentRequired?: true;
 }
 
 export const LOCKOUT_WINDOW_MS = 15 * 60_000;
@@ -22,7 +25,8 @@ export const LOCKOUT_WINDOW_MS = 15 * 60_000;
  * Failed logins per user name are counted (LOGIN_RATE_LIMIT per 15 minutes), next to the per-address limit
  * of the route, so spreading guesses over many addresses does not help either. Each attempt is reserved
  * before the password is checked (login-attempts.ts), so parallel guesses cannot overrun the limit; the
- * counters are in Redis when REDIS_URL is set, shared by every replica.
+ * counters are in Redis when REDIS_URL is set, shared by every replica. A user with TOTP on also sends
+ * `code`; a wrong or missing code keeps the attempt counted like a wrong password.
  */
 export class LoginSessions {
   constructor(
@@ -31,9 +35,10 @@ export class LoginSessions {
     private readonly tokens: SessionTokens,
     private readonly ttl: { accessSeconds: number; refreshSeconds: number },
     private readonly attempts: LoginAttempts,
+    private readonly secondFactor: SecondFactor,
   ) {}
 
-  async login(name: string, password: string): Promise<LoginResult> {
+  async login(name: string, password: string, code?: string): Promise<LoginResult> {
     const key = name.toLowerCase();
     const reservation = await this.attempts.reserve(key);
     if (!reservation.allowed)
@@ -46,6 +51,22 @@ export class LoginSessions {
       );
     const user = await this.users.authenticate(name, password);
     if (user === undefined) throw new DomainError('invalid_login', 401, 'wrong user name or password');
+    if (await this.secondFactor.isEnabled(user.id)) {
+      if (code === undefined || code.trim() === '')
+        throw new DomainError(
+          'totp_required',
+          401,
+          'this account has two-factor authentication: send the code of the authenticator app (or a recovery code) as "code"',
+          'code',
+        );
+      if ((await this.secondFactor.verify(user.id, code)) === undefined)
+        throw new DomainError(
+          'invalid_totp',
+          401,
+          'the two-factor code is wrong, expired or used already',
+          'code',
+        );
+    }
     await this.attempts.clear(key);
     return this.issue(user);
   }
@@ -84,11 +105,20 @@ export class LoginSessions {
     if (parsed !== undefined) await this.store.takeRefreshToken(parsed.id);
   }
 
+  /** A new session for a user whose earlier ones were just revoked (after enrolling TOTP). */
+  reissue(user: StoredUser): Promise<LoginResult> {
+    return this.issue(user);
+  }
+
   private async issue(user: StoredUser): Promise<LoginResult> {
+    // Checked at every login and refresh: a role that requires TOTP, without one, gets an enrol-only session.
+    const enrolmentRequired =
+      this.secondFactor.isRequiredFor(user.role) && !(await this.secondFactor.isEnabled(user.id));
     const access = await this.tokens.sign({
       userId: user.id,
       role: user.role,
       tokenVersion: user.tokenVersion,
+      ...(enrolmentRequired ? { enrolmentRequired: true as const } : {}),
     });
     const refresh = issueToken('msr');
     const now = Date.now();
@@ -107,6 +137,7 @@ export class LoginSessions {
       expiresIn: this.ttl.accessSeconds,
       refreshToken: refresh.token,
       user: { name: user.name, role: user.role },
+      ...(enrolmentRequired ? { enrolmentRequired: true as const } : {}),
     };
   }
 }

@@ -12,6 +12,8 @@ export type Principal =
       /** When the login token stops being accepted (ms); live sockets are cut then. */
       expiresAt: number;
       permissions: ReadonlySet<Permission>;
+      /** Logged in with a role that requires TOTP, not enrolled yet: no permission until they enrol. */
+      enrolmentRequired?: true;
     }
   | {
       kind: 'token';

@@ -12,6 +12,11 @@ export interface SessionClaims {
   tokenVersion: number;
   /** Expiry in ms. */
   expiresAt: number;
+  /**
+   * The user's role requires a second factor they have not enrolled yet: the token may only enrol one
+   * (ADR 0025). Absent on every other token.
+   */
+  enrolmentRequired?: true;
 }
 
 /**
@@ -35,7 +40,11 @@ export class SessionTokens {
   async sign(claims: Omit<SessionClaims, 'expiresAt'>): Promise<{ token: string; expiresAt: number }> {
     const now = Math.floor(Date.now() / 1000);
     const exp = now + this.ttlSeconds;
-    const token = await new SignJWT({ role: claims.role, ver: claims.tokenVersion })
+    const token = await new SignJWT({
+      role: claims.role,
+      ver: claims.tokenVersion,
+      ...(claims.enrolmentRequired === true ? { enr: true } : {}),
+    })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(ISSUER)
@@ -56,9 +65,21 @@ export class SessionTokens {
         audience: AUDIENCE,
         requiredClaims: ['sub', 'exp', 'ver'],
       });
-      const { sub, role, ver, exp } = payload as { sub: string; role: unknown; ver: unknown; exp: number };
+      const { sub, role, ver, exp, enr } = payload as {
+        sub: string;
+        role: unknown;
+        ver: unknown;
+        exp: number;
+        enr?: unknown;
+      };
       if (typeof ver !== 'number' || typeof role !== 'string') return { refused: 'invalid' };
-      return { userId: sub, role: role as Role, tokenVersion: ver, expiresAt: exp * 1000 };
+      return {
+        userId: sub,
+        role: role as Role,
+        tokenVersion: ver,
+        expiresAt: exp * 1000,
+        ...(enr === true ? { enrolmentRequired: true as const } : {}),
+      };
     } catch (error) {
       return { refused: error instanceof errors.JWTExpired ? 'expired' : 'invalid' };
     }

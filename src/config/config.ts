@@ -1,4 +1,5 @@
 import { allowlistProblem } from '../security/egress-guard.js';
+import type { Role } from '../storage/ports.js';
 import { DEFAULT_SLICE_MS } from '../telemetry/exposition.js';
 import {
   boolean,
@@ -12,6 +13,14 @@ import {
   url,
   type Parsed,
 } from './parsers.js';
+
+const ROLES: readonly Role[] = ['admin', 'editor', 'viewer'];
+
+function roleProblem(entry: string): string | undefined {
+  return (ROLES as readonly string[]).includes(entry)
+    ? undefined
+    : `"${entry}" is not a role (${ROLES.join(', ')})`;
+}
 
 /**
  * Every setting of the service, read once from the environment at start. The seed's `.env` names are
@@ -121,6 +130,10 @@ export interface Config {
   tlsKeyFile: string | undefined;
   trustProxy: boolean | number | readonly string[];
   auditTtlSeconds: number;
+  /** Roles whose people must log in with TOTP (ADR 0025); empty: TOTP is each person's choice. */
+  totpRequiredRoles: readonly Role[];
+  /** The issuer an authenticator app shows next to the account. */
+  totpIssuer: string;
 }
 
 interface Variable<K extends keyof Config> {
@@ -259,6 +272,12 @@ const TABLE: Table = {
   tlsKeyFile: { env: 'TLS_KEY_FILE', parse: text, fallback: undefined },
   trustProxy: { env: 'TRUST_PROXY', parse: trustProxy, fallback: false },
   auditTtlSeconds: { env: 'AUDIT_TTL', parse: integer(DAY, 3650 * DAY), fallback: 365 * DAY },
+  totpRequiredRoles: {
+    env: 'TOTP_REQUIRED_ROLES',
+    parse: (raw) => list(roleProblem)(raw) as Parsed<readonly Role[]>,
+    fallback: [],
+  },
+  totpIssuer: { env: 'TOTP_ISSUER', parse: text, fallback: 'metrics-service' },
 };
 
 export class ConfigError extends Error {

@@ -80,7 +80,15 @@ export type ErrorCode =
   | 'status_page_exists'
   | 'incident_not_found'
   | 'maintenance_not_found'
-  | 'badge_not_found';
+  | 'badge_not_found'
+  // TOTP two-factor authentication (ADR 0025).
+  | 'totp_required'
+  | 'invalid_totp'
+  | 'totp_enabled'
+  | 'totp_not_pending'
+  | 'totp_not_enabled'
+  | 'totp_enrolment_required'
+  | 'totp_required_by_role';
 
 export class DomainError extends Error {
   constructor(

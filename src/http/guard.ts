@@ -96,6 +96,12 @@ export function installGuard(app: FastifyInstance, options: GuardOptions): void 
     const principal = request.principal;
     if (principal === undefined || access === 'authenticated' || access === 'public' || access === undefined)
       return;
+    if (principal.kind === 'user' && principal.enrolmentRequired === true)
+      throw new DomainError(
+        'totp_enrolment_required',
+        403,
+        `the ${principal.role} role requires two-factor authentication: enrol an authenticator app first (POST /api/auth/2fa/totp, then /api/auth/2fa/totp/confirm)`,
+      );
     if (!principal.permissions.has(access))
       throw new DomainError(
         'insufficient_scope',

@@ -58,6 +58,12 @@ export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExamples>> = {
   'POST /api/auth/password': {
     body: { currentPassword: ALICE_PASSWORD, newPassword: 'winter-is-coming-2026' },
   },
+  // Codes are never in a document: the test types what the app would show, or a recovery code.
+  'POST /api/auth/2fa/totp': { body: { password: ALICE_PASSWORD } },
+  'POST /api/auth/2fa/totp/confirm': { body: { code: '123456' } },
+  'POST /api/auth/2fa/recovery-codes': { body: { code: '123456' } },
+  'POST /api/auth/2fa/totp/disable': { body: { code: '123456' } },
+  'DELETE /api/auth/users/{name}/2fa': { params: { name: 'alice' } },
   'PATCH /api/auth/users/{name}': { params: { name: 'alice' }, body: { role: 'viewer' } },
   'DELETE /api/auth/users/{name}': { params: { name: 'alice' } },
   'POST /api/auth/tokens': { body: { name: 'ci-ingest', scopes: ['ingest'], expiresIn: 2_592_000 } },

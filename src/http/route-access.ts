@@ -25,6 +25,13 @@ const TABLE: Readonly<Record<string, Access>> = {
   'GET /badge/:service/uptime': 'public',
 
   'POST /api/auth/password': 'authenticated',
+  // Two-factor authentication of the logged-in person (an enrol-only session may use these).
+  'GET /api/auth/2fa': 'authenticated',
+  'POST /api/auth/2fa/totp': 'authenticated',
+  'POST /api/auth/2fa/totp/confirm': 'authenticated',
+  'POST /api/auth/2fa/recovery-codes': 'authenticated',
+  'POST /api/auth/2fa/totp/disable': 'authenticated',
+  'DELETE /api/auth/users/:name/2fa': 'admin',
   'GET /api/auth/users': 'admin',
   'POST /api/auth/users': 'admin',
   'PATCH /api/auth/users/:name': 'admin',

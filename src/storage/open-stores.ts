@@ -1,6 +1,13 @@
 import { join } from 'node:path';
 import type { Config } from '../config/config.js';
-import type { AlertStore, AuthStore, HealthStore, MetricStore, StatusStore } from './ports.js';
+import type {
+  AlertStore,
+  AuthStore,
+  HealthStore,
+  MetricStore,
+  SecondFactorStore,
+  StatusStore,
+} from './ports.js';
 import { migrateSqlite } from './sqlite/migrations.js';
 import { PgAlertStore } from './postgres/pg-alert-store.js';
 import { PgAuthStore } from './postgres/pg-auth-store.js';
@@ -8,12 +15,14 @@ import { PgDatabase } from './postgres/pg-database.js';
 import { PgHealthStore } from './postgres/pg-health-store.js';
 import { PgMetricStore } from './postgres/pg-metric-store.js';
 import { migratePostgres } from './postgres/pg-migrations.js';
+import { PgSecondFactorStore } from './postgres/pg-second-factor-store.js';
 import { PgStatusStore } from './postgres/pg-status-store.js';
 import { openDatabase } from './sqlite/open-database.js';
 import { SqliteAlertStore } from './sqlite/sqlite-alert-store.js';
 import { SqliteAuthStore } from './sqlite/sqlite-auth-store.js';
 import { SqliteHealthStore } from './sqlite/sqlite-health-store.js';
 import { SqliteMetricStore } from './sqlite/sqlite-metric-store.js';
+import { SqliteSecondFactorStore } from './sqlite/sqlite-second-factor-store.js';
 import { SqliteStatusStore } from './sqlite/sqlite-status-store.js';
 
 /** The adapters of every store port for the configured mode: the embedded SQLite file (default). */
@@ -23,6 +32,7 @@ export interface Stores {
   alertStore: AlertStore;
   authStore: AuthStore;
   statusStore: StatusStore;
+  secondFactorStore: SecondFactorStore;
   kind: string;
 }
 
@@ -38,6 +48,7 @@ export async function openStores(config: Readonly<Config>): Promise<Stores> {
     alertStore: new SqliteAlertStore(db),
     authStore: new SqliteAuthStore(db),
     statusStore: new SqliteStatusStore(db),
+    secondFactorStore: new SqliteSecondFactorStore(db),
     kind: 'sqlite',
   };
 }
@@ -61,6 +72,7 @@ async function openPostgresStores(url: string, poolMax: number): Promise<Stores>
     alertStore: new PgAlertStore(db),
     authStore: new PgAuthStore(db),
     statusStore: new PgStatusStore(db),
+    secondFactorStore: new PgSecondFactorStore(db),
     kind: 'postgresql',
   };
 }

@@ -358,6 +358,38 @@ export interface AuthStore {
   deleteAuditBefore(cutoff: number): Promise<number>;
 }
 
+/** A person's TOTP second factor: the shared secret, confirmed or still being enrolled (ADR 0025). */
+export interface StoredTotp {
+  userId: string;
+  /** Base32, as authenticator apps take it. */
+  secret: string;
+  /** Null while the enrolment waits for its first code. */
+  confirmedAt: number | null;
+  /** The last 30-second step a code was accepted for: no code is accepted twice. */
+  lastStep: number;
+  createdAt: number;
+}
+
+/** TOTP secrets and recovery codes (sqlite/sqlite-second-factor-store.ts, postgres/pg-second-factor-store.ts). */
+export interface SecondFactorStore {
+  getTotp(userId: string): Promise<StoredTotp | undefined>;
+  /** Stores a new unconfirmed secret (replacing an unconfirmed one), unless one is confirmed; whether it did. */
+  beginTotp(userId: string, secret: string, at: number): Promise<boolean>;
+  /**
+   * Confirms the pending secret with the step of the code that proved it, and stores the recovery codes'
+   * hashes, in one transaction; false when nothing is pending (confirmed meanwhile, or never begun).
+   */
+  confirmTotp(userId: string, step: number, at: number, recoveryHashes: readonly string[]): Promise<boolean>;
+  /** Records `step` as used when it is later than the last one used; false is a replayed code. */
+  useTotpStep(userId: string, step: number): Promise<boolean>;
+  /** Deletes the secret and every recovery code of the user. */
+  deleteTotp(userId: string): Promise<void>;
+  replaceRecoveryCodes(userId: string, hashes: readonly string[]): Promise<void>;
+  /** Removes one unused recovery code; whether it was there (each works once, also under races). */
+  takeRecoveryCode(userId: string, hash: string): Promise<boolean>;
+  countRecoveryCodes(userId: string): Promise<number>;
+}
+
 /**
  * Public status pages, their incidents and maintenance windows (issue 19), each kept as a JSON document
  * with the columns the lists filter on. Few rows, read once at start and rewritten one at a time.

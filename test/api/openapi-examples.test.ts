@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { bearer } from '../support/auth.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { totpCode } from '../support/totp-codes.js';
 
 interface Parameter {
   in: string;
@@ -28,6 +29,11 @@ const ORDER = [
   'GET /api/auth/users',
   'POST /api/auth/login',
   'POST /api/auth/refresh',
+  'GET /api/auth/2fa',
+  'POST /api/auth/2fa/totp',
+  'POST /api/auth/2fa/totp/confirm',
+  'POST /api/auth/2fa/recovery-codes',
+  'POST /api/auth/2fa/totp/disable',
   'POST /api/auth/logout',
   'POST /api/auth/password',
   'PATCH /api/auth/users/{name}',
@@ -114,6 +120,7 @@ const ORDER = [
   'DELETE /api/alerts/rules/{id}',
   'DELETE /api/alerts/channels/{name}',
   'DELETE /api/health/services/{name}',
+  'DELETE /api/auth/users/{name}/2fa',
   'DELETE /api/auth/users/{name}',
   'DELETE /metrics/job/{job}',
 ];
@@ -177,7 +184,13 @@ describe('the OpenAPI examples', () => {
       // Tokens are never in a document: the refresh token and alice's login are what login answered.
       if (key === 'POST /api/auth/refresh' || key === 'POST /api/auth/logout')
         body = { ...body, refreshToken: alice.refresh };
-      if (key === 'POST /api/auth/password') headers = bearer(alice.access);
+      if (key === 'POST /api/auth/password' || (key.includes('/api/auth/2fa') && !key.startsWith('DELETE')))
+        headers = bearer(alice.access);
+      // Codes are never in a document either: what alice's app shows now, then her recovery codes.
+      if (key === 'POST /api/auth/2fa/totp/confirm')
+        body = { code: totpCode(made.totpSecret ?? '', Date.now()) };
+      if (key === 'POST /api/auth/2fa/recovery-codes') body = { code: made.recoveryCode ?? '' };
+      if (key === 'POST /api/auth/2fa/totp/disable') body = { code: made.recoveryCode ?? '' };
 
       const r = await t.app.inject({
         method: method as 'GET',
@@ -191,6 +204,13 @@ describe('the OpenAPI examples', () => {
       const answer = r.json<Record<string, unknown>>();
       if (key === 'POST /api/auth/login' || key === 'POST /api/auth/refresh')
         alice = { access: String(answer.accessToken), refresh: String(answer.refreshToken) };
+      if (key === 'POST /api/auth/2fa/totp') made.totpSecret = String(answer.secret);
+      if (key === 'POST /api/auth/2fa/totp/confirm') {
+        const session = answer.session as { accessToken: string; refreshToken: string };
+        alice = { access: session.accessToken, refresh: session.refreshToken };
+      }
+      if (key === 'POST /api/auth/2fa/totp/confirm' || key === 'POST /api/auth/2fa/recovery-codes')
+        made.recoveryCode = (answer.recoveryCodes as string[])[0] ?? '';
       if (key === 'POST /api/auth/tokens') made.token = String(answer.id);
       if (key === 'POST /api/alerts/rules') made.rule = String(answer.id);
       if (key === 'POST /api/alerts/silences') made.silence = String(answer.id);

@@ -5,12 +5,14 @@ import { PgDatabase } from '../../src/storage/postgres/pg-database.js';
 import { PgHealthStore } from '../../src/storage/postgres/pg-health-store.js';
 import { migratePostgres } from '../../src/storage/postgres/pg-migrations.js';
 import { PgMetricStore } from '../../src/storage/postgres/pg-metric-store.js';
+import { PgSecondFactorStore } from '../../src/storage/postgres/pg-second-factor-store.js';
 import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { type TestDatabase, createTestDatabase } from '../support/postgres.js';
 import { alertStoreContract } from './alert-store-contract.js';
 import { authStoreContract } from './auth-store-contract.js';
 import { healthStoreContract } from './health-store-contract.js';
 import { metricStoreContract } from './metric-store-contract.js';
+import { secondFactorStoreContract } from './second-factor-store-contract.js';
 
 const SKIP = await skipUnlessServers([POSTGRES]);
 
@@ -59,6 +61,12 @@ describe('store contract on PostgreSQL', { skip: SKIP }, () => {
     authStoreContract(async () => {
       await emptied();
       return new PgAuthStore(db);
+    });
+  });
+  describe('SecondFactorStore', () => {
+    secondFactorStoreContract(async () => {
+      await emptied();
+      return new PgSecondFactorStore(db);
     });
   });
 });

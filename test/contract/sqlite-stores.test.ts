@@ -8,10 +8,12 @@ import { SqliteAlertStore } from '../../src/storage/sqlite/sqlite-alert-store.js
 import { SqliteAuthStore } from '../../src/storage/sqlite/sqlite-auth-store.js';
 import { SqliteHealthStore } from '../../src/storage/sqlite/sqlite-health-store.js';
 import { SqliteMetricStore } from '../../src/storage/sqlite/sqlite-metric-store.js';
+import { SqliteSecondFactorStore } from '../../src/storage/sqlite/sqlite-second-factor-store.js';
 import { alertStoreContract } from './alert-store-contract.js';
 import { authStoreContract } from './auth-store-contract.js';
 import { healthStoreContract } from './health-store-contract.js';
 import { metricStoreContract } from './metric-store-contract.js';
+import { secondFactorStoreContract } from './second-factor-store-contract.js';
 
 /** The shared store contract on the embedded adapters: a fresh SQLite file for every test. */
 describe('store contract on SQLite', () => {
@@ -50,5 +52,8 @@ describe('store contract on SQLite', () => {
   });
   describe('AuthStore', () => {
     authStoreContract(() => Promise.resolve(new SqliteAuthStore(freshDb())));
+  });
+  describe('SecondFactorStore', () => {
+    secondFactorStoreContract(() => Promise.resolve(new SqliteSecondFactorStore(freshDb())));
   });
 });

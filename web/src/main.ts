@@ -12,7 +12,18 @@ import { BusinessPanel } from './business.js';
 import { formatRatio, formatSeconds, formatValue, unitOfMetric } from './format.js';
 import { LiveChart } from './live-chart.js';
 import { act } from './notice.js';
-import { LoginRequired, accessToken, authorizedFetch, login, logout, refresh, userLabel } from './session.js';
+import {
+  LoginRequired,
+  SecondFactorRequired,
+  accessToken,
+  authorizedFetch,
+  enrolmentRequired,
+  login,
+  logout,
+  refresh,
+  userLabel,
+} from './session.js';
+import { openTwoFactor } from './two-factor.js';
 import { renderAlerts, renderBusiness, renderServices, renderTiles } from './views.js';
 // h/webexplore views (see the marked block at the end).
 import { matchersOf, mount as mountAlertTimeline } from './alert-timeline.js';
@@ -227,10 +238,16 @@ function guarded(work: Promise<void>): void {
 
 function start(): void {
   $('login').hidden = true;
-  $('dashboard').hidden = false;
   const label = userLabel();
   $('user').textContent = label ?? '';
   $('logout').hidden = label === undefined;
+  $('security').hidden = label === undefined;
+  // An enrol-only session (TOTP_REQUIRED_ROLES) sees nothing else until the second factor is on.
+  if (enrolmentRequired()) {
+    openTwoFactor('Your role requires two-factor authentication before anything else.');
+    return;
+  }
+  $('dashboard').hidden = false;
   guarded(loadHistory(range.value));
   guarded(loadLists());
   showView();
@@ -249,15 +266,32 @@ $('login').addEventListener('submit', (event) => {
   event.preventDefault();
   const user = ($('login-user') as HTMLInputElement).value;
   const password = $('login-password') as HTMLInputElement;
-  void login(user, password.value).then(
+  const code = $('login-code') as HTMLInputElement;
+  const codeAsked = !$('login-code-row').hidden;
+  void login(user, password.value, codeAsked ? code.value : undefined).then(
     () => {
       password.value = '';
+      code.value = '';
+      $('login-code-row').hidden = true;
       start();
     },
     (error: unknown) => {
+      // The password was right and the account has TOTP: ask for the code, then log in again.
+      if (error instanceof SecondFactorRequired) {
+        $('login-code-row').hidden = false;
+        code.required = true;
+        code.focus();
+      }
       $('login-error').textContent = (error as Error).message;
     },
   );
+});
+$('security').addEventListener('click', () => {
+  openTwoFactor();
+});
+$('two-factor').addEventListener('close', () => {
+  // Enrolled from an enrol-only session: the new session has every permission of the role.
+  if (!enrolmentRequired() && $('dashboard').hidden && accessToken() !== undefined) start();
 });
 $('logout').addEventListener('click', () => {
   void logout().then(() => {

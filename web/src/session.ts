@@ -7,18 +7,36 @@ const ACCESS = 'metrics-service.access';
 const REFRESH = 'metrics-service.refresh';
 const USER = 'metrics-service.user';
 
-interface LoginResult {
+export interface LoginResult {
   accessToken: string;
   refreshToken: string;
   user: { name: string; role: string };
+  /** The role requires TOTP and this person has none yet: the session may only enrol. */
+  enrolmentRequired?: true;
 }
 
 export class LoginRequired extends Error {}
+
+/** The account has two-factor authentication: ask for the code and log in again with it. */
+export class SecondFactorRequired extends Error {}
+const ENROL = 'metrics-service.enrolment-required';
 
 function store(result: LoginResult): void {
   sessionStorage.setItem(ACCESS, result.accessToken);
   sessionStorage.setItem(REFRESH, result.refreshToken);
   sessionStorage.setItem(USER, `${result.user.name} (${result.user.role})`);
+  if (result.enrolmentRequired === true) sessionStorage.setItem(ENROL, 'true');
+  else sessionStorage.removeItem(ENROL);
+}
+
+/** Takes over the session the service handed back (after enrolling TOTP, which ends the earlier ones). */
+export function adopt(result: LoginResult): void {
+  store(result);
+}
+
+/** Whether this session may only enrol a second factor (TOTP_REQUIRED_ROLES). */
+export function enrolmentRequired(): boolean {
+  return sessionStorage.getItem(ENROL) === 'true';
 }
 
 export function accessToken(): string | undefined {
@@ -29,15 +47,21 @@ export function userLabel(): string | undefined {
   return sessionStorage.getItem(USER) ?? undefined;
 }
 
-/** Logs in; the problem's detail (wrong password, too many attempts) is the thrown message. */
-export async function login(username: string, password: string): Promise<void> {
+/**
+ * Logs in; the problem's detail (wrong password or code, too many attempts) is the thrown message, and an
+ * account with two-factor authentication and no code sent throws SecondFactorRequired.
+ */
+export async function login(username: string, password: string, code?: string): Promise<void> {
   const response = await fetch('/api/auth/login', {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username, password }),
+    body: JSON.stringify({ username, password, ...(code === undefined ? {} : { code }) }),
   });
-  if (!response.ok)
-    throw new Error(((await response.json()) as { detail?: string }).detail ?? 'login failed');
+  if (!response.ok) {
+    const problem = (await response.json()) as { code?: string; detail?: string };
+    if (problem.code === 'totp_required') throw new SecondFactorRequired(problem.detail);
+    throw new Error(problem.detail ?? 'login failed');
+  }
   store((await response.json()) as LoginResult);
 }
 
@@ -66,7 +90,7 @@ export function refresh(): Promise<boolean> {
 }
 
 export function forget(): void {
-  for (const key of [ACCESS, REFRESH, USER]) sessionStorage.removeItem(key);
+  for (const key of [ACCESS, REFRESH, USER, ENROL]) sessionStorage.removeItem(key);
 }
 
 export async function logout(): Promise<void> {

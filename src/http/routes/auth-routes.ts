@@ -46,7 +46,7 @@ export function authRoutes(auth: Auth, loginLimit: LoginLimiter): FastifyPluginA
           throw new DomainError('rate_limited', 429, 'too many logins from this address; retry later');
         }
         try {
-          return await auth.sessions.login(request.body.username, request.body.password);
+          return await auth.sessions.login(request.body.username, request.body.password, request.body.code);
         } catch (error) {
           request.log.warn({ user: request.body.username, ip: request.ip }, 'login refused');
           throw error;
@@ -109,6 +109,9 @@ export function authRoutes(auth: Auth, loginLimit: LoginLimiter): FastifyPluginA
           ...(principal.kind === 'user' ? { role: principal.role } : {}),
           ...(principal.kind === 'token' ? { scopes: [...principal.scopes] } : {}),
           permissions: [...principal.permissions],
+          ...(principal.kind === 'user' && principal.enrolmentRequired === true
+            ? { enrolmentRequired: true as const }
+            : {}),
         };
       },
     );
@@ -181,7 +184,9 @@ export function authRoutes(auth: Auth, loginLimit: LoginLimiter): FastifyPluginA
         },
       },
       async (request, reply) => {
+        const user = await auth.users.byName(request.params.name);
         await auth.users.remove(request.params.name);
+        await auth.secondFactor.reset(user.id);
         return reply.code(204).send(null);
       },
     );

@@ -15,6 +15,13 @@ export const LoginBody = Type.Object(
   {
     username: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }),
+    code: Type.Optional(
+      Type.String({
+        maxLength: 32,
+        description:
+          'With two-factor authentication on: the code of the authenticator app, or a recovery code.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -28,6 +35,12 @@ export const LoginResultSchema = Type.Object({
   expiresIn: Type.Integer(),
   refreshToken: Type.String({ description: 'Trades for a new pair once at POST /api/auth/refresh.' }),
   user: Type.Object({ name: Type.String(), role: RoleSchema }),
+  enrolmentRequired: Type.Optional(
+    Type.Literal(true, {
+      description:
+        'Your role requires two-factor authentication and you have none yet: this session may only enrol (POST /api/auth/2fa/totp).',
+    }),
+  ),
 });
 export const PasswordChangeBody = Type.Object(
   { currentPassword: Type.String({ minLength: 1, maxLength: MAX_PASSWORD_LENGTH }), newPassword: Password },
@@ -56,6 +69,7 @@ export const MeSchema = Type.Object({
   role: Type.Optional(RoleSchema),
   scopes: Type.Optional(Type.Array(ScopeSchema)),
   permissions: Type.Array(Type.String()),
+  enrolmentRequired: Type.Optional(Type.Literal(true)),
 });
 export const TokenInput = Type.Object(
   {

@@ -182,6 +182,22 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, id)
   );
   `,
+  // TOTP second factor and recovery codes (the SQLite schema's version 9, ADR 0025).
+  `
+  CREATE TABLE user_totp (
+    user_id text PRIMARY KEY,
+    secret text NOT NULL,
+    confirmed_at bigint,
+    last_step bigint NOT NULL,
+    created_at bigint NOT NULL
+  );
+  CREATE TABLE user_recovery_codes (
+    user_id text NOT NULL,
+    code_hash text NOT NULL,
+    created_at bigint NOT NULL,
+    PRIMARY KEY (user_id, code_hash)
+  );
+  `,
 ];
 
 /** Advisory lock keys of this service (int8, spelled "metrics1" and "metrics2" in ASCII). */

@@ -18,6 +18,7 @@ import type Database from 'better-sqlite3';
  * the same notification (the PostgreSQL schema has the same columns; see ADR 0012).
  * Version 8 adds the status pages (public status pages, their incidents, maintenance windows: issue 19,
  * ADR 0018): one self-contained table of JSON documents keyed by kind and id.
+ * Version 9 adds people's TOTP second factor and its one-time recovery codes (hashes only; ADR 0025).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -219,6 +220,21 @@ export const MIGRATIONS: readonly string[] = [
     data TEXT NOT NULL,
     updated_at INTEGER NOT NULL,
     PRIMARY KEY (kind, id)
+  );
+  `,
+  `
+  CREATE TABLE user_totp (
+    user_id TEXT PRIMARY KEY,
+    secret TEXT NOT NULL,
+    confirmed_at INTEGER,
+    last_step INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE user_recovery_codes (
+    user_id TEXT NOT NULL,
+    code_hash TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, code_hash)
   );
   `,
 ];
