@@ -10,6 +10,7 @@ import { SqliteHealthStore } from '../../src/storage/sqlite/sqlite-health-store.
 import { SqliteMetricStore } from '../../src/storage/sqlite/sqlite-metric-store.js';
 import { alertStoreContract } from './alert-store-contract.js';
 import { authStoreContract } from './auth-store-contract.js';
+import { healthHistoryContract } from './health-history-contract.js';
 import { healthStoreContract } from './health-store-contract.js';
 import { metricStoreContract } from './metric-store-contract.js';
 
@@ -44,6 +45,7 @@ describe('store contract on SQLite', () => {
   });
   describe('HealthStore', () => {
     healthStoreContract(() => Promise.resolve(new SqliteHealthStore(freshDb())));
+    healthHistoryContract(() => Promise.resolve(new SqliteHealthStore(freshDb())));
   });
   describe('AlertStore', () => {
     alertStoreContract(() => Promise.resolve(new SqliteAlertStore(freshDb())));
