@@ -1,19 +1,18 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, MetricsPush, ServerToClientEvents } from '../../src/realtime/events.js';
-import {
-  getJson,
-  postJson,
-  type AlertRow,
-  type ChartResponse,
-  type ServiceRow,
-  type Summary,
-} from './api.js';
+import { getJson, postJson, type AlertRow, type ChartResponse, type Summary } from './api.js';
 import { BusinessPanel } from './business.js';
 import { formatRatio, formatSeconds, formatValue, unitOfMetric } from './format.js';
 import { LiveChart } from './live-chart.js';
 import { act } from './notice.js';
 import { LoginRequired, accessToken, authorizedFetch, login, logout, refresh, userLabel } from './session.js';
-import { renderAlerts, renderBusiness, renderServices, renderTiles } from './views.js';
+import { renderAlerts, renderBusiness, renderTiles } from './views.js';
+import { mountReportPage } from './report-page.js';
+import { Router } from './router.js';
+import type { ServiceInfo } from './service-api.js';
+import { mountServiceForm } from './service-form.js';
+import { mountServicePage } from './service-page.js';
+import { renderServiceTable } from './services-table.js';
 
 const $ = (id: string): HTMLElement => document.getElementById(id)!;
 const origin = window.location.origin;
@@ -113,14 +112,14 @@ function silenceMatchers(alert: AlertRow): string[] {
 async function loadLists(): Promise<void> {
   const [summary, services, alerts, realtime, rules] = await Promise.all([
     getJson<Summary>('/api/dashboard/summary'),
-    getJson<{ services: ServiceRow[] }>('/api/health/services'),
+    getJson<{ services: ServiceInfo[] }>('/api/health/services?heartbeats=30'),
     getJson<{ alerts: AlertRow[] }>('/api/alerts?state=firing,pending'),
     getJson<{ business: { name: string }[] }>('/api/dashboard/realtime'),
     getJson<{ rules: RuleRow[] }>('/api/alerts/rules'),
   ]);
   ruleUnits = new Map(rules.rules.map((r) => [r.id, unitOfRule(r.rule)]));
   renderTiles($('tiles'), summary);
-  renderServices($('services'), services.services, origin);
+  renderServiceTable($('services'), services.services, origin);
   renderAlerts(
     $('alerts'),
     alerts.alerts,
@@ -215,8 +214,19 @@ function connect(): void {
 const range = $('range') as HTMLSelectElement;
 let started = false;
 
+/** Every view but the overview has a hash URL; one line per view (the first pattern that fits wins). */
+const router = new Router($('dashboard'), $('view'), (error) => {
+  if (error instanceof LoginRequired) showLogin('Your session has ended; log in again.');
+  else console.warn(error);
+});
+router.add('#/services/new', mountServiceForm);
+router.add('#/services/:name/edit', mountServiceForm);
+router.add('#/services/:name/report', mountReportPage);
+router.add('#/services/:name', mountServicePage);
+
 function showLogin(message = ''): void {
   $('dashboard').hidden = true;
+  $('view').hidden = true;
   $('logout').hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message;
@@ -233,14 +243,17 @@ function guarded(work: Promise<void>): void {
 
 function start(): void {
   $('login').hidden = true;
-  $('dashboard').hidden = false;
   const label = userLabel();
   $('user').textContent = label ?? '';
   $('logout').hidden = label === undefined;
   guarded(loadHistory(range.value));
   guarded(loadLists());
-  if (started) return;
+  if (started) {
+    router.render();
+    return;
+  }
   started = true;
+  router.start();
   range.addEventListener('change', () => {
     guarded(loadHistory(range.value));
   });
