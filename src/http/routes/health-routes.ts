@@ -178,8 +178,22 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
             'Monthly uptime / SLA report (UTC days): uptime, downtime minutes, incidents, target met; JSON, or CSV with Accept: text/csv or format=csv',
           params: NameParams,
           querystring: ReportQuerySchema,
-          produces: ['application/json', 'text/csv'],
-          response: { 200: ReportSchema, ...errorResponses(404, 422) },
+          response: {
+            200: {
+              description: 'The report: JSON, or CSV (one row per day, then the month) when asked for.',
+              content: {
+                'application/json': { schema: ReportSchema },
+                'text/csv': {
+                  schema: Type.String({
+                    examples: [
+                      'date,checks,uptime_percent,downtime_minutes,incidents,sla_target_percent,sla_met\r\n2026-11-01,2880,100,0,0,99.9,true\r\n',
+                    ],
+                  }),
+                },
+              },
+            },
+            ...errorResponses(404, 422),
+          },
         },
       },
       async (request, reply) => {
