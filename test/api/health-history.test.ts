@@ -293,4 +293,35 @@ describe('service history: heartbeats, pause, tags, 365 d, monthly report', () =
     assert.equal((await send(t.app, 'GET', '/api/health/services/search/report')).status, 422);
     assert.equal((await send(t.app, 'GET', '/api/health/services/nope/report?month=2025-01')).status, 404);
   });
+
+  it('the retention loop prunes state changes at HEALTH_CHECKS_TTL and roll-ups at HEALTH_ROLLUP_RETENTION', async () => {
+    const { store, checker, tasks } = t.services.health;
+    const { id } = checker.get('checkout');
+    const hour = Math.floor(Date.now() / HOUR);
+    await store.saveRollups(
+      [40, 399, 401].map((days) => ({
+        serviceId: id,
+        hour: hour - days * 24,
+        checks: 1,
+        up: 1,
+        degraded: 0,
+        durationSumMs: 1,
+        durationMaxMs: 1,
+        buckets: [1],
+      })),
+    );
+    const old = Date.now() - 40 * DAY;
+    await store.appendEvents([
+      { serviceId: id, at: old, state: 'up', previous: 'unknown', reasonCode: null, reason: null },
+    ]);
+    await tasks.find((task) => task.name === 'health-retention')!.flush();
+    const hours = (await store.rollupsBetween(id, 0, hour + 1)).map((r) => hour - r.hour);
+    assert.ok(hours.includes(40 * 24) && hours.includes(399 * 24), 'kept under 400 days');
+    assert.ok(!hours.includes(401 * 24), 'older than 400 days: pruned');
+    assert.equal(
+      (await store.eventsBetween(id, 0, old + 1, 10)).length,
+      0,
+      'events older than 30 days pruned',
+    );
+  });
 });
