@@ -206,6 +206,14 @@ describe('services in the browser: add, deep link, pause, report, keyboard, 500 
         `${id} reached by Tab with a visible focus (reached: ${[...reached].join(' ')})`,
       );
 
+    // "Check now" redraws the page: the focus stays on the button it was on (Enter, not a click).
+    await page.focus('#check-now');
+    const redrawn = page.waitForResponse((r) => r.url().endsWith('/api/health/services/shop'));
+    await page.keyboard.press('Enter');
+    await redrawn;
+    await page.waitForTimeout(100);
+    assert.equal(await page.evaluate<string>('document.activeElement?.id'), 'check-now');
+
     page.once('dialog', (dialog) => void dialog.accept());
     await page.click('#delete');
     await page.waitForSelector('#dashboard:not([hidden])');

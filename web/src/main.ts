@@ -8,6 +8,7 @@ import { act } from './notice.js';
 import { LoginRequired, accessToken, authorizedFetch, login, logout, refresh, userLabel } from './session.js';
 import { renderAlerts, renderBusiness, renderTiles } from './views.js';
 import { mountReportPage } from './report-page.js';
+import { coalesce } from './coalesce.js';
 import { Router } from './router.js';
 import type { ServiceInfo } from './service-api.js';
 import { mountServiceForm } from './service-form.js';
@@ -207,10 +208,19 @@ function connect(): void {
     if (reason === 'io server disconnect') renew();
   });
   socket.on('metrics', onPush);
-  socket.on('alert', () => void loadLists());
-  socket.on('health', () => void loadLists());
+  socket.on('alert', reloadLists);
+  socket.on('health', reloadLists);
 }
 
+/** Socket events reload the lists, a burst of them once (see coalesce). */
+const reloadLists = coalesce(async () => {
+  try {
+    await loadLists();
+  } catch (error) {
+    if (error instanceof LoginRequired) showLogin('Your session has ended; log in again.');
+    else console.warn(error);
+  }
+});
 const range = $('range') as HTMLSelectElement;
 let started = false;
 

@@ -1,5 +1,5 @@
 import { getJson } from './api.js';
-import { element } from './dom.js';
+import { element, keepingFocus } from './dom.js';
 import { formatAge, formatRatio, formatSeconds } from './format.js';
 import { heartbeatBar } from './heartbeat-bar.js';
 import { LiveChart } from './live-chart.js';
@@ -117,10 +117,12 @@ function actions(service: ServiceDetail, reload: () => void): HTMLElement {
   const path = servicePath(service.name);
   const button = (label: string, id: string, run: () => Promise<unknown>): HTMLButtonElement => {
     const b = element('button', { type: 'button', id }, label);
+    // Busy, not disabled: a disabled button drops the keyboard focus, and the redraw would not find it.
     b.addEventListener('click', () => {
-      b.disabled = true;
+      if (b.getAttribute('aria-busy') === 'true') return;
+      b.setAttribute('aria-busy', 'true');
       void run().finally(() => {
-        b.disabled = false;
+        b.removeAttribute('aria-busy');
       });
     });
     return b;
@@ -235,13 +237,15 @@ export async function mountServicePage({ outlet, params }: RouteContext): Promis
       );
     const beats = card('Last checks', heartbeatBar(service.heartbeats, 30));
     beats.append(certificate(service, now));
-    live.replaceChildren(
-      header,
-      uptimeTiles(service.windows),
-      beats,
-      card('Uptime and response time', windowsTable(service.windows)),
-      card('Incidents (30 days)', incidentsTable(service.incidents, now)),
-    );
+    keepingFocus(() => {
+      live.replaceChildren(
+        header,
+        uptimeTiles(service.windows),
+        beats,
+        card('Uptime and response time', windowsTable(service.windows)),
+        card('Incidents (30 days)', incidentsTable(service.incidents, now)),
+      );
+    });
     if (!view.contains(live)) view.append(live, chartCard(name, chart));
   };
   await draw();

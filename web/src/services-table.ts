@@ -1,4 +1,4 @@
-import { element } from './dom.js';
+import { element, keepingFocus } from './dom.js';
 import { formatRatio, formatSeconds } from './format.js';
 import { heartbeatBar, sparkline } from './heartbeat-bar.js';
 import { hashOf } from './router.js';
@@ -87,7 +87,9 @@ function controls(onChange: () => void): HTMLElement {
 function row(s: ServiceInfo, index: number): HTMLTableRowElement {
   const tr = element('tr', { 'data-service': s.name, 'data-index': String(index) });
   const name = element('td', { class: 'service-name' });
-  name.append(element('a', { href: hashOf('services', s.name), title: s.url }, s.name));
+  name.append(
+    element('a', { href: hashOf('services', s.name), title: s.url, id: `service-link-${s.name}` }, s.name),
+  );
   for (const tag of s.tags) {
     const chip = element(
       'button',
@@ -184,8 +186,10 @@ export function renderServiceTable(
   // The filter controls stay (focus, caret and typed text survive the refresh every 15 s).
   const bar = target.querySelector(':scope > .table-controls');
   const shown = target.querySelector(':scope > .table-wrap');
-  if (bar !== null && shown !== null) shown.replaceWith(wrap);
-  else target.replaceChildren(controls(applyFilter), wrap);
+  keepingFocus(() => {
+    if (bar !== null && shown !== null) shown.replaceWith(wrap);
+    else target.replaceChildren(controls(applyFilter), wrap);
+  });
   applyFilter();
   // Read by the e2e suite's 500-service timing (and shown in the browser's performance panel).
   performance.measure('services-table', { start: started });
