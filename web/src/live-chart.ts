@@ -99,10 +99,12 @@ export class LiveChart {
         scales: {
           x: {
             time: true,
-            range: (_u, _min, max) => [
-              Math.min(max, Date.now() / 1000) - this.spanMs / 1000,
-              Math.max(max, Date.now() / 1000),
-            ],
+            // uPlot pads the range of a single point (or none) by years: end at now then.
+            range: (_u, _min, max) => {
+              const now = Date.now() / 1000;
+              const end = Number.isFinite(max) && max <= now + 60 ? Math.max(max, now) : now;
+              return [end - this.spanMs / 1000, end];
+            },
           },
         },
         series: [
