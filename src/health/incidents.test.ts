@@ -43,11 +43,11 @@ describe('incidents from state changes', () => {
   });
 
   it('a DEGRADED spell that goes DOWN is one DOWN incident with the DOWN reason', () => {
-    const [incident] = incidentsOf(
+    const incident = incidentsOf(
       [change(100, 'degraded', 'slow_response'), change(150, 'down', 'status_code'), change(200, 'up')],
       { from: 0, to: 1000 },
       1000,
-    );
+    )[0]!;
     assert.equal(incident.state, 'down');
     assert.equal(incident.start, 100);
     assert.equal(incident.reason?.code, 'status_code');
