@@ -53,6 +53,8 @@ export interface Config {
   metricsTtlSeconds: number;
   alertsTtlSeconds: number;
   healthChecksTtlSeconds: number;
+  /** How long hourly health roll-ups are kept (uptime over 365 days needs more than a year). */
+  healthRollupRetentionSeconds: number;
 
   prometheusEnabled: boolean;
   prometheusPort: number;
@@ -175,6 +177,11 @@ const TABLE: Table = {
   metricsTtlSeconds: { env: 'METRICS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },
   alertsTtlSeconds: { env: 'ALERTS_TTL', parse: integer(60, 3650 * DAY), fallback: 90 * DAY },
   healthChecksTtlSeconds: { env: 'HEALTH_CHECKS_TTL', parse: integer(60, 3650 * DAY), fallback: 30 * DAY },
+  healthRollupRetentionSeconds: {
+    env: 'HEALTH_ROLLUP_RETENTION',
+    parse: integer(3600, 3650 * DAY),
+    fallback: 400 * DAY,
+  },
   prometheusEnabled: { env: 'PROMETHEUS_ENABLED', parse: boolean, fallback: true },
   prometheusPort: { env: 'PROMETHEUS_PORT', parse: integer(1, 65535), fallback: 9090 },
   expositionSliceMs: { env: 'EXPOSITION_SLICE_MS', parse: integer(1, 1000), fallback: DEFAULT_SLICE_MS },

@@ -10,6 +10,8 @@ import type { Tsdb } from '../tsdb/tsdb.js';
 import { CheckRecorder } from './check-recorder.js';
 import { HealthChecker } from './health-checker.js';
 import type { HealthEvents } from './health-events.js';
+import { HeartbeatLog } from './heartbeats.js';
+import { HOUR_MS } from './rollup.js';
 import { loadServicesFile } from './services-file.js';
 
 /** Families the recorder writes, labelled by service (dropped with the service). */
@@ -28,6 +30,8 @@ export interface Health {
   store: HealthStore;
   guard: EgressGuard;
   tasks: PeriodicTask[];
+  /** The last checks of each service (the dashboard's heartbeat bars). */
+  heartbeats: HeartbeatLog;
 }
 
 interface HealthDeps {
@@ -47,6 +51,7 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
   const { config, store, ingest, tsdb, own, bus, log } = deps;
   const guard = new EgressGuard(config.egressAllowlist);
   const recorder = new CheckRecorder(ingest, store);
+  const heartbeats = new HeartbeatLog();
   const checker = new HealthChecker({
     store,
     guard,
@@ -61,6 +66,9 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
     maxServices: config.healthMaxServices,
     ...(deps.isAssigned === undefined ? {} : { isAssigned: deps.isAssigned }),
     concurrency: config.healthConcurrency,
+    onChecked: (service, result, at) => {
+      heartbeats.record(service, result, at);
+    },
     onLateness: (ms) => {
       own.healthCheckLateness.observe(ms / 1000);
     },
@@ -87,11 +95,17 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
     3_600_000,
     async () => {
       const ids = checker.list().map((s) => s.id);
-      const cutoff = Date.now() - config.healthChecksTtlSeconds * 1000;
-      for (let i = 0; i < ids.length; i += RETENTION_SLICE)
-        await store.deleteHealthBefore(ids.slice(i, i + RETENTION_SLICE), cutoff);
+      const now = Date.now();
+      // Events (state changes) and roll-ups age apart: a year of uptime needs the small hourly rows only.
+      const eventCutoff = now - config.healthChecksTtlSeconds * 1000;
+      const rollupCutoff = Math.floor((now - config.healthRollupRetentionSeconds * 1000) / HOUR_MS);
+      for (let i = 0; i < ids.length; i += RETENTION_SLICE) {
+        const slice = ids.slice(i, i + RETENTION_SLICE);
+        await store.deleteEventsBefore(slice, eventCutoff);
+        await store.deleteRollupsBefore(slice, rollupCutoff);
+      }
     },
     log,
   );
-  return { checker, recorder, store, guard, tasks: [flushTask, retentionTask] };
+  return { checker, recorder, store, guard, tasks: [flushTask, retentionTask], heartbeats };
 }

@@ -45,6 +45,8 @@ export interface HealthCheckerDeps {
   /** Removes a deleted service's series from the metric store and /metrics. */
   dropSeries: (service: string) => Promise<void>;
   onLateness?: (ms: number) => void;
+  /** Every check's outcome, after the state it led to is known (the heartbeat bar's source). */
+  onChecked?: (service: WatchedService, result: ProbeResult, at: number) => void;
   clock?: () => number;
   /**
    * Whether this replica checks that service on schedule (scaled-out mode: rendezvous hashing over the live
@@ -270,6 +272,7 @@ export class HealthChecker {
     const service = this.services.get(name);
     if (service === undefined) return 60_000;
     if (this.deps.isAssigned?.(name) === false) return service.definition.interval; // another replica's
+    if (service.input.paused === true) return service.definition.interval; // paused: "check now" only
     await this.check(service);
     const { tracker, definition } = service;
     // Failing but not yet DOWN: look again sooner, to confirm or clear the failure.
@@ -315,6 +318,7 @@ export class HealthChecker {
       at,
       since: service.tracker.since,
     });
+    this.deps.onChecked?.(service, result, at);
     if (service.tracker.state !== previous.state) await this.changed(service, previous.state, result, at);
   }
 

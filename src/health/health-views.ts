@@ -3,7 +3,7 @@ import type { WatchedService } from './health-checker.js';
 import { withoutPassword } from './resolve-definition.js';
 import { HOUR_MS, summarize, type WindowSummary } from './rollup.js';
 
-const WINDOWS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30 } as const;
+const WINDOWS = { '24h': 24, '7d': 24 * 7, '30d': 24 * 30, '365d': 24 * 365 } as const;
 
 /** A service as GET /api/health/services lists it. */
 export function statusView(service: WatchedService, uptime24h: number | null) {
@@ -34,6 +34,9 @@ export function statusView(service: WatchedService, uptime24h: number | null) {
     definition: { ...service.input, url: withoutPassword(service.input.url) } as Record<string, unknown>,
     createdAt: service.createdAt,
     updatedAt: service.updatedAt,
+    tags: service.input.tags ?? [],
+    group: service.input.group ?? null,
+    paused: service.input.paused === true,
   };
 }
 
@@ -46,18 +49,46 @@ export async function uptimes24h(store: HealthStore, now: number): Promise<Map<n
   return new Map([...totals].map(([id, { checks, up }]) => [id, checks === 0 ? 0 : up / checks]));
 }
 
-/** Uptime and response-time percentiles over 24 h, 7 d and 30 d, from at most 720 roll-up rows. */
+/**
+ * Uptime and response-time percentiles over 24 h, 7 d, 30 d and 365 d, from at most 8,760 roll-up rows
+ * (hourly rows are kept HEALTH_ROLLUP_RETENTION, 400 days by default).
+ */
 export async function windowsOf(
   service: WatchedService,
   store: HealthStore,
   now: number,
 ): Promise<Record<keyof typeof WINDOWS, WindowSummary>> {
   const hour = Math.floor(now / HOUR_MS);
-  const rows = await store.rollups(service.id, hour - WINDOWS['30d'] + 1);
+  const rows = await store.rollups(service.id, hour - WINDOWS['365d'] + 1);
   const since = (hours: number): HealthRollup[] => rows.filter((r) => r.hour > hour - hours);
   return {
     '24h': summarize(since(WINDOWS['24h'])),
     '7d': summarize(since(WINDOWS['7d'])),
-    '30d': summarize(rows),
+    '30d': summarize(since(WINDOWS['30d'])),
+    '365d': summarize(rows),
   };
+}
+
+/** What the list can be narrowed to (?tag=&group=&state=&q=); every given filter must match. */
+export interface ServiceFilter {
+  tag?: string | undefined;
+  group?: string | undefined;
+  state?: string | undefined;
+  q?: string | undefined;
+}
+
+export function matchesFilter(service: WatchedService, filter: ServiceFilter): boolean {
+  const { input, tracker, definition } = service;
+  if (filter.tag !== undefined && !(input.tags ?? []).includes(filter.tag)) return false;
+  if (filter.group !== undefined && (input.group ?? '') !== filter.group) return false;
+  if (filter.state !== undefined) {
+    const state = input.paused === true ? 'paused' : tracker.state;
+    if (state !== filter.state) return false;
+  }
+  if (filter.q !== undefined && filter.q !== '') {
+    const needle = filter.q.toLowerCase();
+    const haystack = [definition.name, definition.displayUrl, input.group ?? '', ...(input.tags ?? [])];
+    if (!haystack.some((text) => text.toLowerCase().includes(needle))) return false;
+  }
+  return true;
 }

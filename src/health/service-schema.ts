@@ -150,6 +150,38 @@ export const ServiceInputSchema = Type.Object(
           'Values that must all be in the answer: DNS records (A/AAAA addresses, CNAME/NS names, "10 mx.example.com" for MX, TXT text), or the first column of the query result (the reply for redis).',
       }),
     ),
+    tags: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,63}$' }), {
+        maxItems: 20,
+        uniqueItems: true,
+        description:
+          'Labels to filter the list by (?tag=), e.g. ["prod", "payments"]: letters, digits, _ . : / - (up to 64).',
+        examples: [['prod', 'payments']],
+      }),
+    ),
+    group: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        pattern: '^[^\\u0000-\\u001f]+$',
+        description: 'The group the dashboard lists the service under (?group=), e.g. "Backend".',
+        examples: ['Backend'],
+      }),
+    ),
+    paused: Type.Optional(
+      Type.Boolean({
+        description:
+          'Not checked on schedule while true (POST …/pause and …/resume set it); "check now" still checks.',
+      }),
+    ),
+    slaTarget: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        description: 'Uptime target of the monthly report, in percent (default 99.9).',
+        examples: [99.9],
+      }),
+    ),
   },
   { additionalProperties: false, $id: 'HealthServiceInput' },
 );

@@ -19,6 +19,8 @@ const SERVICE = {
   url: 'http://custom-service:8080/health',
   interval: 30_000,
   expectedStatus: [200],
+  tags: ['prod'],
+  group: 'Backend',
 };
 const CHANNEL = {
   type: 'webhook',
@@ -98,6 +100,14 @@ export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExamples>> = {
   'PATCH /api/health/services/{name}': { params: { name: SERVICE.name }, body: { interval: 60_000 } },
   'DELETE /api/health/services/{name}': { params: { name: SERVICE.name } },
   'POST /api/health/check': { body: { name: SERVICE.name } },
+  'GET /api/health/services': { query: { heartbeats: '30', tag: 'prod' } },
+  'GET /api/health/services/{name}/heartbeats': { params: { name: SERVICE.name }, query: { limit: '30' } },
+  'GET /api/health/services/{name}/report': {
+    params: { name: SERVICE.name },
+    query: { month: '2026-11', target: '99.5' },
+  },
+  'POST /api/health/services/{name}/pause': { params: { name: SERVICE.name } },
+  'POST /api/health/services/{name}/resume': { params: { name: SERVICE.name } },
 
   'POST /api/alerts/channels': { body: { name: 'ops-webhook', ...CHANNEL } },
   'GET /api/alerts/channels/{name}': { params: { name: 'ops-webhook' } },

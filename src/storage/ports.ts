@@ -163,6 +163,17 @@ export interface HealthStore {
   uptimeTotals(fromHour: number): Promise<Map<number, { checks: number; up: number }>>;
   /** Deletes events and roll-ups older than `cutoff` (ms) of the given services; returns rows deleted. */
   deleteHealthBefore(serviceIds: readonly number[], cutoff: number): Promise<number>;
+
+  /** One service's roll-ups of the hours in [fromHour, toHour), oldest first (the monthly report). */
+  rollupsBetween(serviceId: number, fromHour: number, toHour: number): Promise<HealthRollup[]>;
+  /** One service's events in [from, to), oldest first, up to `limit` (the incident history). */
+  eventsBetween(serviceId: number, from: number, to: number, limit: number): Promise<StoredHealthEvent[]>;
+  /** The newest event of one service before `at`: the state a window starts in. */
+  eventBefore(serviceId: number, at: number): Promise<StoredHealthEvent | undefined>;
+  /** Deletes the given services' events older than `cutoff` (ms); returns rows deleted. */
+  deleteEventsBefore(serviceIds: readonly number[], cutoff: number): Promise<number>;
+  /** Deletes the given services' roll-ups of hours before `beforeHour`; returns rows deleted. */
+  deleteRollupsBefore(serviceIds: readonly number[], beforeHour: number): Promise<number>;
 }
 
 /** An alert rule as stored: the client's input (JSON) and where it came from. */

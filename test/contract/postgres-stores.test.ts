@@ -10,6 +10,7 @@ import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { type TestDatabase, createTestDatabase } from '../support/postgres.js';
 import { alertStoreContract } from './alert-store-contract.js';
 import { authStoreContract } from './auth-store-contract.js';
+import { healthHistoryContract } from './health-history-contract.js';
 import { healthStoreContract } from './health-store-contract.js';
 import { metricStoreContract } from './metric-store-contract.js';
 import { secondFactorStoreContract } from './second-factor-store-contract.js';
@@ -47,6 +48,10 @@ describe('store contract on PostgreSQL', { skip: SKIP }, () => {
   });
   describe('HealthStore', () => {
     healthStoreContract(async () => {
+      await emptied();
+      return new PgHealthStore(db);
+    });
+    healthHistoryContract(async () => {
       await emptied();
       return new PgHealthStore(db);
     });

@@ -1,13 +1,6 @@
 import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, MetricsPush, ServerToClientEvents } from '../../src/realtime/events.js';
-import {
-  getJson,
-  postJson,
-  type AlertRow,
-  type ChartResponse,
-  type ServiceRow,
-  type Summary,
-} from './api.js';
+import { getJson, postJson, type AlertRow, type ChartResponse, type Summary } from './api.js';
 import { BusinessPanel } from './business.js';
 import { formatRatio, formatSeconds, formatValue, unitOfMetric } from './format.js';
 import { LiveChart } from './live-chart.js';
@@ -24,10 +17,16 @@ import {
   userLabel,
 } from './session.js';
 import { openTwoFactor } from './two-factor.js';
-import { renderAlerts, renderBusiness, renderServices, renderTiles } from './views.js';
-// h/webexplore views (see the marked block at the end).
+import { renderAlerts, renderBusiness, renderTiles } from './views.js';
 import { matchersOf, mount as mountAlertTimeline } from './alert-timeline.js';
+import { coalesce } from './coalesce.js';
 import { mount as mountExplore } from './explore.js';
+import { mountReportPage } from './report-page.js';
+import { Router } from './router.js';
+import type { ServiceInfo } from './service-api.js';
+import { mountServiceForm } from './service-form.js';
+import { mountServicePage } from './service-page.js';
+import { renderServiceTable } from './services-table.js';
 import { mount as mountStatusAdmin } from './status-admin.js';
 import { installThemeToggle } from './theme.js';
 
@@ -118,14 +117,14 @@ function unitOfRule(rule: RuleRow['rule']): string {
 async function loadLists(): Promise<void> {
   const [summary, services, alerts, realtime, rules] = await Promise.all([
     getJson<Summary>('/api/dashboard/summary'),
-    getJson<{ services: ServiceRow[] }>('/api/health/services'),
+    getJson<{ services: ServiceInfo[] }>('/api/health/services?heartbeats=30'),
     getJson<{ alerts: AlertRow[] }>('/api/alerts?state=firing,pending'),
     getJson<{ business: { name: string }[] }>('/api/dashboard/realtime'),
     getJson<{ rules: RuleRow[] }>('/api/alerts/rules'),
   ]);
   ruleUnits = new Map(rules.rules.map((r) => [r.id, unitOfRule(r.rule)]));
   renderTiles($('tiles'), summary);
-  renderServices($('services'), services.services, origin);
+  renderServiceTable($('services'), services.services, origin);
   renderAlerts(
     $('alerts'),
     alerts.alerts,
@@ -213,15 +212,42 @@ function connect(): void {
     if (reason === 'io server disconnect') renew();
   });
   socket.on('metrics', onPush);
-  socket.on('alert', () => void loadLists());
-  socket.on('health', () => void loadLists());
+  socket.on('alert', reloadLists);
+  socket.on('health', reloadLists);
 }
 
+/** Socket events reload the lists, a burst of them once (see coalesce). */
+const reloadLists = coalesce(async () => {
+  try {
+    await loadLists();
+  } catch (error) {
+    if (error instanceof LoginRequired) showLogin('Your session has ended; log in again.');
+    else console.warn(error);
+  }
+});
 const range = $('range') as HTMLSelectElement;
 let started = false;
 
+/** Every view but the overview has a hash URL; one line per view (the first pattern that fits wins). */
+const router = new Router($('dashboard'), $('view'), (error) => {
+  if (error instanceof LoginRequired) showLogin('Your session has ended; log in again.');
+  else console.warn(error);
+});
+router.add('#/services/new', mountServiceForm);
+router.add('#/services/:name/edit', mountServiceForm);
+router.add('#/services/:name/report', mountReportPage);
+router.add('#/services/:name', mountServicePage);
+router.add('#/explore', ({ outlet, query }) => mountExplore(outlet, query));
+router.add('#/alerts/:id', ({ outlet, params, query }) => {
+  const withId = new URLSearchParams(query);
+  withId.set('id', params.id ?? '');
+  return mountAlertTimeline(outlet, withId);
+});
+router.add('#/status-pages', ({ outlet }) => mountStatusAdmin(outlet));
+
 function showLogin(message = ''): void {
   $('dashboard').hidden = true;
+  $('view').hidden = true;
   $('logout').hidden = true;
   $('login').hidden = false;
   $('login-error').textContent = message;
@@ -250,9 +276,12 @@ function start(): void {
   $('dashboard').hidden = false;
   guarded(loadHistory(range.value));
   guarded(loadLists());
-  showView();
-  if (started) return;
+  if (started) {
+    router.render();
+    return;
+  }
   started = true;
+  router.start();
   range.addEventListener('change', () => {
     guarded(loadHistory(range.value));
   });
@@ -312,36 +341,16 @@ void authorizedFetch('/api/auth/me').then(
   },
 );
 
-// ─── BEGIN h/webexplore views: Explore, alert timeline, status-page admin, theme (issue 19) ───────────────
-// The smallest hash switch these views need until web/src/router.ts lands: move each entry onto the router
-// (each view is a module exporting mount(container, params) → unmount) and delete this block.
 installThemeToggle($('theme-toggle') as HTMLButtonElement);
-const VIEWS: { pattern: RegExp; mount: (container: HTMLElement, params: URLSearchParams) => () => void }[] = [
-  { pattern: /^#\/explore$/, mount: mountExplore },
-  { pattern: /^#\/alerts\/(?<id>[^/]+)$/, mount: mountAlertTimeline },
-  { pattern: /^#\/status-pages$/, mount: mountStatusAdmin },
-];
-let unmountView: (() => void) | undefined;
 
-function showView(): void {
-  if (!$('login').hidden) return; // start() calls again once logged in
-  const [path = '', query = ''] = window.location.hash.split('?');
-  const view = VIEWS.find((v) => v.pattern.test(path));
-  unmountView?.();
-  unmountView = undefined;
+/** The header follows the view: its nav link marked current, the range picker on the overview only. */
+function markCurrentView(): void {
+  const path = window.location.hash.split('?')[0] ?? '';
+  const overview = path === '' || path === '#' || path === '#/';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('nav.views a'))
-    if (link.getAttribute('href') === (view === undefined ? '#/' : path))
-      link.setAttribute('aria-current', 'page');
+    if (link.getAttribute('href') === (overview ? '#/' : path)) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
-  // The header's range picker is the overview's; each view has its own controls.
-  $('range').closest('label')!.hidden = view !== undefined;
-  $('view').hidden = view === undefined;
-  $('dashboard').hidden = view !== undefined;
-  if (view === undefined) return;
-  const params = new URLSearchParams(query);
-  for (const [k, v] of Object.entries(view.pattern.exec(path)?.groups ?? {}))
-    params.set(k, decodeURIComponent(v));
-  unmountView = view.mount($('view'), params);
+  $('range').closest('label')!.hidden = !overview;
 }
-window.addEventListener('hashchange', showView);
-// ─── END h/webexplore views ────────────────────────────────────────────────────────────────────────────────
+window.addEventListener('hashchange', markCurrentView);
+markCurrentView();

@@ -1,4 +1,4 @@
-import type { AlertRow, ServiceRow, Summary } from './api.js';
+import type { AlertRow, Summary } from './api.js';
 import { element } from './dom.js';
 import { formatAge, formatSeconds, formatValue } from './format.js';
 
@@ -28,43 +28,6 @@ export function renderTiles(target: HTMLElement, s: Summary): void {
       return tile;
     }),
   );
-}
-
-export function renderServices(target: HTMLElement, services: readonly ServiceRow[], origin: string): void {
-  if (services.length === 0) {
-    target.replaceChildren(
-      empty(
-        'No service watched yet. Register one and it is checked at once:',
-        `curl -X POST ${origin}/api/health/services -H 'Content-Type: application/json' -d '{"name":"api","url":"https://example.com/health","interval":30000}'`,
-      ),
-    );
-    return;
-  }
-  const table = element('table');
-  const head = element('tr');
-  for (const h of ['Service', 'State', 'Uptime 24 h', 'Response', 'Reason'])
-    head.append(element('th', {}, h));
-  table.append(head);
-  for (const s of services) {
-    const row = element('tr', { 'data-service': s.name });
-    const state = element('td');
-    state.append(
-      element('span', { class: `badge ${s.state}`, title: s.reason?.message ?? '' }, s.state.toUpperCase()),
-    );
-    row.append(
-      element('td', { title: s.url }, s.name),
-      state,
-      element('td', {}, ratio(s.uptime24h)),
-      element('td', {}, s.lastCheck === null ? '–' : formatSeconds(s.lastCheck.durationMs / 1000)),
-      element(
-        'td',
-        { class: 'reason' },
-        s.state === 'up' || s.reason === null ? '' : `${s.reason.code}: ${s.reason.message}`,
-      ),
-    );
-    table.append(row);
-  }
-  target.replaceChildren(table);
 }
 
 export function renderAlerts(

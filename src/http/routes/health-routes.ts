@@ -1,15 +1,29 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply } from 'fastify';
 import { countStates, overallHealth } from '../../domain/health-state.js';
 import type { Health } from '../../health/create-health.js';
 import type { WatchedService } from '../../health/health-checker.js';
-import { statusView, uptimes24h, windowsOf } from '../../health/health-views.js';
+import {
+  matchesFilter,
+  statusView,
+  uptimes24h,
+  windowsOf,
+  type ServiceFilter,
+} from '../../health/health-views.js';
+import { incidentsOf } from '../../health/incidents.js';
 import { ServiceInputSchema, ServicePatchSchema } from '../../health/service-schema.js';
+import { DEFAULT_SLA_TARGET, monthlyReport, reportCsv } from '../../health/sla-report.js';
 import { errorResponses } from '../problem.js';
 import {
   CheckRequestSchema,
+  HeartbeatQuerySchema,
+  HeartbeatSchema,
   OverallSchema,
+  ReportQuerySchema,
+  ReportSchema,
   ServiceDetailSchema,
+  ServiceListQuerySchema,
   ServiceStatusSchema,
 } from './health-schemas.js';
 
@@ -24,25 +38,53 @@ export interface HealthRouteDeps {
 
 const NameParams = Type.Object({ name: Type.String({ maxLength: 128 }) });
 const tags = ['health'];
+const DAY_MS = 86_400_000;
+/** The detail's incident history: the last 30 days (events are kept HEALTH_CHECKS_TTL). */
+const INCIDENT_WINDOW_MS = 30 * DAY_MS;
+const INCIDENTS_SHOWN = 100;
+
+/** A text/csv answer offered as a file download (the route's JSON schema does not apply to it). */
+function sendCsv(reply: FastifyReply, file: string, body: string): FastifyReply {
+  return reply
+    .type('text/csv; charset=utf-8')
+    .header('content-disposition', `attachment; filename="${file}"`)
+    .send(body);
+}
 
 /** The seed's /api/health routes: overall state, the watched services, forced checks, registration. */
 export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
-  const { checker, store, recorder } = deps.health;
+  const { checker, store, recorder, heartbeats } = deps.health;
 
-  const withUptime = async (services: readonly WatchedService[]) => {
+  const withUptime = async (services: readonly WatchedService[], beats = 0) => {
     const uptimes = await uptimes24h(store, Date.now());
-    return services.map((s) => statusView(s, uptimes.get(s.id) ?? null));
+    return services.map((s) => ({
+      ...statusView(s, uptimes.get(s.id) ?? null),
+      ...(beats > 0 ? { heartbeats: heartbeats.last(s.id, beats) } : {}),
+    }));
+  };
+  const incidents = async (service: WatchedService, now: number) => {
+    const from = now - INCIDENT_WINDOW_MS;
+    const [events, before] = await Promise.all([
+      store.eventsBetween(service.id, from, now + 1, 10_000),
+      store.eventBefore(service.id, from),
+    ]);
+    return incidentsOf(events, { from, to: now + 1, before }, now)
+      .reverse()
+      .slice(0, INCIDENTS_SHOWN);
   };
   const detail = async (service: WatchedService) => {
     const now = Date.now();
-    const [uptimes, windows, events] = await Promise.all([
+    const [uptimes, windows, events, history] = await Promise.all([
       uptimes24h(store, now),
       windowsOf(service, store, now),
       store.events(service.id, 0, 50),
+      incidents(service, now),
     ]);
     return {
       ...statusView(service, uptimes.get(service.id) ?? null),
+      heartbeats: heartbeats.last(service.id, 30),
       windows,
+      incidents: history,
       events: events.map((e) => ({
         at: e.at,
         previous: e.previous,
@@ -91,12 +133,101 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Every watched service with its state, last check and 24 h uptime',
-          response: { 200: Type.Object({ services: Type.Array(ServiceStatusSchema) }), ...errorResponses() },
+          summary:
+            'Every watched service with its state, last check and 24 h uptime; filters by tag, group, state, text; ?heartbeats=N adds the last N checks',
+          querystring: ServiceListQuerySchema,
+          response: {
+            200: Type.Object({ services: Type.Array(ServiceStatusSchema) }),
+            ...errorResponses(422),
+          },
         },
       },
-      async () => ({ services: await withUptime(checker.list()) }),
+      async (request) => {
+        const { heartbeats: beats = 0, ...filter } = request.query;
+        const chosen = checker.list().filter((s) => matchesFilter(s, filter as ServiceFilter));
+        return { services: await withUptime(chosen, beats) };
+      },
     );
+
+    app.get(
+      '/api/health/services/:name/heartbeats',
+      {
+        schema: {
+          tags,
+          summary:
+            'The last checks of a service, oldest first: state, response time, reason (kept in memory)',
+          params: NameParams,
+          querystring: HeartbeatQuerySchema,
+          response: {
+            200: Type.Object({ heartbeats: Type.Array(HeartbeatSchema) }),
+            ...errorResponses(404, 422),
+          },
+        },
+      },
+      (request) => ({
+        heartbeats: heartbeats.last(checker.get(request.params.name).id, request.query.limit ?? 30),
+      }),
+    );
+
+    app.get(
+      '/api/health/services/:name/report',
+      {
+        schema: {
+          tags,
+          summary:
+            'Monthly uptime / SLA report (UTC days): uptime, downtime minutes, incidents, target met; JSON, or CSV with Accept: text/csv or format=csv',
+          params: NameParams,
+          querystring: ReportQuerySchema,
+          response: {
+            200: {
+              description: 'The report: JSON, or CSV (one row per day, then the month) when asked for.',
+              content: {
+                'application/json': { schema: ReportSchema },
+                'text/csv': {
+                  schema: Type.String({
+                    examples: [
+                      'date,checks,uptime_percent,downtime_minutes,incidents,sla_target_percent,sla_met\r\n2026-11-01,2880,100,0,0,99.9,true\r\n',
+                    ],
+                  }),
+                },
+              },
+            },
+            ...errorResponses(404, 422),
+          },
+        },
+      },
+      async (request, reply) => {
+        const service = checker.get(request.params.name);
+        const { month, target, format } = request.query;
+        const report = await monthlyReport(
+          store,
+          { id: service.id, name: service.definition.name },
+          month,
+          target ?? service.input.slaTarget ?? DEFAULT_SLA_TARGET,
+          Date.now(),
+        );
+        const wantsCsv =
+          format === 'csv' || (format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''));
+        if (!wantsCsv) return report;
+        return sendCsv(reply, `${service.definition.name}-${month}.csv`, reportCsv(report));
+      },
+    );
+
+    for (const paused of [true, false])
+      app.post(
+        `/api/health/services/:name/${paused ? 'pause' : 'resume'}`,
+        {
+          schema: {
+            tags,
+            summary: paused
+              ? 'Pause a service: no scheduled check until resumed (its history stays)'
+              : 'Resume a paused service (checked at once)',
+            params: NameParams,
+            response: { 200: ServiceStatusSchema, ...errorResponses(404, 409) },
+          },
+        },
+        async (request) => statusView(await checker.patch(request.params.name, { paused }), null),
+      );
 
     app.get(
       '/api/health/services/:name',
@@ -170,7 +301,9 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
+        const { id } = checker.get(request.params.name);
         await checker.remove(request.params.name);
+        heartbeats.forget(id);
         return reply.code(204).send(null);
       },
     );

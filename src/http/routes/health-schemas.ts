@@ -25,6 +25,28 @@ const Window = Type.Object({
   ]),
 });
 
+/** One check as the heartbeat bar draws it. */
+export const HeartbeatSchema = Type.Object({
+  at: Type.Number(),
+  state: Type.Union(
+    [Type.Literal('up'), Type.Literal('degraded'), Type.Literal('pending'), Type.Literal('down')],
+    {
+      description: 'pending: failed, not yet `retries` times in a row.',
+    },
+  ),
+  durationMs: Type.Number(),
+  statusCode: Type.Optional(Type.Integer()),
+  reason: Type.Optional(Reason),
+});
+
+export const IncidentSchema = Type.Object({
+  start: Type.Number(),
+  end: Type.Union([Type.Number(), Type.Null()], { description: 'null: still going on.' }),
+  durationMs: Type.Number(),
+  state: Type.Union([Type.Literal('down'), Type.Literal('degraded')]),
+  reason: Type.Union([Reason, Type.Null()]),
+});
+
 /** One watched service as the list and the detail answer it. */
 export const ServiceStatusSchema = Type.Object({
   name: Type.String(),
@@ -54,12 +76,21 @@ export const ServiceStatusSchema = Type.Object({
   }),
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
+  tags: Type.Array(Type.String()),
+  group: Type.Union([Type.String(), Type.Null()]),
+  paused: Type.Boolean({ description: 'Not checked on schedule (POST …/pause, …/resume).' }),
+  heartbeats: Type.Optional(
+    Type.Array(HeartbeatSchema, { description: 'With ?heartbeats=N: the last N checks.' }),
+  ),
 });
 
 export const ServiceDetailSchema = Type.Intersect([
   ServiceStatusSchema,
   Type.Object({
-    windows: Type.Object({ '24h': Window, '7d': Window, '30d': Window }),
+    windows: Type.Object({ '24h': Window, '7d': Window, '30d': Window, '365d': Window }),
+    incidents: Type.Array(IncidentSchema, {
+      description: 'Times not UP in the last 30 days (from the state changes), newest first, up to 100.',
+    }),
     events: Type.Array(
       Type.Object({
         at: Type.Number(),
@@ -98,3 +129,82 @@ export const CheckRequestSchema = Type.Object(
   { name: Type.Optional(Type.String({ description: 'One service; all when omitted.' })) },
   { additionalProperties: false },
 );
+
+export const ServiceListQuerySchema = Type.Object(
+  {
+    heartbeats: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        default: 0,
+        description: 'Add the last N checks of each service.',
+      }),
+    ),
+    tag: Type.Optional(Type.String({ maxLength: 64, description: 'Only services with this tag.' })),
+    group: Type.Optional(Type.String({ maxLength: 128, description: 'Only services of this group.' })),
+    state: Type.Optional(
+      Type.Union(
+        ['up', 'degraded', 'down', 'unknown', 'paused'].map((s) => Type.Literal(s)),
+        { description: 'Only services in this state.' },
+      ),
+    ),
+    q: Type.Optional(
+      Type.String({ maxLength: 256, description: 'Name, URL, group or tag containing this text.' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const HeartbeatQuerySchema = Type.Object(
+  { limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 30 })) },
+  { additionalProperties: false },
+);
+
+export const ReportQuerySchema = Type.Object(
+  {
+    month: Type.String({
+      pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])$',
+      description: 'The UTC month, YYYY-MM.',
+      examples: ['2026-11'],
+    }),
+    target: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 100,
+        description: "SLA target in percent; default the service's slaTarget, else 99.9.",
+        examples: [99.5],
+      }),
+    ),
+    format: Type.Optional(
+      Type.Union([Type.Literal('json'), Type.Literal('csv')], {
+        description: 'csv: text/csv (as Accept: text/csv does).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const Day = Type.Object({
+  date: Type.String({ description: 'YYYY-MM-DD (UTC).' }),
+  checks: Type.Integer(),
+  uptimePercent: Type.Union([Type.Number(), Type.Null()], { description: 'null: no check that day.' }),
+  downtimeMinutes: Type.Number(),
+  incidents: Type.Integer(),
+  slaMet: Type.Union([Type.Boolean(), Type.Null()]),
+});
+
+export const ReportSchema = Type.Object({
+  service: Type.String(),
+  month: Type.String(),
+  timeZone: Type.Literal('UTC'),
+  slaTarget: Type.Number(),
+  checks: Type.Integer(),
+  uptimePercent: Type.Union([Type.Number(), Type.Null()]),
+  downtimeMinutes: Type.Number(),
+  incidents: Type.Integer(),
+  slaMet: Type.Union([Type.Boolean(), Type.Null()]),
+  days: Type.Array(Day),
+  incidentList: Type.Array(IncidentSchema, {
+    description: 'Oldest first; one open at the start begins then.',
+  }),
+});

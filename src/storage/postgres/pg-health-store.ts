@@ -170,4 +170,53 @@ export class PgHealthStore implements HealthStore {
       return (events.rowCount ?? 0) + (rollups.rowCount ?? 0);
     });
   }
+
+  async rollupsBetween(serviceId: number, fromHour: number, toHour: number): Promise<HealthRollup[]> {
+    const rows = await this.db.rows<RollupRow>(
+      'SELECT * FROM health_rollups WHERE service_id = $1 AND hour >= $2 AND hour < $3 ORDER BY hour',
+      [serviceId, fromHour, toHour],
+    );
+    return rows.map(toRollup);
+  }
+
+  async eventsBetween(
+    serviceId: number,
+    from: number,
+    to: number,
+    limit: number,
+  ): Promise<StoredHealthEvent[]> {
+    const rows = await this.db.rows<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM health_events WHERE service_id = $1 AND at >= $2 AND at < $3
+       ORDER BY at, id LIMIT $4`,
+      [serviceId, from, to, limit],
+    );
+    return rows.map(toEvent);
+  }
+
+  async eventBefore(serviceId: number, at: number): Promise<StoredHealthEvent | undefined> {
+    const rows = await this.db.rows<EventRow>(
+      `SELECT ${EVENT_COLUMNS} FROM health_events WHERE service_id = $1 AND at < $2
+       ORDER BY at DESC, id DESC LIMIT 1`,
+      [serviceId, at],
+    );
+    return rows[0] === undefined ? undefined : toEvent(rows[0]);
+  }
+
+  async deleteEventsBefore(serviceIds: readonly number[], cutoff: number): Promise<number> {
+    if (serviceIds.length === 0) return 0;
+    const result = await this.db.query(
+      'DELETE FROM health_events WHERE service_id = ANY($1::bigint[]) AND at < $2',
+      [serviceIds, cutoff],
+    );
+    return result.rowCount ?? 0;
+  }
+
+  async deleteRollupsBefore(serviceIds: readonly number[], beforeHour: number): Promise<number> {
+    if (serviceIds.length === 0) return 0;
+    const result = await this.db.query(
+      'DELETE FROM health_rollups WHERE service_id = ANY($1::bigint[]) AND hour < $2',
+      [serviceIds, beforeHour],
+    );
+    return result.rowCount ?? 0;
+  }
 }

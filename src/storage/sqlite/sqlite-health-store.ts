@@ -173,4 +173,53 @@ export class SqliteHealthStore implements HealthStore {
       .immediate();
     return Promise.resolve(deleted);
   }
+
+  rollupsBetween(serviceId: number, fromHour: number, toHour: number): Promise<HealthRollup[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM health_rollups WHERE service_id = ? AND hour >= ? AND hour < ? ORDER BY hour')
+      .all(serviceId, fromHour, toHour) as RollupRow[];
+    return Promise.resolve(rows.map(toRollup));
+  }
+
+  eventsBetween(serviceId: number, from: number, to: number, limit: number): Promise<StoredHealthEvent[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT service_id, at, state, previous, reason_code, reason FROM health_events
+         WHERE service_id = ? AND at >= ? AND at < ? ORDER BY at, id LIMIT ?`,
+      )
+      .all(serviceId, from, to, limit) as EventRow[];
+    return Promise.resolve(rows.map(toEvent));
+  }
+
+  eventBefore(serviceId: number, at: number): Promise<StoredHealthEvent | undefined> {
+    const row = this.db
+      .prepare(
+        `SELECT service_id, at, state, previous, reason_code, reason FROM health_events
+         WHERE service_id = ? AND at < ? ORDER BY at DESC, id DESC LIMIT 1`,
+      )
+      .get(serviceId, at) as EventRow | undefined;
+    return Promise.resolve(row === undefined ? undefined : toEvent(row));
+  }
+
+  deleteEventsBefore(serviceIds: readonly number[], cutoff: number): Promise<number> {
+    const statement = this.db.prepare('DELETE FROM health_events WHERE service_id = ? AND at < ?');
+    let deleted = 0;
+    this.db
+      .transaction(() => {
+        for (const id of serviceIds) deleted += statement.run(id, cutoff).changes;
+      })
+      .immediate();
+    return Promise.resolve(deleted);
+  }
+
+  deleteRollupsBefore(serviceIds: readonly number[], beforeHour: number): Promise<number> {
+    const statement = this.db.prepare('DELETE FROM health_rollups WHERE service_id = ? AND hour < ?');
+    let deleted = 0;
+    this.db
+      .transaction(() => {
+        for (const id of serviceIds) deleted += statement.run(id, beforeHour).changes;
+      })
+      .immediate();
+    return Promise.resolve(deleted);
+  }
 }
