@@ -1,12 +1,13 @@
 import { decodeChunk, type DecodedChunk } from '../storage/codec/chunk-decoder.js';
 import type { MetricStore, StoredChunk } from '../storage/ports.js';
+import type { DecodedChunkCache } from './decoded-chunk-cache.js';
 import type { Heads } from './heads.js';
 import type { SampleRange } from './read-port.js';
 
 /**
  * Samples of many series over one range: their chunks in memory, plus the stored ones older than the
  * oldest chunk in memory, fetched for every series in one `readChunksBatch` call (one round trip on a
- * networked store, instead of one per series).
+ * networked store, instead of one per series). Chunks are decoded through `cache` when given.
  */
 export async function readSamples(
   heads: Heads,
@@ -14,6 +15,7 @@ export async function readSamples(
   ids: readonly number[],
   from: number,
   to: number,
+  cache?: DecodedChunkCache,
 ): Promise<SampleRange[]> {
   if (ids.length === 0) return [];
   const memory = ids.map((id) => heads.get(id)?.memoryChunks() ?? []);
@@ -22,51 +24,109 @@ export async function readSamples(
     belowMinT: memory[i]!.length > 0 ? memory[i]![0]!.minT : Number.POSITIVE_INFINITY,
   }));
   const stored = await store.readChunksBatch(reads, from, to);
-  return ids.map((_, i) =>
-    collect([...(stored[i] ?? []), ...memory[i]!.filter((c) => c.minT <= to)], from, to),
+  const pieces = ids.map((_, i) =>
+    pick([...(stored[i] ?? []), ...memory[i]!.filter((c) => c.minT <= to)], from, to, cache),
   );
+  return assemble(pieces);
+}
+
+/** The decoded parts of one series' chunks that a range needs, and its newest sample before the range. */
+interface Pieces {
+  beforeT: number;
+  beforeV: number;
+  parts: DecodedChunk[];
+  /** Samples in the range (the one before it not counted). */
+  total: number;
 }
 
 /**
  * The samples of the chunks (oldest first) with from ≤ t ≤ to, preceded by the newest one before `from`.
  * Decodes first, then copies into typed arrays of the exact size: a month at 15 s is 172,800 samples.
  */
-export function collect(chunks: readonly StoredChunk[], from: number, to: number): SampleRange {
-  const decoded: DecodedChunk[] = [];
+export function collect(
+  chunks: readonly StoredChunk[],
+  from: number,
+  to: number,
+  cache?: DecodedChunkCache,
+): SampleRange {
+  return assemble([pick(chunks, from, to, cache)])[0]!;
+}
+
+function pick(chunks: readonly StoredChunk[], from: number, to: number, cache?: DecodedChunkCache): Pieces {
+  const parts: DecodedChunk[] = [];
   let beforeT = Number.NEGATIVE_INFINITY;
   let beforeV = 0;
   let total = 0;
   for (const chunk of chunks) {
     if (chunk.maxT < from && chunk.maxT <= beforeT) continue;
-    const part = decodeChunk(chunk.data);
+    const part = cache === undefined ? decodeChunk(chunk.data) : cache.decode(chunk);
     const { t, v } = part;
     let i = 0;
-    for (; i < t.length && t[i]! < from; i++) {
-      if (t[i]! > beforeT) {
-        beforeT = t[i]!;
-        beforeV = v[i]!;
+    if (t.length > 0 && t[0]! < from) {
+      // Chunks are in time order: the newest sample before `from` is the last one below it.
+      i = firstAtOrAfter(t, from);
+      if (t[i - 1]! > beforeT) {
+        beforeT = t[i - 1]!;
+        beforeV = v[i - 1]!;
       }
     }
-    let end = i;
-    while (end < t.length && t[end]! <= to) end++;
+    const end = t.length > 0 && t[t.length - 1]! <= to ? t.length : firstAfter(t, to);
     if (end > i) {
-      decoded.push({ t: t.subarray(i, end), v: v.subarray(i, end) });
+      parts.push(i === 0 && end === t.length ? part : { t: t.subarray(i, end), v: v.subarray(i, end) });
       total += end - i;
     }
   }
-  const head = beforeT === Number.NEGATIVE_INFINITY ? 0 : 1;
-  const out: SampleRange = { t: new Float64Array(head + total), v: new Float64Array(head + total) };
-  if (head === 1) {
-    out.t[0] = beforeT;
-    out.v[0] = beforeV;
+  return { beforeT, beforeV, parts, total };
+}
+
+/**
+ * Every series' samples copied into one pair of buffers (one allocation a read, not two a series: a
+ * query over thousands of series made thousands of buffers for the collector to track).
+ */
+function assemble(pieces: readonly Pieces[]): SampleRange[] {
+  let size = 0;
+  for (const p of pieces) size += p.total + (p.beforeT === Number.NEGATIVE_INFINITY ? 0 : 1);
+  const allT = new Float64Array(size);
+  const allV = new Float64Array(size);
+  let at = 0;
+  return pieces.map((p) => {
+    const start = at;
+    if (p.beforeT !== Number.NEGATIVE_INFINITY) {
+      allT[at] = p.beforeT;
+      allV[at] = p.beforeV;
+      at++;
+    }
+    for (const part of p.parts) {
+      allT.set(part.t, at);
+      allV.set(part.v, at);
+      at += part.t.length;
+    }
+    return { t: allT.subarray(start, at), v: allV.subarray(start, at) };
+  });
+}
+
+/** Index of the first time ≥ `from` in ascending times (their length when none is). */
+function firstAtOrAfter(t: Float64Array, from: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! < from) lo = mid + 1;
+    else hi = mid;
   }
-  let at = head;
-  for (const part of decoded) {
-    out.t.set(part.t, at);
-    out.v.set(part.v, at);
-    at += part.t.length;
+  return lo;
+}
+
+/** Index of the first time > `to` in ascending times (their length when none is). */
+function firstAfter(t: Float64Array, to: number): number {
+  let lo = 0;
+  let hi = t.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (t[mid]! <= to) lo = mid + 1;
+    else hi = mid;
   }
-  return out;
+  return lo;
 }
 
 /** The range without its sample carried in from before `from` (what a PromQL selector reads). */
