@@ -14,12 +14,12 @@ export function createServiceEngine(
     | 'promqlMaxPoints'
     | 'promqlSubqueryStepMs'
     | 'promqlCompat'
-    | 'promqlChunkCacheBytes'
+    | 'promqlChunkCacheMb'
   >,
   store: { reader: TsdbReader },
 ): PromqlEngineApi {
   return createPromqlEngine({
-    source: new TsdbSeriesSource(store.reader, config.promqlChunkCacheBytes),
+    source: new TsdbSeriesSource(store.reader, config.promqlChunkCacheMb * 1024 ** 2),
     maxSamples: config.promqlMaxSamples,
     timeoutMs: config.promqlTimeoutMs,
     lookbackMs: config.promqlLookbackMs,

@@ -18,7 +18,7 @@ interface ExposedSeries {
  */
 export class TsdbSeriesSource implements SeriesSource {
   private readonly cache = new WeakMap<FamilyView, { version: number; series: ExposedSeries[] }>();
-  /** Chunks this engine decoded, for its next queries (PROMQL_CHUNK_CACHE_BYTES; 0 turns it off). */
+  /** Chunks this engine decoded, for its next queries (PROMQL_CHUNK_CACHE_MB; 0 turns it off). */
   readonly decoded: DecodedChunkCache;
 
   constructor(
