@@ -9,7 +9,7 @@ import { freePort } from '../support/child-service.js';
 import { poll, runPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { generateDataSet, toIngestBatches, toOpenMetrics, type DataSet } from './differential-data.js';
-import { EXPRESSIONS, isRangeVector } from './differential-queries.js';
+import { EXPRESSIONS, FORMAT_EXPRESSIONS, isRangeVector } from './differential-queries.js';
 
 /**
  * Issue 17's proof: the same samples in the real Prometheus (loaded with `promtool tsdb create-blocks-from
@@ -191,6 +191,32 @@ describe('PromQL against the real Prometheus', { skip }, () => {
     for (const d of differences) console.log(`  DIFF ${d}`);
     assert.ok(compared >= 400, `${compared} queries compared`);
     assert.ok(data.seriesCount >= 200, `${data.seriesCount} series`);
+    assert.deepEqual(differences, []);
+  });
+
+  it('formats expressions as Prometheus does (format_query), errors with the same type', async () => {
+    const expressions = [...EXPRESSIONS, ...FORMAT_EXPRESSIONS];
+    const differences: string[] = [];
+    let errors = 0;
+    let sameWords = 0;
+    for (const query of expressions) {
+      const [ours, theirs] = await ask('/api/v1/format_query', { query });
+      if (theirs.status === 'error') {
+        errors++;
+        if (ours.error === theirs.error) sameWords++;
+        if (ours.status !== 'error' || ours.errorType !== theirs.errorType)
+          differences.push(`${query}: ${JSON.stringify(ours)} vs prometheus ${JSON.stringify(theirs)}`);
+        continue;
+      }
+      if (ours.status !== 'success' || ours.data !== theirs.data)
+        differences.push(
+          `${query}:\n${JSON.stringify(ours.data ?? ours.error)}\nvs prometheus\n${JSON.stringify(theirs.data)}`,
+        );
+    }
+    console.log(
+      `format_query differential: ${expressions.length} expressions, ${differences.length} differ; ${sameWords} of ${errors} errors worded as Prometheus`,
+    );
+    for (const d of differences) console.log(`  DIFF ${d}`);
     assert.deepEqual(differences, []);
   });
 });
