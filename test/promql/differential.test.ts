@@ -159,7 +159,10 @@ describe('PromQL against the real Prometheus', { skip }, () => {
     const ranges = [
       { start: data.start + 30 * 60_000, end: data.start + 5.5 * 3_600_000, step: '300' },
       { start: data.start + 3_600_000 + 500, end: data.end + 10 * 60_000, step: '137' },
+      // Many steps, for what reads windows, subqueries, @ and offset: 481 steps 15 s apart.
+      { start: data.start + 2 * 3_600_000, end: data.start + 4 * 3_600_000, step: '15' },
     ];
+    const windowed = (expr: string): boolean => /\[|@|offset/.test(expr);
     let compared = 0;
     const differences: string[] = [];
     for (const [index, expr] of EXPRESSIONS.entries()) {
@@ -173,6 +176,7 @@ describe('PromQL against the real Prometheus', { skip }, () => {
       if (isRangeVector(expr)) continue;
       for (const [r, range] of ranges.entries()) {
         if (r === 1 && index % 3 !== 0) continue;
+        if (r === 2 && !windowed(expr)) continue;
         const [ours, theirs] = await ask('/api/v1/query_range', {
           query: expr,
           start: s(range.start),
