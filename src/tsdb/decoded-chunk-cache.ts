@@ -35,7 +35,22 @@ export class DecodedChunkCache {
     return this.entries.size;
   }
 
-  decode(chunk: StoredChunk): DecodedChunk {
+  /**
+   * Whether chunks of these sizes fit in the cache at all. A read that does not fit would only push out
+   * everything else and then itself (the next such read misses all the same), so it reads through the
+   * cache without keeping what it decodes: what smaller queries keep survives one big scan.
+   */
+  fits(chunks: Iterable<StoredChunk>): boolean {
+    let bytes = 0;
+    for (const chunk of chunks) {
+      bytes += chunk.count * 16 + chunk.data.byteLength + ENTRY_OVERHEAD_BYTES;
+      if (bytes > this.maxBytes) return false;
+    }
+    return true;
+  }
+
+  /** The chunk's samples, decoded now or earlier; `keep`: false decodes a miss without keeping it. */
+  decode(chunk: StoredChunk, keep = true): DecodedChunk {
     if (this.maxBytes <= 0) return decodeChunk(chunk.data);
     // A number, not a string: no allocation per lookup. Two chunks may share a key (ids past 2^21, or
     // start times 2^32 ms apart); the byte comparison below tells them apart.
@@ -53,7 +68,7 @@ export class DecodedChunkCache {
     this.misses++;
     const decoded = decodeChunk(chunk.data);
     const bytes = decoded.t.byteLength + decoded.v.byteLength + chunk.data.byteLength + ENTRY_OVERHEAD_BYTES;
-    if (bytes > this.maxBytes) return decoded;
+    if (!keep || bytes > this.maxBytes) return decoded;
     // A view into a larger buffer (a database row's) would keep all of it alive: keep a copy instead.
     const data = chunk.data.byteLength === chunk.data.buffer.byteLength ? chunk.data : chunk.data.slice();
     this.entries.set(key, { data, decoded, bytes });

@@ -24,10 +24,9 @@ export async function readSamples(
     belowMinT: memory[i]!.length > 0 ? memory[i]![0]!.minT : Number.POSITIVE_INFINITY,
   }));
   const stored = await store.readChunksBatch(reads, from, to);
-  const pieces = ids.map((_, i) =>
-    pick([...(stored[i] ?? []), ...memory[i]!.filter((c) => c.minT <= to)], from, to, cache),
-  );
-  return assemble(pieces);
+  const chunks = ids.map((_, i) => [...(stored[i] ?? []), ...memory[i]!.filter((c) => c.minT <= to)]);
+  const keep = cache?.fits(chunks.flat()) ?? false;
+  return assemble(chunks.map((list) => pick(list, from, to, cache, keep)));
 }
 
 /** The decoded parts of one series' chunks that a range needs, and its newest sample before the range. */
@@ -52,14 +51,20 @@ export function collect(
   return assemble([pick(chunks, from, to, cache)])[0]!;
 }
 
-function pick(chunks: readonly StoredChunk[], from: number, to: number, cache?: DecodedChunkCache): Pieces {
+function pick(
+  chunks: readonly StoredChunk[],
+  from: number,
+  to: number,
+  cache?: DecodedChunkCache,
+  keep = true,
+): Pieces {
   const parts: DecodedChunk[] = [];
   let beforeT = Number.NEGATIVE_INFINITY;
   let beforeV = 0;
   let total = 0;
   for (const chunk of chunks) {
     if (chunk.maxT < from && chunk.maxT <= beforeT) continue;
-    const part = cache === undefined ? decodeChunk(chunk.data) : cache.decode(chunk);
+    const part = cache === undefined ? decodeChunk(chunk.data) : cache.decode(chunk, keep);
     const { t, v } = part;
     let i = 0;
     if (t.length > 0 && t[0]! < from) {

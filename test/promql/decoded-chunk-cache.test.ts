@@ -69,6 +69,22 @@ describe('decoded chunk cache', () => {
     assert.equal(cache.hits, hits + 1);
   });
 
+  it('reads a scan larger than itself through, keeping what smaller reads left', () => {
+    const small = [chunk(1, 0, [1, 2, 3])];
+    const probe = new DecodedChunkCache(1024 * 1024);
+    probe.decode(small[0]!);
+    const cache = new DecodedChunkCache(probe.bytes * 3);
+    assert.ok(cache.fits(small));
+    cache.decode(chunk(1, 0, [1, 2, 3]));
+    const scan = Array.from({ length: 10 }, (_, i) => chunk(100 + i, 0, [1, 2, 3]));
+    assert.equal(cache.fits(scan), false);
+    for (const c of scan) cache.decode(c, false);
+    assert.equal(cache.size, 1);
+    const hits = cache.hits;
+    cache.decode(chunk(1, 0, [1, 2, 3]));
+    assert.equal(cache.hits, hits + 1);
+  });
+
   it('keeps nothing with a bound of 0', () => {
     const cache = new DecodedChunkCache(0);
     cache.decode(chunk(1, 0, [1]));
