@@ -1,115 +1,67 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../src/config/config.js';
 import { createServices } from '../src/services.js';
-import type { IngestSample } from '../src/ingest/sample-schema.js';
-import { seeded } from './support.js';
+import { BENCH_ADMIN_TOKEN } from './support.js';
+import { ingestBenchData, PROMQL_BENCH_QUERIES } from './promql-data.js';
 
-const SERIES = Number(process.env.S ?? 1000);
-const dir = `/tmp/pq/data-${SERIES}-${Math.floor(Date.now() / 86_400_000)}`;
-const fresh = !existsSync(dir);
-const config = loadConfig({
-  LOG_LEVEL: 'silent',
-  DATA_DIR: dir,
-  CHECKPOINT_INTERVAL_MS: '3600000',
-  SYSTEM_COLLECT_INTERVAL: '0',
-  APPLICATION_COLLECT_INTERVAL: '0',
-  ADMIN_TOKEN: 'bench-admin-token-0123456789abcdef-not-secret',
-  ADMIN_PASSWORD: 'bench-root-password-1234',
-  RATE_LIMIT_MAX: '10000000',
-  MAX_SERIES_PER_METRIC: String(SERIES * 2),
-  METRICS_TTL: String(30 * 86_400),
-});
-const services = await createServices(config, pino({ level: 'silent' }));
-const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/**
+ * The PromQL benchmark's queries on the service alone, for profiling: `node --import tsx
+ * bench/promql-profile.ts`. The data set (`BENCH_PROMQL_SERIES`, 1,000) is ingested once into a data
+ * directory kept for the day, so later runs read it back from the store as a restarted service would.
+ * Prints each query's CPU time (median and every run of `BENCH_PROMQL_RUNS`, 7); with
+ * `BENCH_PROMQL_PROFILE=dir`, writes a V8 CPU profile per query there (open in Chrome's DevTools).
+ */
+const series = Number(process.env.BENCH_PROMQL_SERIES ?? 1000);
+const runs = Number(process.env.BENCH_PROMQL_RUNS ?? 7);
+const profileDir = process.env.BENCH_PROMQL_PROFILE;
+const day = 86_400_000;
+const end = Math.floor(Date.now() / day) * day;
+const start = end - day;
 const scrapeMs = 60_000;
-const END = Math.floor(Date.now() / 86_400_000) * 86_400_000;
-const end = END,
-  start = end - 24 * 3_600_000;
-if (fresh) {
-  const labelsOf = (i: number) => ({ route: `/r${i % 20}`, instance: `i${Math.floor(i / 20)}` });
-  const counters = Array.from({ length: SERIES }, (_, i) => {
-    const r = seeded(1000 + i);
-    let tot = 0;
-    return () => (tot += Math.floor(r() * 20));
-  });
-  const hs = Math.max(1, Math.round(SERIES / 10));
-  const histograms = Array.from({ length: hs }, (_, h) => {
-    const rnd = seeded(5_000_000 + h);
-    const state = new Array<number>(BOUNDS.length + 2).fill(0);
-    return () => {
-      for (let o = 0; o < 3; o++) {
-        const value = rnd() ** 3 * 3;
-        state[BOUNDS.length + 1]! += value;
-        for (let b = 0; b <= BOUNDS.length; b++) if (b === BOUNDS.length || value <= BOUNDS[b]!) state[b]!++;
-      }
-      return state;
-    };
-  });
-  const t0 = performance.now();
-  for (let t = start; t <= end; t += scrapeMs) {
-    const round: IngestSample[] = [];
-    counters.forEach((next, i) =>
-      round.push({
-        name: 'bench_requests',
-        type: 'counter',
-        value: next(),
-        labels: labelsOf(i),
-        timestamp: t,
-        cumulative: { kind: 'counter-total' },
-      }),
-    );
-    histograms.forEach((next, h) => {
-      const state = next();
-      round.push({
-        name: 'bench_latency_seconds',
-        type: 'histogram',
-        value: state[BOUNDS.length + 1]!,
-        labels: labelsOf(h),
-        timestamp: t,
-        buckets: BOUNDS,
-        cumulative: {
-          kind: 'histogram',
-          buckets: state.slice(0, BOUNDS.length + 1),
-          sum: state[BOUNDS.length + 1]!,
-          count: state[BOUNDS.length]!,
-        },
-      });
-    });
-    await services.ingest.ingest(round, 'custom');
-  }
-  console.log('ingest s', (performance.now() - t0) / 1000);
-}
-const Q: Record<string, string> = {
-  rate: 'sum by (route) (rate(bench_requests_total[5m]))',
-  histogram: 'histogram_quantile(0.95, sum by (le) (rate(bench_latency_seconds_bucket[5m])))',
-};
+const dir = join(tmpdir(), `metrics-bench-promql-profile-${series}-${end / day}`);
+const fresh = !existsSync(dir);
+const services = await createServices(
+  loadConfig({
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dir,
+    CHECKPOINT_INTERVAL_MS: '3600000',
+    SYSTEM_COLLECT_INTERVAL: '0',
+    APPLICATION_COLLECT_INTERVAL: '0',
+    ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
+    ADMIN_PASSWORD: 'bench-root-password-1234',
+    MAX_SERIES_PER_METRIC: String(series * 2),
+    METRICS_TTL: String(30 * 86_400),
+  }),
+  pino({ level: 'silent' }),
+);
+if (fresh) await ingestBenchData(services, series, start, end, scrapeMs);
 const step = Math.ceil((end - start) / 500);
-const runs = Number(process.env.RUNS ?? 5);
 const session = new Session();
-if (process.env.PROF) {
+if (profileDir !== undefined) {
   session.connect();
   await session.post('Profiler.enable');
 }
-const outs: Record<string, unknown> = {};
-for (const [name, q] of Object.entries(Q)) {
-  await services.promql.rangeQuery(q, start, end, step);
-  if (process.env.PROF) await session.post('Profiler.start');
+for (const [name, query] of Object.entries(PROMQL_BENCH_QUERIES)) {
+  await services.promql.rangeQuery(query, start, end, step);
+  if (profileDir !== undefined) await session.post('Profiler.start');
   const cpu: number[] = [];
   for (let r = 0; r < runs; r++) {
-    const c0 = process.cpuUsage();
-    const res = await services.promql.rangeQuery(q, start, end, step);
-    const c = process.cpuUsage(c0);
-    cpu.push((c.user + c.system) / 1000);
-    outs[name] = res;
+    const before = process.cpuUsage();
+    await services.promql.rangeQuery(query, start, end, step);
+    const used = process.cpuUsage(before);
+    cpu.push((used.user + used.system) / 1000);
   }
-  if (process.env.PROF) {
+  if (profileDir !== undefined) {
     const { profile } = await session.post('Profiler.stop');
-    writeFileSync(`/tmp/pq/${name}.cpuprofile`, JSON.stringify(profile));
+    writeFileSync(join(profileDir, `promql-${name}.cpuprofile`), JSON.stringify(profile));
   }
-  cpu.sort((a, b) => a - b);
-  console.log(name, 'cpu ms median', cpu[Math.floor(runs / 2)], cpu.map((x) => x.toFixed(0)).join(' '));
+  const sorted = [...cpu].sort((a, b) => a - b);
+  process.stdout.write(
+    `promql_profile_${name}: series=${series}  cpu_ms_median=${sorted[Math.floor(runs / 2)]!.toFixed(1)}  runs=${cpu.map((c) => c.toFixed(0)).join(',')}\n`,
+  );
 }
-if (process.env.DUMP) writeFileSync(process.env.DUMP, JSON.stringify(outs));
 await services.close();

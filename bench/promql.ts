@@ -3,17 +3,17 @@ import { once } from 'node:events';
 import { createWriteStream, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import type { IngestSample } from '../src/ingest/sample-schema.js';
 import { formatValue } from '../src/telemetry/text-format.js';
-import { benchServices, report, seeded, tempDir } from './support.js';
-
-const BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
-const ROUTES = 20;
-
-const QUERIES = {
-  rate: 'sum by (route) (rate(bench_requests_total[5m]))',
-  histogram: 'histogram_quantile(0.95, sum by (le) (rate(bench_latency_seconds_bucket[5m])))',
-};
+import {
+  BOUNDS,
+  counterSeries,
+  histogramSeries,
+  histogramSetsFor,
+  ingestBenchData,
+  labelsOf,
+  PROMQL_BENCH_QUERIES as QUERIES,
+} from './promql-data.js';
+import { benchServices, report, tempDir } from './support.js';
 
 /**
  * CPU time (ms) a process has used so far, summed over its threads (Go runs queries on many): field 1 of
@@ -70,68 +70,15 @@ async function benchSize(series: number, scrapeMs: number, runs: number): Promis
   const end = Math.floor(Date.now() / scrapeMs) * scrapeMs;
   const start = end - 24 * hour;
   const counterSets = series;
-  const histogramSets = Math.max(1, Math.round(series / (BOUNDS.length + 1)));
+  const histogramSets = histogramSetsFor(series);
   const dir = tempDir('promql');
   const { services, dir: serviceDir } = await benchServices({
     MAX_SERIES_PER_METRIC: String(series * 2),
     METRICS_TTL: String(3 * 86_400),
   });
 
-  // Each series has its own seeded generator, so the service can ingest round by round and the
-  // OpenMetrics file be written series by series (what promtool needs) without holding the data set.
-  const labelsOf = (i: number) => ({ route: `/r${i % ROUTES}`, instance: `i${Math.floor(i / ROUTES)}` });
-  const counterSeries = (i: number) => {
-    const rnd = seeded(1000 + i);
-    let total = 0;
-    return () => (total += Math.floor(rnd() * 20));
-  };
-  const histogramSeries = (h: number) => {
-    const rnd = seeded(5_000_000 + h);
-    const state = new Array<number>(BOUNDS.length + 2).fill(0);
-    return () => {
-      for (let o = 0; o < 3; o++) {
-        const value = rnd() ** 3 * 3;
-        state[BOUNDS.length + 1]! += value;
-        for (let b = 0; b <= BOUNDS.length; b++) if (b === BOUNDS.length || value <= BOUNDS[b]!) state[b]!++;
-      }
-      return state;
-    };
-  };
-
   const loadStarted = performance.now();
-  const counters = Array.from({ length: counterSets }, (_, i) => counterSeries(i));
-  const histograms = Array.from({ length: histogramSets }, (_, h) => histogramSeries(h));
-  for (let t = start; t <= end; t += scrapeMs) {
-    const round: IngestSample[] = [];
-    counters.forEach((next, i) => {
-      round.push({
-        name: 'bench_requests',
-        type: 'counter',
-        value: next(),
-        labels: labelsOf(i),
-        timestamp: t,
-        cumulative: { kind: 'counter-total' },
-      });
-    });
-    histograms.forEach((next, h) => {
-      const state = next();
-      round.push({
-        name: 'bench_latency_seconds',
-        type: 'histogram',
-        value: state[BOUNDS.length + 1]!,
-        labels: labelsOf(h),
-        timestamp: t,
-        buckets: BOUNDS,
-        cumulative: {
-          kind: 'histogram',
-          buckets: state.slice(0, BOUNDS.length + 1),
-          sum: state[BOUNDS.length + 1]!,
-          count: state[BOUNDS.length]!,
-        },
-      });
-    });
-    await services.ingest.ingest(round, 'custom');
-  }
+  await ingestBenchData(services, series, start, end, scrapeMs);
   const ingestS = (performance.now() - loadStarted) / 1000;
 
   const file = join(dir, 'data.om');
