@@ -65,6 +65,9 @@ export async function benchPromql(
   for (const series of sizes) await benchSize(series, scrapeS * 1000, runs);
 }
 
+/** Queries of each kind run before measuring (BENCH_PROMQL_WARM_UPS). */
+const WARM_UPS = Number(process.env.BENCH_PROMQL_WARM_UPS ?? 3);
+
 async function benchSize(series: number, scrapeMs: number, runs: number): Promise<void> {
   const hour = 3_600_000;
   const end = Math.floor(Date.now() / scrapeMs) * scrapeMs;
@@ -163,9 +166,13 @@ async function benchSize(series: number, scrapeMs: number, runs: number): Promis
     const oursCpu: number[] = [];
     const theirsCpu: number[] = [];
     let points = 0;
-    // One warm-up each (page cache, JIT), then alternate the two so load on the host hits both alike.
-    await engine.rangeQuery(query, start, end, step);
-    await fetch(`${url}/api/v1/query_range?${params(query).toString()}`);
+    // Warm-ups (page cache; V8 optimises the engine's loops only after a few queries, and the first
+    // measured query ran ~2.5x slower than the settled ones: a running service is warm), then alternate
+    // the two so load on the host hits both alike.
+    for (let w = 0; w < WARM_UPS; w++) {
+      await engine.rangeQuery(query, start, end, step);
+      await fetch(`${url}/api/v1/query_range?${params(query).toString()}`);
+    }
     for (let r = 0; r < runs; r++) {
       let started = performance.now();
       let cpu = ownCpuMs();
