@@ -65,6 +65,7 @@ export interface Config {
   promqlMaxPoints: number;
   promqlSubqueryStepMs: number;
   promqlCompat: '2' | '3';
+  promqlChunkCacheMb: number;
 
   otelEnabled: boolean;
   otelServiceName: string;
@@ -191,6 +192,7 @@ const TABLE: Table = {
   promqlMaxPoints: { env: 'PROMQL_MAX_POINTS', parse: integer(2, 1_000_000), fallback: 11_000 },
   promqlSubqueryStepMs: { env: 'PROMQL_SUBQUERY_STEP', parse: integer(1000, 86_400_000), fallback: 60_000 },
   promqlCompat: { env: 'PROMQL_COMPAT', parse: oneOf('2', '3'), fallback: '2' },
+  promqlChunkCacheMb: { env: 'PROMQL_CHUNK_CACHE_MB', parse: integer(0, 65_536), fallback: 128 },
   otelEnabled: { env: 'OTEL_ENABLED', parse: boolean, fallback: false },
   otelServiceName: { env: 'OTEL_SERVICE_NAME', parse: text, fallback: 'metrics-service' },
   jaegerEndpoint: { env: 'JAEGER_ENDPOINT', parse: url('http', 'https'), fallback: undefined },

@@ -6,7 +6,7 @@ import { functionReturnType } from './functions-table.js';
 import { compareLabels } from './labels.js';
 import { parsePromql } from './parser.js';
 import type { SeriesSource } from './series-source.js';
-import type { Matrix } from './values.js';
+import type { Matrix, Series } from './values.js';
 
 export interface PromqlEngineOptions {
   source: SeriesSource;
@@ -64,20 +64,19 @@ export function createPromqlEngine(options: PromqlEngineOptions): PromqlEngineAp
       const evaluator = new Evaluator(context(timeMs, timeMs, query), timeMs, timeMs, 1);
       const value = await evaluator.eval(ast);
       if (!Array.isArray(value)) return { resultType: 'string', result: [timeMs, value.value] };
-      if (type === 'scalar')
-        return { resultType: 'scalar', result: [timeMs, value[0]?.points[0]?.v ?? Number.NaN] };
+      if (type === 'scalar') return { resultType: 'scalar', result: [timeMs, value[0]?.v[0] ?? Number.NaN] };
       if (type === 'matrix') {
         return {
           resultType: 'matrix',
           result: value.map((s) => ({
             metric: s.metric,
-            values: s.points.map((p) => [p.t, p.v] as [number, number]),
+            values: pairs(s),
           })),
         };
       }
       return {
         resultType: 'vector',
-        result: value.map((s) => ({ metric: s.metric, value: [timeMs, s.points[0]!.v] as [number, number] })),
+        result: value.map((s) => ({ metric: s.metric, value: [timeMs, s.v[0]!] as [number, number] })),
       };
     },
 
@@ -97,7 +96,7 @@ export function createPromqlEngine(options: PromqlEngineOptions): PromqlEngineAp
         resultType: 'matrix',
         result: sorted.map((s) => ({
           metric: s.metric,
-          values: s.points.map((p) => [p.t, p.v] as [number, number]),
+          values: pairs(s),
         })),
       };
     },
@@ -126,6 +125,13 @@ function checkRange(ast: Expr, startMs: number, endMs: number, stepMs: number, m
       `exceeded maximum resolution of ${maxPoints.toLocaleString('en-US')} points per timeseries. Try decreasing the query resolution (?step=XX)`,
     );
   }
+}
+
+/** A series' points as the API writes them: [t, v] pairs. */
+function pairs(s: Series): [number, number][] {
+  const out = new Array<[number, number]>(s.t.length);
+  for (let i = 0; i < s.t.length; i++) out[i] = [s.t[i]!, s.v[i]!];
+  return out;
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -129,10 +129,7 @@ export class Evaluator {
       case 'unary': {
         const value = (await this.eval(expr.expr)) as Matrix;
         if (expr.op === '+') return value;
-        const out = value.map((s) => ({
-          metric: dropMetricName(s.metric),
-          points: s.points.map((p) => ({ t: p.t, v: -p.v })),
-        }));
+        const out = value.map((s) => ({ metric: dropMetricName(s.metric), t: s.t, v: s.v.map((v) => -v) }));
         checkUniqueLabelsets(out);
         return out;
       }
@@ -174,10 +171,10 @@ export class Evaluator {
         const cursor = cursors[i]!;
         for (let si = 0; si < m.length; si++) {
           const series = m[si]!;
-          const point = series.points[cursor[si]!];
-          if (point !== undefined && point.t === ts) {
-            vector.push({ metric: series.metric, t: point.t, v: point.v });
-            cursor[si]!++;
+          const at = cursor[si]!;
+          if (at < series.t.length && series.t[at] === ts) {
+            vector.push({ metric: series.metric, t: ts, v: series.v[at]! });
+            cursor[si] = at + 1;
           }
         }
         return vector;
@@ -188,16 +185,17 @@ export class Evaluator {
       if (before + outPoints > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
       if (single) {
         this.q.samples.current = before + result.length;
-        return result.map((s) => ({ metric: s.metric, points: [{ t: ts, v: s.v }] }));
+        return result.map((s) => ({ metric: s.metric, t: [ts], v: [s.v] }));
       }
       for (const sample of result) {
         const key = labelsKey(sample.metric);
         let series = bySeries.get(key);
         if (series === undefined) {
-          series = { metric: sample.metric, points: [] };
+          series = { metric: sample.metric, t: [], v: [] };
           bySeries.set(key, series);
         }
-        series.points.push({ t: ts, v: sample.v });
+        series.t.push(ts);
+        series.v.push(sample.v);
       }
     }
     this.q.samples.current = before + outPoints;
@@ -259,10 +257,10 @@ export class Evaluator {
         group = { labels, byStep: new Array<Group | undefined>(steps) };
         groups.set(key, group);
       }
-      for (const point of series.points) {
-        const step = Math.round((point.t - this.start) / this.interval);
-        sample.t = point.t;
-        sample.v = point.v;
+      for (let i = 0; i < series.t.length; i++) {
+        const step = Math.round((series.t[i]! - this.start) / this.interval);
+        sample.t = series.t[i]!;
+        sample.v = series.v[i]!;
         const state = group.byStep[step];
         if (state === undefined) group.byStep[step] = startGroup(op, group.labels, sample);
         else add(op, state, sample, 0);
@@ -270,14 +268,15 @@ export class Evaluator {
     }
     const out: Matrix = [];
     for (const group of groups.values()) {
-      const points: Series['points'] = [];
+      const points: Series = { metric: group.labels, t: [], v: [] };
       group.byStep.forEach((state, step) => {
-        if (state !== undefined)
-          points.push({ t: this.start + step * this.interval, v: groupValue(op, state) });
+        if (state === undefined) return;
+        points.t.push(this.start + step * this.interval);
+        points.v.push(groupValue(op, state));
       });
-      if (points.length > 0) {
-        this.addSamples(points.length);
-        out.push({ metric: group.labels, points });
+      if (points.t.length > 0) {
+        this.addSamples(points.t.length);
+        out.push(points);
       }
     }
     return out;
@@ -375,11 +374,7 @@ export class Evaluator {
       at = this.atTime(arg.selector.at);
     } else {
       const inner = await this.subquery(arg);
-      series = inner.map((s) => ({
-        labels: s.metric,
-        t: Float64Array.from(s.points, (p) => p.t),
-        v: Float64Array.from(s.points, (p) => p.v),
-      }));
+      series = inner.map((s) => ({ labels: s.metric, t: Float64Array.from(s.t), v: Float64Array.from(s.v) }));
       offsetMs = arg.offsetMs;
       at = this.atTime(arg.at);
     }
@@ -404,7 +399,7 @@ export class Evaluator {
     };
     for (const s of series) {
       await this.checkpoint();
-      const points: Series['points'] = [];
+      const points: Series = { metric: keepName ? s.labels : dropMetricName(s.labels), t: [], v: [] };
       let lo = 0;
       let hi = 0;
       const t = s.t;
@@ -426,7 +421,7 @@ export class Evaluator {
         let p = 0;
         for (let i = 0; i < others.length; i++) {
           if (i === matrixIndex) continue;
-          params[p++] = others[i]![0]!.points[step]!.v;
+          params[p++] = others[i]![0]!.v[step]!;
         }
         w.lo = lo;
         w.hi = hi;
@@ -434,12 +429,15 @@ export class Evaluator {
         w.rangeStart = mint;
         w.rangeEnd = maxt;
         const value = fn(w);
-        if (value !== undefined) points.push({ t: ts, v: value });
+        if (value !== undefined) {
+          points.t.push(ts);
+          points.v.push(value);
+        }
       }
       if (this.q.samples.current + peak > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
-      if (points.length > 0) {
-        this.addSamples(points.length);
-        out.push({ metric: keepName ? s.labels : dropMetricName(s.labels), points });
+      if (points.t.length > 0) {
+        this.addSamples(points.t.length);
+        out.push(points);
       }
     }
     if (e.name === 'absent_over_time') return this.absentOverTime(out, arg);
@@ -449,14 +447,17 @@ export class Evaluator {
 
   private absentOverTime(mat: Matrix, arg: MatrixSelector | SubqueryExpr): Matrix {
     const steps = this.numSteps;
-    if (mat.some((s) => s.points.length === steps)) return [];
+    if (mat.some((s) => s.t.length === steps)) return [];
     const found = new Set<number>();
-    for (const s of mat) for (const p of s.points) found.add(p.t);
+    for (const s of mat) for (const t of s.t) found.add(t);
     if (found.size === steps) return [];
-    const points: Series['points'] = [];
-    for (let ts = this.start; ts <= this.end; ts += this.interval)
-      if (!found.has(ts)) points.push({ t: ts, v: 1 });
-    return [{ metric: absentLabels(arg), points }];
+    const absent: Series = { metric: absentLabels(arg), t: [], v: [] };
+    for (let ts = this.start; ts <= this.end; ts += this.interval) {
+      if (found.has(ts)) continue;
+      absent.t.push(ts);
+      absent.v.push(1);
+    }
+    return [absent];
   }
 
   /** The samples a selector needs for this evaluation: `extraMs` before the earliest step (range or lookback). */
@@ -494,7 +495,7 @@ export class Evaluator {
     const out: Matrix = [];
     for (const s of series) {
       await this.checkpoint();
-      const points: Series['points'] = [];
+      const points: Series = { metric: s.labels, t: [], v: [] };
       let i = -1;
       for (let ts = this.start; ts <= this.end; ts += this.interval) {
         const ref = (at ?? ts) - sel.offsetMs;
@@ -504,11 +505,12 @@ export class Evaluator {
         const t = s.t[i]!;
         const floor = ref - this.q.lookbackMs;
         if (leftOpen ? t <= floor : t < floor) continue;
-        points.push({ t: ts, v: s.v[i]! });
+        points.t.push(ts);
+        points.v.push(s.v[i]!);
       }
-      if (points.length > 0) {
-        this.addSamples(points.length);
-        out.push({ metric: s.labels, points });
+      if (points.t.length > 0) {
+        this.addSamples(points.t.length);
+        out.push(points);
       }
     }
     return out;
@@ -523,15 +525,16 @@ export class Evaluator {
     const leftOpen = this.q.compat.leftOpenWindows;
     const out: Matrix = [];
     for (const s of series) {
-      const points: Series['points'] = [];
+      const points: Series = { metric: s.labels, t: [], v: [] };
       for (let i = 0; i < s.t.length; i++) {
         const t = s.t[i]!;
         if (t > maxt || (leftOpen ? t <= mint : t < mint)) continue;
-        points.push({ t, v: s.v[i]! });
+        points.t.push(t);
+        points.v.push(s.v[i]!);
       }
-      if (points.length > 0) {
-        this.addSamples(points.length);
-        out.push({ metric: s.labels, points });
+      if (points.t.length > 0) {
+        this.addSamples(points.t.length);
+        out.push(points);
       }
     }
     return out;

@@ -1,3 +1,4 @@
+import { lexicalProblem } from './lexical-problems.js';
 import type { SyntaxNode } from '@lezer/common';
 import { parser as lezer } from '@prometheus-io/lezer-promql';
 import { RE2JS } from 're2js';
@@ -17,7 +18,7 @@ import {
   type VectorMatching,
   type VectorSelector,
 } from './ast.js';
-import { parseError, type PromqlError } from './errors.js';
+import { parseError, PromqlError } from './errors.js';
 import { FUNCTIONS, functionReturnType } from './functions-table.js';
 import { isValidLabelName, parseDurationMs, parseNumber, unquoteString } from './literals.js';
 
@@ -69,10 +70,36 @@ export function parsePromql(input: string): Expr {
   return new Converter(input).parse();
 }
 
+/** Words Prometheus' lexer gives a token type of their own (so its message names the type, not the text). */
+const KEYWORDS = new Set(
+  'and or unless atan2 by without on ignoring group_left group_right bool offset start end sum avg count min max group stddev stdvar topk bottomk count_values quantile'.split(
+    ' ',
+  ),
+);
+
+/** What stands where parsing stopped: an identifier as Prometheus names it, else the text there. */
+function unexpectedToken(rest: string, near: string): string {
+  const identifier = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(rest)?.[0];
+  if (identifier !== undefined && !KEYWORDS.has(identifier.toLowerCase()) && !/^(inf|nan)$/i.test(identifier))
+    return `unexpected identifier ${JSON.stringify(identifier)}`;
+  return `unexpected character or token at ${JSON.stringify(near)}`;
+}
+
 class Converter {
   constructor(private readonly input: string) {}
 
   parse(): Expr {
+    try {
+      return this.parseChecked();
+    } catch (error) {
+      // Where the grammar or a check failed on an unbalanced bracket or string, say so as Prometheus does.
+      const lexical = error instanceof PromqlError ? lexicalProblem(this.input) : undefined;
+      if (lexical !== undefined) throw this.error({ from: lexical.at, to: lexical.at + 1 }, lexical.message);
+      throw error;
+    }
+  }
+
+  private parseChecked(): Expr {
     if (this.input.trim() === '') throw this.error({ from: 0, to: 0 }, 'no expression found in input');
     const tree = lezer.parse(this.input);
     let problem: SyntaxNode | undefined;
@@ -88,9 +115,7 @@ class Converter {
       const near = this.input.slice(at, at + 10);
       throw this.error(
         { from: at, to: Math.max(problem.to, at + 1) },
-        at >= this.input.length
-          ? 'unexpected end of input'
-          : `unexpected character or token at ${JSON.stringify(near)}`,
+        at >= this.input.length ? 'unexpected end of input' : unexpectedToken(this.input.slice(at), near),
       );
     }
     const top = tree.topNode.firstChild;

@@ -14,11 +14,12 @@ export function createServiceEngine(
     | 'promqlMaxPoints'
     | 'promqlSubqueryStepMs'
     | 'promqlCompat'
+    | 'promqlChunkCacheMb'
   >,
   store: { reader: TsdbReader },
 ): PromqlEngineApi {
   return createPromqlEngine({
-    source: new TsdbSeriesSource(store.reader),
+    source: new TsdbSeriesSource(store.reader, config.promqlChunkCacheMb * 1024 ** 2),
     maxSamples: config.promqlMaxSamples,
     timeoutMs: config.promqlTimeoutMs,
     lookbackMs: config.promqlLookbackMs,

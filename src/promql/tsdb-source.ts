@@ -1,5 +1,6 @@
 import type { Labels } from '../domain/metric.js';
 import { formatValue } from '../telemetry/text-format.js';
+import { DecodedChunkCache } from '../tsdb/decoded-chunk-cache.js';
 import type { FamilyView, LabelSetView, TsdbReader } from '../tsdb/read-port.js';
 import type { LabelMatcher } from './ast.js';
 import type { SeriesSource, SourceSeries } from './series-source.js';
@@ -17,8 +18,15 @@ interface ExposedSeries {
  */
 export class TsdbSeriesSource implements SeriesSource {
   private readonly cache = new WeakMap<FamilyView, { version: number; series: ExposedSeries[] }>();
+  /** Chunks this engine decoded, for its next queries (PROMQL_CHUNK_CACHE_MB; 0 turns it off). */
+  readonly decoded: DecodedChunkCache;
 
-  constructor(private readonly reader: TsdbReader) {}
+  constructor(
+    private readonly reader: TsdbReader,
+    decodedCacheBytes = 0,
+  ) {
+    this.decoded = new DecodedChunkCache(decodedCacheBytes);
+  }
 
   async select(matchers: readonly LabelMatcher[], fromMs: number, toMs: number): Promise<SourceSeries[]> {
     const picked: ExposedSeries[] = [];
@@ -32,6 +40,7 @@ export class TsdbSeriesSource implements SeriesSource {
       picked.map((series) => series.id),
       fromMs,
       toMs,
+      this.decoded,
     );
     const out: SourceSeries[] = [];
     picked.forEach((series, i) => {

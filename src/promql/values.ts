@@ -1,15 +1,14 @@
 import type { Labels } from '../domain/metric.js';
 
-/** One value at one time (ms). */
-export interface Point {
-  t: number;
-  v: number;
-}
-
-/** A series of points: the evaluator's value for every expression over the steps it is evaluated at. */
+/**
+ * A series of points: the evaluator's value for every expression over the steps it is evaluated at.
+ * Times (ms) and values in two parallel arrays, oldest first: a range query makes series × steps points,
+ * and an object per point was most of the garbage the collector had to chase.
+ */
 export interface Series {
   metric: Labels;
-  points: Point[];
+  t: number[];
+  v: number[];
 }
 
 /** The evaluator's matrix: an instant vector or scalar evaluated over every step, or a range vector. */

@@ -1,5 +1,6 @@
 import type { FamilyDefinition, Labels, MetricCategory } from '../domain/metric.js';
 import type { LabelMatcher } from '../query/matchers.js';
+import type { DecodedChunkCache } from './decoded-chunk-cache.js';
 
 /**
  * The read side of the TSDB (Prometheus' `Queryable`): what the query engine, /metrics, alerting,
@@ -76,9 +77,15 @@ export interface TsdbReader {
   /**
    * Samples of many series with from ≤ t ≤ to, each preceded by its newest sample before `from` (for
    * values carried forward and counter increases across the range start), in one store round trip.
-   * The answer is aligned with `ids`; an unknown id answers an empty range.
+   * The answer is aligned with `ids`; an unknown id answers an empty range. With a `cache`, chunks are
+   * decoded through it (a reader that asks the same series again, such as the PromQL engine, owns one).
    */
-  readSamples(ids: readonly number[], from: number, to: number): Promise<SampleRange[]>;
+  readSamples(
+    ids: readonly number[],
+    from: number,
+    to: number,
+    cache?: DecodedChunkCache,
+  ): Promise<SampleRange[]>;
 
   /**
    * Series matching the matchers (on the exposed names and labels, `__name__` included), with their

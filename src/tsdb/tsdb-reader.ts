@@ -1,6 +1,7 @@
 import type { MetricCategory } from '../domain/metric.js';
 import { compileMatchers, type LabelMatcher } from '../query/matchers.js';
 import type { MetricStore } from '../storage/ports.js';
+import type { DecodedChunkCache } from './decoded-chunk-cache.js';
 import type { Heads } from './heads.js';
 import type { FamilyView, LabelSetView, SampleRange, SelectedSeries, TsdbReader } from './read-port.js';
 import type { SeriesRegistry } from './registry.js';
@@ -49,8 +50,13 @@ export class RegistryReader implements TsdbReader {
     return out;
   }
 
-  readSamples(ids: readonly number[], from: number, to: number): Promise<SampleRange[]> {
-    return readSamples(this.heads, this.store, ids, from, to);
+  readSamples(
+    ids: readonly number[],
+    from: number,
+    to: number,
+    cache?: DecodedChunkCache,
+  ): Promise<SampleRange[]> {
+    return readSamples(this.heads, this.store, ids, from, to, cache);
   }
 
   async select(matchers: readonly LabelMatcher[], from: number, to: number): Promise<SelectedSeries[]> {

@@ -137,6 +137,20 @@ export const EXPRESSIONS: readonly string[] = [
   'min_over_time(sum by (route) (dt_requests_total)[20m:2m] offset 5m)',
   'rate(dt_requests_total[5m:30s])',
   'dt_queue[10m:1m]',
+  // The engine's sliding windows over many steps, with subqueries, @ and offset (range queries of 481 steps)
+  'rate(dt_requests_total[5m] @ end())',
+  'irate(dt_requests_total[3m] @ start())',
+  'sum by (route) (increase(dt_requests_total[15m] offset 7m))',
+  'avg_over_time(dt_queue[10m:30s] @ start())',
+  'max_over_time(rate(dt_requests_total[5m])[30m:1m] offset 10m)',
+  'sum_over_time(dt_temperature[7m] offset -3m)',
+  'deriv(dt_queue[10m:1m])',
+  'changes(dt_queue[20m] offset 5m)',
+  'quantile_over_time(0.9, dt_temperature[15m:45s])',
+  'count_over_time(dt_queue[30m] @ end() offset 10m)',
+  'stddev_over_time(rate(dt_requests_total[2m])[20m:1m] @ end())',
+  'histogram_quantile(0.9, sum by (le) (rate(dt_latency_seconds_bucket[5m] offset 2m)))',
+  'last_over_time(dt_queue[1h:7m] offset 3m)',
   // absent, vector, scalar, time functions
   'absent(nonexistent_metric{job="x", instance=~"y"})',
   'absent(dt_queue)',
@@ -193,3 +207,36 @@ export const EXPRESSIONS: readonly string[] = [
 export function isRangeVector(expr: string): boolean {
   return /^(dt_[a-z_]+(\{[^}]*\})?\[[^\]]+\]( offset \S+)?|dt_queue\[10m:1m\])$/.test(expr);
 }
+
+/**
+ * Expressions for `format_query` only: long enough (over 100 characters) for Prometheus' pretty-printer
+ * to split them, with every node kind, escapes in strings and matchers in any order; then syntax errors
+ * whose wording is compared too.
+ */
+export const FORMAT_EXPRESSIONS: readonly string[] = [
+  'sum by (route, code) (rate(http_requests_total{job="api", instance=~"10\\\\..*", code!~"5.."}[5m])) / ignoring(code) group_left sum by (route) (rate(http_requests_total[5m]))',
+  'histogram_quantile(0.99, sum by (le, route) (rate(http_request_duration_seconds_bucket{job="api",route!="/health"}[5m] offset 1h)))',
+  'topk(5, avg_over_time(node_load1{instance=~"web-.*", environment="production", datacenter="eu-west"}[1h:5m] @ end()))',
+  'quantile(0.9, max_over_time(rate(demo_api_request_duration_seconds_count{method="GET"}[1m])[30m:1m] offset 10m))',
+  '-(sum without (instance, pod) (container_memory_working_set_bytes{namespace="monitoring", container!=""}) > bool 1e9)',
+  '(node_filesystem_avail_bytes{job="node",fstype!=""} / node_filesystem_size_bytes{job="node",fstype!=""} * 100 < 40 and predict_linear(node_filesystem_avail_bytes{job="node",fstype!=""}[6h], 24*60*60) < 0 and node_filesystem_readonly{job="node",fstype!=""} == 0)',
+  '1 - ((node_memory_MemAvailable_bytes{job="node"} or (node_memory_Buffers_bytes{job="node"} + node_memory_Cached_bytes{job="node"} + node_memory_MemFree_bytes{job="node"} + node_memory_Slab_bytes{job="node"}) ) / node_memory_MemTotal_bytes{job="node"})',
+  'label_replace(label_join(up{job="api-server",service="a:c"}, "combined", "\\t|\\n", "job", "service"), "foo", "$1 \\"quoted\\"", "service", "(.*):.*")',
+  'count_values("value_label_with_a_rather_long_name", max by (version, build_date, go_version) (prometheus_build_info{job="prometheus"}))',
+  'clamp(sum(rate(requests_total{status=~"2.."}[5m])) / sum(rate(requests_total[5m])), 0, 1) * 100 unless on(job) absent(up{job="api"} == 1)',
+  'sort_desc(sum by (namespace) (increase(kube_pod_container_status_restarts_total{namespace=~"prod|staging|dev"}[1d] @ start())))',
+  'a_really_long_metric_name_number_one_that_goes_on_and_on + another_really_long_metric_name_that_also_goes_on_and_on + third',
+  'vector(1) + on() group_right(very_long_label_name_one, very_long_label_name_two) label_replace(time_series_metric_long, "a", "b", "c", "d")',
+  // Syntax errors
+  '(1 + 2',
+  'sum(rate(x[5m])',
+  'foo{a="b"',
+  'foo[5m',
+  ')',
+  'foo}',
+  'a{b="c"]',
+  '"abc',
+  'sum by (',
+  'foo bar',
+  'rate(foo)',
+];

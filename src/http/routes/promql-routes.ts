@@ -6,7 +6,7 @@ import { PromqlError } from '../../promql/errors.js';
 import { formatFloat } from '../../promql/go-float.js';
 import { invalidParameter, parseDurationParam, parseTimeParam } from '../../promql/http-params.js';
 import { parsePromql } from '../../promql/parser.js';
-import { formatExpr } from '../../promql/printer.js';
+import { prettyExpr } from '../../promql/printer.js';
 
 /** Prometheus' status code for each error type (`web/api/v1/api.go`). */
 const STATUS: Record<PromqlErrorShape['errorType'] | 'internal', number> = {
@@ -215,7 +215,7 @@ export function promqlRoutes(deps: {
         const query = single(p, 'query') ?? '';
         let text: string;
         try {
-          text = formatExpr(parsePromql(query));
+          text = prettyExpr(parsePromql(query));
         } catch (error) {
           if (error instanceof PromqlError) throw invalidParameter('query', error.message);
           throw error;
