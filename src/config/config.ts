@@ -121,6 +121,8 @@ export interface Config {
   tlsKeyFile: string | undefined;
   trustProxy: boolean | number | readonly string[];
   auditTtlSeconds: number;
+  /** host:port the other replicas reach this one at (forwarded ingest); default `<hostname>:<PORT>`. */
+  clusterAddress: string | undefined;
 }
 
 interface Variable<K extends keyof Config> {
@@ -259,6 +261,7 @@ const TABLE: Table = {
   tlsKeyFile: { env: 'TLS_KEY_FILE', parse: text, fallback: undefined },
   trustProxy: { env: 'TRUST_PROXY', parse: trustProxy, fallback: false },
   auditTtlSeconds: { env: 'AUDIT_TTL', parse: integer(DAY, 3650 * DAY), fallback: 365 * DAY },
+  clusterAddress: { env: 'CLUSTER_ADDRESS', parse: text, fallback: undefined },
 };
 
 export class ConfigError extends Error {

@@ -182,6 +182,19 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, id)
   );
   `,
+  // Version 3 is the cluster tables' (another branch moves them here); a no-op until that merge.
+  `SELECT 1`,
+  // Version 4: the scaled-out data path (ADR 0020). Each write-ahead row names the lease epoch it was
+  // committed under; wal_horizon says up to which id the primary truncated, so a follower that had not
+  // read that far yet knows to reload from chunks instead of silently missing rows.
+  `
+  ALTER TABLE wal ADD COLUMN epoch bigint;
+  CREATE TABLE wal_horizon (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    truncated_to bigint NOT NULL
+  );
+  INSERT INTO wal_horizon (truncated_to) VALUES (0);
+  `,
 ];
 
 /** Advisory lock keys of this service (int8, spelled "metrics1" and "metrics2" in ASCII). */
