@@ -137,7 +137,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   });
   installAuditHook(app, services.auth.audit);
   // Scaled out: a follower streams writes to the primary (ADR 0020); after authentication, before parsing.
-  if (services.primaryLocator !== undefined) installIngestForwarding(app, forwardingOptions(services, app.log));
+  if (services.primaryLocator !== undefined)
+    installIngestForwarding(app, forwardingOptions(services, app.log));
   await registerOpenApi(app, VERSION);
   await app.register(authRoutes(services.auth, limits.loginLimit));
 

@@ -115,7 +115,7 @@ export async function createServices(
   const alertStore = publishingAlertStore(stores.alertStore, cluster.feed);
   const tsdb = new Tsdb(store, { truncateOneCheckpointLate: replicated !== undefined });
   const recovered = await tsdb.recover();
-  log.info({ store: kind, role, ...recovered }, 'metric store recovered');
+  log.info({ store: kind, role: currentRole, ...recovered }, 'metric store recovered');
   const reader = tsdb.reader;
 
   const own = new OwnMetrics();
@@ -333,7 +333,8 @@ export async function createServices(
       application.stop();
       // The writer folds memory into chunks (a shorter replay at the next start); a follower's is a copy.
       // Before the lease is handed over: the checkpoint is fenced by it.
-      if (duties().checkpoints) await tsdb.checkpoint().catch((error: unknown) => log.warn({ err: error }, 'last checkpoint failed'));
+      if (duties().checkpoints)
+        await tsdb.checkpoint().catch((error: unknown) => log.warn({ err: error }, 'last checkpoint failed'));
       await election?.stop();
       await cluster.close();
       await store.close();

@@ -87,11 +87,7 @@ export async function createCluster(config: Readonly<Config>, log: Logger): Prom
     });
     await ensureClusterSchema(pool);
     const self = replicaId ?? hostname();
-    membership = new Membership(
-      pool,
-      { replicaId: self, address, ttlMs: config.clusterLeaseTtlMs },
-      log,
-    );
+    membership = new Membership(pool, { replicaId: self, address, ttlMs: config.clusterLeaseTtlMs }, log);
     await membership.start();
     const members = membership;
     isAssigned = new CheckAssignment(self, () => members.members).isAssigned;

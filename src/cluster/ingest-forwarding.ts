@@ -70,7 +70,11 @@ export function installIngestForwarding(app: FastifyInstance, options: Forwardin
   });
 }
 
-function forward(request: FastifyRequest, address: string, options: ForwardingOptions): Promise<IncomingMessage> {
+function forward(
+  request: FastifyRequest,
+  address: string,
+  options: ForwardingOptions,
+): Promise<IncomingMessage> {
   const url = new URL(`http://${address}`);
   // The cluster's own member address is allowed by name here, and only it (no blanket loopback allow).
   const guard = new EgressGuard([...options.allowlist, url.hostname]);

@@ -72,7 +72,7 @@ export class WalTailer {
   async reload(): Promise<void> {
     for (;;) {
       const before = (await this.store.readWalTail(0, 0)).truncatedTo;
-      const result = await this.tsdb.reload();
+      const result = await this.tsdb.reload(before);
       const after = (await this.store.readWalTail(0, 0)).truncatedTo;
       this.log.info({ ...result, truncatedTo: after }, 'wal tail: reloaded from chunks');
       if (after === before) return;

@@ -7,8 +7,14 @@ import { DomainError } from '../domain/errors.js';
  */
 export class NotPrimaryError extends DomainError {
   constructor(why: string) {
-    super('store_unavailable', 503, `this replica is not the primary, nothing was written: ${why}`, undefined, {
-      retryAfter: 1,
-    });
+    super(
+      'store_unavailable',
+      503,
+      `this replica is not the primary, nothing was written: ${why}`,
+      undefined,
+      {
+        retryAfter: 1,
+      },
+    );
   }
 }

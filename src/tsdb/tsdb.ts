@@ -76,13 +76,17 @@ export class Tsdb {
     });
   }
 
-  /** Forgets memory and recovers again from chunks and the write-ahead log (a follower fallen behind). */
-  reload(): Promise<RecoveryResult> {
+  /**
+   * Forgets memory and recovers again from chunks and the write-ahead log (a follower fallen behind).
+   * `truncatedTo` is the primary's truncation horizon read before: the chunks loaded cover every record
+   * up to it, so the position is at least that even when no record is left to replay.
+   */
+  reload(truncatedTo: number): Promise<RecoveryResult> {
     return this.lock.run(async () => {
       this.registry.clear();
       this.heads.clear();
       const result = await recover(this.store, this.registry, this.heads);
-      this.position = result.walPosition;
+      this.position = Math.max(result.walPosition, truncatedTo);
       return result;
     });
   }

@@ -136,7 +136,8 @@ export class PgMetricStore implements MetricStore, ReplicatedWal {
       [afterId, limit],
     );
     const entries: WalEntry[] = [];
-    for (const row of rows) if (row.id !== null && row.data !== null) entries.push({ id: row.id, data: toBytes(row.data) });
+    for (const row of rows)
+      if (row.id !== null && row.data !== null) entries.push({ id: row.id, data: toBytes(row.data) });
     return { truncatedTo: rows[0]?.truncated_to ?? 0, entries };
   }
 
