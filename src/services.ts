@@ -334,7 +334,9 @@ export async function createServices(
       // The writer folds memory into chunks (a shorter replay at the next start); a follower's is a copy.
       // Before the lease is handed over: the checkpoint is fenced by it.
       if (duties().checkpoints)
-        await tsdb.checkpoint().catch((error: unknown) => log.warn({ err: error }, 'last checkpoint failed'));
+        await tsdb.checkpoint().catch((error: unknown) => {
+          log.warn({ err: error }, 'last checkpoint failed');
+        });
       await election?.stop();
       await cluster.close();
       await store.close();

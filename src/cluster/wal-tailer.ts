@@ -91,6 +91,8 @@ export class WalTailer {
   }
 
   private async drain(): Promise<void> {
+    // `again` is set by wake() while a step is in flight (the compiler cannot see it change here).
+    const wokenMeanwhile = (): boolean => this.again && !this.stopped;
     do {
       this.again = false;
       try {
@@ -99,6 +101,6 @@ export class WalTailer {
         this.log.warn({ err: error }, 'wal tail: read failed; retried at the next poll');
         return;
       }
-    } while (this.again && !this.stopped);
+    } while (wokenMeanwhile());
   }
 }

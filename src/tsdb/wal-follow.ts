@@ -17,13 +17,14 @@ export async function followWal(
   heads: Heads,
   entries: readonly WalEntry[],
 ): Promise<number> {
-  let unknown = false;
-  for (const entry of entries) {
+  const known = registry.highestId;
+  const unknown = entries.some((entry) => {
+    let found = false;
     forEachWalSample(entry.data, (id) => {
-      if (heads.get(id) === undefined && id > registry.highestId) unknown = true;
+      if (id > known && heads.get(id) === undefined) found = true;
     });
-    if (unknown) break;
-  }
+    return found;
+  });
   if (unknown) {
     const rows = await store.loadSeriesAfter(registry.highestId);
     const families = rows.some((row) => !registry.families.has(row.family))

@@ -95,9 +95,8 @@ describe('metric data path with three replicas', { skip: SKIP }, () => {
     let next = 0;
     let stop = false;
     let refused = 0;
-    // A counter: a sample written twice would show as a doubled total.
     const writer = (async () => {
-      while (!stop) {
+      while (!(stop as boolean)) {
         const t = start + next * 1000;
         const target =
           replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null)[next % 3] ??
