@@ -38,10 +38,9 @@ describe('roles', () => {
       assert.ok(names(loopsOf('primary', ALL)).includes(only), only);
       assert.ok(!follower.includes(only), only);
     }
+    // Collectors write series, which only the primary does (ADR 0020).
     assert.deepEqual(follower, [
       'store-gauges',
-      'system-collector',
-      'application-collector',
       'health-recorder',
     ]);
   });
