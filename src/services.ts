@@ -248,6 +248,8 @@ export async function createServices(
     const wanted = loopsOf(next, allTasks);
     for (const task of tasks) if (!wanted.includes(task)) await task.stop();
     if (!ROLE_DUTIES[next].alertEvaluation) await alerting.engine.settled();
+    // The new owner of alert state starts from what its predecessor stored (it fired those already).
+    else if (!ROLE_DUTIES[currentRole].alertEvaluation) await alerting.engine.reload();
     currentRole = next;
     for (const task of wanted) if (!tasks.includes(task)) task.start();
     tasks = wanted;

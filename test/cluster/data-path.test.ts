@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { POSTGRES, REDIS, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
 import { call, roleOf, startReplica, type ReplicaProcess } from './processes.js';
 import { dropRedisPrefix, eventually, REDIS_URL, redisPrefix } from './replicas.js';
 
@@ -40,10 +41,15 @@ describe('metric data path with three replicas', { skip: SKIP }, () => {
     REDIS_KEY_PREFIX: prefix,
     CLUSTER_LEASE_TTL: String(TTL_MS),
     CHECKPOINT_INTERVAL_MS: '1000',
+    ALERT_EVALUATION_INTERVAL: '1000',
+    // The webhook receiver below listens on the loopback.
+    EGRESS_ALLOWLIST: '127.0.0.1',
   });
+  let receiver: Receiver;
 
   before(async () => {
     database = await createTestDatabase('datapath');
+    receiver = await startReceiver();
     // The first starts alone and takes the lease; the others join as followers.
     replicas.push(await startReplica('r0', env()));
     replicas.push(...(await Promise.all([startReplica('r1', env()), startReplica('r2', env())])));
@@ -53,6 +59,7 @@ describe('metric data path with three replicas', { skip: SKIP }, () => {
     await Promise.all(replicas.map((r) => r.exited));
     await database.drop();
     await dropRedisPrefix(prefix);
+    await receiver.close();
   });
 
   it('one primary, two followers; writes through any replica are read back the same through all', async () => {
@@ -151,5 +158,57 @@ describe('metric data path with three replicas', { skip: SKIP }, () => {
     process.stderr.write(
       `# failover: took over in ${String(Math.round(takeoverMs))} ms; ${String(acknowledged.size)} acknowledged, ${String(refused)} refused (503) meanwhile\n`,
     );
+  });
+
+  it('alerts are evaluated by the primary only: one notification per alert, also across a kill -9', async () => {
+    replicas.push(await startReplica('r3', env()));
+    const alive = (): ReplicaProcess[] =>
+      replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    const channel = await call(alive()[0]!, 'POST', '/api/alerts/channels', {
+      name: 'hook',
+      type: 'webhook',
+      destination: `${receiver.base}/hook`,
+    });
+    assert.equal(channel.status, 201, channel.text);
+    const rule = await call(alive()[1]!, 'POST', '/api/alerts/rules', {
+      name: 'Hot',
+      metricName: 'dp_alert',
+      condition: '>',
+      threshold: 1,
+      notificationChannels: [{ channel: 'hook' }],
+    });
+    assert.equal(rule.status, 201, rule.text);
+    const push = async (value: number): Promise<void> => {
+      for (const service of ['a', 'b', 'c']) {
+        const target = alive()[0]!;
+        await eventually(async () => {
+          const r = await call(target, 'POST', '/api/metrics/custom', {
+            name: 'dp_alert',
+            value,
+            labels: { service },
+          });
+          assert.equal(r.status, 200, r.text);
+        }, 10_000);
+      }
+    };
+    await push(5);
+    await receiver.waitFor(3, 15_000);
+    const roles = await Promise.all(alive().map(roleOf));
+    const primary = alive()[roles.indexOf('primary')]!;
+    primary.child.kill('SIGKILL');
+    await primary.exited;
+    await eventually(
+      async () => {
+        const now = await Promise.all(alive().map(roleOf));
+        assert.ok(now.includes('primary'), `no primary yet: ${now.join(',')}`);
+      },
+      TTL_MS * 2 + 8000,
+    );
+    // Still firing under the new primary, for a few evaluations.
+    await push(6);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const keys = receiver.received.map((r) => String(r.headers['idempotency-key']));
+    assert.equal(new Set(keys).size, keys.length, `a notification sent twice: ${keys.join(', ')}`);
+    assert.equal(keys.length, 3, `one notification per alert, got ${String(keys.length)}`);
   });
 });
