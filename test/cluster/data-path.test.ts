@@ -211,4 +211,37 @@ describe('metric data path with three replicas', { skip: SKIP }, () => {
     assert.equal(new Set(keys).size, keys.length, `a notification sent twice: ${keys.join(', ')}`);
     assert.equal(keys.length, 3, `one notification per alert, got ${String(keys.length)}`);
   });
+
+  it('a primary paused past its lease (SIGSTOP) is deposed: after SIGCONT its pending write gets 503, it never writes, it follows', async () => {
+    const alive = (): ReplicaProcess[] =>
+      replicas.filter((r) => r.child.exitCode === null && r.child.signalCode === null);
+    const roles = await Promise.all(alive().map(roleOf));
+    const paused = alive()[roles.indexOf('primary')]!;
+    const other = alive().find((r) => r !== paused)!;
+    paused.child.kill('SIGSTOP');
+    try {
+      await eventually(
+        async () => {
+          assert.equal(await roleOf(other), 'primary', 'the other replica took over');
+        },
+        TTL_MS * 2 + 8000,
+      );
+      // Sent while it sleeps: handled after SIGCONT, by a process that still believes it is the primary.
+      const pending = call(paused, 'POST', '/api/metrics/custom', { name: 'dp_paused', value: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      paused.child.kill('SIGCONT');
+      const answer = await pending;
+      assert.equal(answer.status, 503, answer.text);
+      assert.equal(answer.headers.get('retry-after'), '1');
+    } finally {
+      paused.child.kill('SIGCONT');
+    }
+    const written = await call(other, 'POST', '/api/metrics/custom', { name: 'dp_paused', value: 2 });
+    assert.equal(written.status, 200, written.text);
+    await eventually(async () => {
+      assert.equal(await roleOf(paused), 'follower', 'the deposed primary follows');
+      const exposed = await call(paused, 'GET', '/metrics');
+      assert.match(exposed.text, /^dp_paused 2$/m, "and shows the new primary's write");
+    }, 10_000);
+  });
 });
