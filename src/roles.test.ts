@@ -39,10 +39,7 @@ describe('roles', () => {
       assert.ok(!follower.includes(only), only);
     }
     // Collectors write series, which only the primary does (ADR 0020).
-    assert.deepEqual(follower, [
-      'store-gauges',
-      'health-recorder',
-    ]);
+    assert.deepEqual(follower, ['store-gauges', 'health-recorder']);
   });
 
   it('refuses to start a loop no role classifies', () => {
