@@ -72,7 +72,8 @@ export interface Services {
   /** Scaled out: where this follower's writes go (ADR 0020); undefined in the embedded mode. */
   primaryLocator: PrimaryLocator | undefined;
   startedAt: number;
-  checkReady: () => Promise<Record<string, 'ok'>>;
+  /** Each dependency `ok` (throws naming those that are not), and scaled out this replica's `role`. */
+  checkReady: () => Promise<Record<string, string>>;
   /** Each dependency's state, never throwing (GET /api/health). */
   dependencies: () => Promise<Record<string, string>>;
   /** Stops the loops, folds memory into chunks, closes the store. */
@@ -323,7 +324,7 @@ export async function createServices(
       if (failed.length > 0) throw new Error(failed.map(([name, state]) => `${name}: ${state}`).join('; '));
       const ok = Object.fromEntries(Object.entries(states).filter(([, s]) => s === 'ok'));
       // Scaled out, readiness also says which role this replica plays (ADR 0020).
-      return (replicated === undefined ? ok : { ...ok, role: currentRole }) as Record<string, 'ok'>;
+      return replicated === undefined ? ok : { ...ok, role: currentRole };
     },
     close: async () => {
       stopReloads();
