@@ -1,4 +1,5 @@
 import { benchAlerting } from './alerting.js';
+import { benchClusterIngest } from './cluster-ingest.js';
 import { benchCollectors } from './collectors.js';
 import { benchExposition } from './exposition.js';
 import { benchHealth } from './health.js';
@@ -45,7 +46,11 @@ const all: Record<string, () => Promise<void>> = {
   otlp: () => benchOtlp(),
 };
 // Asked for by name only: it loads 24 h of 10,000 series into the service and into Prometheus.
-const byName: Record<string, () => Promise<void>> = { promql: () => benchPromql() };
+const byName: Record<string, () => Promise<void>> = {
+  promql: () => benchPromql(),
+  // Two service processes on the local PostgreSQL (ADR 0020).
+  'cluster-ingest': () => benchClusterIngest(),
+};
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(byName)) if (wanted.includes(name)) await run();
 for (const [name, run] of Object.entries(all)) {

@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
+import { forwardingOptions, installIngestForwarding } from './cluster/ingest-forwarding.js';
 import { instrumentFastify } from '@metrics-service/client/fastify';
 import { installAuditHook } from './http/audit-hook.js';
 import { clientErrorHandler } from './http/client-error.js';
@@ -136,6 +137,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     rateLimit: limits.rateLimit,
   });
   installAuditHook(app, services.auth.audit);
+  // Scaled out: a follower streams writes to the primary (ADR 0020); after authentication, before parsing.
+  if (services.primaryLocator !== undefined)
+    installIngestForwarding(app, forwardingOptions(services, app.log));
   await registerOpenApi(app, VERSION);
   await app.register(authRoutes(services.auth, limits.loginLimit));
   await app.register(twoFactorRoutes(services.auth));

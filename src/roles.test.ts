@@ -38,12 +38,8 @@ describe('roles', () => {
       assert.ok(names(loopsOf('primary', ALL)).includes(only), only);
       assert.ok(!follower.includes(only), only);
     }
-    assert.deepEqual(follower, [
-      'store-gauges',
-      'system-collector',
-      'application-collector',
-      'health-recorder',
-    ]);
+    // Collectors write series, which only the primary does (ADR 0020).
+    assert.deepEqual(follower, ['store-gauges', 'health-recorder']);
   });
 
   it('refuses to start a loop no role classifies', () => {

@@ -5,8 +5,8 @@ import type { PeriodicTask } from './support/periodic-task.js';
  * mode: everything. In the scaled-out mode one replica is `primary` (the lease holder: the one writer of
  * metric data, so it alone folds heads into chunks, enforces retention and evaluates alerts) and the others
  * are `follower`s (none of those; they serve reads, forward writes, and share the work that is claimed per
- * item: health checks spread across replicas, outbox rows claimed one by one). Only `standalone` is
- * selected today; the cluster work switches a replica between the other two.
+ * item: health checks spread across replicas, outbox rows claimed one by one). DATABASE_URL starts a
+ * replica as `follower`; the `primary` lease switches it (src/cluster/primary-election.ts, ADR 0020).
  */
 export const ROLES = ['standalone', 'primary', 'follower'] as const;
 export type ServiceRole = (typeof ROLES)[number];
@@ -53,7 +53,8 @@ export const ROLE_DUTIES: Readonly<Record<ServiceRole, Readonly<Duties>>> = {
     alertEvaluation: false,
     healthChecks: true,
     notifications: true,
-    collectors: true,
+    // Their series would be written to the TSDB, which only the primary writes (ADR 0020).
+    collectors: false,
     storeGauges: true,
   },
 };

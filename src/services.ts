@@ -30,9 +30,13 @@ import { PeriodicTask } from './support/periodic-task.js';
 import { SeriesExposition } from './telemetry/exposition.js';
 import { OwnMetrics, isReservedName } from './telemetry/own-metrics.js';
 import type { IngestEvents } from './ingest/ingest-events.js';
-import { loopsOf, ROLE_DUTIES, type ServiceRole } from './roles.js';
+import { Gauge } from 'prom-client';
+import { loopsOf, ROLE_DUTIES, ROLES, type ServiceRole } from './roles.js';
 import type { TsdbReader } from './tsdb/read-port.js';
 import { Tsdb } from './tsdb/tsdb.js';
+import { isReplicatedWal } from './tsdb/replication-port.js';
+import { PrimaryElection } from './cluster/primary-election.js';
+import { PrimaryLocator } from './cluster/primary-locator.js';
 
 export type CoreEvents = HealthEvents & AlertEvents & AuthEvents & IngestEvents;
 
@@ -65,8 +69,11 @@ export interface Services {
   bus: EventBus<CoreEvents>;
   /** The loops this role runs (started). */
   tasks: PeriodicTask[];
+  /** Scaled out: where this follower's writes go (ADR 0020); undefined in the embedded mode. */
+  primaryLocator: PrimaryLocator | undefined;
   startedAt: number;
-  checkReady: () => Promise<Record<string, 'ok'>>;
+  /** Each dependency `ok` (throws naming those that are not), and scaled out this replica's `role`. */
+  checkReady: () => Promise<Record<string, string>>;
   /** Each dependency's state, never throwing (GET /api/health). */
   dependencies: () => Promise<Record<string, string>>;
   /** Stops the loops, folds memory into chunks, closes the store. */
@@ -96,17 +103,20 @@ export async function createServices(
   log: Logger,
   role: ServiceRole = 'standalone',
 ): Promise<Services> {
-  const duties = ROLE_DUTIES[role];
   // Migrations ran once, in openStores.
   const stores = await openStores(config);
   const { store, authStore, statusStore, secondFactorStore, kind } = stores;
   const cluster = await createCluster(config, log);
+  // Scaled out (ADR 0020): one primary writes metric data under a lease, followers tail its log.
+  const replicated = cluster.pool !== undefined && isReplicatedWal(store) ? store : undefined;
+  let currentRole: ServiceRole = replicated === undefined ? role : 'follower';
+  const duties = (): Readonly<(typeof ROLE_DUTIES)[ServiceRole]> => ROLE_DUTIES[currentRole];
   // Edits tell the other replicas (a no-op feed in the embedded mode).
   const healthStore = publishingHealthStore(stores.healthStore, cluster.feed);
   const alertStore = publishingAlertStore(stores.alertStore, cluster.feed);
-  const tsdb = new Tsdb(store);
+  const tsdb = new Tsdb(store, { truncateOneCheckpointLate: replicated !== undefined });
   const recovered = await tsdb.recover();
-  log.info({ store: kind, role, ...recovered }, 'metric store recovered');
+  log.info({ store: kind, role: currentRole, ...recovered }, 'metric store recovered');
   const reader = tsdb.reader;
 
   const own = new OwnMetrics();
@@ -204,16 +214,14 @@ export async function createServices(
     checker: health.checker,
     log,
   });
-  if (duties.alertEvaluation) {
-    // Rules are evaluated as their samples arrive and as watched services change state.
-    bus.on('samples.accepted', (names) => {
-      alerting.engine.samplesArrived(names);
-    });
-    bus.on('health.changed', () => {
-      alerting.engine.healthChanged();
-    });
-  }
-  const tasks = loopsOf(role, [
+  // Rules are evaluated as their samples arrive and as watched services change state (by their owner).
+  bus.on('samples.accepted', (names) => {
+    if (duties().alertEvaluation) alerting.engine.samplesArrived(names);
+  });
+  bus.on('health.changed', () => {
+    if (duties().alertEvaluation) alerting.engine.healthChanged();
+  });
+  const allTasks = [
     checkpointTask,
     retentionTask,
     gaugesTask,
@@ -221,12 +229,57 @@ export async function createServices(
     ...health.tasks,
     ...alerting.tasks,
     ...auth.tasks,
-  ]);
+  ];
+  // metrics_service_role{role} is 1 for the role this process plays now, 0 for the others.
+  const roleGauge = new Gauge({
+    name: 'metrics_service_role',
+    help: 'The role this process plays: standalone, primary (the metric data writer) or follower.',
+    labelNames: ['role'] as const,
+    registers: [own.registry],
+  });
+  const showRole = (shown: ServiceRole): void => {
+    for (const r of ROLES) roleGauge.set({ role: r }, r === shown ? 1 : 0);
+  };
+  showRole(currentRole);
+  let tasks = loopsOf(currentRole, allTasks);
   for (const task of tasks) task.start();
-  if (duties.storeGauges) await gaugesTask.flush();
-  if (duties.collectors) await collectors.firstReading();
-  if (duties.healthChecks) health.checker.start();
-  if (duties.notifications) alerting.outbox.start();
+  if (duties().storeGauges) await gaugesTask.flush();
+  if (duties().collectors) await collectors.firstReading();
+  if (duties().healthChecks) health.checker.start();
+  if (duties().notifications) alerting.outbox.start();
+
+  /**
+   * Starts the loops `next` runs and stops those it does not, each loop at most once at a time (a
+   * stopped loop has finished its tick). Called by the election, one switch after another.
+   */
+  const switchRole = async (next: ServiceRole): Promise<void> => {
+    const wanted = loopsOf(next, allTasks);
+    for (const task of tasks) if (!wanted.includes(task)) await task.stop();
+    if (!ROLE_DUTIES[next].alertEvaluation) await alerting.engine.settled();
+    // The new owner of alert state starts from what its predecessor stored (it fired those already).
+    else if (!ROLE_DUTIES[currentRole].alertEvaluation) await alerting.engine.reload();
+    currentRole = next;
+    for (const task of wanted) if (!tasks.includes(task)) task.start();
+    tasks = wanted;
+    showRole(next);
+  };
+  const election =
+    replicated === undefined || cluster.pool === undefined
+      ? undefined
+      : new PrimaryElection({
+          pool: cluster.pool,
+          incarnation: cluster.incarnation,
+          ttlMs: config.clusterLeaseTtlMs,
+          store: replicated,
+          tsdb,
+          switchRole,
+          log,
+        });
+  await election?.start();
+  const primaryLocator =
+    cluster.pool === undefined
+      ? undefined
+      : new PrimaryLocator(cluster.pool, 'primary', Math.max(100, Math.floor(config.clusterLeaseTtlMs / 10)));
 
   /** The store and Redis (when REDIS_URL is set), each `ok`, `error: <why>` or `not_configured`. */
   const dependencies = async (): Promise<Record<string, string>> => {
@@ -247,7 +300,10 @@ export async function createServices(
 
   return {
     config,
-    role,
+    get role() {
+      return currentRole;
+    },
+    primaryLocator,
     store,
     reader,
     tsdb,
@@ -264,25 +320,34 @@ export async function createServices(
     auth,
     cluster,
     bus,
-    tasks,
+    get tasks() {
+      return tasks;
+    },
     startedAt: Date.now(),
     dependencies,
     checkReady: async () => {
       const states = await dependencies();
       const failed = Object.entries(states).filter(([, state]) => state.startsWith('error'));
       if (failed.length > 0) throw new Error(failed.map(([name, state]) => `${name}: ${state}`).join('; '));
-      return Object.fromEntries(Object.entries(states).filter(([, s]) => s === 'ok')) as Record<string, 'ok'>;
+      const ok = Object.fromEntries(Object.entries(states).filter(([, s]) => s === 'ok'));
+      // Scaled out, readiness also says which role this replica plays (ADR 0020).
+      return replicated === undefined ? ok : { ...ok, role: currentRole };
     },
     close: async () => {
       stopReloads();
       health.checker.stop();
-      for (const task of tasks) await task.stop();
-      await health.recorder.flush();
+      for (const task of allTasks) await task.stop();
+      await health.recorder.flush().catch(() => undefined);
       await alerting.engine.settled();
       await alerting.outbox.stop();
       application.stop();
       // The writer folds memory into chunks (a shorter replay at the next start); a follower's is a copy.
-      if (duties.checkpoints) await tsdb.checkpoint();
+      // Before the lease is handed over: the checkpoint is fenced by it.
+      if (duties().checkpoints)
+        await tsdb.checkpoint().catch((error: unknown) => {
+          log.warn({ err: error }, 'last checkpoint failed');
+        });
+      await election?.stop();
       await cluster.close();
       await store.close();
     },

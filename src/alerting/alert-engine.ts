@@ -73,6 +73,16 @@ export class AlertEngine {
   }
 
   /**
+   * Forgets what this process knew and loads the alerts as stored, as a fresh start would: a replica
+   * promoted to primary takes over the alerts its predecessor fired (ADR 0020), without firing them again.
+   */
+  async reload(): Promise<void> {
+    this.active.clear();
+    this.lastHeld.clear();
+    await this.load();
+  }
+
+  /**
    * Samples of these metrics arrived: evaluate the rules that read them, one rule per turn of the event
    * loop and not in the ingest's turn. Each evaluation queries its window synchronously (SQLite): run
    * together after a system collection (CPU, memory and disk rules) they held the loop for several

@@ -27,6 +27,10 @@ export interface Cluster {
   socketAdapter: AdapterFactory | undefined;
   /** Live members (DATABASE_URL), else undefined. */
   membership: Membership | undefined;
+  /** The cluster's own PostgreSQL pool (lease, membership), DATABASE_URL only. */
+  pool: Pool | undefined;
+  /** host:port the other replicas reach this one at (its membership row). */
+  address: string;
   /** Whether this replica checks a service on schedule; undefined: all of them. */
   isAssigned: ((service: string) => boolean) | undefined;
   close: () => Promise<void>;
@@ -70,20 +74,20 @@ export async function createCluster(config: Readonly<Config>, log: Logger): Prom
     );
   }
   let membership: Membership | undefined;
+  let clusterPool: Pool | undefined;
+  const address = config.clusterAddress ?? `${hostname()}:${String(config.port)}`;
   let isAssigned: ((service: string) => boolean) | undefined;
   if (config.databaseUrl !== undefined) {
     const { default: pg } = await import('pg');
-    const pool: Pool = new pg.Pool({ connectionString: config.databaseUrl, max: 2 });
+    // Lease, membership and the WAL listener (ADR 0020) each hold one connection at times.
+    const pool: Pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
+    clusterPool = pool;
     pool.on('error', (error) => {
       log.warn({ err: error }, 'cluster: PostgreSQL connection lost');
     });
     await ensureClusterSchema(pool);
     const self = replicaId ?? hostname();
-    membership = new Membership(
-      pool,
-      { replicaId: self, address: `${hostname()}:${String(config.port)}`, ttlMs: config.clusterLeaseTtlMs },
-      log,
-    );
+    membership = new Membership(pool, { replicaId: self, address, ttlMs: config.clusterLeaseTtlMs }, log);
     await membership.start();
     const members = membership;
     isAssigned = new CheckAssignment(self, () => members.members).isAssigned;
@@ -99,6 +103,8 @@ export async function createCluster(config: Readonly<Config>, log: Logger): Prom
     loginAttempts,
     socketAdapter,
     membership,
+    pool: clusterPool,
+    address,
     isAssigned,
     close: async () => {
       for (const close of closers) await close().catch(() => undefined);

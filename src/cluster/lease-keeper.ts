@@ -54,7 +54,18 @@ export class LeaseKeeper {
   async stop(release = true): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    if (this.running !== undefined) await this.running;
+    // A renewal in flight may wait behind a row lock (a fenced write holding the lease row): wait for it
+    // at most one TTL. By then the lease counts as lost here anyway (see heldEpoch).
+    if (this.running !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        this.running,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, this.lease.ttlMs);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     const epoch = this.epoch;
     if (epoch === undefined) return;
     this.lose();

@@ -137,6 +137,8 @@ export interface Config {
   totpRequiredRoles: readonly Role[];
   /** The issuer an authenticator app shows next to the account. */
   totpIssuer: string;
+  /** host:port the other replicas reach this one at (forwarded ingest); default `<hostname>:<PORT>`. */
+  clusterAddress: string | undefined;
 }
 
 interface Variable<K extends keyof Config> {
@@ -287,6 +289,7 @@ const TABLE: Table = {
     fallback: [],
   },
   totpIssuer: { env: 'TOTP_ISSUER', parse: text, fallback: 'metrics-service' },
+  clusterAddress: { env: 'CLUSTER_ADDRESS', parse: text, fallback: undefined },
 };
 
 export class ConfigError extends Error {

@@ -22,6 +22,7 @@ export async function checkpoint(
   store: MetricStore,
   heads: Heads,
   lock: WriteLock,
+  truncationPoint: (cutoff: number) => number = (cutoff) => cutoff,
 ): Promise<CheckpointResult> {
   const { cutoff, dirty } = await lock.run(async () => ({
     cutoff: await store.walHighWater(),
@@ -32,8 +33,9 @@ export async function checkpoint(
     chunks += await writeSlice(store, dirty.slice(start, start + HEADS_PER_SLICE));
     await yieldToEventLoop();
   }
-  if (cutoff > 0) await store.truncateWal(cutoff);
-  return { heads: dirty.length, chunks, walTruncatedTo: cutoff };
+  const truncateTo = truncationPoint(cutoff);
+  if (truncateTo > 0) await store.truncateWal(truncateTo);
+  return { heads: dirty.length, chunks, walTruncatedTo: truncateTo };
 }
 
 async function writeSlice(store: MetricStore, heads: readonly SeriesHead[]): Promise<number> {

@@ -30,6 +30,10 @@ export class Heads {
     for (const id of ids) this.heads.delete(id);
   }
 
+  clear(): void {
+    this.heads.clear();
+  }
+
   dirty(): SeriesHead[] {
     const out: SeriesHead[] = [];
     for (const head of this.heads.values()) if (head.dirty) out.push(head);

@@ -1,6 +1,6 @@
 import type { Labels } from '../domain/metric.js';
 import { labelsKey } from '../domain/series-key.js';
-import type { MetricStore, StoredSeries } from '../storage/ports.js';
+import type { MetricStore, StoredFamily, StoredSeries, WalEntry } from '../storage/ports.js';
 import type { Heads } from './heads.js';
 import { Family, LabelSet, type SeriesRegistry } from './registry.js';
 import { forEachWalSample } from './wal-record.js';
@@ -12,6 +12,8 @@ export interface RecoveryResult {
   series: number;
   walRecords: number;
   walSamples: number;
+  /** The id of the last write-ahead record replayed (0: none): where a follower's tail goes on from. */
+  walPosition: number;
 }
 
 /**
@@ -24,16 +26,55 @@ export async function recover(
   registry: SeriesRegistry,
   heads: Heads,
 ): Promise<RecoveryResult> {
-  for (const stored of await store.loadFamilies()) {
-    const { createdAt, ...def } = stored;
-    registry.addFamily(new Family(def, createdAt));
+  addFamilies(registry, await store.loadFamilies());
+  const sets = addStoredSeries(registry, heads, await store.loadSeries());
+  const series = sets.reduce((sum, set) => sum + set.ids.length, 0);
+
+  for (const chunk of await store.loadLatestChunks()) {
+    const head = heads.get(chunk.seriesId);
+    if (head === undefined) continue;
+    head.restore(chunk);
+    noteValue(registry, chunk.seriesId, head.lastT, head.lastV);
   }
-  const rows = await store.loadSeries();
-  let series = 0;
+
+  let walRecords = 0;
+  let walSamples = 0;
+  let walPosition = 0;
+  for (;;) {
+    const page = await store.readWal(walPosition, WAL_PAGE);
+    if (page.length === 0) break;
+    walRecords += page.length;
+    walSamples += replayWal(registry, heads, page);
+    walPosition = page[page.length - 1]!.id;
+  }
+  // Everything loaded is durable: visible to readers from now on.
+  registry.commit([...registry.families.values()], sets);
+  return { families: registry.families.size, series, walRecords, walSamples, walPosition };
+}
+
+/** Families not known yet (recovery: all of them; a follower: those the primary created since). */
+export function addFamilies(registry: SeriesRegistry, stored: readonly StoredFamily[]): Family[] {
+  const added: Family[] = [];
+  for (const row of stored) {
+    if (registry.families.has(row.name)) continue;
+    const { createdAt, ...def } = row;
+    const family = new Family(def, createdAt);
+    registry.addFamily(family);
+    added.push(family);
+  }
+  return added;
+}
+
+/** Label sets (with a head per series) for stored series rows of known families; returns the new sets. */
+export function addStoredSeries(
+  registry: SeriesRegistry,
+  heads: Heads,
+  rows: readonly StoredSeries[],
+): LabelSet[] {
   const sets: LabelSet[] = [];
   for (const group of groupByLabelSet(rows).values()) {
     const family = registry.families.get(group[0]!.family);
-    if (family === undefined) continue;
+    if (family === undefined || registry.slot(group[0]!.id) !== undefined) continue;
     const ordered = orderForFamily(group);
     const labels: Labels = Object.freeze({ ...group[0]!.labels });
     const set = new LabelSet(
@@ -48,36 +89,26 @@ export async function recover(
       heads.ensure(s.id);
       registry.reserveIdsUpTo(s.id);
     }
-    series += ordered.length;
   }
+  return sets;
+}
 
-  for (const chunk of await store.loadLatestChunks()) {
-    const head = heads.get(chunk.seriesId);
-    if (head === undefined) continue;
-    head.restore(chunk);
-    noteValue(registry, chunk.seriesId, head.lastT, head.lastV);
+/**
+ * Applies write-ahead records to the heads and the values readers see; samples not newer than a head's
+ * newest are skipped, so a record applied twice changes nothing. Returns the samples applied.
+ */
+export function replayWal(registry: SeriesRegistry, heads: Heads, entries: readonly WalEntry[]): number {
+  let samples = 0;
+  for (const entry of entries) {
+    forEachWalSample(entry.data, (id, t, v) => {
+      const head = heads.get(id);
+      if (head === undefined || t < head.lastT) return;
+      head.append(t, v);
+      noteValue(registry, id, t, v);
+      samples++;
+    });
   }
-
-  let walRecords = 0;
-  let walSamples = 0;
-  for (let after = 0; ;) {
-    const page = await store.readWal(after, WAL_PAGE);
-    if (page.length === 0) break;
-    for (const entry of page) {
-      walRecords++;
-      forEachWalSample(entry.data, (id, t, v) => {
-        const head = heads.get(id);
-        if (head === undefined || t < head.lastT) return;
-        head.append(t, v);
-        noteValue(registry, id, t, v);
-        walSamples++;
-      });
-      after = entry.id;
-    }
-  }
-  // Everything loaded is durable: visible to readers from now on.
-  registry.commit([...registry.families.values()], sets);
-  return { families: registry.families.size, series, walRecords, walSamples };
+  return samples;
 }
 
 function noteValue(registry: SeriesRegistry, id: number, t: number, v: number): void {

@@ -146,6 +146,17 @@ export class SeriesRegistry {
     return ids;
   }
 
+  /** The highest series id allocated or loaded (0: none). */
+  get highestId(): number {
+    return this.nextId - 1;
+  }
+
+  /** Forgets everything (a follower reloading from chunks); readers see the version move. */
+  clear(): void {
+    for (const family of [...this.families.values()]) this.removeFamily(family);
+    this.nextId = 1;
+  }
+
   /** Makes sure freshly allocated ids never collide with ids loaded from the store. */
   reserveIdsUpTo(id: number): void {
     if (id >= this.nextId) this.nextId = id + 1;

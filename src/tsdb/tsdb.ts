@@ -8,7 +8,17 @@ import { recover, type RecoveryResult } from './recovery.js';
 import { SeriesRegistry } from './registry.js';
 import { deleteLabelSets, Retention } from './retention.js';
 import { RegistryReader } from './tsdb-reader.js';
+import type { ReplicatedWal, WalTail } from './replication-port.js';
+import { followWal } from './wal-follow.js';
 import { WriteLock } from './write-lock.js';
+
+export interface TsdbOptions {
+  /**
+   * Scaled out (ADR 0020): a checkpoint truncates the write-ahead log only up to the previous
+   * checkpoint's mark, so a follower lagging less than one checkpoint interval never has to reload.
+   */
+  truncateOneCheckpointLate?: boolean;
+}
 
 export type { SampleRange } from './read-port.js';
 
@@ -24,14 +34,61 @@ export class Tsdb {
   private readonly registry = new SeriesRegistry();
   private readonly heads = new Heads();
   readonly reader: TsdbReader;
+  private position = 0;
+  private previousCutoff = 0;
 
-  constructor(readonly store: MetricStore) {
+  constructor(
+    readonly store: MetricStore,
+    private readonly options: TsdbOptions = {},
+  ) {
     this.reader = new RegistryReader(this.registry, this.heads, store);
   }
 
   /** Rebuilds memory from the store (once, on start, before any write). */
   recover(): Promise<RecoveryResult> {
-    return this.lock.run(() => recover(this.store, this.registry, this.heads));
+    return this.lock.run(async () => {
+      const result = await recover(this.store, this.registry, this.heads);
+      this.position = result.walPosition;
+      return result;
+    });
+  }
+
+  /**
+   * The id of the last write-ahead record this TSDB applied as a follower or replayed at recovery
+   * (its own commits as the primary do not move it: a deposed primary reloads).
+   */
+  get walPosition(): number {
+    return this.position;
+  }
+
+  /**
+   * A follower's step: applies the records of `tail` after walPosition. Returns false, applying nothing,
+   * when the primary truncated past walPosition (rows this head never saw are gone): reload() then.
+   */
+  follow(store: MetricStore & ReplicatedWal, tail: WalTail): Promise<boolean> {
+    return this.lock.run(async () => {
+      if (tail.truncatedTo > this.position) return false;
+      const entries = tail.entries.filter((entry) => entry.id > this.position);
+      if (entries.length === 0) return true;
+      await followWal(store, this.registry, this.heads, entries);
+      this.position = entries[entries.length - 1]!.id;
+      return true;
+    });
+  }
+
+  /**
+   * Forgets memory and recovers again from chunks and the write-ahead log (a follower fallen behind).
+   * `truncatedTo` is the primary's truncation horizon read before: the chunks loaded cover every record
+   * up to it, so the position is at least that even when no record is left to replay.
+   */
+  reload(truncatedTo: number): Promise<RecoveryResult> {
+    return this.lock.run(async () => {
+      this.registry.clear();
+      this.heads.clear();
+      const result = await recover(this.store, this.registry, this.heads);
+      this.position = Math.max(result.walPosition, truncatedTo);
+      return result;
+    });
   }
 
   /**
@@ -56,7 +113,12 @@ export class Tsdb {
 
   /** Folds dirty heads into chunks and truncates the write-ahead log they cover. */
   checkpoint(): Promise<CheckpointResult> {
-    return checkpoint(this.store, this.heads, this.lock);
+    return checkpoint(this.store, this.heads, this.lock, (cutoff) => {
+      if (this.options.truncateOneCheckpointLate !== true) return cutoff;
+      const truncateTo = this.previousCutoff;
+      this.previousCutoff = cutoff;
+      return truncateTo;
+    });
   }
 
   /** Enforces a retention of `ttlMs` (label sets not written since, and chunks older than that). */

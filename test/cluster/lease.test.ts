@@ -44,12 +44,7 @@ describe('lease with epoch and fence on PostgreSQL', async () => {
 
   it(
     'the holder stops renewing: the other takes over within 2 × the lease with a higher epoch; the old epoch is fenced',
-    {
-      skip,
-      // Passes on a quiet run (1.5 s) but failed three times on the loaded shared host after a long stall
-      // (85–236 s) not yet explained: reported as todo until it is, rather than hidden.
-      todo: 'unexplained stall on a loaded host',
-    },
+    { skip },
     async () => {
       let epochA: number | undefined;
       const a = new LeaseKeeper(new PgLease(pool, 'primary', 'a/2', TTL_MS), log, {
@@ -66,7 +61,7 @@ describe('lease with epoch and fence on PostgreSQL', async () => {
       });
       a.start();
       await eventually(() => {
-        assert.ok(epochA !== undefined);
+        assert.ok(epochA !== undefined, 'A holds the lease');
       });
       b.start();
       await new Promise((resolve) => setTimeout(resolve, TTL_MS));
@@ -81,7 +76,7 @@ describe('lease with epoch and fence on PostgreSQL', async () => {
       const killedAt = performance.now();
       await a.stop(false);
       await eventually(() => {
-        assert.ok(epochB !== undefined);
+        assert.ok(epochB !== undefined, 'B took over');
       }, 4 * TTL_MS);
       assert.ok(
         acquiredAt - killedAt <= 2 * TTL_MS,

@@ -60,7 +60,13 @@ export async function startReplicas(count: number, env: Record<string, string> =
   };
 }
 
-/** Polls until `check` holds (or throws its last failure after `timeoutMs`). */
+/**
+ * Polls until `check` holds (or throws its last failure after `timeoutMs`). Give every assertion in
+ * `check` a message: a failing `assert.ok(x)` without one makes Node read and re-parse the test's source
+ * with acorn to quote the expression, and under tsx (the whole file on one transpiled line) that costs
+ * seconds of blocked event loop per failure: the lease failover test stalled 40–240 s that way, the
+ * lease's own queries starved between two polls.
+ */
 export async function eventually(check: () => Promise<void> | void, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -4,8 +4,11 @@ import { DomainError } from '../../domain/errors.js';
 import { errorResponses } from '../problem.js';
 
 export interface ServiceRouteDeps {
-  /** Resolves when every dependency the service needs (the store, Redis when configured) answers. */
-  checkReady: () => Promise<Record<string, 'ok'>>;
+  /**
+   * Resolves when every dependency the service needs (the store, Redis when configured) answers: each
+   * `ok`, plus, scaled out, `role` (primary or follower).
+   */
+  checkReady: () => Promise<Record<string, string>>;
   startedAt: number;
   version: string;
 }

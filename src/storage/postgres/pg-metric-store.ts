@@ -9,6 +9,8 @@ import type {
   StoredSeries,
   WalEntry,
 } from '../ports.js';
+import { NotPrimaryError } from '../../tsdb/not-primary.js';
+import type { ReplicatedWal, WalTail } from '../../tsdb/replication-port.js';
 import { type PgDatabase, type Queryable, asBuffer, bigintParam } from './pg-database.js';
 
 interface FamilyRow {
@@ -50,6 +52,28 @@ const COMMIT_SQL = `
     SELECT * FROM unnest($8::bigint[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::bigint[])
   )
   INSERT INTO wal (data) SELECT $14::bytea WHERE $14::bytea IS NOT NULL`;
+
+/**
+ * The same, fenced (ADR 0020): cluster_fence share-locks the lease row and raises unless epoch $16 of
+ * lease $15 is current, so the statement commits only while this replica is the primary, and a takeover
+ * (which updates that row) waits for it to end. pg_notify wakes the followers at commit.
+ */
+const FENCED_COMMIT_SQL = `
+  WITH fence AS MATERIALIZED (SELECT cluster_fence($15::text, $16::bigint)), f AS (
+    INSERT INTO families (name, type, help, unit, category, buckets, created_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[])
+    ON CONFLICT (name) DO UPDATE SET help = excluded.help, unit = excluded.unit
+  ), s AS (
+    INSERT INTO series (id, family, labels, role, le, created_at)
+    SELECT * FROM unnest($8::bigint[], $9::text[], $10::text[], $11::text[], $12::float8[], $13::bigint[])
+  )
+  INSERT INTO wal (data, epoch)
+  SELECT $14::bytea, $16::bigint FROM fence, (SELECT pg_notify('metrics_wal', '')) AS notified
+  WHERE $14::bytea IS NOT NULL`;
+
+/** SQLSTATE of cluster_fence's refusal (src/cluster/pg-cluster-schema.ts). */
+const FENCED_SQLSTATE = 'MS001';
+const WAL_CHANNEL = 'metrics_wal';
 
 const WRITE_CHUNKS_SQL = `
   WITH sealed AS (
@@ -93,8 +117,66 @@ const READ_CHUNKS_BATCH_SQL = `
  * minT, one open chunk per series), written in batches: an ingest commit is one statement, a checkpoint
  * one statement per CHECKPOINT_SLICE rows, never a round trip per row.
  */
-export class PgMetricStore implements MetricStore {
+export class PgMetricStore implements MetricStore, ReplicatedWal {
+  /** Unset: writes unfenced (one process on PostgreSQL). Null: writes refused (a follower). */
+  private fence: { lease: string; epoch: number } | null | undefined;
+
   constructor(private readonly db: PgDatabase) {}
+
+  fenceWrites(lease: string, epoch: number | null): void {
+    this.fence = epoch === null ? null : { lease, epoch };
+  }
+
+  async readWalTail(afterId: number, limit: number): Promise<WalTail> {
+    // One statement, one snapshot: a truncation is either wholly before it (horizon moved) or after it.
+    const rows = await this.db.rows<{ truncated_to: number; id: number | null; data: Buffer | null }>(
+      `SELECT h.truncated_to, w.id, w.data FROM wal_horizon h
+       LEFT JOIN LATERAL (SELECT id, data FROM wal WHERE id > $1 ORDER BY id LIMIT $2) w ON true
+       ORDER BY w.id`,
+      [afterId, limit],
+    );
+    const entries: WalEntry[] = [];
+    for (const row of rows)
+      if (row.id !== null && row.data !== null) entries.push({ id: row.id, data: toBytes(row.data) });
+    return { truncatedTo: rows[0]?.truncated_to ?? 0, entries };
+  }
+
+  async listenWal(wake: () => void): Promise<() => Promise<void>> {
+    const client = await this.db.pool.connect();
+    const onNotification = (message: { channel: string }): void => {
+      if (message.channel === WAL_CHANNEL) wake();
+    };
+    // A lost connection: the tailer's poll keeps it going; the error must not crash the process.
+    const onError = (): void => undefined;
+    client.on('notification', onNotification);
+    client.on('error', onError);
+    await client.query(`LISTEN ${WAL_CHANNEL}`);
+    return async () => {
+      client.off('notification', onNotification);
+      await client.query(`UNLISTEN ${WAL_CHANNEL}`).catch(() => undefined);
+      client.off('error', onError);
+      client.release();
+    };
+  }
+
+  /** Runs a write under the fence: in one transaction that starts with cluster_fence when fenced. */
+  private async fenced<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    const fence = this.requireFence();
+    if (fence === undefined) return this.db.transaction(work);
+    try {
+      return await this.db.transaction(async (client) => {
+        await client.query('SELECT cluster_fence($1::text, $2::bigint)', [fence.lease, fence.epoch]);
+        return work(client);
+      });
+    } catch (error) {
+      throw refusedByFence(error, fence.epoch);
+    }
+  }
+
+  private requireFence(): { lease: string; epoch: number } | undefined {
+    if (this.fence === null) throw new NotPrimaryError('it does not hold the primary lease');
+    return this.fence;
+  }
 
   async ping(): Promise<void> {
     await this.db.query('SELECT 1');
@@ -118,7 +200,11 @@ export class PgMetricStore implements MetricStore {
   }
 
   async loadSeries(): Promise<StoredSeries[]> {
-    const rows = await this.db.rows<SeriesRow>('SELECT * FROM series ORDER BY id');
+    return this.loadSeriesAfter(0);
+  }
+
+  async loadSeriesAfter(afterId: number): Promise<StoredSeries[]> {
+    const rows = await this.db.rows<SeriesRow>('SELECT * FROM series WHERE id > $1 ORDER BY id', [afterId]);
     return rows.map((row) => ({
       id: row.id,
       family: row.family,
@@ -148,7 +234,8 @@ export class PgMetricStore implements MetricStore {
     // A family listed twice would make ON CONFLICT touch one row twice; the last description wins.
     const families = [...new Map(commit.families.map((f) => [f.name, f])).values()];
     const { series } = commit;
-    await this.db.query(COMMIT_SQL, [
+    const fence = this.requireFence();
+    const params = [
       families.map((f) => f.name),
       families.map((f) => f.type),
       families.map((f) => f.help),
@@ -163,7 +250,16 @@ export class PgMetricStore implements MetricStore {
       series.map((s) => s.le),
       series.map((s) => s.createdAt),
       commit.samples === null ? null : asBuffer(commit.samples),
-    ]);
+    ];
+    if (fence === undefined) {
+      await this.db.query(COMMIT_SQL, params);
+      return;
+    }
+    try {
+      await this.db.query(FENCED_COMMIT_SQL, [...params, fence.lease, fence.epoch]);
+    } catch (error) {
+      throw refusedByFence(error, fence.epoch);
+    }
   }
 
   async walHighWater(): Promise<number> {
@@ -183,17 +279,17 @@ export class PgMetricStore implements MetricStore {
         chunks.slice(i * CHECKPOINT_SLICE, (i + 1) * CHECKPOINT_SLICE);
       return [...chunkColumns(part(sealed)), ...chunkColumns(part(open))];
     };
-    if (slices === 1) {
-      await this.db.query(WRITE_CHUNKS_SQL, slice(0));
-      return;
-    }
-    await this.db.transaction(async (client: Queryable) => {
+    await this.fenced(async (client: Queryable) => {
       for (let i = 0; i < slices; i++) await client.query(WRITE_CHUNKS_SQL, slice(i));
     });
   }
 
   async truncateWal(upToId: number): Promise<void> {
-    await this.db.query('DELETE FROM wal WHERE id <= $1', [upToId]);
+    // The horizon moves in the same transaction: a follower sees the rows or learns they are gone.
+    await this.fenced(async (client) => {
+      await client.query('UPDATE wal_horizon SET truncated_to = GREATEST(truncated_to, $1)', [upToId]);
+      await client.query('DELETE FROM wal WHERE id <= $1', [upToId]);
+    });
   }
 
   async readChunks(seriesId: number, from: number, to: number, belowMinT: number): Promise<StoredChunk[]> {
@@ -225,25 +321,27 @@ export class PgMetricStore implements MetricStore {
   }
 
   async deleteChunksBefore(cutoff: number, limit: number): Promise<number> {
-    const sealed = (
-      await this.db.query(
-        'DELETE FROM chunks WHERE ctid = ANY(ARRAY(SELECT ctid FROM chunks WHERE max_t < $1 LIMIT $2))',
-        [cutoff, limit],
-      )
-    ).rowCount;
-    const deleted = sealed ?? 0;
-    if (deleted >= limit) return deleted;
-    const heads = (
-      await this.db.query(
-        'DELETE FROM head_chunks WHERE ctid = ANY(ARRAY(SELECT ctid FROM head_chunks WHERE max_t < $1 LIMIT $2))',
-        [cutoff, limit - deleted],
-      )
-    ).rowCount;
-    return deleted + (heads ?? 0);
+    return this.fenced(async (client) => {
+      const sealed = (
+        await client.query(
+          'DELETE FROM chunks WHERE ctid = ANY(ARRAY(SELECT ctid FROM chunks WHERE max_t < $1 LIMIT $2))',
+          [cutoff, limit],
+        )
+      ).rowCount;
+      const deleted = sealed ?? 0;
+      if (deleted >= limit) return deleted;
+      const heads = (
+        await client.query(
+          'DELETE FROM head_chunks WHERE ctid = ANY(ARRAY(SELECT ctid FROM head_chunks WHERE max_t < $1 LIMIT $2))',
+          [cutoff, limit - deleted],
+        )
+      ).rowCount;
+      return deleted + (heads ?? 0);
+    });
   }
 
   async deleteSeries(ids: readonly number[]): Promise<void> {
-    await this.db.transaction(async (client) => {
+    await this.fenced(async (client) => {
       await client.query('DELETE FROM chunks WHERE series_id = ANY($1::bigint[])', [ids]);
       await client.query('DELETE FROM head_chunks WHERE series_id = ANY($1::bigint[])', [ids]);
       await client.query('DELETE FROM series WHERE id = ANY($1::bigint[])', [ids]);
@@ -261,6 +359,12 @@ export class PgMetricStore implements MetricStore {
     );
     return { bytesOnDisk: row?.bytes ?? 0, chunks: row?.chunks ?? 0, walEntries: row?.wal ?? 0 };
   }
+}
+
+/** The fence's refusal as a NotPrimaryError (503); any other error unchanged. */
+function refusedByFence(error: unknown, epoch: number): unknown {
+  if ((error as { code?: unknown }).code !== FENCED_SQLSTATE) return error;
+  return new NotPrimaryError(`epoch ${String(epoch)} was deposed`);
 }
 
 function chunkColumns(chunks: readonly StoredChunk[]): unknown[] {

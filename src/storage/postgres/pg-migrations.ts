@@ -182,7 +182,20 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, id)
   );
   `,
-  // TOTP second factor and recovery codes (the SQLite schema's version 9, ADR 0025).
+  // Version 3 is the cluster tables' (another branch moves them here); a no-op until that merge.
+  `SELECT 1`,
+  // Version 4: the scaled-out data path (ADR 0020). Each write-ahead row names the lease epoch it was
+  // committed under; wal_horizon says up to which id the primary truncated, so a follower that had not
+  // read that far yet knows to reload from chunks instead of silently missing rows.
+  `
+  ALTER TABLE wal ADD COLUMN epoch bigint;
+  CREATE TABLE wal_horizon (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one),
+    truncated_to bigint NOT NULL
+  );
+  INSERT INTO wal_horizon (truncated_to) VALUES (0);
+  `,
+  // Version 5: TOTP second factor and recovery codes (the SQLite schema's version 9, ADR 0025).
   `
   CREATE TABLE user_totp (
     user_id text PRIMARY KEY,

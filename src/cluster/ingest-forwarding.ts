@@ -1,0 +1,125 @@
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { EgressGuard } from '../security/egress-guard.js';
+import type { ServiceRole } from '../roles.js';
+import type { Services } from '../services.js';
+import { NotPrimaryError } from '../tsdb/not-primary.js';
+
+/** Every route that writes metric data (JSON ingest, remote write, OTLP, Pushgateway): the primary's. */
+const WRITE_ROUTES: readonly RegExp[] = [
+  /^POST \/api\/metrics\/(custom|business|batch)$/,
+  /^POST \/api\/v1\/write$/,
+  /^POST \/(otlp\/)?v1\/metrics$/,
+  /^(PUT|POST|DELETE) \/metrics\/job(@base64)?\//,
+];
+
+/** Marks a forwarded request: a replica never forwards one again (no loops while the lease moves). */
+const FORWARDED = 'x-metrics-service-forwarded-by';
+// Hop-by-hop headers (RFC 9110 §7.6.1) are not relayed either way.
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+]);
+
+export interface ForwardingOptions {
+  /** This replica's role now. */
+  role: () => ServiceRole;
+  /** The primary's host:port, or undefined while there is none (an election). */
+  primaryAddress: () => Promise<string | undefined>;
+  /** The primary did not answer: ask the database again next time. */
+  forgetPrimary: () => void;
+  /** This replica's own address (never forward to oneself). */
+  selfAddress: string;
+  replicaId: string;
+  /** EGRESS_ALLOWLIST: the forward goes through the egress guard like every outbound request. */
+  allowlist: readonly string[];
+  timeoutMs: number;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * A follower's writes go to the primary, the one writer (ADR 0020): the request is streamed there as it
+ * came (after this replica's authentication and rate limit; the primary checks the credential again)
+ * and the primary's answer is relayed as it is: status, headers, body. While there is no primary, or
+ * it cannot be reached, the answer is 503 with Retry-After and nothing was written.
+ */
+export function installIngestForwarding(app: FastifyInstance, options: ForwardingOptions): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (options.role() !== 'follower') return;
+    const route = `${request.method} ${request.routeOptions.url ?? ''}`;
+    if (!WRITE_ROUTES.some((pattern) => pattern.test(route))) return;
+    if (request.headers[FORWARDED] !== undefined)
+      throw new NotPrimaryError('a forwarded write reached a follower (the lease is moving)');
+    const address = await options.primaryAddress().catch(() => undefined);
+    if (address === undefined || address === options.selfAddress)
+      throw new NotPrimaryError('no primary right now (an election is under way)');
+    const answer = await forward(request, address, options).catch((error: unknown) => {
+      options.forgetPrimary();
+      options.log.warn({ err: error, primary: address }, 'forwarding: the primary did not answer');
+      return undefined;
+    });
+    if (answer === undefined) throw new NotPrimaryError(`the primary at ${address} did not answer`);
+    relay(answer, reply);
+    return reply;
+  });
+}
+
+function forward(
+  request: FastifyRequest,
+  address: string,
+  options: ForwardingOptions,
+): Promise<IncomingMessage> {
+  const url = new URL(`http://${address}`);
+  // The cluster's own member address is allowed by name here, and only it (no blanket loopback allow).
+  const guard = new EgressGuard([...options.allowlist, url.hostname]);
+  const headers: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(request.headers))
+    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
+  headers[FORWARDED] = options.replicaId;
+  headers.host = url.host;
+  return new Promise((resolve, reject) => {
+    const outbound = httpRequest(
+      {
+        host: guard.checkHost(url.hostname),
+        port: url.port,
+        method: request.method,
+        path: request.url,
+        headers,
+        lookup: guard.lookup,
+        timeout: options.timeoutMs,
+      },
+      resolve,
+    );
+    outbound.on('timeout', () => outbound.destroy(new Error('forward timed out')));
+    outbound.on('error', reject);
+    request.raw.pipe(outbound);
+  });
+}
+
+function relay(answer: IncomingMessage, reply: FastifyReply): void {
+  void reply.code(answer.statusCode ?? 502);
+  for (const [name, value] of Object.entries(answer.headers))
+    if (value !== undefined && !HOP_BY_HOP.has(name)) void reply.header(name, value);
+  void reply.send(answer);
+}
+
+/** The forwarding options of a scaled-out replica's services. */
+export function forwardingOptions(services: Services, log: FastifyBaseLogger): ForwardingOptions {
+  const locator = services.primaryLocator;
+  return {
+    role: () => services.role,
+    primaryAddress: () => locator?.address() ?? Promise.resolve(undefined),
+    forgetPrimary: () => locator?.forget(),
+    selfAddress: services.cluster.address,
+    replicaId: services.cluster.incarnation,
+    allowlist: services.config.egressAllowlist,
+    timeoutMs: 30_000,
+    log,
+  };
+}

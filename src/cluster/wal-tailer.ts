@@ -1,0 +1,106 @@
+import type { Logger } from 'pino';
+import type { MetricStore } from '../storage/ports.js';
+import type { ReplicatedWal } from '../tsdb/replication-port.js';
+import type { Tsdb } from '../tsdb/tsdb.js';
+
+const PAGE = 512;
+
+/**
+ * A follower's read-only head kept current (ADR 0020): woken by LISTEN/NOTIFY on each commit of the
+ * primary (and by a poll, should a notification be lost with its connection), it reads the write-ahead
+ * rows after the last one applied, in id order, which is commit order since one fenced writer commits
+ * one statement at a time. When the primary truncated past that point, it reloads from chunks.
+ */
+export class WalTailer {
+  private timer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(
+    private readonly tsdb: Tsdb,
+    private readonly store: MetricStore & ReplicatedWal,
+    private readonly log: Logger,
+    private readonly pollMs = 1000,
+  ) {}
+
+  async start(): Promise<void> {
+    if (!this.stopped) return;
+    this.stopped = false;
+    try {
+      this.unlisten = await this.store.listenWal(() => {
+        this.wake();
+      });
+    } catch (error) {
+      this.log.warn({ err: error }, 'wal tail: LISTEN failed; polling only');
+    }
+    this.timer = setInterval(() => {
+      this.wake();
+    }, this.pollMs);
+    this.timer.unref();
+    this.wake();
+  }
+
+  /** Stops following, after the step in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const unlisten = this.unlisten;
+    this.unlisten = undefined;
+    await unlisten?.().catch(() => undefined);
+    await this.running;
+  }
+
+  /** Reads and applies until the end of the log (a new primary does this before its first write). */
+  async catchUp(): Promise<void> {
+    for (;;) {
+      const tail = await this.store.readWalTail(this.tsdb.walPosition, PAGE);
+      if (!(await this.tsdb.follow(this.store, tail))) {
+        await this.reload();
+        continue;
+      }
+      if (tail.entries.length < PAGE) return;
+    }
+  }
+
+  /**
+   * Recovers again from chunks and the log; repeated while the primary truncated meanwhile (chunks
+   * loaded before a truncation and rows read after it would miss what lay between).
+   */
+  async reload(): Promise<void> {
+    for (;;) {
+      const before = (await this.store.readWalTail(0, 0)).truncatedTo;
+      const result = await this.tsdb.reload(before);
+      const after = (await this.store.readWalTail(0, 0)).truncatedTo;
+      this.log.info({ ...result, truncatedTo: after }, 'wal tail: reloaded from chunks');
+      if (after === before) return;
+    }
+  }
+
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.running !== undefined) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async drain(): Promise<void> {
+    // `again` is set by wake() while a step is in flight (the compiler cannot see it change here).
+    const wokenMeanwhile = (): boolean => this.again && !this.stopped;
+    do {
+      this.again = false;
+      try {
+        await this.catchUp();
+      } catch (error) {
+        this.log.warn({ err: error }, 'wal tail: read failed; retried at the next poll');
+        return;
+      }
+    } while (wokenMeanwhile());
+  }
+}
