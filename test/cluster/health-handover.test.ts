@@ -167,13 +167,13 @@ describe('health checks handed over between two replicas on one PostgreSQL', asy
 
         // Replica A checks: three successes, then two failures (below RETRIES: still up).
         await eventually(() => {
-          assert.ok(hits.length >= 3);
+          assert.ok(hits.length >= 3, 'three checks');
         }, 10_000);
         a.faults.fault = 'before-commit';
         await assert.rejects(a.recorder.flush());
         failing = true;
         await eventually(() => {
-          assert.ok(a.checker.get('api').tracker.failures >= 2);
+          assert.ok(a.checker.get('api').tracker.failures >= 2, 'two failures');
         }, 10_000);
         a.faults.fault = 'answer-lost';
         owner = 'nobody'; // the membership is changing: for a moment neither replica checks
