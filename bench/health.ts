@@ -154,6 +154,8 @@ async function stored(targets: number, days: number): Promise<void> {
             : { statusCode: 503, reason: { code: 'status_code', message: '503' } }),
         },
         at: start + k * 30_000 + i,
+        state: ok ? 'up' : 'down',
+        failures: ok ? 0 : 1,
         since: start,
       });
     }

@@ -1,54 +1,30 @@
 import type { Pool } from 'pg';
+import type { Queryable } from '../storage/postgres/pg-database.js';
+import { migratePostgres } from '../storage/postgres/pg-migrations.js';
 
-/** Key of the advisory lock that serialises this schema's creation across replicas started at once. */
-const SCHEMA_LOCK = 0x6d730013;
-
-/** SQLSTATE raised by cluster_fence (class 'MS': the service's own). */
+/** SQLSTATE raised by cluster_fence (class 'MS': the service's own; spelled in PostgreSQL migration 3). */
 export const FENCED_SQLSTATE = 'MS001';
 
 /**
- * The lease and membership tables, and `cluster_fence(lease, epoch)`: a statement a writer's transaction
- * runs first. It share-locks the lease row, so a takeover (which updates the row) waits for the fenced
- * transaction to end: either the write commits while its epoch is current, or the takeover came first and
- * the write is refused. Times are the database's (clock_timestamp), never a replica's clock.
+ * The lease and membership tables and `cluster_fence(lease, epoch)` are PostgreSQL migration 3
+ * (src/storage/postgres/pg-migrations.ts). cluster_fence is a statement a writer's transaction runs first: it
+ * share-locks the lease row, so a takeover (which updates the row) waits for the fenced transaction to end:
+ * either the write commits while its epoch is current, or the takeover came first and the write is refused.
+ *
+ * This runs the migration runner on a pool of the cluster's own (under its advisory lock, so replicas started
+ * at once migrate once): a no-op when openStores already migrated, which the service always does first.
  */
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS cluster_leases (
-  name text PRIMARY KEY,
-  holder text NOT NULL,
-  epoch bigint NOT NULL,
-  expires_at timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS cluster_members (
-  replica_id text PRIMARY KEY,
-  address text NOT NULL,
-  started_at timestamptz NOT NULL,
-  heartbeat_at timestamptz NOT NULL,
-  expires_at timestamptz NOT NULL
-);
-CREATE INDEX IF NOT EXISTS cluster_members_expires_at ON cluster_members (expires_at);
-CREATE OR REPLACE FUNCTION cluster_fence(lease_name text, expected_epoch bigint) RETURNS void
-LANGUAGE plpgsql AS $$
-BEGIN
-  PERFORM 1 FROM cluster_leases
-    WHERE name = lease_name AND epoch = expected_epoch AND expires_at > clock_timestamp()
-    FOR SHARE;
-  IF NOT FOUND THEN
-    RAISE EXCEPTION 'lease % is no longer held at epoch %', lease_name, expected_epoch
-      USING ERRCODE = '${FENCED_SQLSTATE}';
-  END IF;
-END;
-$$;
-`;
-
-/** Creates the cluster tables once (idempotent; serialised by an advisory lock). */
 export async function ensureClusterSchema(pool: Pool): Promise<void> {
+  await migratePostgres({ transaction: (work) => inTransaction(pool, work) });
+}
+
+async function inTransaction<T>(pool: Pool, work: (client: Queryable) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('SELECT pg_advisory_xact_lock($1)', [SCHEMA_LOCK]);
-    await client.query(SCHEMA);
+    const result = await work(client);
     await client.query('COMMIT');
+    return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

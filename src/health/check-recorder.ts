@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import type { HealthState } from '../domain/health-state.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { IngestSample } from '../ingest/sample-schema.js';
-import type { HealthStore } from '../storage/ports.js';
+import type { HealthFlush, HealthStore, StoredHealthState } from '../storage/ports.js';
 import type { ProbeResult } from './probes/probe.js';
 import { addCheck, emptyRollup, HOUR_MS, type MutableRollup } from './rollup.js';
 
@@ -9,6 +11,9 @@ export interface RecordedCheck {
   service: string;
   result: ProbeResult;
   at: number;
+  /** The state machine after this check: what a replica taking the service over continues from. */
+  state: HealthState;
+  failures: number;
   /** When the service's state last changed (ms). */
   since: number;
 }
@@ -18,54 +23,104 @@ type Sample = IngestSample & { name: string };
 /**
  * Turns check results into history, batched once a second: per-check series in the metric store (named as
  * the blackbox exporter names them, so dashboards and rules written for it work, and compressed like any
- * series) and the hourly roll-ups uptime and percentiles are read from. The roll-up of the current hour
- * is rewritten at each flush, so a restart loses nothing already flushed.
+ * series) and the hourly roll-ups uptime and percentiles are read from.
+ *
+ * Roll-ups are written as deltas: each flush carries only this process's checks since its previous flush,
+ * and the store adds them to the hour's row, so replicas checking one service in the same hour (after a
+ * move) add up instead of overwriting each other. A flush is acknowledged when applyFlush returns; until
+ * then it is kept, unchanged and with its id, and retried before anything newer. The store applies an id
+ * once, so a flush that committed but whose answer was lost is not added twice, and one that failed is
+ * not lost. Nothing is held in memory across flushes but that one unacknowledged flush.
  */
 export class CheckRecorder {
   private pending: RecordedCheck[] = [];
-  private readonly current = new Map<number, MutableRollup>();
+  /** Checks whose samples are written but whose roll-ups were not sent to the store yet. */
+  private unsent: RecordedCheck[] = [];
+  /** Sent, not acknowledged: retried as is (same id) before anything newer is sent. */
+  private unacknowledged: HealthFlush | undefined;
+  private readonly flushPrefix = randomUUID();
+  private sequence = 0;
 
   constructor(
     private readonly ingest: IngestService,
     private readonly store: HealthStore,
+    private readonly clock: () => number = Date.now,
   ) {}
 
   record(check: RecordedCheck): void {
     this.pending.push(check);
   }
 
-  /** Continues the current hour's roll-ups after a restart. */
-  async resume(now: number): Promise<void> {
-    for (const row of await this.store.rollupsOfHour(Math.floor(now / HOUR_MS)))
-      this.current.set(row.serviceId, { ...row, buckets: [...row.buckets] });
-  }
-
   forget(serviceId: number): void {
-    this.current.delete(serviceId);
-    this.pending = this.pending.filter((check) => check.serviceId !== serviceId);
+    const others = (check: RecordedCheck): boolean => check.serviceId !== serviceId;
+    this.pending = this.pending.filter(others);
+    this.unsent = this.unsent.filter(others);
+    const sent = this.unacknowledged;
+    // Safe to shrink: if the first attempt committed, the retry changes nothing whatever it carries.
+    if (sent !== undefined)
+      this.unacknowledged = {
+        ...sent,
+        rollups: sent.rollups.filter((r) => r.serviceId !== serviceId),
+        states: sent.states.filter((s) => s.serviceId !== serviceId),
+      };
   }
 
-  /** Writes what was recorded since the last flush; returns how many samples the store refused. */
+  /**
+   * Writes what was recorded since the last flush; returns how many samples the store refused. Throws when
+   * a store fails; roll-ups and states not acknowledged are sent again by the next flush.
+   */
   async flush(): Promise<number> {
-    if (this.pending.length === 0) return 0;
     const checks = this.pending;
     this.pending = [];
-    const touched = new Set<MutableRollup>();
-    const samples: Sample[] = [];
+    let rejected = 0;
+    if (checks.length > 0) {
+      this.unsent.push(...checks);
+      rejected = (await this.ingest.ingest(checks.flatMap(samplesOf), 'health')).rejected.length;
+    }
+    if (this.unacknowledged !== undefined) await this.acknowledge(this.unacknowledged);
+    if (this.unsent.length > 0) {
+      // Checks never sent can be merged freely; a sent flush never changes meaning under its id.
+      const flush = this.flushOf(this.unsent);
+      this.unsent = [];
+      this.unacknowledged = flush;
+      await this.acknowledge(flush);
+    }
+    return rejected;
+  }
+
+  private async acknowledge(flush: HealthFlush): Promise<void> {
+    await this.store.applyFlush(flush);
+    this.unacknowledged = undefined;
+  }
+
+  private flushOf(checks: readonly RecordedCheck[]): HealthFlush {
+    const rollups = new Map<string, MutableRollup>();
+    const states = new Map<number, StoredHealthState>();
     for (const check of checks) {
-      samples.push(...samplesOf(check));
       const hour = Math.floor(check.at / HOUR_MS);
-      let rollup = this.current.get(check.serviceId);
-      if (rollup?.hour !== hour) {
+      const key = `${String(check.serviceId)}:${String(hour)}`;
+      let rollup = rollups.get(key);
+      if (rollup === undefined) {
         rollup = emptyRollup(check.serviceId, hour);
-        this.current.set(check.serviceId, rollup);
+        rollups.set(key, rollup);
       }
       addCheck(rollup, check.result.ok, check.result.degraded === true, check.result.durationMs);
-      touched.add(rollup);
+      const latest = states.get(check.serviceId);
+      if (latest === undefined || latest.checkedAt <= check.at)
+        states.set(check.serviceId, {
+          serviceId: check.serviceId,
+          state: check.state,
+          failures: check.failures,
+          since: check.since,
+          checkedAt: check.at,
+        });
     }
-    await this.store.saveRollups([...touched]);
-    const { rejected } = await this.ingest.ingest(samples, 'health');
-    return rejected.length;
+    return {
+      id: `${this.flushPrefix}:${String(++this.sequence)}`,
+      at: this.clock(),
+      rollups: [...rollups.values()],
+      states: [...states.values()],
+    };
   }
 }
 

@@ -74,7 +74,6 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
     },
     dropSeries: (service) => tsdb.deleteLabelSets(HEALTH_FAMILIES, (labels) => labels.service === service),
   });
-  await recorder.resume(Date.now());
   await checker.load(
     config.healthServicesFile === undefined ? [] : await loadServicesFile(config.healthServicesFile),
   );

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { DomainError } from '../domain/errors.js';
 import { nextHealth, type HealthState, type HealthTracker } from '../domain/health-state.js';
 import type { EgressGuard } from '../security/egress-guard.js';
-import type { HealthStore } from '../storage/ports.js';
+import type { HealthStore, StoredHealthState } from '../storage/ports.js';
 import type { EventBus } from '../support/event-bus.js';
 import type { CheckRecorder } from './check-recorder.js';
 import type { HealthEvents } from './health-events.js';
@@ -66,6 +66,12 @@ export class HealthChecker {
   private readonly scheduler: CheckScheduler;
   private readonly clock: () => number;
   private started = false;
+  /**
+   * Services this replica checked at its last due time (scaled-out mode). One that becomes ours again (a
+   * member left or joined) first takes its state machine over from the store: another replica may have
+   * checked it meanwhile, and its failures must keep counting toward DOWN, not restart from zero.
+   */
+  private readonly owned = new Set<string>();
 
   constructor(private readonly deps: HealthCheckerDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -127,6 +133,11 @@ export class HealthChecker {
       };
       if (event.reasonCode !== null)
         service.reason = { code: event.reasonCode as ProbeReason['code'], message: event.reason ?? '' };
+    }
+    // The checker states are newer and exact (failures below the threshold included) where they exist.
+    for (const stored of await store.healthStates()) {
+      const service = byId.get(stored.serviceId);
+      if (service !== undefined && stored.checkedAt >= service.tracker.since) adoptState(service, stored);
     }
   }
 
@@ -211,6 +222,7 @@ export class HealthChecker {
     const service = this.editable(name);
     this.scheduler.remove(name);
     this.services.delete(name);
+    this.owned.delete(name);
     this.deps.recorder.forget(service.id);
     await this.deps.store.deleteService(service.id);
     await this.deps.dropSeries(name);
@@ -248,6 +260,7 @@ export class HealthChecker {
       if (!names.has(name)) {
         this.scheduler.remove(name);
         this.services.delete(name);
+        this.owned.delete(name);
         this.deps.recorder.forget(service.id);
       }
   }
@@ -271,12 +284,32 @@ export class HealthChecker {
   private async scheduledCheck(name: string): Promise<number> {
     const service = this.services.get(name);
     if (service === undefined) return 60_000;
-    if (this.deps.isAssigned?.(name) === false) return service.definition.interval; // another replica's
+    const assigned = this.deps.isAssigned?.(name);
+    if (assigned === false) {
+      this.owned.delete(name);
+      return service.definition.interval; // another replica's
+    }
     if (service.input.paused === true) return service.definition.interval; // paused: "check now" only
+    if (assigned === true && !this.owned.has(name)) {
+      await this.takeOver(service);
+      this.owned.add(name);
+    }
     await this.check(service);
     const { tracker, definition } = service;
     // Failing but not yet DOWN: look again sooner, to confirm or clear the failure.
     return tracker.failures > 0 && tracker.state !== 'down' ? definition.retryInterval : definition.interval;
+  }
+
+  /** Continues the state the previous owner stored, when it is newer than what this replica last saw. */
+  private async takeOver(service: WatchedService): Promise<void> {
+    try {
+      const [stored] = await this.deps.store.healthStates([service.id]);
+      if (stored !== undefined && stored.checkedAt > (service.last?.at ?? -Infinity))
+        adoptState(service, stored);
+    } catch (error) {
+      // Checking from this replica's own view beats not checking: the counts heal at the next state change.
+      this.deps.log.warn({ err: error, service: service.definition.name }, 'health state not taken over');
+    }
   }
 
   private async check(service: WatchedService): Promise<void> {
@@ -316,6 +349,8 @@ export class HealthChecker {
       service: definition.name,
       result,
       at,
+      state: service.tracker.state,
+      failures: service.tracker.failures,
       since: service.tracker.since,
     });
     this.deps.onChecked?.(service, result, at);
@@ -392,4 +427,8 @@ export class HealthChecker {
       last: undefined,
     };
   }
+}
+
+function adoptState(service: WatchedService, stored: StoredHealthState): void {
+  service.tracker = { state: stored.state as HealthState, failures: stored.failures, since: stored.since };
 }

@@ -2,8 +2,10 @@ import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
 import rateLimitPlugin from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
+import { redisRateLimitStore } from './redis-rate-limit-store.js';
 
 /** The page talks to this service only: its API and its socket. */
 const CONTENT_SECURITY_POLICY = {
@@ -32,12 +34,15 @@ function principalKey(request: FastifyRequest): string {
  * Security headers (helmet, with the page's CSP; Swagger UI brings its own), the CORS allow-list
  * (CORS_ORIGINS; none: same origin only), and the rate limiters: RATE_LIMIT_MAX per RATE_LIMIT_WINDOW per
  * token or address, and LOGIN_RATE_LIMIT logins per 15 minutes per address. Counters live in Redis when
- * REDIS_URL is set (replicas share them), in memory otherwise; if Redis fails, requests pass (a limiter
- * must not take the API down) and the error is logged.
+ * REDIS_URL is set (replicas share them; keys `<REDIS_KEY_PREFIX>ratelimit:requests:…` and `…:login:…`), in
+ * memory otherwise; if Redis fails, requests pass (a limiter must not take the API down) and the error is
+ * logged. `sharedRedis`: the replica's own commands client, used instead of opening one more connection
+ * (it stays its owner's to close).
  */
 export async function installHardening(
   app: FastifyInstance,
   config: Readonly<Config>,
+  sharedRedis?: Redis,
 ): Promise<{ rateLimit: RateLimiter; loginLimit: LoginLimiter }> {
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -68,25 +73,10 @@ export async function installHardening(
       maxAge: 600,
     });
 
-  // ioredis is loaded only when REDIS_URL asks for it: its import alone costs ~0.15 CPU-s at start.
-  const redis =
-    config.redisUrl === undefined
-      ? undefined
-      : new (await import('ioredis')).Redis(config.redisUrl, {
-          connectTimeout: 1000,
-          maxRetriesPerRequest: 1,
-          lazyConnect: false,
-        });
-  redis?.on('error', (error) => {
-    app.log.warn({ err: error }, 'rate limiter: Redis unavailable, requests are not counted');
-  });
-  if (redis !== undefined)
-    app.addHook('onClose', async () => {
-      await redis.quit().catch(() => undefined);
-    });
+  const redis = sharedRedis ?? (await ownRedis(app, config));
   await app.register(rateLimitPlugin, {
     global: false,
-    ...(redis === undefined ? {} : { redis, nameSpace: `${config.serviceName}:ratelimit:` }),
+    ...(redis === undefined ? {} : { store: redisRateLimitStore(redis, config.redisKeyPrefix) }),
     skipOnError: true,
   });
 
@@ -94,7 +84,7 @@ export async function installHardening(
   const rateLimit = app.rateLimit({
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
-    keyGenerator: principalKey,
+    keyGenerator: (request) => `requests:${principalKey(request)}`,
     errorResponseBuilder: (_request, context) =>
       new DomainError(
         'rate_limited',
@@ -113,4 +103,22 @@ export async function installHardening(
     return { allowed: false, retryAfterSeconds: result.ttlInSeconds };
   };
   return { rateLimit, loginLimit };
+}
+
+/** A client of the limiter's own when none is shared (REDIS_URL set); closed with the app. */
+async function ownRedis(app: FastifyInstance, config: Readonly<Config>): Promise<Redis | undefined> {
+  if (config.redisUrl === undefined) return undefined;
+  // ioredis is loaded only when REDIS_URL asks for it: its import alone costs ~0.15 CPU-s at start.
+  const redis = new (await import('ioredis')).Redis(config.redisUrl, {
+    connectTimeout: 1000,
+    maxRetriesPerRequest: 1,
+    lazyConnect: false,
+  });
+  redis.on('error', (error) => {
+    app.log.warn({ err: error }, 'rate limiter: Redis unavailable, requests are not counted');
+  });
+  app.addHook('onClose', async () => {
+    await redis.quit().catch(() => undefined);
+  });
+  return redis;
 }

@@ -139,12 +139,40 @@ export interface HealthRollup {
   buckets: readonly number[];
 }
 
+/**
+ * A service's health as the replica checking it last left it (the state machine's memory): a replica that
+ * takes the service over (membership changed, rendezvous moved it) continues from here, not from zero.
+ */
+export interface StoredHealthState {
+  serviceId: number;
+  state: string;
+  /** Consecutive failed checks. */
+  failures: number;
+  /** When the state last changed (ms). */
+  since: number;
+  /** The check that produced this state (ms); an older state never replaces a newer one. */
+  checkedAt: number;
+}
+
+/**
+ * What one flush of a replica's check recorder adds: roll-up deltas (this replica's checks since its last
+ * acknowledged flush, at most one row per service and hour) and each checked service's newest state.
+ */
+export interface HealthFlush {
+  /** Unique per flush and process; a retry of an unacknowledged flush carries the same id. */
+  id: string;
+  /** When the flush was made (ms); flush ids are remembered for a day after it. */
+  at: number;
+  rollups: readonly HealthRollup[];
+  states: readonly StoredHealthState[];
+}
+
 /** The health checker's persistence port (definitions, state changes, hourly roll-ups). */
 export interface HealthStore {
   loadServices(): Promise<StoredHealthService[]>;
   /** Inserts or replaces the service of that name; returns its id (kept across updates). */
   saveService(name: string, input: string, origin: 'api' | 'file', at: number): Promise<number>;
-  /** Deletes a service with its events and roll-ups. */
+  /** Deletes a service with its events, roll-ups and state. */
   deleteService(id: number): Promise<void>;
 
   appendEvents(events: readonly StoredHealthEvent[]): Promise<void>;
@@ -153,8 +181,17 @@ export interface HealthStore {
   /** One service's events at or after `since`, newest first. */
   events(serviceId: number, since: number, limit: number): Promise<StoredHealthEvent[]>;
 
-  /** Writes roll-up rows, replacing the rows of the same service and hour. */
+  /** Writes roll-up rows, replacing the rows of the same service and hour (fixtures, imports). */
   saveRollups(rows: readonly HealthRollup[]): Promise<void>;
+  /**
+   * Adds a flush's roll-up deltas to the stored hours (counts and buckets summed, maximum kept) and keeps
+   * each service's newest state, atomically and once per flush id: replicas checking the same service in
+   * one hour add up instead of overwriting each other, and a retried flush whose first attempt committed
+   * (its answer lost) changes nothing. Returns whether this call applied it.
+   */
+  applyFlush(flush: HealthFlush): Promise<boolean>;
+  /** The stored states of the given services (all services without ids). */
+  healthStates(serviceIds?: readonly number[]): Promise<StoredHealthState[]>;
   /** One service's roll-ups from `fromHour` on. */
   rollups(serviceId: number, fromHour: number): Promise<HealthRollup[]>;
   /** Every service's rows of one hour (to resume the current hour after a restart). */

@@ -1,6 +1,4 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { readFileSync, renameSync } from 'node:fs';
 import type { ExpositionType } from './text-format.js';
 import type { GroupingKey } from './grouping-key.js';
 
@@ -25,15 +23,10 @@ export interface PushGroup {
   ttlSeconds: number;
 }
 
-interface FileContent {
-  version: 1;
-  groups: PushGroup[];
-}
-
 /**
- * The groups survive a restart in one JSON file in DATA_DIR, replaced atomically (write, then rename)
- * after every change. The series themselves are in the TSDB; the file says which group owns which, so a
- * later PUT, DELETE or expiry still removes them.
+ * The per-process JSON file in DATA_DIR where earlier versions kept the groups. Read once, when its groups
+ * move into the shared store (push-group-store.ts), then renamed `.imported` (kept for the operator, never
+ * read again).
  */
 export class GroupFile {
   constructor(private readonly path: string) {}
@@ -53,11 +46,7 @@ export class GroupFile {
     return content.groups as PushGroup[];
   }
 
-  async save(groups: Iterable<PushGroup>): Promise<void> {
-    mkdirSync(dirname(this.path), { recursive: true });
-    const content: FileContent = { version: 1, groups: [...groups] };
-    const temporary = `${this.path}.tmp`;
-    await writeFile(temporary, JSON.stringify(content));
-    await rename(temporary, this.path);
+  retire(): void {
+    renameSync(this.path, `${this.path}.imported`);
   }
 }

@@ -7,15 +7,24 @@ import type { IngestSample } from '../../ingest/sample-schema.js';
 import type { Tsdb } from '../../tsdb/tsdb.js';
 import { storedType } from '../remote-write/to-samples.js';
 import type { SenderMetricType } from '../remote-write/write-series.js';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { PgDatabase } from '../../storage/postgres/pg-database.js';
+import { openDatabase } from '../../storage/sqlite/open-database.js';
 import { GroupFile, type GroupFamily, type OwnedSeries, type PushGroup } from './group-file.js';
 import { groupId, type GroupingKey } from './grouping-key.js';
+import { PgPushGroupStore } from './pg-push-group-store.js';
+import { expiryOf, type PushGroupStore } from './push-group-store.js';
+import { SqlitePushGroupStore } from './sqlite-push-group-store.js';
 import type { ExpositionFamily } from './text-format.js';
 
 export interface PushGroupsDeps {
   ingest: IngestService;
   tsdb: Tsdb;
-  file: GroupFile;
+  /** Shared by the replicas (the service's database). */
+  store: PushGroupStore;
+  /** The per-process file of earlier versions: its groups are moved into the store once. */
+  legacyFile?: GroupFile;
   labelLimits: LabelLimits;
   /** PUSH_GROUP_TTL, seconds; 0 keeps groups until deleted. */
   defaultTtlSeconds: number;
@@ -31,7 +40,10 @@ const seriesKey = (s: OwnedSeries): string => `${s.name}${labelsKey(s.labels)}`;
  * The Pushgateway's grouping semantics on the TSDB: PUT replaces a group's metrics, POST the metrics of
  * the same names, DELETE the group; every group has push_time_seconds and push_failure_time_seconds; a
  * metric's type and HELP must agree across groups. Plus a TTL per group: expired groups are deleted with
- * their series. Operations run one at a time (the group state and the ownership index stay consistent).
+ * their series. Operations run one at a time in this process, each on the groups as stored (read again
+ * first), so a group pushed to another replica is seen, replaced, deleted and expired here the same way.
+ * Two replicas changing one group at the same instant: the last write wins (the Pushgateway gives no
+ * stronger promise either).
  */
 export class PushGroups {
   private readonly groups = new Map<string, PushGroup>();
@@ -43,7 +55,6 @@ export class PushGroups {
 
   constructor(private readonly deps: PushGroupsDeps) {
     this.clock = deps.clock ?? Date.now;
-    for (const group of deps.file.load()) this.adopt(group);
   }
 
   /** Deletes expired groups every second (the TTLs are in seconds or more). */
@@ -55,6 +66,7 @@ export class PushGroups {
   async stop(): Promise<void> {
     if (this.sweeper !== undefined) clearInterval(this.sweeper);
     await this.queue.catch(() => undefined);
+    await this.deps.store.close();
   }
 
   get size(): number {
@@ -76,7 +88,6 @@ export class PushGroups {
       const group = this.groups.get(groupId(key));
       if (group === undefined) return false;
       await this.removeGroup(group);
-      await this.save();
       return true;
     });
   }
@@ -84,20 +95,39 @@ export class PushGroups {
   /** Deletes the groups whose TTL has passed since their last push; how many. */
   expire(): Promise<number> {
     return this.serial(async () => {
-      const now = this.clock() / 1000;
-      const expired = [...this.groups.values()].filter(
-        (g) => g.ttlSeconds > 0 && g.pushTimeSeconds + g.ttlSeconds <= now,
-      );
-      for (const group of expired) await this.removeGroup(group);
-      if (expired.length > 0) await this.save();
-      return expired.length;
+      let removed = 0;
+      for (const id of await this.deps.store.expired(this.clock())) {
+        const group = this.groups.get(id);
+        if (group !== undefined && (await this.removeGroup(group))) removed++;
+      }
+      return removed;
     });
   }
 
+  /** One operation at a time, each on the groups as stored now. */
   private serial<T>(step: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(step, step);
+    const fresh = async (): Promise<T> => {
+      await this.refresh();
+      return step();
+    };
+    const run = this.queue.then(fresh, fresh);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  private async refresh(): Promise<void> {
+    const legacy = this.deps.legacyFile;
+    if (legacy !== undefined) {
+      const stored = new Set((await this.deps.store.load()).map((g) => groupId(g.key)));
+      for (const group of legacy.load())
+        if (!stored.has(groupId(group.key)))
+          await this.deps.store.save(groupId(group.key), group, expiryOf(group), this.clock());
+      legacy.retire();
+      delete this.deps.legacyFile;
+    }
+    this.groups.clear();
+    this.owners.clear();
+    for (const group of await this.deps.store.load()) this.adopt(group);
   }
 
   private async pushNow(
@@ -114,7 +144,7 @@ export class PushGroups {
       if (current !== undefined) {
         current.failureTimeSeconds = nowSeconds;
         await this.ingestTimes(current);
-        await this.save();
+        await this.save(current);
       }
       throw error;
     };
@@ -144,7 +174,7 @@ export class PushGroups {
     await this.deleteSeries(dropped);
     if (existing !== undefined) this.disown(existing);
     this.adopt(group);
-    await this.save();
+    await this.save(group);
     const first = outcome.rejected[0];
     if (first !== undefined) {
       const sample = samples[first.index]!;
@@ -297,7 +327,8 @@ export class PushGroups {
       await this.deps.tsdb.deleteLabelSets([name], (labels) => keys.has(labelsKey(labels)));
   }
 
-  private async removeGroup(group: PushGroup): Promise<void> {
+  /** Deletes the group's series and its row; whether this replica deleted the row (not another first). */
+  private async removeGroup(group: PushGroup): Promise<boolean> {
     const sets = [
       ...Object.values(group.families).flatMap((f) => f.series),
       { name: PUSH_TIME, labels: group.key },
@@ -306,6 +337,7 @@ export class PushGroups {
     await this.deleteSeries(sets);
     this.disown(group);
     this.groups.delete(groupId(group.key));
+    return this.deps.store.delete(groupId(group.key));
   }
 
   private adopt(group: PushGroup): void {
@@ -320,8 +352,8 @@ export class PushGroups {
       for (const s of family.series) this.owners.delete(seriesKey(s));
   }
 
-  private save(): Promise<void> {
-    return this.deps.file.save(this.groups.values());
+  private save(group: PushGroup): Promise<void> {
+    return this.deps.store.save(groupId(group.key), group, expiryOf(group), this.clock());
   }
 }
 
@@ -329,12 +361,17 @@ function senderType(type: ExpositionFamily['type']): SenderMetricType {
   return type === 'untyped' ? 'unknown' : type;
 }
 
-/** The groups the app serves: their file in DATA_DIR, the TSDB and ingest path of the service. */
+/**
+ * The groups the app serves: stored in the service's database (PostgreSQL with DATABASE_URL, shared by the
+ * replicas; else the SQLite file in DATA_DIR) through a connection of their own, which stop() closes; the
+ * TSDB and ingest path of the service. A group file of an earlier version is moved in at the first use.
+ */
 export function openPushGroups(services: {
   ingest: IngestService;
   tsdb: Tsdb;
   config: {
     dataDir: string;
+    databaseUrl?: string | undefined;
     pushGroupTtlSeconds: number;
     maxLabelsPerSeries: number;
     maxLabelNameLength: number;
@@ -342,10 +379,16 @@ export function openPushGroups(services: {
   };
 }): PushGroups {
   const { config } = services;
+  const store =
+    config.databaseUrl === undefined
+      ? new SqlitePushGroupStore(openDatabase(join(config.dataDir, 'metrics.db'), 'normal'), true)
+      : new PgPushGroupStore(new PgDatabase({ url: config.databaseUrl, max: 2 }), true);
+  const legacyPath = join(config.dataDir, 'pushgateway-groups.json');
   return new PushGroups({
     ingest: services.ingest,
     tsdb: services.tsdb,
-    file: new GroupFile(join(config.dataDir, 'pushgateway-groups.json')),
+    store,
+    ...(existsSync(legacyPath) ? { legacyFile: new GroupFile(legacyPath) } : {}),
     labelLimits: {
       maxLabels: config.maxLabelsPerSeries,
       maxNameLength: config.maxLabelNameLength,

@@ -1,8 +1,17 @@
 import { decodeCounts, encodeCounts } from '../codec/varint-counts.js';
-import type { HealthRollup, HealthStore, StoredHealthEvent, StoredHealthService } from '../ports.js';
+import type {
+  HealthFlush,
+  HealthRollup,
+  HealthStore,
+  StoredHealthEvent,
+  StoredHealthService,
+  StoredHealthState,
+} from '../ports.js';
 import type { PgDatabase } from './pg-database.js';
 
 const HOUR_MS = 3_600_000;
+/** How long an applied flush id is remembered: far longer than any retry of an unacknowledged flush. */
+const FLUSH_IDS_KEPT_MS = 86_400_000;
 
 interface RollupRow {
   service_id: number;
@@ -44,6 +53,54 @@ const toEvent = (r: EventRow): StoredHealthEvent => ({
   reason: r.reason,
 });
 
+interface StateRow {
+  service_id: number;
+  state: string;
+  failures: number;
+  since: number;
+  checked_at: number;
+}
+
+const toState = (r: StateRow): StoredHealthState => ({
+  serviceId: r.service_id,
+  state: r.state,
+  failures: r.failures,
+  since: r.since,
+  checkedAt: r.checked_at,
+});
+
+/**
+ * One statement, so one round trip and atomic: the flush id is claimed first; the roll-ups are added and the
+ * states kept only if the claim inserted a row (a retried flush whose first attempt committed finds its id
+ * and changes nothing). Concurrent flushes of two replicas on one hour's row serialise on the row lock of
+ * ON CONFLICT DO UPDATE and add up. Old flush ids are pruned on the way (the DELETE sees the statement's
+ * snapshot, never the id just claimed).
+ */
+const APPLY_FLUSH = `
+WITH claim AS (
+  INSERT INTO health_rollup_flushes (flush_id, at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING flush_id
+), pruned AS (
+  DELETE FROM health_rollup_flushes WHERE at < $3
+), rollups AS (
+  INSERT INTO health_rollups (service_id, hour, checks, up, degraded, duration_sum, duration_max, buckets)
+  SELECT * FROM unnest($4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[],
+    $10::bigint[], $11::bytea[])
+  WHERE EXISTS (SELECT 1 FROM claim)
+  ON CONFLICT (service_id, hour) DO UPDATE SET checks = health_rollups.checks + excluded.checks,
+    up = health_rollups.up + excluded.up, degraded = health_rollups.degraded + excluded.degraded,
+    duration_sum = health_rollups.duration_sum + excluded.duration_sum,
+    duration_max = GREATEST(health_rollups.duration_max, excluded.duration_max),
+    buckets = health_add_counts(health_rollups.buckets, excluded.buckets)
+), states AS (
+  INSERT INTO health_states (service_id, state, failures, since, checked_at)
+  SELECT * FROM unnest($12::bigint[], $13::text[], $14::integer[], $15::bigint[], $16::bigint[])
+  WHERE EXISTS (SELECT 1 FROM claim)
+  ON CONFLICT (service_id) DO UPDATE SET state = excluded.state, failures = excluded.failures,
+    since = excluded.since, checked_at = excluded.checked_at
+  WHERE excluded.checked_at >= health_states.checked_at
+)
+SELECT count(*)::integer AS applied FROM claim`;
+
 const EVENT_COLUMNS = 'service_id, at, state, previous, reason_code, reason';
 
 /** The health checker's tables on PostgreSQL; batches are one multi-row statement each. */
@@ -71,6 +128,7 @@ export class PgHealthStore implements HealthStore {
     await this.db.transaction(async (client) => {
       await client.query('DELETE FROM health_events WHERE service_id = $1', [id]);
       await client.query('DELETE FROM health_rollups WHERE service_id = $1', [id]);
+      await client.query('DELETE FROM health_states WHERE service_id = $1', [id]);
       await client.query('DELETE FROM health_services WHERE id = $1', [id]);
     });
   }
@@ -129,6 +187,40 @@ export class PgHealthStore implements HealthStore {
         unique.map((r) => Buffer.from(encodeCounts(r.buckets))),
       ],
     );
+  }
+
+  async applyFlush(flush: HealthFlush): Promise<boolean> {
+    const { rollups: r, states: s } = flush;
+    const [row] = await this.db.rows<{ applied: number }>(APPLY_FLUSH, [
+      flush.id,
+      flush.at,
+      flush.at - FLUSH_IDS_KEPT_MS,
+      r.map((x) => x.serviceId),
+      r.map((x) => x.hour),
+      r.map((x) => x.checks),
+      r.map((x) => x.up),
+      r.map((x) => x.degraded),
+      r.map((x) => Math.round(x.durationSumMs)),
+      r.map((x) => Math.round(x.durationMaxMs)),
+      r.map((x) => Buffer.from(encodeCounts(x.buckets))),
+      s.map((x) => x.serviceId),
+      s.map((x) => x.state),
+      s.map((x) => x.failures),
+      s.map((x) => x.since),
+      s.map((x) => x.checkedAt),
+    ]);
+    return row?.applied === 1;
+  }
+
+  async healthStates(serviceIds?: readonly number[]): Promise<StoredHealthState[]> {
+    const rows =
+      serviceIds === undefined
+        ? await this.db.rows<StateRow>('SELECT * FROM health_states ORDER BY service_id')
+        : await this.db.rows<StateRow>(
+            'SELECT * FROM health_states WHERE service_id = ANY($1::bigint[]) ORDER BY service_id',
+            [serviceIds],
+          );
+    return rows.map(toState);
   }
 
   async rollups(serviceId: number, fromHour: number): Promise<HealthRollup[]> {

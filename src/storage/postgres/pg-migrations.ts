@@ -5,7 +5,8 @@ import type { PgDatabase } from './pg-database.js';
  * released migration never changes. Times are bigint milliseconds, blobs bytea, JSON documents text (kept
  * byte for byte: label order is part of a series' identity in the exposition). Version 1 is the SQLite
  * schema at its version 7 (outbox claims included), with the same table and column names; version 2 its
- * version 8 (status pages).
+ * version 8 (status pages); version 3 its version 10 plus the cluster tables; version 4 the write-ahead
+ * epochs (PostgreSQL only); version 5 its version 9 (TOTP).
  */
 export const PG_MIGRATIONS: readonly string[] = [
   `
@@ -182,8 +183,99 @@ export const PG_MIGRATIONS: readonly string[] = [
     PRIMARY KEY (kind, id)
   );
   `,
-  // Version 3 is the cluster tables' (another branch moves them here); a no-op until that merge.
-  `SELECT 1`,
+  // Version 3 (issue 16, ADR 0021): the cluster's lease and membership tables and cluster_fence (created by
+  // ensureClusterSchema before, hence IF NOT EXISTS and OR REPLACE: databases that have them keep them),
+  // and what the replicas share: applied health flushes, checker states, Pushgateway groups (SQLite 10).
+  `
+  CREATE TABLE IF NOT EXISTS cluster_leases (
+    name text PRIMARY KEY,
+    holder text NOT NULL,
+    epoch bigint NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS cluster_members (
+    replica_id text PRIMARY KEY,
+    address text NOT NULL,
+    started_at timestamptz NOT NULL,
+    heartbeat_at timestamptz NOT NULL,
+    expires_at timestamptz NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS cluster_members_expires_at ON cluster_members (expires_at);
+  CREATE OR REPLACE FUNCTION cluster_fence(lease_name text, expected_epoch bigint) RETURNS void
+  LANGUAGE plpgsql AS $$
+  BEGIN
+    PERFORM 1 FROM cluster_leases
+      WHERE name = lease_name AND epoch = expected_epoch AND expires_at > clock_timestamp()
+      FOR SHARE;
+    IF NOT FOUND THEN
+      RAISE EXCEPTION 'lease % is no longer held at epoch %', lease_name, expected_epoch
+        USING ERRCODE = 'MS001';
+    END IF;
+  END;
+  $$;
+
+  CREATE TABLE IF NOT EXISTS health_rollup_flushes (
+    flush_id text PRIMARY KEY,
+    at bigint NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS health_rollup_flushes_at ON health_rollup_flushes (at);
+  CREATE TABLE IF NOT EXISTS health_states (
+    service_id bigint PRIMARY KEY,
+    state text NOT NULL,
+    failures integer NOT NULL,
+    since bigint NOT NULL,
+    checked_at bigint NOT NULL
+  );
+  -- Sums two roll-ups' bucket counts stored as LEB128 varints (src/storage/codec/varint-counts.ts), so a
+  -- flush adds its histogram to the stored hour in the same upsert as its counts.
+  CREATE OR REPLACE FUNCTION health_add_counts(a bytea, b bytea) RETURNS bytea
+  LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+  DECLARE
+    sums bigint[] := '{}';
+    src bytea;
+    k integer;
+    byte integer;
+    value bigint;
+    scale bigint;
+    rest bigint;
+    hex text := '';
+  BEGIN
+    FOREACH src IN ARRAY ARRAY[a, b] LOOP
+      k := 1;
+      value := 0;
+      scale := 1;
+      FOR i IN 0 .. length(src) - 1 LOOP
+        byte := get_byte(src, i);
+        value := value + (byte & 127) * scale;
+        IF byte < 128 THEN
+          sums[k] := coalesce(sums[k], 0) + value;
+          k := k + 1;
+          value := 0;
+          scale := 1;
+        ELSE
+          scale := scale * 128;
+        END IF;
+      END LOOP;
+    END LOOP;
+    FOR j IN 1 .. coalesce(array_length(sums, 1), 0) LOOP
+      rest := sums[j];
+      WHILE rest >= 128 LOOP
+        hex := hex || lpad(to_hex((rest % 128) | 128), 2, '0');
+        rest := rest / 128;
+      END LOOP;
+      hex := hex || lpad(to_hex(rest), 2, '0');
+    END LOOP;
+    RETURN decode(hex, 'hex');
+  END;
+  $$;
+  CREATE TABLE IF NOT EXISTS push_groups (
+    id text PRIMARY KEY,
+    data text NOT NULL,
+    expires_at bigint,
+    updated_at bigint NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS push_groups_expires_at ON push_groups (expires_at);
+  `,
   // Version 4: the scaled-out data path (ADR 0020). Each write-ahead row names the lease epoch it was
   // committed under; wal_horizon says up to which id the primary truncated, so a follower that had not
   // read that far yet knows to reload from chunks instead of silently missing rows.
@@ -224,7 +316,7 @@ export const BOOTSTRAP_LOCK_KEY = '7882834757525140274';
  * Returns the versions this call applied.
  */
 export async function migratePostgres(
-  db: PgDatabase,
+  db: Pick<PgDatabase, 'transaction'>,
   migrations: readonly string[] = PG_MIGRATIONS,
 ): Promise<number[]> {
   return db.transaction(async (client) => {

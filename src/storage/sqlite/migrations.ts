@@ -19,6 +19,9 @@ import type Database from 'better-sqlite3';
  * Version 8 adds the status pages (public status pages, their incidents, maintenance windows: issue 19,
  * ADR 0018): one self-contained table of JSON documents keyed by kind and id.
  * Version 9 adds people's TOTP second factor and its one-time recovery codes (hashes only; ADR 0025).
+ * Version 10 (issue 16, ADR 0021) shares work between replicas: the ids of applied health flushes (a retried
+ * flush adds its roll-up deltas once), each service's checker state (a replica taking a service over
+ * continues it), and the Pushgateway's groups (a JSON document each, with its expiry time).
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -236,6 +239,27 @@ export const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL,
     PRIMARY KEY (user_id, code_hash)
   );
+  `,
+  `
+  CREATE TABLE health_rollup_flushes (
+    flush_id TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX health_rollup_flushes_at ON health_rollup_flushes (at);
+  CREATE TABLE health_states (
+    service_id INTEGER PRIMARY KEY,
+    state TEXT NOT NULL,
+    failures INTEGER NOT NULL,
+    since INTEGER NOT NULL,
+    checked_at INTEGER NOT NULL
+  );
+  CREATE TABLE push_groups (
+    id TEXT PRIMARY KEY,
+    data TEXT NOT NULL,
+    expires_at INTEGER,
+    updated_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX push_groups_expires_at ON push_groups (expires_at);
   `,
 ];
 

@@ -1,8 +1,17 @@
 import type Database from 'better-sqlite3';
 import { decodeCounts, encodeCounts } from '../codec/varint-counts.js';
-import type { HealthRollup, HealthStore, StoredHealthEvent, StoredHealthService } from '../ports.js';
+import type {
+  HealthFlush,
+  HealthRollup,
+  HealthStore,
+  StoredHealthEvent,
+  StoredHealthService,
+  StoredHealthState,
+} from '../ports.js';
 
 const HOUR_MS = 3_600_000;
+/** How long an applied flush id is remembered: far longer than any retry of an unacknowledged flush. */
+const FLUSH_IDS_KEPT_MS = 86_400_000;
 
 interface RollupRow {
   service_id: number;
@@ -44,11 +53,40 @@ const toEvent = (r: EventRow): StoredHealthEvent => ({
   reason: r.reason,
 });
 
+interface StateRow {
+  service_id: number;
+  state: string;
+  failures: number;
+  since: number;
+  checked_at: number;
+}
+
+const toState = (r: StateRow): StoredHealthState => ({
+  serviceId: r.service_id,
+  state: r.state,
+  failures: r.failures,
+  since: r.since,
+  checkedAt: r.checked_at,
+});
+
+/** Sums two varint-encoded bucket lists (the SQL function the additive roll-up upsert calls). */
+function addCounts(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const x = decodeCounts(a);
+  const y = decodeCounts(b);
+  return encodeCounts(
+    Array.from({ length: Math.max(x.length, y.length) }, (_, i) => (x[i] ?? 0) + (y[i] ?? 0)),
+  );
+}
+
 /** The health checker's tables in the embedded SQLite file (same connection as the metric store). */
 export class SqliteHealthStore implements HealthStore {
   private readonly stmts;
 
   constructor(private readonly db: Database.Database) {
+    // Same name and meaning as the PostgreSQL function of migration 3.
+    db.function('health_add_counts', { deterministic: true }, (a, b) =>
+      addCounts(a as Uint8Array, b as Uint8Array),
+    );
     this.stmts = {
       services: db.prepare(
         'SELECT id, name, input, origin, created_at AS createdAt, updated_at AS updatedAt FROM health_services ORDER BY name',
@@ -61,6 +99,27 @@ export class SqliteHealthStore implements HealthStore {
       deleteService: db.prepare('DELETE FROM health_services WHERE id = ?'),
       deleteEvents: db.prepare('DELETE FROM health_events WHERE service_id = ?'),
       deleteRollups: db.prepare('DELETE FROM health_rollups WHERE service_id = ?'),
+      deleteState: db.prepare('DELETE FROM health_states WHERE service_id = ?'),
+      claimFlush: db.prepare('INSERT OR IGNORE INTO health_rollup_flushes (flush_id, at) VALUES (?, ?)'),
+      pruneFlushes: db.prepare('DELETE FROM health_rollup_flushes WHERE at < ?'),
+      addRollup: db.prepare(
+        `INSERT INTO health_rollups (service_id, hour, checks, up, degraded, duration_sum, duration_max, buckets)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (service_id, hour) DO UPDATE SET checks = checks + excluded.checks, up = up + excluded.up,
+           degraded = degraded + excluded.degraded, duration_sum = duration_sum + excluded.duration_sum,
+           duration_max = max(duration_max, excluded.duration_max),
+           buckets = health_add_counts(buckets, excluded.buckets)`,
+      ),
+      saveState: db.prepare(
+        `INSERT INTO health_states (service_id, state, failures, since, checked_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (service_id) DO UPDATE SET state = excluded.state, failures = excluded.failures,
+           since = excluded.since, checked_at = excluded.checked_at
+         WHERE excluded.checked_at >= health_states.checked_at`,
+      ),
+      states: db.prepare('SELECT * FROM health_states ORDER BY service_id'),
+      statesOf: db.prepare(
+        'SELECT * FROM health_states WHERE service_id IN (SELECT value FROM json_each(?)) ORDER BY service_id',
+      ),
       insertEvent: db.prepare(
         'INSERT INTO health_events (service_id, at, state, previous, reason_code, reason) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -100,6 +159,7 @@ export class SqliteHealthStore implements HealthStore {
       .transaction(() => {
         this.stmts.deleteEvents.run(id);
         this.stmts.deleteRollups.run(id);
+        this.stmts.deleteState.run(id);
         this.stmts.deleteService.run(id);
       })
       .immediate();
@@ -142,6 +202,38 @@ export class SqliteHealthStore implements HealthStore {
       })
       .immediate();
     return Promise.resolve();
+  }
+
+  applyFlush(flush: HealthFlush): Promise<boolean> {
+    const applied = this.db
+      .transaction(() => {
+        this.stmts.pruneFlushes.run(flush.at - FLUSH_IDS_KEPT_MS);
+        if (this.stmts.claimFlush.run(flush.id, flush.at).changes === 0) return false;
+        for (const r of flush.rollups)
+          this.stmts.addRollup.run(
+            r.serviceId,
+            r.hour,
+            r.checks,
+            r.up,
+            r.degraded,
+            Math.round(r.durationSumMs),
+            Math.round(r.durationMaxMs),
+            encodeCounts(r.buckets),
+          );
+        for (const s of flush.states)
+          this.stmts.saveState.run(s.serviceId, s.state, s.failures, s.since, s.checkedAt);
+        return true;
+      })
+      .immediate();
+    return Promise.resolve(applied);
+  }
+
+  healthStates(serviceIds?: readonly number[]): Promise<StoredHealthState[]> {
+    const rows =
+      serviceIds === undefined
+        ? this.stmts.states.all()
+        : this.stmts.statesOf.all(JSON.stringify(serviceIds));
+    return Promise.resolve((rows as StateRow[]).map(toState));
   }
 
   rollups(serviceId: number, fromHour: number): Promise<HealthRollup[]> {
