@@ -1,11 +1,12 @@
 import { DomainError, type ErrorCode } from '../../domain/errors.js';
 import type { MetricType } from '../../domain/metric.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
-import { decodeV1, decodeV2, MalformedRequest } from './codec.js';
+import { decodeV2, MalformedRequest } from './codec.js';
 import { MetadataCache } from './metadata-cache.js';
 import { negotiate, SUPPORTED_CONTENT_TYPES, encodingProblem } from './negotiation.js';
 import { DecodedTooLarge, unsnappy } from './snappy.js';
 import { toSamples } from './to-samples.js';
+import { decodeWriteRequestV1 } from './wire-v1.js';
 import type { OwnMetrics } from '../../telemetry/own-metrics.js';
 
 export interface RemoteWriteLimits {
@@ -74,7 +75,7 @@ export class RemoteWriteReceiver {
     const { version } = negotiated;
     const data = requestLevel(() => {
       const bytes = unsnappy(body, this.deps.limits.maxDecodedBytes);
-      return version === '1.0' ? decodeV1(bytes) : decodeV2(bytes);
+      return version === '1.0' ? decodeWriteRequestV1(bytes) : decodeV2(bytes);
     });
     this.metadata.remember(data.familyMetadata);
     const translated = requestLevel(() =>

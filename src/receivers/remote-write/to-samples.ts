@@ -28,6 +28,8 @@ export interface TranslateContext {
 }
 
 const MAX_HELP = 1024;
+/** Shared by every counter sample: a sender's counters are running totals (see CumulativeState). */
+const COUNTER_TOTAL = Object.freeze({ kind: 'counter-total' as const });
 const UNIT = /^[a-zA-Z0-9_]{0,64}$/;
 
 /**
@@ -61,7 +63,9 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
       });
       return;
     }
-    const described = describedBy(metadata);
+    const { help, unit } = describedBy(metadata);
+    // One shape for every sample (absent fields undefined): the ingest path then reads them monomorphically.
+    const cumulative = type === 'counter' ? COUNTER_TOTAL : undefined;
     for (const sample of ts.samples) {
       if (isStaleMarker(sample.value)) {
         out.staleMarkers++;
@@ -74,8 +78,9 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
         timestamp: sample.timestamp,
         type,
         asSent: true,
-        ...described,
-        ...(type === 'counter' ? { cumulative: { kind: 'counter-total' as const } } : {}),
+        help,
+        unit,
+        cumulative,
       });
     }
   });
@@ -143,12 +148,14 @@ export function storedType(
   }
 }
 
+const UNDESCRIBED = Object.freeze({ help: undefined, unit: undefined });
+
 function describedBy(metadata: SenderMetadata | undefined): { help?: string; unit?: string } {
-  if (metadata === undefined) return {};
-  const out: { help?: string; unit?: string } = {};
-  if (metadata.help !== '') out.help = metadata.help.slice(0, MAX_HELP);
-  if (metadata.unit !== '' && UNIT.test(metadata.unit)) out.unit = metadata.unit;
-  return out;
+  if (metadata === undefined) return UNDESCRIBED;
+  return {
+    help: metadata.help === '' ? undefined : metadata.help.slice(0, MAX_HELP),
+    unit: metadata.unit !== '' && UNIT.test(metadata.unit) ? metadata.unit : undefined,
+  };
 }
 
 const bits = new DataView(new ArrayBuffer(8));
