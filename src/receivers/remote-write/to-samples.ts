@@ -87,7 +87,30 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
   return out;
 }
 
-function checkedLabels(ts: WriteSeries, index: number): { name: string; labels: Record<string, string> } {
+interface CheckedLabels {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * The checked labels of the label arrays the decoder shares between requests (frozen: from its cache), by
+ * identity: a sender's steady series are checked and turned into a record once. The records are frozen,
+ * since every sample of that series in later requests carries the same one.
+ */
+const checkedByLabels = new WeakMap<WriteSeries['labels'], CheckedLabels>();
+
+function checkedLabels(ts: WriteSeries, index: number): CheckedLabels {
+  const known = checkedByLabels.get(ts.labels);
+  if (known !== undefined) return known;
+  const checked = checkLabels(ts, index);
+  if (Object.isFrozen(ts.labels)) {
+    Object.freeze(checked.labels);
+    checkedByLabels.set(ts.labels, checked);
+  }
+  return checked;
+}
+
+function checkLabels(ts: WriteSeries, index: number): CheckedLabels {
   const where = `timeseries[${String(index)}]`;
   let name: string | undefined;
   const labels: Record<string, string> = {};

@@ -39,7 +39,7 @@ const TYPES: readonly SenderMetricType[] = [
 ];
 
 function readTimeSeries(reader: WireReader, end: number): WriteSeries {
-  const labels: [string, string][] = [];
+  let labels = leadingLabels(reader, end);
   const samples: { value: number; timestamp: number }[] = [];
   let histograms = 0;
   let exemplars = 0;
@@ -47,7 +47,8 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
     const tag = reader.varint32();
     switch (tag >>> 3) {
       case 1:
-        labels.push(readLabel(reader, reader.lengthDelimited(tag, 'label', end)));
+        // A label after the samples (no sender does it): a new array, the cached one is shared.
+        labels = [...labels, readLabel(reader, reader.lengthDelimited(tag, 'label', end))];
         break;
       case 2:
         samples.push(readSample(reader, reader.lengthDelimited(tag, 'sample', end)));
@@ -66,6 +67,70 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
   }
   reader.endsAt(end);
   return { labels, samples, histograms, exemplars };
+}
+
+/**
+ * The labels at the start of a series (where every sender puts them), through the cache: a sender sends
+ * the same series every interval, so their bytes are compared, not decoded again.
+ */
+function leadingLabels(reader: WireReader, end: number): readonly (readonly [string, string])[] {
+  const start = reader.pos;
+  const stop = reader.labelFieldsEnd(end);
+  if (stop === start) return NO_LABELS;
+  const cached = labelsCache.get(reader.bytes, start, stop);
+  if (cached !== undefined) {
+    reader.pos = stop;
+    return cached;
+  }
+  const labels: (readonly [string, string])[] = [];
+  while (reader.pos < stop) {
+    const tag = reader.varint32(stop);
+    labels.push(Object.freeze(readLabel(reader, reader.lengthDelimited(tag, 'label', stop))));
+  }
+  return labelsCache.set(reader.bytes, start, stop, Object.freeze(labels));
+}
+
+const NO_LABELS: readonly (readonly [string, string])[] = Object.freeze([]);
+
+/** Label bytes → decoded labels, bounded: past its size it starts again empty (a sender that large misses). */
+class LabelsCache {
+  private readonly entries = new Map<
+    number,
+    { bytes: Uint8Array; labels: readonly (readonly [string, string])[] }
+  >();
+
+  constructor(private readonly maxEntries: number) {}
+
+  get(bytes: Uint8Array, start: number, stop: number): readonly (readonly [string, string])[] | undefined {
+    const entry = this.entries.get(hashBytes(bytes, start, stop));
+    if (entry === undefined || entry.bytes.length !== stop - start) return undefined;
+    const cached = entry.bytes;
+    for (let i = 0; i < cached.length; i++) if (cached[i] !== bytes[start + i]) return undefined;
+    return entry.labels;
+  }
+
+  set<T extends readonly (readonly [string, string])[]>(
+    bytes: Uint8Array,
+    start: number,
+    stop: number,
+    labels: T,
+  ): T {
+    if (this.entries.size >= this.maxEntries) this.entries.clear();
+    // A hash shared with other bytes keeps the first entry: the other series just decodes every time.
+    const hash = hashBytes(bytes, start, stop);
+    if (!this.entries.has(hash)) this.entries.set(hash, { bytes: bytes.slice(start, stop), labels });
+    return labels;
+  }
+}
+
+/** Series held by the cache: about 300 bytes each, so at most ~30 MB. */
+const labelsCache = new LabelsCache(100_000);
+
+/** FNV-1a over the bytes; a collision costs a decode, never a wrong answer (the bytes are compared). */
+function hashBytes(bytes: Uint8Array, start: number, stop: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < stop; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  return h;
 }
 
 function readLabel(reader: WireReader, end: number): [string, string] {
@@ -133,7 +198,7 @@ class WireReader {
   /** The same bytes as a Buffer (no copy): its toString decodes UTF-8 in one native call per string. */
   private readonly text: Buffer;
 
-  constructor(private readonly bytes: Uint8Array) {
+  constructor(readonly bytes: Uint8Array) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
@@ -148,6 +213,30 @@ class WireReader {
       if (byte < 0x80) return result >>> 0;
     }
     return this.invalid('a varint longer than ten bytes');
+  }
+
+  /**
+   * Where the run of label fields (field 1, length-delimited) starting at the cursor ends, without moving
+   * it; a length running past `end` ends the run there (the decode that follows reports it).
+   */
+  labelFieldsEnd(end: number): number {
+    const bytes = this.bytes;
+    let at = this.pos;
+    while (at < end && bytes[at] === 0x0a) {
+      let i = at + 1;
+      let length = 0;
+      let shift = 0;
+      let byte: number;
+      do {
+        if (i >= end || shift > 21) return at; // truncated, or a label over 256 MB: the full decode says
+        byte = bytes[i++]!;
+        length |= (byte & 0x7f) << shift;
+        shift += 7;
+      } while (byte >= 0x80);
+      if (i + length > end) return at;
+      at = i + length;
+    }
+    return at;
   }
 
   /** An int64 varint as the number protobufjs' Long.toNumber() gives (exact up to 2^53). */

@@ -13,7 +13,8 @@ export interface SenderMetadata {
  * (`__name__` included), its float samples, and how many native histograms and exemplars it brought.
  */
 export interface WriteSeries {
-  labels: [name: string, value: string][];
+  /** Shared between requests that sent the same label bytes (the decoder's cache): never changed. */
+  labels: readonly (readonly [name: string, value: string])[];
   samples: { value: number; timestamp: number }[];
   histograms: number;
   exemplars: number;
