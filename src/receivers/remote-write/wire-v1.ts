@@ -40,7 +40,9 @@ const TYPES: readonly SenderMetricType[] = [
 
 function readTimeSeries(reader: WireReader, end: number): WriteSeries {
   let labels = leadingLabels(reader, end);
-  const samples: { value: number; timestamp: number }[] = [];
+  // Made at the first sample, as a one-element literal: `[]` then push reserves room for 17 (most series
+  // carry one sample, and allocation is most of what decoding costs on a large heap).
+  let samples: { value: number; timestamp: number }[] | undefined;
   let histograms = 0;
   let exemplars = 0;
   while (reader.pos < end) {
@@ -51,7 +53,11 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
         labels = [...labels, readLabel(reader, reader.lengthDelimited(tag, 'label', end))];
         break;
       case 2:
-        samples.push(readSample(reader, reader.lengthDelimited(tag, 'sample', end)));
+        {
+          const sample = readSample(reader, reader.lengthDelimited(tag, 'sample', end));
+          if (samples === undefined) samples = [sample];
+          else samples.push(sample);
+        }
         break;
       case 3:
         reader.pos = reader.lengthDelimited(tag, 'exemplar', end);
@@ -66,71 +72,53 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
     }
   }
   reader.endsAt(end);
-  return { labels, samples, histograms, exemplars };
+  return { labels, samples: samples ?? [], histograms, exemplars };
 }
 
 /**
  * The labels at the start of a series (where every sender puts them), through the cache: a sender sends
- * the same series every interval, so their bytes are compared, not decoded again.
+ * the same series every interval, so their bytes are looked up, not decoded again.
  */
 function leadingLabels(reader: WireReader, end: number): readonly (readonly [string, string])[] {
   const start = reader.pos;
   const stop = reader.labelFieldsEnd(end);
   if (stop === start) return NO_LABELS;
-  const cached = labelsCache.get(reader.bytes, start, stop);
-  if (cached !== undefined) {
+  const hash = hashBytes(reader.bytes, start, stop);
+  const cached = labelsCache.get(hash);
+  if (cached !== undefined && sameBytes(cached.bytes, reader.bytes, start, stop)) {
     reader.pos = stop;
-    return cached;
+    return cached.labels;
   }
   const labels: (readonly [string, string])[] = [];
   while (reader.pos < stop) {
     const tag = reader.varint32(stop);
     labels.push(Object.freeze(readLabel(reader, reader.lengthDelimited(tag, 'label', stop))));
   }
-  return labelsCache.set(reader.bytes, start, stop, Object.freeze(labels));
+  Object.freeze(labels);
+  if (labelsCache.size >= MAX_CACHED_SERIES) labelsCache.clear(); // a sender that large just misses
+  // Two series sharing a hash: the first keeps the entry, the other is decoded every time.
+  if (cached === undefined) labelsCache.set(hash, { bytes: reader.bytes.slice(start, stop), labels });
+  return labels;
 }
 
 const NO_LABELS: readonly (readonly [string, string])[] = Object.freeze([]);
 
-/** Label bytes → decoded labels, bounded: past its size it starts again empty (a sender that large misses). */
-class LabelsCache {
-  private readonly entries = new Map<
-    number,
-    { bytes: Uint8Array; labels: readonly (readonly [string, string])[] }
-  >();
+/** Series held by the label cache: a few hundred bytes each, so at most ~30 MB. */
+const MAX_CACHED_SERIES = 100_000;
+/** A hash of a series' label bytes → those bytes and their decoded labels, frozen: shared by every request. */
+const labelsCache = new Map<number, { bytes: Uint8Array; labels: readonly (readonly [string, string])[] }>();
 
-  constructor(private readonly maxEntries: number) {}
-
-  get(bytes: Uint8Array, start: number, stop: number): readonly (readonly [string, string])[] | undefined {
-    const entry = this.entries.get(hashBytes(bytes, start, stop));
-    if (entry === undefined || entry.bytes.length !== stop - start) return undefined;
-    const cached = entry.bytes;
-    for (let i = 0; i < cached.length; i++) if (cached[i] !== bytes[start + i]) return undefined;
-    return entry.labels;
-  }
-
-  set<T extends readonly (readonly [string, string])[]>(
-    bytes: Uint8Array,
-    start: number,
-    stop: number,
-    labels: T,
-  ): T {
-    if (this.entries.size >= this.maxEntries) this.entries.clear();
-    // A hash shared with other bytes keeps the first entry: the other series just decodes every time.
-    const hash = hashBytes(bytes, start, stop);
-    if (!this.entries.has(hash)) this.entries.set(hash, { bytes: bytes.slice(start, stop), labels });
-    return labels;
-  }
-}
-
-/** Series held by the cache: about 300 bytes each, so at most ~30 MB. */
-const labelsCache = new LabelsCache(100_000);
-
-/** FNV-1a over the bytes; a collision costs a decode, never a wrong answer (the bytes are compared). */
+/** FNV-1a over the bytes: nothing allocated (a key string per series would be, on every request). */
 function hashBytes(bytes: Uint8Array, start: number, stop: number): number {
   let h = 0x811c9dc5;
   for (let i = start; i < stop; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h;
+}
+
+function sameBytes(cached: Uint8Array, bytes: Uint8Array, start: number, stop: number): boolean {
+  if (cached.length !== stop - start) return false;
+  for (let i = 0; i < cached.length; i++) if (cached[i] !== bytes[start + i]) return false;
+  return true;
 }
 
 function readLabel(reader: WireReader, end: number): [string, string] {
