@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import protobuf from 'protobufjs';
 import { uncompress } from 'snappyjs';
 import { decodeV1, MalformedRequest, WriteRequestV1 } from '../../src/receivers/remote-write/codec.js';
+import { SeriesLabelsCache } from '../../src/receivers/remote-write/series-labels-cache.js';
 import { decodeWriteRequestV1 } from '../../src/receivers/remote-write/wire-v1.js';
 import type { WriteRequestData } from '../../src/receivers/remote-write/write-series.js';
 
@@ -84,13 +85,33 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
     );
   });
 
+  it('decodes the same through its series cache, on a hit and after the cache started again', () => {
+    const small = new SeriesLabelsCache(3);
+    const large = new SeriesLabelsCache(1000);
+    fc.assert(
+      fc.property(request, (message) => {
+        const bytes = encode(message);
+        const expected = decodeV1(bytes);
+        for (const cache of [small, large, large])
+          assert.deepEqual(decodeWriteRequestV1(bytes, cache), expected);
+      }),
+      { numRuns: 200 },
+    );
+    assert.ok(large.size > 0 && small.size <= 3);
+  });
+
   it('refuses or decodes every truncation of a message as protobufjs does', () => {
+    const cache = new SeriesLabelsCache(100);
     fc.assert(
       fc.property(request, fc.nat(), (message, cutSeed) => {
         const bytes = encode(message);
         if (bytes.length === 0) return;
         const cut = bytes.subarray(0, cutSeed % bytes.length);
         assert.deepEqual(outcome(decodeWriteRequestV1, cut), outcome(decodeV1, cut));
+        assert.deepEqual(
+          outcome((b) => decodeWriteRequestV1(b, cache), cut),
+          outcome(decodeV1, cut),
+        );
       }),
       { numRuns: 400 },
     );

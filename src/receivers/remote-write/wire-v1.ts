@@ -1,4 +1,5 @@
 import { MalformedRequest } from './codec.js';
+import type { SeriesLabels, SeriesLabelsCache } from './series-labels-cache.js';
 import type { SenderMetadata, SenderMetricType, WriteRequestData, WriteSeries } from './write-series.js';
 
 /**
@@ -12,8 +13,8 @@ import type { SenderMetadata, SenderMetricType, WriteRequestData, WriteSeries } 
  * `toNumber()` does (two's complement high word times 2^32 plus the low word). A length or varint running
  * past its message, or a known field sent with another wire type, makes the whole body invalid.
  */
-export function decodeWriteRequestV1(bytes: Uint8Array): WriteRequestData {
-  const reader = new WireReader(bytes);
+export function decodeWriteRequestV1(bytes: Uint8Array, cache?: SeriesLabelsCache): WriteRequestData {
+  const reader = new WireReader(bytes, cache);
   const series: WriteSeries[] = [];
   const familyMetadata = new Map<string, SenderMetadata>();
   while (reader.pos < bytes.length) {
@@ -79,15 +80,14 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
  * The labels at the start of a series (where every sender puts them), through the cache: a sender sends
  * the same series every interval, so their bytes are looked up, not decoded again.
  */
-function leadingLabels(reader: WireReader, end: number): readonly (readonly [string, string])[] {
+function leadingLabels(reader: WireReader, end: number): SeriesLabels {
   const start = reader.pos;
   const stop = reader.labelFieldsEnd(end);
   if (stop === start) return NO_LABELS;
-  const hash = hashBytes(reader.bytes, start, stop);
-  const cached = labelsCache.get(hash);
-  if (cached !== undefined && sameBytes(cached.bytes, reader.bytes, start, stop)) {
+  const cached = reader.cache?.lookup(reader.bytes, start, stop);
+  if (cached !== undefined) {
     reader.pos = stop;
-    return cached.labels;
+    return cached;
   }
   const labels: (readonly [string, string])[] = [];
   while (reader.pos < stop) {
@@ -95,31 +95,11 @@ function leadingLabels(reader: WireReader, end: number): readonly (readonly [str
     labels.push(Object.freeze(readLabel(reader, reader.lengthDelimited(tag, 'label', stop))));
   }
   Object.freeze(labels);
-  if (labelsCache.size >= MAX_CACHED_SERIES) labelsCache.clear(); // a sender that large just misses
-  // Two series sharing a hash: the first keeps the entry, the other is decoded every time.
-  if (cached === undefined) labelsCache.set(hash, { bytes: reader.bytes.slice(start, stop), labels });
+  reader.cache?.remember(reader.bytes, start, stop, labels);
   return labels;
 }
 
-const NO_LABELS: readonly (readonly [string, string])[] = Object.freeze([]);
-
-/** Series held by the label cache: a few hundred bytes each, so at most ~30 MB. */
-const MAX_CACHED_SERIES = 100_000;
-/** A hash of a series' label bytes → those bytes and their decoded labels, frozen: shared by every request. */
-const labelsCache = new Map<number, { bytes: Uint8Array; labels: readonly (readonly [string, string])[] }>();
-
-/** FNV-1a over the bytes: nothing allocated (a key string per series would be, on every request). */
-function hashBytes(bytes: Uint8Array, start: number, stop: number): number {
-  let h = 0x811c9dc5;
-  for (let i = start; i < stop; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
-  return h;
-}
-
-function sameBytes(cached: Uint8Array, bytes: Uint8Array, start: number, stop: number): boolean {
-  if (cached.length !== stop - start) return false;
-  for (let i = 0; i < cached.length; i++) if (cached[i] !== bytes[start + i]) return false;
-  return true;
-}
+const NO_LABELS: SeriesLabels = Object.freeze([]);
 
 function readLabel(reader: WireReader, end: number): [string, string] {
   let name = '';
@@ -186,7 +166,10 @@ class WireReader {
   /** The same bytes as a Buffer (no copy): its toString decodes UTF-8 in one native call per string. */
   private readonly text: Buffer;
 
-  constructor(readonly bytes: Uint8Array) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly cache?: SeriesLabelsCache,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }

@@ -1,3 +1,5 @@
+import type { SeriesLabels } from './series-labels-cache.js';
+
 /** Prometheus' metric types, as both protocol versions name them (after their own spelling). */
 export type SenderMetricType =
   'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
@@ -14,7 +16,7 @@ export interface SenderMetadata {
  */
 export interface WriteSeries {
   /** Shared between requests that sent the same label bytes (the decoder's cache): never changed. */
-  labels: readonly (readonly [name: string, value: string])[];
+  labels: SeriesLabels;
   samples: { value: number; timestamp: number }[];
   histograms: number;
   exemplars: number;
