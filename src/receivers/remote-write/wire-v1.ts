@@ -92,10 +92,12 @@ function leadingLabels(reader: WireReader, end: number): SeriesLabels {
   const labels: (readonly [string, string])[] = [];
   while (reader.pos < stop) {
     const tag = reader.varint32(stop);
-    labels.push(Object.freeze(readLabel(reader, reader.lengthDelimited(tag, 'label', stop))));
+    labels.push(readLabel(reader, reader.lengthDelimited(tag, 'label', stop)));
   }
+  if (reader.cache === undefined) return labels;
+  // Frozen once shared: later steps remember their work on a frozen array by its identity.
   Object.freeze(labels);
-  reader.cache?.remember(reader.bytes, start, stop, labels);
+  reader.cache.remember(reader.bytes, start, stop, labels);
   return labels;
 }
 
