@@ -12,12 +12,13 @@ import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
 import { benchRealtime } from './realtime.js';
 import { benchRemoteWrite } from './remote-write.js';
+import { benchRemoteWriteDecode } from './remote-write-decode.js';
 import { benchSoak } from './soak.js';
 import { benchStartup } from './startup.js';
 import { benchHistogramStorage, benchStorage } from './storage.js';
 import { benchValueSerialisation } from './value-serialisation.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, promql, middleware, collectors, health, alerting, realtime, startup, value-serialisation, remote-write, otlp, middleware-instructions, soak). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, promql, middleware, collectors, health, alerting, realtime, startup, value-serialisation, remote-write, otlp, middleware-instructions, soak, remote-write-decode). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: async () => {
@@ -44,6 +45,10 @@ const all: Record<string, () => Promise<void>> = {
   startup: () => benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 7)),
   'remote-write': () => benchRemoteWrite(),
   otlp: () => benchOtlp(),
+  'remote-write-decode': () => {
+    benchRemoteWriteDecode();
+    return Promise.resolve();
+  },
 };
 // Asked for by name only: it loads 24 h of 10,000 series into the service and into Prometheus.
 const byName: Record<string, () => Promise<void>> = {

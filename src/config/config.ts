@@ -92,6 +92,8 @@ export interface Config {
   maxFutureSkewSeconds: number;
   remoteWriteMaxBodyBytes: number;
   remoteWriteMaxDecodedBytes: number;
+  /** Remote write series whose decoded labels are kept between requests (~1 KB each; 0: none). */
+  remoteWriteSeriesCache: number;
   pushGroupTtlSeconds: number;
   /** OTLP/HTTP: the largest body, as received and once gunzipped (a gzip bomb stops there). */
   otlpMaxBodyBytes: number;
@@ -228,6 +230,11 @@ const TABLE: Table = {
     env: 'REMOTE_WRITE_MAX_DECODED_BYTES',
     parse: integer(1024, 1 << 30),
     fallback: 32 * 1024 * 1024,
+  },
+  remoteWriteSeriesCache: {
+    env: 'REMOTE_WRITE_SERIES_CACHE',
+    parse: integer(0, 10_000_000),
+    fallback: 20_000,
   },
   pushGroupTtlSeconds: { env: 'PUSH_GROUP_TTL', parse: integer(0, 3650 * DAY), fallback: 0 },
   otlpMaxBodyBytes: { env: 'OTLP_MAX_BODY_BYTES', parse: integer(1024, 1 << 30), fallback: 8 * 1024 * 1024 },

@@ -142,24 +142,34 @@ function outOfOrder(lastT: number): Rejection {
   );
 }
 
-/** Sample indexes sorted by timestamp (stable), so a batch's own order never causes an out-of-order refusal. */
+/**
+ * Sample indexes sorted by timestamp (stable), so a batch's own order never causes an out-of-order refusal.
+ * Each timestamp is read once; a batch already in time order (the usual case: one time, or a sender's
+ * series in order) is not sorted at all.
+ */
 function timeOrder(samples: readonly (IngestSample | undefined)[], now: number): number[] {
   const indexes: number[] = [];
-  let anyTimestamp = false;
+  let keys: Float64Array | undefined;
+  let sorted = true;
+  let previous = Number.NEGATIVE_INFINITY;
   for (let index = 0; index < samples.length; index++) {
     const sample = samples[index];
     if (sample === undefined) continue;
     indexes.push(index);
-    if (sample.timestamp !== undefined) anyTimestamp = true;
+    const ts = sample.timestamp;
+    if (ts === undefined && keys === undefined) continue;
+    if (keys === undefined) {
+      keys = new Float64Array(samples.length).fill(now);
+      if (indexes.length > 1) previous = now; // the samples before this one, without a timestamp
+    }
+    const t = ts === undefined ? now : typeof ts === 'number' ? ts : Date.parse(ts);
+    keys[index] = Number.isNaN(t) ? now : t;
+    if (keys[index]! < previous) sorted = false;
+    previous = keys[index]!;
   }
-  if (!anyTimestamp) return indexes;
-  const key = (i: number): number => {
-    const ts = samples[i]!.timestamp;
-    if (ts === undefined) return now;
-    const t = typeof ts === 'number' ? ts : Date.parse(ts);
-    return Number.isNaN(t) ? now : t;
-  };
-  return indexes.sort((a, b) => key(a) - key(b) || a - b);
+  if (sorted || keys === undefined) return indexes;
+  const at = keys;
+  return indexes.sort((a, b) => at[a]! - at[b]! || a - b);
 }
 
 /** Items sorted by index: usually already are (samples are applied in time order), and a sort allocates. */

@@ -58,4 +58,20 @@ describe('label-set index', () => {
     assert.equal(hashOf({ a: '1', b: '2', c: '3' }), hashOf({ c: '3', a: '1', b: '2' }));
     assert.notEqual(hashOf({ a: '1', b: '2' }), hashOf({ a: '2', b: '1' }));
   });
+
+  it('answers a frozen record it has seen from its identity, and forgets it when a set is removed', () => {
+    const index = new LabelSetIndex<{ labels: Labels }>();
+    const first = set({ job: 'api', instance: 'a' });
+    index.add(first);
+    const record = Object.freeze({ instance: 'a', job: 'api' });
+    assert.equal(index.find(record), first);
+    assert.equal(index.find(record), first, 'the second time from the identity cache');
+    index.remove(first);
+    assert.equal(index.find(record), undefined, 'a removed set is never answered');
+    const again = set({ job: 'api', instance: 'a' });
+    index.add(again);
+    assert.equal(index.find(record), again);
+    index.clear();
+    assert.equal(index.find(record), undefined);
+  });
 });

@@ -19,6 +19,12 @@ interface Entry<T> {
  */
 export class LabelSetIndex<T extends Indexed> {
   private readonly buckets = new Map<number, Entry<T> | Entry<T>[]>();
+  /**
+   * Sets already found for a frozen label record: a receiver hands the same frozen record for every sample
+   * of a series it has seen (remote write's label cache), so its lookup is one identity probe. Forgotten
+   * at once when a set is removed (rare: retention, a refused write).
+   */
+  private byRecord = new WeakMap<Labels, T>();
 
   add(set: T): void {
     const names = Object.keys(set.labels);
@@ -31,6 +37,7 @@ export class LabelSetIndex<T extends Indexed> {
   }
 
   remove(set: T): void {
+    this.byRecord = new WeakMap();
     const hash = labelsHash(Object.keys(set.labels), set.labels);
     const bucket = this.buckets.get(hash);
     if (bucket === undefined) return;
@@ -44,10 +51,22 @@ export class LabelSetIndex<T extends Indexed> {
   }
 
   clear(): void {
+    this.byRecord = new WeakMap();
     this.buckets.clear();
   }
 
   find(labels: Labels): T | undefined {
+    const frozen = Object.isFrozen(labels);
+    if (frozen) {
+      const known = this.byRecord.get(labels);
+      if (known !== undefined) return known;
+    }
+    const found = this.lookUp(labels);
+    if (frozen && found !== undefined) this.byRecord.set(labels, found);
+    return found;
+  }
+
+  private lookUp(labels: Labels): T | undefined {
     const names = Object.keys(labels);
     const bucket = this.buckets.get(labelsHash(names, labels));
     if (bucket === undefined) return undefined;

@@ -219,6 +219,21 @@ describe('ingest API', () => {
     assert.equal(same.body.value, 4, 'a sample at the newest timestamp updates it');
   });
 
+  it('orders a batch whose samples without a timestamp (now) come before older timestamped ones', async () => {
+    const now = Date.now();
+    const r = await send<BatchBody>(t.app, 'POST', '/api/metrics/batch', {
+      metrics: [
+        { name: 'mixed_level', value: 3 },
+        { name: 'mixed_level', value: 1, timestamp: now - 2000 },
+        { name: 'mixed_level', value: 2, timestamp: now - 1000 },
+      ],
+    });
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.equal(r.body.accepted, 3);
+    const latest = await send(t.app, 'POST', '/api/metrics/custom', { name: 'mixed_level', value: 4 });
+    assert.equal(latest.status, 200, 'the newest sample is the one sent without a timestamp');
+  });
+
   it('refuses type and bucket conflicts and reserved names with 409, never overwriting', async () => {
     const conflict = await send(t.app, 'POST', '/api/metrics/custom', {
       name: 'queue_depth',

@@ -1,5 +1,7 @@
 import type { SenderMetadata } from './write-series.js';
 
+const PART_SUFFIXES = ['_bucket', '_sum', '_count'] as const;
+
 /**
  * Remote write 1.0 sends metadata apart from samples (every minute, in its own requests), keyed by metric
  * family name: a histogram `x` describes the series `x_bucket`, `x_sum` and `x_count`. Kept here, bounded,
@@ -27,7 +29,7 @@ export class MetadataCache {
   lookup(seriesName: string): SenderMetadata | undefined {
     const own = this.byFamily.get(seriesName);
     if (own !== undefined) return own;
-    for (const suffix of ['_bucket', '_sum', '_count']) {
+    for (const suffix of PART_SUFFIXES) {
       if (!seriesName.endsWith(suffix)) continue;
       const family = this.byFamily.get(seriesName.slice(0, -suffix.length));
       if (family !== undefined && family.type !== 'counter' && family.type !== 'gauge') return family;

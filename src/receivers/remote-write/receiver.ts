@@ -1,11 +1,13 @@
 import { DomainError, type ErrorCode } from '../../domain/errors.js';
 import type { MetricType } from '../../domain/metric.js';
 import type { IngestService } from '../../ingest/ingest-service.js';
-import { decodeV1, decodeV2, MalformedRequest } from './codec.js';
+import { decodeV2, MalformedRequest } from './codec.js';
 import { MetadataCache } from './metadata-cache.js';
 import { negotiate, SUPPORTED_CONTENT_TYPES, encodingProblem } from './negotiation.js';
 import { DecodedTooLarge, unsnappy } from './snappy.js';
 import { toSamples } from './to-samples.js';
+import { SeriesLabelsCache } from './series-labels-cache.js';
+import { decodeWriteRequestV1 } from './wire-v1.js';
 import type { OwnMetrics } from '../../telemetry/own-metrics.js';
 
 export interface RemoteWriteLimits {
@@ -13,6 +15,8 @@ export interface RemoteWriteLimits {
   maxDecodedBytes: number;
   /** MAX_BATCH_SAMPLES, as for the JSON batch. */
   maxSamples: number;
+  /** REMOTE_WRITE_SERIES_CACHE: series whose decoded labels are kept (0: none). */
+  seriesCache?: number;
 }
 
 export interface RemoteWriteDeps {
@@ -41,6 +45,7 @@ export type WriteOutcome =
   | { ok: false; version: '1.0' | '2.0'; written: Written; refused: number; items: RefusedItem[] };
 
 const LISTED = 10;
+const DEFAULT_SERIES_CACHE = 20_000;
 
 /**
  * Prometheus remote write 1.0 and 2.0 into the ingest path. Request-level faults (headers, snappy,
@@ -50,8 +55,11 @@ const LISTED = 10;
  */
 export class RemoteWriteReceiver {
   readonly metadata = new MetadataCache();
+  private readonly seriesLabels: SeriesLabelsCache;
 
-  constructor(private readonly deps: RemoteWriteDeps) {}
+  constructor(private readonly deps: RemoteWriteDeps) {
+    this.seriesLabels = new SeriesLabelsCache(deps.limits.seriesCache ?? DEFAULT_SERIES_CACHE);
+  }
 
   async write(
     body: Uint8Array,
@@ -74,7 +82,7 @@ export class RemoteWriteReceiver {
     const { version } = negotiated;
     const data = requestLevel(() => {
       const bytes = unsnappy(body, this.deps.limits.maxDecodedBytes);
-      return version === '1.0' ? decodeV1(bytes) : decodeV2(bytes);
+      return version === '1.0' ? decodeWriteRequestV1(bytes, this.seriesLabels) : decodeV2(bytes);
     });
     this.metadata.remember(data.familyMetadata);
     const translated = requestLevel(() =>
@@ -139,7 +147,7 @@ export function createRemoteWriteReceiver(services: {
   ingest: IngestService;
   reader: { family(name: string): { def: { type: MetricType } } | undefined };
   own: OwnMetrics;
-  config: { remoteWriteMaxDecodedBytes: number; maxBatchSamples: number };
+  config: { remoteWriteMaxDecodedBytes: number; maxBatchSamples: number; remoteWriteSeriesCache?: number };
 }): RemoteWriteReceiver {
   return new RemoteWriteReceiver({
     ingest: services.ingest,
@@ -147,6 +155,7 @@ export function createRemoteWriteReceiver(services: {
     limits: {
       maxDecodedBytes: services.config.remoteWriteMaxDecodedBytes,
       maxSamples: services.config.maxBatchSamples,
+      seriesCache: services.config.remoteWriteSeriesCache,
     },
     onOutcome: (accepted, rejected) => {
       if (accepted > 0) services.own.samplesIngested.inc({ category: 'custom' }, accepted);

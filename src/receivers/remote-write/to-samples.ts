@@ -28,6 +28,8 @@ export interface TranslateContext {
 }
 
 const MAX_HELP = 1024;
+/** Shared by every counter sample: a sender's counters are running totals (see CumulativeState). */
+const COUNTER_TOTAL = Object.freeze({ kind: 'counter-total' as const });
 const UNIT = /^[a-zA-Z0-9_]{0,64}$/;
 
 /**
@@ -61,7 +63,9 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
       });
       return;
     }
-    const described = describedBy(metadata);
+    const { help, unit } = describedBy(metadata);
+    // One shape for every sample (absent fields undefined): the ingest path then reads them monomorphically.
+    const cumulative = type === 'counter' ? COUNTER_TOTAL : undefined;
     for (const sample of ts.samples) {
       if (isStaleMarker(sample.value)) {
         out.staleMarkers++;
@@ -74,15 +78,39 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
         timestamp: sample.timestamp,
         type,
         asSent: true,
-        ...described,
-        ...(type === 'counter' ? { cumulative: { kind: 'counter-total' as const } } : {}),
+        help,
+        unit,
+        cumulative,
       });
     }
   });
   return out;
 }
 
-function checkedLabels(ts: WriteSeries, index: number): { name: string; labels: Record<string, string> } {
+interface CheckedLabels {
+  name: string;
+  labels: Record<string, string>;
+}
+
+/**
+ * The checked labels of the label arrays the decoder shares between requests (frozen: from its cache), by
+ * identity: a sender's steady series are checked and turned into a record once. The records are frozen,
+ * since every sample of that series in later requests carries the same one.
+ */
+const checkedByLabels = new WeakMap<WriteSeries['labels'], CheckedLabels>();
+
+function checkedLabels(ts: WriteSeries, index: number): CheckedLabels {
+  const known = checkedByLabels.get(ts.labels);
+  if (known !== undefined) return known;
+  const checked = checkLabels(ts, index);
+  if (Object.isFrozen(ts.labels)) {
+    Object.freeze(checked.labels);
+    checkedByLabels.set(ts.labels, checked);
+  }
+  return checked;
+}
+
+function checkLabels(ts: WriteSeries, index: number): CheckedLabels {
   const where = `timeseries[${String(index)}]`;
   let name: string | undefined;
   const labels: Record<string, string> = {};
@@ -143,12 +171,14 @@ export function storedType(
   }
 }
 
+const UNDESCRIBED = Object.freeze({ help: undefined, unit: undefined });
+
 function describedBy(metadata: SenderMetadata | undefined): { help?: string; unit?: string } {
-  if (metadata === undefined) return {};
-  const out: { help?: string; unit?: string } = {};
-  if (metadata.help !== '') out.help = metadata.help.slice(0, MAX_HELP);
-  if (metadata.unit !== '' && UNIT.test(metadata.unit)) out.unit = metadata.unit;
-  return out;
+  if (metadata === undefined) return UNDESCRIBED;
+  return {
+    help: metadata.help === '' ? undefined : metadata.help.slice(0, MAX_HELP),
+    unit: metadata.unit !== '' && UNIT.test(metadata.unit) ? metadata.unit : undefined,
+  };
 }
 
 const bits = new DataView(new ArrayBuffer(8));

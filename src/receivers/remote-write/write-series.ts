@@ -1,3 +1,5 @@
+import type { SeriesLabels } from './series-labels-cache.js';
+
 /** Prometheus' metric types, as both protocol versions name them (after their own spelling). */
 export type SenderMetricType =
   'unknown' | 'counter' | 'gauge' | 'histogram' | 'gaugehistogram' | 'summary' | 'info' | 'stateset';
@@ -13,7 +15,8 @@ export interface SenderMetadata {
  * (`__name__` included), its float samples, and how many native histograms and exemplars it brought.
  */
 export interface WriteSeries {
-  labels: [name: string, value: string][];
+  /** Shared between requests that sent the same label bytes (the decoder's cache): never changed. */
+  labels: SeriesLabels;
   samples: { value: number; timestamp: number }[];
   histograms: number;
   exemplars: number;

@@ -1,0 +1,139 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import protobuf from 'protobufjs';
+import { uncompress } from 'snappyjs';
+import { decodeV1, MalformedRequest, WriteRequestV1 } from '../../src/receivers/remote-write/codec.js';
+import { SeriesLabelsCache } from '../../src/receivers/remote-write/series-labels-cache.js';
+import { decodeWriteRequestV1 } from '../../src/receivers/remote-write/wire-v1.js';
+import type { WriteRequestData } from '../../src/receivers/remote-write/write-series.js';
+
+/**
+ * The hand-written WriteRequest decoder (ADR 0022) against protobufjs' reflected one, the oracle: the same
+ * answer on random messages, on every truncation of them, and on a body the real Prometheus sent.
+ */
+
+/** Either decoder's answer: its data, or that it refused the body (as MalformedRequest). */
+function outcome(decode: (bytes: Uint8Array) => WriteRequestData, bytes: Uint8Array): unknown {
+  try {
+    return decode(bytes);
+  } catch (error) {
+    assert.ok(error instanceof MalformedRequest, `not a MalformedRequest: ${String(error)}`);
+    return 'refused';
+  }
+}
+
+const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 8 }));
+const label = fc.record({ name: text, value: text });
+const sample = fc.record({
+  value: fc.oneof(fc.double(), fc.constantFrom(Number.NaN, 0, -0, Number.POSITIVE_INFINITY)),
+  // int64 over its whole range (beyond 2^53 both must round the same way), as protobufjs takes them: text.
+  timestamp: fc.oneof(
+    fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n).map(String),
+    fc.integer({ min: 0, max: 2 ** 42 }).map(String),
+  ),
+});
+const series = fc.record({
+  labels: fc.array(label, { maxLength: 5 }),
+  samples: fc.array(sample, { maxLength: 3 }),
+  exemplars: fc.array(fc.record({ labels: fc.array(label, { maxLength: 2 }), value: fc.double() }), {
+    maxLength: 2,
+  }),
+  histograms: fc.array(
+    fc.record({ count_int: fc.nat(), sum: fc.double(), schema: fc.integer({ min: -4, max: 8 }) }),
+    {
+      maxLength: 2,
+    },
+  ),
+});
+const metadata = fc.record({
+  type: fc.integer({ min: 0, max: 9 }),
+  metric_family_name: text,
+  help: text,
+  unit: text,
+});
+const request = fc.record({
+  timeseries: fc.array(series, { maxLength: 6 }),
+  metadata: fc.array(metadata, { maxLength: 3 }),
+  // A field of a later protocol version: both decoders must skip it.
+  unknownField: fc.option(fc.tuple(fc.integer({ min: 4, max: 2000 }), fc.nat()), { nil: undefined }),
+});
+
+function encode(message: RandomRequest): Uint8Array {
+  const { unknownField, ...known } = message;
+  const bytes = WriteRequestV1.encode(WriteRequestV1.fromObject(known)).finish();
+  if (unknownField === undefined) return bytes;
+  const [field, value] = unknownField;
+  const extra = protobuf.Writer.create()
+    .uint32(field * 8)
+    .uint32(value)
+    .finish();
+  return Uint8Array.from([...bytes, ...extra]);
+}
+
+type RandomRequest = typeof request extends fc.Arbitrary<infer T> ? T : never;
+
+describe('remote write 1.0 wire decoder (ADR 0022)', () => {
+  it('decodes random WriteRequests exactly as protobufjs does', () => {
+    fc.assert(
+      fc.property(request, (message) => {
+        const bytes = encode(message);
+        assert.deepEqual(decodeWriteRequestV1(bytes), decodeV1(bytes));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('decodes the same through its series cache, on a hit and after the cache started again', () => {
+    const small = new SeriesLabelsCache(3);
+    const large = new SeriesLabelsCache(1000);
+    fc.assert(
+      fc.property(request, (message) => {
+        const bytes = encode(message);
+        const expected = decodeV1(bytes);
+        for (const cache of [small, large, large])
+          assert.deepEqual(decodeWriteRequestV1(bytes, cache), expected);
+      }),
+      { numRuns: 200 },
+    );
+    assert.ok(large.size > 0 && small.size <= 3);
+  });
+
+  it('refuses or decodes every truncation of a message as protobufjs does', () => {
+    const cache = new SeriesLabelsCache(100);
+    fc.assert(
+      fc.property(request, fc.nat(), (message, cutSeed) => {
+        const bytes = encode(message);
+        if (bytes.length === 0) return;
+        const cut = bytes.subarray(0, cutSeed % bytes.length);
+        assert.deepEqual(outcome(decodeWriteRequestV1, cut), outcome(decodeV1, cut));
+        assert.deepEqual(
+          outcome((b) => decodeWriteRequestV1(b, cache), cut),
+          outcome(decodeV1, cut),
+        );
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('decodes bodies the real Prometheus 2.42 sent (self-scrape through remote_write) as protobufjs does', () => {
+    const read = (name: string) =>
+      uncompress(new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url))));
+    const samples = read('prometheus-remote-write-v1.snappy');
+    const decoded = decodeWriteRequestV1(samples);
+    assert.equal(decoded.series.length, 2000);
+    assert.deepEqual(decoded, decodeV1(samples));
+    const metadata = read('prometheus-remote-write-v1-metadata.snappy');
+    const described = decodeWriteRequestV1(metadata);
+    assert.ok(described.familyMetadata.size > 50, `${String(described.familyMetadata.size)} families`);
+    assert.deepEqual(described, decodeV1(metadata));
+  });
+
+  it('refuses a known field sent with another wire type, and a nested length past its message', () => {
+    // timeseries (field 1) as a varint; then a series whose label claims 100 bytes it does not have.
+    for (const bytes of [Uint8Array.of(0x08, 0x01), Uint8Array.of(0x0a, 0x04, 0x0a, 0x64, 0x0a, 0x00)]) {
+      assert.throws(() => decodeWriteRequestV1(bytes), MalformedRequest);
+    }
+  });
+});
