@@ -11,6 +11,7 @@ import { CheckRecorder } from './check-recorder.js';
 import { HealthChecker } from './health-checker.js';
 import type { HealthEvents } from './health-events.js';
 import { loadServicesFile } from './services-file.js';
+import { PROBE_SERIES_NAMES } from './probes/probe-series.js';
 
 /** Families the recorder writes, labelled by service (dropped with the service). */
 const HEALTH_FAMILIES = [
@@ -19,6 +20,7 @@ const HEALTH_FAMILIES = [
   'probe_http_status_code',
   'probe_ssl_earliest_cert_expiry',
   'health_service_last_change_timestamp_seconds',
+  ...PROBE_SERIES_NAMES,
 ];
 const RETENTION_SLICE = 500;
 
