@@ -12,6 +12,7 @@ import { HealthChecker } from './health-checker.js';
 import type { HealthEvents } from './health-events.js';
 import { loadServicesFile } from './services-file.js';
 import { PROBE_SERIES_NAMES } from './probes/probe-series.js';
+import { PushHeartbeats } from './push-heartbeats.js';
 
 /** Families the recorder writes, labelled by service (dropped with the service). */
 const HEALTH_FAMILIES = [
@@ -30,6 +31,8 @@ export interface Health {
   store: HealthStore;
   guard: EgressGuard;
   tasks: PeriodicTask[];
+  /** Push monitors' heartbeats (GET/POST /api/push/<token>). */
+  heartbeats: PushHeartbeats;
 }
 
 interface HealthDeps {
@@ -49,7 +52,21 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
   const { config, store, ingest, tsdb, own, bus, log } = deps;
   const guard = new EgressGuard(config.egressAllowlist);
   const recorder = new CheckRecorder(ingest, store);
-  const checker = new HealthChecker({
+  const heartbeats = new PushHeartbeats(
+    (name) => {
+      const service = checker.find(name);
+      if (service?.definition.type !== 'push') return undefined;
+      const { interval, monitor } = service.definition;
+      return { createdAt: service.createdAt, deadlineMs: interval + monitor.pushGraceMs };
+    },
+    (name) => {
+      checker.checkNow(name).catch((error: unknown) => {
+        log.warn({ err: error, service: name }, 'push monitor deadline check failed');
+      });
+    },
+  );
+  const checker: HealthChecker = new HealthChecker({
+    heartbeats,
     store,
     guard,
     defaults: {
@@ -95,5 +112,5 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
     },
     log,
   );
-  return { checker, recorder, store, guard, tasks: [flushTask, retentionTask] };
+  return { checker, recorder, store, guard, tasks: [flushTask, retentionTask], heartbeats };
 }
