@@ -20,6 +20,7 @@ import { ingestRecordWriter } from './alerting/prom-rules/record-writer.js';
 import { createServiceEngine } from './promql/service-engine.js';
 import type { PromqlEngineApi } from './promql/api.js';
 import { createHealth, type Health } from './health/create-health.js';
+import { tlsExpiryNoticeTask } from './health/tls-notice-task.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { MetricStore } from './storage/ports.js';
 import { openStores } from './storage/open-stores.js';
@@ -206,7 +207,9 @@ export async function createServices(
       alerting.engine.healthChanged();
     });
   }
+  const tlsNoticeTask = tlsExpiryNoticeTask({ config, health, alerting, alertStore, log });
   const tasks = loopsOf(role, [
+    tlsNoticeTask,
     checkpointTask,
     retentionTask,
     gaugesTask,
