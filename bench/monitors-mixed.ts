@@ -82,7 +82,7 @@ async function one(
             : 'push://';
     if (type === 'push') pushNames.push(name);
     lines.push(
-      `  - { name: ${name}, url: "${url}", interval: ${String(intervalMs)}, timeout: 5000${type === 'push' ? ', pushGrace: 10000' : ''} }`,
+      `  - { name: ${name}, url: "${url}", interval: ${String(intervalMs)}, timeout: ${String(Math.min(5000, intervalMs))}${type === 'push' ? ', pushGrace: 10000' : ''} }`,
     );
   }
   writeFileSync(file, lines.join('\n'));
@@ -170,6 +170,7 @@ export async function benchMonitorsMixed(): Promise<void> {
           (figures.cpuSeconds / figures.elapsedSeconds) * (intervalMs / 1000) * perThousand,
         cpu_pct_of_one_core: (figures.cpuSeconds / figures.elapsedSeconds) * 100,
         rss_mb_per_1000: figures.rssMb * perThousand,
+        rss_mb: figures.rssMb,
         checks_per_interval: (figures.checks / figures.elapsedSeconds) * (intervalMs / 1000),
         p99_lateness_at_most_s: figures.p99LatenessAtMostS,
         up: figures.up,
