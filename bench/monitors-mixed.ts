@@ -32,6 +32,8 @@ dns.on('message', (m, from) => {
 });
 dns.bind(0, '127.0.0.1', () => setTimeout(() => process.stdout.write(JSON.stringify({ http: web.address().port, tcp: tcp.address().port, dns: dns.address().port }) + '\\n'), 50));
 process.stdin.setEncoding('utf8');
+// The bench process gone (ended or failed), its stdin closes: no target is left behind.
+process.stdin.on('end', () => process.exit(0));
 let buffered = '';
 process.stdin.on('data', (chunk) => {
   buffered += chunk; const nl = buffered.indexOf('\\n'); if (nl < 0) return;
