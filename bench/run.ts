@@ -3,6 +3,7 @@ import { benchClusterIngest } from './cluster-ingest.js';
 import { benchCollectors } from './collectors.js';
 import { benchExposition } from './exposition.js';
 import { benchHealth } from './health.js';
+import { benchMonitorsMixed } from './monitors-mixed.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
@@ -55,6 +56,8 @@ const byName: Record<string, () => Promise<void>> = {
   promql: () => benchPromql(),
   // Two service processes on the local PostgreSQL (ADR 0020).
   'cluster-ingest': () => benchClusterIngest(),
+  // 2,000 mixed monitors and 2,000 HTTP ones, 3 runs of ~70 s each.
+  'monitors-mixed': () => benchMonitorsMixed(),
 };
 const wanted = process.argv.slice(2);
 for (const [name, run] of Object.entries(byName)) if (wanted.includes(name)) await run();

@@ -38,6 +38,7 @@ import { dashboardRoutes } from './http/routes/dashboard-routes.js';
 import { webRoutes } from './http/routes/web-routes.js';
 import { businessRoutes } from './http/routes/business-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
+import { pushRoutes } from './http/routes/push-routes.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { otlpRoutes } from './http/routes/otlp-routes.js';
 import { OtlpReceiver } from './receivers/otlp/receiver.js';
@@ -190,6 +191,13 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       serviceName: config.serviceName,
       version: VERSION,
       startedAt: services.startedAt,
+    }),
+  );
+  await app.register(
+    pushRoutes({
+      health: services.health,
+      store: services.alerting.store,
+      maxPerMinute: config.healthPushMaxPerMinute,
     }),
   );
   await app.register(alertRoutes(services.alerting, services.auth.audit));

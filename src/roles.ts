@@ -70,6 +70,8 @@ const LOOP_DUTIES: Readonly<Record<string, keyof Duties>> = {
   // Prometheus rule groups: alerting rules and record rules (which write series) have one owner too.
   'prometheus-rule-groups': 'alertEvaluation',
   'health-recorder': 'healthChecks',
+  // TLS monitors' expiry notices follow the checks that read the certificates (issue 20).
+  'tls-expiry-notices': 'healthChecks',
   'system-collector': 'collectors',
   'application-collector': 'collectors',
   'store-gauges': 'storeGauges',

@@ -20,6 +20,7 @@ import { ingestRecordWriter } from './alerting/prom-rules/record-writer.js';
 import { createServiceEngine } from './promql/service-engine.js';
 import type { PromqlEngineApi } from './promql/api.js';
 import { createHealth, type Health } from './health/create-health.js';
+import { tlsExpiryNoticeTask } from './health/tls-notice-task.js';
 import type { HealthEvents } from './health/health-events.js';
 import type { MetricStore } from './storage/ports.js';
 import { openStores } from './storage/open-stores.js';
@@ -221,7 +222,9 @@ export async function createServices(
   bus.on('health.changed', () => {
     if (duties().alertEvaluation) alerting.engine.healthChanged();
   });
+  const tlsNoticeTask = tlsExpiryNoticeTask({ config, health, alerting, alertStore, log });
   const allTasks = [
+    tlsNoticeTask,
     checkpointTask,
     retentionTask,
     gaugesTask,

@@ -108,6 +108,8 @@ export interface Config {
   healthDefaultRetries: number;
   healthMaxServices: number;
   healthConcurrency: number;
+  /** Heartbeats a push monitor takes per minute before 429 (issue 20). */
+  healthPushMaxPerMinute: number;
   egressAllowlist: readonly string[];
 
   alertRulesFile: string | undefined;
@@ -254,6 +256,7 @@ const TABLE: Table = {
   healthDefaultRetries: { env: 'HEALTH_DEFAULT_RETRIES', parse: integer(0, 20), fallback: 3 },
   healthMaxServices: { env: 'HEALTH_MAX_SERVICES', parse: integer(1, 1_000_000), fallback: 20_000 },
   healthConcurrency: { env: 'HEALTH_CONCURRENCY', parse: integer(1, 10_000), fallback: 256 },
+  healthPushMaxPerMinute: { env: 'HEALTH_PUSH_MAX_PER_MINUTE', parse: integer(1, 100_000), fallback: 60 },
   egressAllowlist: { env: 'EGRESS_ALLOWLIST', parse: list(allowlistProblem), fallback: [] },
   alertRulesFile: { env: 'ALERT_RULES_FILE', parse: text, fallback: undefined },
   alertEvaluationIntervalMs: {

@@ -4,6 +4,7 @@ import type { IngestService } from '../ingest/ingest-service.js';
 import type { IngestSample } from '../ingest/sample-schema.js';
 import type { HealthFlush, HealthStore, StoredHealthState } from '../storage/ports.js';
 import type { ProbeResult } from './probes/probe.js';
+import { extraSamples } from './probes/probe-series.js';
 import { addCheck, emptyRollup, HOUR_MS, type MutableRollup } from './rollup.js';
 
 export interface RecordedCheck {
@@ -161,5 +162,6 @@ function samplesOf({ service, result, at, since }: RecordedCheck): Sample[] {
         'seconds',
       ),
     );
+  samples.push(...extraSamples(result.series, gauge)); // ping RTT, TLS days left… (probe-series.ts)
   return samples;
 }

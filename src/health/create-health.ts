@@ -13,6 +13,8 @@ import type { HealthEvents } from './health-events.js';
 import { HeartbeatLog } from './heartbeats.js';
 import { HOUR_MS } from './rollup.js';
 import { loadServicesFile } from './services-file.js';
+import { PROBE_SERIES_NAMES } from './probes/probe-series.js';
+import { PushHeartbeats } from './push-heartbeats.js';
 
 /** Families the recorder writes, labelled by service (dropped with the service). */
 const HEALTH_FAMILIES = [
@@ -21,6 +23,7 @@ const HEALTH_FAMILIES = [
   'probe_http_status_code',
   'probe_ssl_earliest_cert_expiry',
   'health_service_last_change_timestamp_seconds',
+  ...PROBE_SERIES_NAMES,
 ];
 const RETENTION_SLICE = 500;
 
@@ -32,6 +35,8 @@ export interface Health {
   tasks: PeriodicTask[];
   /** The last checks of each service (the dashboard's heartbeat bars). */
   heartbeats: HeartbeatLog;
+  /** Push monitors' heartbeats (GET/POST /api/push/<token>). */
+  pushHeartbeats: PushHeartbeats;
 }
 
 interface HealthDeps {
@@ -52,7 +57,21 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
   const guard = new EgressGuard(config.egressAllowlist);
   const recorder = new CheckRecorder(ingest, store);
   const heartbeats = new HeartbeatLog();
-  const checker = new HealthChecker({
+  const pushHeartbeats = new PushHeartbeats(
+    (name) => {
+      const service = checker.find(name);
+      if (service?.definition.type !== 'push') return undefined;
+      const { interval, monitor } = service.definition;
+      return { createdAt: service.createdAt, deadlineMs: interval + monitor.pushGraceMs };
+    },
+    (name) => {
+      checker.checkNow(name).catch((error: unknown) => {
+        log.warn({ err: error, service: name }, 'push monitor deadline check failed');
+      });
+    },
+  );
+  const checker: HealthChecker = new HealthChecker({
+    heartbeats: pushHeartbeats,
     store,
     guard,
     defaults: {
@@ -106,5 +125,5 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
     },
     log,
   );
-  return { checker, recorder, store, guard, tasks: [flushTask, retentionTask], heartbeats };
+  return { checker, recorder, store, guard, tasks: [flushTask, retentionTask], heartbeats, pushHeartbeats };
 }

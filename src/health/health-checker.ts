@@ -8,7 +8,7 @@ import type { EventBus } from '../support/event-bus.js';
 import type { CheckRecorder } from './check-recorder.js';
 import type { HealthEvents } from './health-events.js';
 import { PROBES } from './probes/probe-registry.js';
-import type { ProbeReason, ProbeResult } from './probes/probe.js';
+import type { HeartbeatReader, ProbeReason, ProbeResult } from './probes/probe.js';
 import { resolveDefinition, type ServiceDefaults } from './resolve-definition.js';
 import { CheckScheduler } from './scheduler.js';
 import {
@@ -54,6 +54,8 @@ export interface HealthCheckerDeps {
    * and go without rescheduling. None: every service is this process's.
    */
   isAssigned?: (service: string) => boolean;
+  /** Heartbeats of push monitors (push-heartbeats.ts), read by their checks. */
+  heartbeats?: HeartbeatReader;
 }
 
 /**
@@ -158,6 +160,11 @@ export class HealthChecker {
 
   list(): WatchedService[] {
     return [...this.services.values()].sort((a, b) => a.definition.name.localeCompare(b.definition.name));
+  }
+
+  /** The service of that name, or undefined (no 404 thrown: for lookups on hot paths). */
+  find(name: string): WatchedService | undefined {
+    return this.services.get(name);
   }
 
   get(name: string): WatchedService {
@@ -323,6 +330,7 @@ export class HealthChecker {
           const outcome = await PROBES[definition.type].run(definition, {
             guard: this.deps.guard,
             signal: AbortSignal.timeout(definition.timeout),
+            ...(this.deps.heartbeats === undefined ? {} : { heartbeats: this.deps.heartbeats }),
           });
           span.setAttribute('probe.ok', String(outcome.ok));
           return outcome;

@@ -1,5 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import { EgressDeniedError, type EgressGuard } from '../security/egress-guard.js';
+import { checkMonitorUrl, monitorSettings } from './resolve-monitor-type.js';
 import type { ProbeType, ServiceDefinition, ServiceInput } from './service-schema.js';
 
 /** Defaults of the fields a client leaves out (HEALTH_DEFAULT_* settings). */
@@ -19,10 +20,17 @@ const SCHEMES: Readonly<Record<string, ProbeType>> = {
   'redis:': 'redis',
   'rediss:': 'redis',
   'mysql:': 'mysql',
+  'push:': 'push',
+  'ping:': 'ping',
+  'grpc:': 'grpc',
+  'grpcs:': 'grpc',
+  'tls:': 'tls',
 };
 /** Checks that log in: their URL carries the user and password, as their clients' URLs do. */
 const WITH_CREDENTIALS: ReadonlySet<ProbeType> = new Set(['postgres', 'redis', 'mysql']);
-const HTTP_ONLY = ['method', 'headers', 'body', 'expectedStatus', 'keyword', 'json', 'maxRedirects'] as const;
+const HTTP_ONLY = ['method', 'headers', 'body', 'expectedStatus', 'json', 'maxRedirects'] as const;
+/** HTTP bodies and TCP banners are searched for a keyword. */
+const WITH_KEYWORD: ReadonlySet<ProbeType> = new Set(['http', 'tcp']);
 export const DNS_RECORD_TYPES = ['A', 'AAAA', 'CNAME', 'MX', 'TXT', 'NS'] as const;
 /** Header names a check may not set: they belong to the connection, and a wrong one breaks the probe. */
 const FORBIDDEN_HEADERS = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'upgrade']);
@@ -51,7 +59,7 @@ export function resolveDefinition(
   if (type === undefined)
     throw invalid(
       'url',
-      `scheme ${url.protocol} is not checked; use http, https, tcp, dns, postgres, redis, rediss or mysql`,
+      `scheme ${url.protocol} is not checked; use http, https, tcp, dns, postgres, redis, rediss, mysql, push, ping, grpc, grpcs or tls`,
     );
   if (input.type !== undefined && input.type !== type)
     throw invalid('type', `type ${input.type} does not match the URL scheme ${url.protocol}`);
@@ -59,7 +67,8 @@ export function resolveDefinition(
     throw invalid('url', 'credentials in the URL are not stored; send them in `headers` (Authorization)');
   if (type === 'tcp' && url.port === '') throw invalid('url', 'a tcp:// URL needs a port: tcp://host:5432');
   if (type === 'dns') checkDnsUrl(url);
-  // A dns: URL without an authority asks the system's resolver: there is no host to judge.
+  checkMonitorUrl(type, url);
+  // A dns: URL without an authority asks the system's resolver; a push monitor connects nowhere.
   if (url.hostname !== '') {
     try {
       guard.checkHost(url.hostname);
@@ -86,6 +95,11 @@ export function resolveDefinition(
     const given = HTTP_ONLY.find((field) => input[field] !== undefined);
     if (given !== undefined) throw invalid(given, `${given} applies to HTTP checks only`);
   }
+  if (!WITH_KEYWORD.has(type)) {
+    const given = (['keyword', 'invertKeyword'] as const).find((field) => input[field] !== undefined);
+    if (given !== undefined) throw invalid(given, `${given} applies to HTTP and TCP checks only`);
+  }
+  const monitor = monitorSettings(input, type);
   if (input.query !== undefined && !WITH_CREDENTIALS.has(type))
     throw invalid('query', 'query applies to postgres, mysql and redis checks only');
   if (input.expected !== undefined && !WITH_CREDENTIALS.has(type) && type !== 'dns')
@@ -98,7 +112,8 @@ export function resolveDefinition(
     displayUrl: withoutPassword(url.toString()),
     interval,
     timeout,
-    retries: input.retries ?? defaults.retries,
+    // A missed heartbeat is already a deadline passed (interval + grace): DOWN at once unless told.
+    retries: input.retries ?? (type === 'push' ? 0 : defaults.retries),
     retryInterval: input.retryInterval ?? interval,
     method: input.method ?? (input.body === undefined ? 'GET' : 'POST'),
     headers: input.headers ?? {},
@@ -116,6 +131,7 @@ export function resolveDefinition(
     maxRedirects: input.maxRedirects ?? 5,
     query: input.query,
     expected: input.expected,
+    monitor,
   };
 }
 

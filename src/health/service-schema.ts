@@ -1,8 +1,21 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { MONITOR_TYPE_FIELDS, type MonitorTypeSettings } from './monitor-type-fields.js';
 
 /** Probe types; each is one file in health/probes and an entry in its registry. */
-export const PROBE_TYPES = ['http', 'tcp', 'dns', 'postgres', 'redis', 'mysql'] as const;
+export const PROBE_TYPES = [
+  'http',
+  'tcp',
+  'dns',
+  'postgres',
+  'redis',
+  'mysql',
+  // Issue 20's second batch: push/heartbeat, ICMP ping, gRPC health, TLS certificate expiry.
+  'push',
+  'ping',
+  'grpc',
+  'tls',
+] as const;
 export type ProbeType = (typeof PROBE_TYPES)[number];
 
 type HttpMethod = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
@@ -182,6 +195,7 @@ export const ServiceInputSchema = Type.Object(
         examples: [99.9],
       }),
     ),
+    ...MONITOR_TYPE_FIELDS,
   },
   { additionalProperties: false, $id: 'HealthServiceInput' },
 );
@@ -235,4 +249,6 @@ export interface ServiceDefinition {
   maxRedirects: number;
   query: string | undefined;
   expected: readonly string[] | undefined;
+  /** Push, ping, gRPC, TLS, TCP banner and JSONata settings (monitor-type-fields.ts). */
+  monitor: MonitorTypeSettings;
 }

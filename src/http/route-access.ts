@@ -23,6 +23,9 @@ const TABLE: Readonly<Record<string, Access>> = {
   'GET /api/status/:slug': 'public',
   'GET /badge/:service/status': 'public',
   'GET /badge/:service/uptime': 'public',
+  // Push monitors' heartbeats (issue 20): the secret token in the path is the credential, rate limited.
+  'GET /api/push/:token': 'public',
+  'POST /api/push/:token': 'public',
 
   'POST /api/auth/password': 'authenticated',
   // Two-factor authentication of the logged-in person (an enrol-only session may use these).
@@ -109,6 +112,7 @@ const TABLE: Readonly<Record<string, Access>> = {
   'POST /api/health/check': 'write',
   'POST /api/health/services/:name/pause': 'write',
   'POST /api/health/services/:name/resume': 'write',
+  'POST /api/health/services/:name/push-token': 'write',
   'POST /api/alerts/:id/acknowledge': 'write',
   'POST /api/alerts/:id/resolve': 'write',
   'POST /api/alerts/rules': 'write',

@@ -251,3 +251,4 @@ function rejectedCount(body: string): number {
     return 0;
   }
 }
+export { heartbeat, type Heartbeat, type HeartbeatOptions } from './heartbeat.js';

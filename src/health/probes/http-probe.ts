@@ -6,6 +6,7 @@ import { VERSION } from '../../version.js';
 import type { ServiceDefinition } from '../service-schema.js';
 import { bodyFailure, statusMatches } from './body-checks.js';
 import { failureReason } from './failure-reason.js';
+import { jsonataFailure } from './jsonata-check.js';
 import type { Probe, ProbeContext, ProbeReason, ProbeResult } from './probe.js';
 
 /** Bodies are read for keyword and JSON conditions only, and never past this. */
@@ -51,7 +52,10 @@ export const httpProbe: Probe = {
             });
           continue;
         }
-        const needsBody = definition.keyword !== undefined || definition.json !== undefined;
+        const needsBody =
+          definition.keyword !== undefined ||
+          definition.json !== undefined ||
+          definition.monitor.jsonata !== undefined;
         const body = needsBody ? await readBody(response) : (response.resume(), await ended(response), '');
         const durationMs = elapsed();
         if (!statusMatches(status, definition.expectedStatus)) {
@@ -62,6 +66,11 @@ export const httpProbe: Probe = {
         }
         const bodyReason = needsBody ? bodyFailure(definition, body) : undefined;
         if (bodyReason !== undefined) return fail(durationMs, status, certificateExpiry, bodyReason);
+        const jsonataReason =
+          definition.monitor.jsonata === undefined
+            ? undefined
+            : await jsonataFailure(definition.monitor.jsonata, body);
+        if (jsonataReason !== undefined) return fail(durationMs, status, certificateExpiry, jsonataReason);
         return succeed(definition, durationMs, status, certificateExpiry);
       }
     } catch (error) {
@@ -114,7 +123,7 @@ function sniName(host: string): string | undefined {
 }
 
 /** The earliest expiry in the presented chain (what blackbox's probe_ssl_earliest_cert_expiry reports). */
-function chainExpiry(
+export function chainExpiry(
   certificate: PeerCertificate & { issuerCertificate?: PeerCertificate },
 ): number | undefined {
   let earliestExpiry: number | undefined;

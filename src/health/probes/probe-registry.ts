@@ -6,6 +6,10 @@ import { dnsProbe } from './dns-probe.js';
 import { postgresProbe } from './postgres-probe.js';
 import { redisProbe } from './redis-probe.js';
 import { mysqlProbe } from './mysql-probe.js';
+import { pushProbe } from './push-probe.js';
+import { pingProbe } from './ping-probe.js';
+import { grpcProbe } from './grpc-probe.js';
+import { tlsProbe } from './tls-probe.js';
 
 /** One entry per probe type; the compiler rejects a type without its probe. */
 export const PROBES: Readonly<Record<ProbeType, Probe>> = {
@@ -15,4 +19,8 @@ export const PROBES: Readonly<Record<ProbeType, Probe>> = {
   postgres: postgresProbe,
   redis: redisProbe,
   mysql: mysqlProbe,
+  push: pushProbe,
+  ping: pingProbe,
+  grpc: grpcProbe,
+  tls: tlsProbe,
 };
