@@ -11,7 +11,8 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /**
  * Left out of the bundle, loaded from node_modules as before: a native addon, packages that serve files
  * from their own directory, and the modules the service loads lazily (only with REDIS_URL, SMTP, tracing,
- * DATABASE_URL, a database monitor), whose laziness the bundle must keep.
+ * DATABASE_URL, a database monitor, a gRPC or JSONata check, a TOTP enrolment), whose laziness the bundle
+ * must keep. grpc-health-check also reads its .proto file from its own directory.
  */
 const EXTERNAL = [
   'better-sqlite3',
@@ -23,6 +24,9 @@ const EXTERNAL = [
   'pg',
   'mysql2',
   '@grpc/*',
+  'grpc-health-check',
+  'jsonata',
+  'qrcode',
   '@socket.io/*',
   '@opentelemetry/*',
 ];
