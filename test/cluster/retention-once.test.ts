@@ -88,6 +88,7 @@ describe('retention runs on the retention duty holder only', { skip: SKIP }, () 
       SYSTEM_COLLECT_INTERVAL: '0',
       APPLICATION_COLLECT_INTERVAL: '0',
       HEALTH_CHECKS_TTL: String(30 * 86_400),
+      HEALTH_ROLLUP_RETENTION: String(30 * 86_400),
       ALERTS_TTL: String(30 * 86_400),
       AUDIT_TTL: String(30 * 86_400),
       ...TEST_AUTH_ENV,
@@ -104,8 +105,16 @@ describe('retention runs on the retention duty holder only', { skip: SKIP }, () 
   });
 
   it('a follower deletes nothing; the primary deletes expired health history, alerts and audit rows', async () => {
-    const follower = await start('follower', 'replica-f');
-    const primary = await start('primary', 'replica-p');
+    // Scaled out, the lease decides who is primary (ADR 0020), not the role asked for at start.
+    const first = await start('follower', 'replica-a');
+    const second = await start('follower', 'replica-b');
+    const deadline = Date.now() + 20_000;
+    while (first.role !== 'primary' && second.role !== 'primary') {
+      assert.ok(Date.now() < deadline, 'one replica won the lease within 20 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const [primary, follower] = first.role === 'primary' ? [first, second] : [second, first];
+    assert.equal(follower.role, 'follower', 'exactly one primary');
     const service = await follower.health.checker.add({
       name: 'old-service',
       url: 'https://old-service.example.com/health',
