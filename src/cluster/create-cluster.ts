@@ -10,10 +10,13 @@ import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './change-feed
 import { CheckAssignment } from './check-assignment.js';
 import { Membership } from './membership.js';
 import { ensureClusterSchema } from './pg-cluster-schema.js';
-import { closeRedis, openRedis } from './redis-client.js';
+import { closeRedis, openRedis, readyWithin } from './redis-client.js';
 import { RedisLoginAttempts } from './redis-login-attempts.js';
 import { redisStreamsAdapter, type AdapterFactory } from './socket-adapter.js';
 import { replicaIdOf } from './replica-id.js';
+
+/** How long a starting replica waits for each Redis connection before going on without the adapter. */
+const REDIS_START_WAIT_MS = 5000;
 
 /** The parts of the scaled-out mode the rest of the service uses; all inert in the embedded mode. */
 export interface Cluster {
@@ -63,9 +66,12 @@ export async function createCluster(config: Readonly<Config>, log: Logger): Prom
       LOCKOUT_WINDOW_MS,
       log,
     );
-    // The adapter's own commands reject unhandled while Redis is away: without Redis at start, this
-    // replica's sockets stay in process (logged) rather than crash it.
-    if (redis.status === 'ready') socketAdapter = await redisStreamsAdapter(streams, config.redisKeyPrefix);
+    // The adapter's own commands reject unhandled while Redis is away: without Redis at start (both
+    // connections up within a few seconds), this replica's sockets stay in process (logged) rather than
+    // crash it.
+    const connected =
+      (await readyWithin(redis, REDIS_START_WAIT_MS)) && (await readyWithin(streams, REDIS_START_WAIT_MS));
+    if (connected) socketAdapter = await redisStreamsAdapter(streams, config.redisKeyPrefix);
     else log.warn('cluster: Redis unreachable at start; socket.io events stay on this replica');
     closers.push(
       () => feed.close(),

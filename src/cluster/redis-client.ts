@@ -23,6 +23,25 @@ export async function openRedis(
   });
 }
 
+/**
+ * Whether the client is connected within `ms`: a replica starting on a loaded host can take a while to
+ * connect, and deciding on `status` at once left it without the cross-replica socket adapter for its life.
+ */
+export function readyWithin(client: Redis, ms: number): Promise<boolean> {
+  if (client.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      client.off('ready', onReady);
+      resolve(false);
+    }, ms);
+    client.once('ready', onReady);
+  });
+}
+
 /** Closes a client without throwing (shutdown must finish even when Redis is gone). */
 export async function closeRedis(client: Redis): Promise<void> {
   if (client.status !== 'ready') {

@@ -30,6 +30,21 @@ function next<T>(socket: Socket, event: string, timeoutMs = 5000): Promise<T> {
   });
 }
 
+/**
+ * Emits until the event arrives: the adapter's reader on B starts at the stream's end once it is running,
+ * so an event emitted before that is (rightly) not replayed; a fixed sleep raced it on a loaded host.
+ */
+async function untilReceived<T>(socket: Socket, event: string, emit: () => void): Promise<T> {
+  const received = next<T>(socket, event, 10_000);
+  const timer = setInterval(emit, 250);
+  emit();
+  try {
+    return await received;
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 function firingAlert(): Alert {
   const now = Date.now();
   return {
@@ -81,26 +96,32 @@ describe('socket.io across replicas (Redis streams adapter)', async () => {
     async () => {
       const socket = await connect(urlB, TEST_ADMIN_TOKEN);
       sockets.push(socket);
-      const alert = next<{ transition: string; alert: { id: string; state: string } }>(socket, 'alert');
-      // The adapter's reader on B starts at the stream's end: give it a moment to be reading.
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      a.services.bus.emit('alert.changed', { alert: firingAlert(), transition: 'fired' });
-      const received = await alert;
+      const received = await untilReceived<{ transition: string; alert: { id: string; state: string } }>(
+        socket,
+        'alert',
+        () => {
+          a.services.bus.emit('alert.changed', { alert: firingAlert(), transition: 'fired' });
+        },
+      );
       assert.equal(received.transition, 'fired');
       assert.equal(received.alert.id, 'alert-from-a');
 
-      const health = next<{ service: string; state: string; previous: string }>(socket, 'health');
-      a.services.bus.emit('health.changed', {
-        service: 'checkout',
-        url: 'https://checkout.example.com/health',
-        previous: 'up',
-        state: 'down',
-        reason: { code: 'connection_error', message: 'refused' },
-        at: Date.now(),
-        durationMs: 3,
-        statusCode: undefined,
-      });
-      const change = await health;
+      const change = await untilReceived<{ service: string; state: string; previous: string }>(
+        socket,
+        'health',
+        () => {
+          a.services.bus.emit('health.changed', {
+            service: 'checkout',
+            url: 'https://checkout.example.com/health',
+            previous: 'up',
+            state: 'down',
+            reason: { code: 'connection_error', message: 'refused' },
+            at: Date.now(),
+            durationMs: 3,
+            statusCode: undefined,
+          });
+        },
+      );
       assert.equal(change.service, 'checkout');
       assert.equal(change.previous, 'up');
       assert.equal(change.state, 'down');
