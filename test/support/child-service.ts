@@ -5,18 +5,32 @@ import { TEST_AUTH_ENV } from './test-app.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** Ports this test process handed out already: a child may not have bound its port yet. */
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port nobody listens on, never one handed out before in this process: the kernel may give
+ * a just-released port again, and a child started later (Alertmanager) then took the port reserved for
+ * one started after it (Prometheus: "address already in use", seen in CI).
+ */
 export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = createServer();
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', () => {
+        const address = server.address();
+        const found = typeof address === 'object' && address !== null ? address.port : 0;
+        server.close(() => {
+          resolve(found);
+        });
       });
     });
-  });
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
 }
 
 export interface ChildService {
