@@ -294,22 +294,28 @@ export class SqliteHealthStore implements HealthStore {
   }
 
   deleteEventsBefore(serviceIds: readonly number[], cutoff: number): Promise<number> {
-    const statement = this.db.prepare('DELETE FROM health_events WHERE service_id = ? AND at < ?');
-    let deleted = 0;
-    this.db
-      .transaction(() => {
-        for (const id of serviceIds) deleted += statement.run(id, cutoff).changes;
-      })
-      .immediate();
-    return Promise.resolve(deleted);
+    return this.deletePerService(
+      'DELETE FROM health_events WHERE service_id = ? AND at < ?',
+      serviceIds,
+      cutoff,
+    );
   }
 
   deleteRollupsBefore(serviceIds: readonly number[], beforeHour: number): Promise<number> {
-    const statement = this.db.prepare('DELETE FROM health_rollups WHERE service_id = ? AND hour < ?');
+    return this.deletePerService(
+      'DELETE FROM health_rollups WHERE service_id = ? AND hour < ?',
+      serviceIds,
+      beforeHour,
+    );
+  }
+
+  /** Runs a per-service delete for each id in one transaction; how many rows went. */
+  private deletePerService(sql: string, serviceIds: readonly number[], bound: number): Promise<number> {
+    const statement = this.db.prepare(sql);
     let deleted = 0;
     this.db
       .transaction(() => {
-        for (const id of serviceIds) deleted += statement.run(id, beforeHour).changes;
+        for (const id of serviceIds) deleted += statement.run(id, bound).changes;
       })
       .immediate();
     return Promise.resolve(deleted);
