@@ -9,6 +9,8 @@ export interface RunningPrometheus {
   /** Instant query through the HTTP API: each result's labels and value. */
   query: (promql: string) => Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
   log: () => string;
+  /** False once the process has exited: a caller polling it can stop waiting at once. */
+  alive: () => boolean;
   stop: () => Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export function runPrometheus(dir: string, port: number): RunningPrometheus {
       return body.data.result;
     },
     log: () => log,
+    alive: () => child.exitCode === null && child.signalCode === null,
     stop: async () => {
       if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
         child.kill('SIGTERM');
