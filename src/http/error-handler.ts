@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../domain/errors.js';
+import { AllowedMethods } from './allowed-methods.js';
 import { drainAfterAnswer, type BodyDrainLimits } from './body-drain.js';
 import { problem, type Problem } from './problem.js';
 import { recordRefusal } from './request-log.js';
@@ -29,12 +30,23 @@ export function installErrorHandling(app: FastifyInstance, drain: BodyDrainLimit
     return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
   });
 
+  // Called before any route is declared, so the hook sees every one of them.
+  const allowed = new AllowedMethods();
+  app.addHook('onRoute', (route) => {
+    allowed.add(route);
+  });
   app.setNotFoundHandler((request, reply) => {
     drainAfterAnswer(request, reply, drain);
-    const body = problem(404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
-    body.instance = request.url.split('?')[0];
+    const path = request.url.split('?')[0]!;
+    const methods = allowed.for(path);
+    const body =
+      methods.length > 0
+        ? problem(405, 'method_not_allowed', `${path} answers ${methods.join(', ')}, not ${request.method}`)
+        : problem(404, 'not_found', `no route ${request.method} ${path}`);
+    body.instance = path;
     body.requestId = request.id;
-    return reply.status(404).type(PROBLEM_CONTENT_TYPE).send(body);
+    if (methods.length > 0) void reply.header('allow', methods.join(', '));
+    return reply.status(body.status).type(PROBLEM_CONTENT_TYPE).send(body);
   });
 }
 

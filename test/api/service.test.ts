@@ -29,6 +29,25 @@ describe('service routes and API documentation', () => {
     assert.equal(r.body.code, 'not_found');
   });
 
+  it('answers a known path with a method it does not take with 405 and Allow, before authentication', async () => {
+    for (const [method, url, allow] of [
+      ['DELETE', '/api/health', 'GET, HEAD'],
+      ['PUT', '/api/alerts/42/acknowledge', 'POST'],
+      ['PATCH', '/ready', 'GET, HEAD'],
+    ] as const) {
+      const r = await t.app.inject({ method, url });
+      assert.equal(r.statusCode, 405, `${method} ${url}: ${r.body}`);
+      assert.match(String(r.headers['content-type']), /application\/problem\+json/);
+      assert.equal(r.json<{ code: string }>().code, 'method_not_allowed');
+      assert.ok(
+        String(r.headers.allow).includes(allow),
+        `${method} ${url}: allow ${String(r.headers.allow)}`,
+      );
+    }
+    // A path no route has stays a 404, whatever the method.
+    assert.equal((await t.app.inject({ method: 'DELETE', url: '/api/nothing/at/all' })).statusCode, 404);
+  });
+
   it('serves Swagger UI at /api-docs and the OpenAPI document at /api-docs/json', async () => {
     const ui = await t.app.inject({ method: 'GET', url: '/api-docs/' });
     assert.equal(ui.statusCode, 200);

@@ -322,8 +322,8 @@ describe('HTTP edge: errors before routing are problem documents', () => {
     [
       'method no route takes',
       'PROPFIND /health HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n',
-      404,
-      'not_found',
+      405,
+      'method_not_allowed',
     ],
     [
       'unsupported media type',
