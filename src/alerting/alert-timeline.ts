@@ -26,10 +26,13 @@ export interface TimelineEvent {
   requestId: string | null;
 }
 
+/** What every audited action on one alert starts with (acknowledge, resolve, silence…). */
+export const ALERT_ACTION_PREFIX = 'POST /api/alerts/:id/';
+
 /** The audit entries a timeline reads: the changes made through `/api/alerts/:id/…` for this alert. */
 export function auditOfAlert(entries: readonly AuditView[], alertId: string): AuditView[] {
   return entries.filter(
-    (e) => e.action.startsWith('POST /api/alerts/:id/') && e.target.split(' ').includes(`id=${alertId}`),
+    (e) => e.action.startsWith(ALERT_ACTION_PREFIX) && e.target.split(' ').includes(`id=${alertId}`),
   );
 }
 

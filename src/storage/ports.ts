@@ -368,6 +368,10 @@ export interface AuditFilter {
   from?: number;
   to?: number;
   actor?: string;
+  /** Entries whose action starts with this (`POST /api/alerts/:id/`: every action on one alert). */
+  actionPrefix?: string;
+  /** Entries whose target holds this space-separated part (`id=42`, `name=api`). */
+  targetPart?: string;
   limit: number;
 }
 

@@ -147,4 +147,30 @@ export function authStoreContract(fresh: AuthStoreFactory): void {
     assert.equal(await store.deleteAuditBefore(250), 2);
     assert.deepEqual(await ats({ limit: 10 }), [400, 300]);
   });
+
+  it('lists audit entries by action prefix and by one space-separated part of the target', async () => {
+    const store = await fresh();
+    const entry = (at: number, action: string, target: string): AuditEntry => ({
+      ...audit(at, 'ann'),
+      action,
+      target,
+    });
+    await store.appendAudit(entry(1, 'POST /api/alerts/:id/acknowledge', 'id=4'));
+    await store.appendAudit(entry(2, 'POST /api/alerts/:id/resolve', 'id=42'));
+    await store.appendAudit(entry(3, 'DELETE /api/health/services/:name', 'name=id=4'));
+    await store.appendAudit(entry(4, 'POST /api/alerts/:id/silence', 'id=4 silence=s1'));
+    // Characters LIKE would read as wildcards are plain text here.
+    await store.appendAudit(entry(5, 'POST /api/alerts/%', 'id=_'));
+    const ats = async (filter: Parameters<AuthStore['listAudit']>[0]): Promise<number[]> =>
+      (await store.listAudit(filter)).map((e) => e.at);
+    assert.deepEqual(await ats({ actionPrefix: 'POST /api/alerts/:id/', limit: 10 }), [4, 2, 1]);
+    assert.deepEqual(await ats({ targetPart: 'id=4', limit: 10 }), [4, 1]);
+    assert.deepEqual(
+      await ats({ actionPrefix: 'POST /api/alerts/:id/', targetPart: 'id=42', limit: 10 }),
+      [2],
+    );
+    assert.deepEqual(await ats({ actionPrefix: 'POST /api/alerts/%', limit: 10 }), [5]);
+    assert.deepEqual(await ats({ targetPart: 'id=_', limit: 10 }), [5]);
+    assert.deepEqual(await ats({ targetPart: 'id', limit: 10 }), []);
+  });
 }

@@ -230,6 +230,16 @@ describe('login, refresh, users and roles', () => {
     );
     assert.ok(entries.some((e) => e.action === 'POST /api/auth/users' && e.target === 'name=frank'));
     assert.ok(!log.body.includes(editor.password), 'bodies are never recorded');
+    const filtered = await t.app.inject({
+      method: 'GET',
+      url: `/api/audit?action=${encodeURIComponent('DELETE ')}&target=name%3Daudited-service`,
+    });
+    assert.deepEqual(
+      filtered.json<{ entries: { action: string }[] }>().entries.map((e) => e.action),
+      ['DELETE /api/health/services/:name'],
+    );
+    const spaced = await t.app.inject({ method: 'GET', url: '/api/audit?target=a%20b' });
+    assert.equal(spaced.statusCode, 422, 'a target part has no space');
     const forbidden = await t.app.inject({
       method: 'GET',
       url: '/api/audit',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { fromStored, type Alert } from '../../alerting/alert.js';
-import { buildTimeline } from '../../alerting/alert-timeline.js';
+import { ALERT_ACTION_PREFIX, buildTimeline } from '../../alerting/alert-timeline.js';
 import { alertView, notificationView, silenceView } from '../../alerting/alert-views.js';
 import type { Alerting } from '../../alerting/create-alerting.js';
 import { RuleInputSchema } from '../../alerting/rule-schema.js';
@@ -145,6 +145,9 @@ export function alertRoutes(alerting: Alerting, audit?: AuditLog): FastifyPlugin
           audit?.list({
             from: alert.pendingAt,
             ...(alert.resolvedAt === undefined ? {} : { to: alert.resolvedAt + 60_000 }),
+            // Asked of the store, not filtered after: a busy audit log cannot crowd this alert's out.
+            actionPrefix: ALERT_ACTION_PREFIX,
+            targetPart: `id=${alert.id}`,
             limit: TIMELINE_AUDIT_LIMIT,
           }) ?? Promise.resolve([]),
         ]);

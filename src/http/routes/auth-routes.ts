@@ -246,12 +246,14 @@ export function authRoutes(auth: Auth, loginLimit: LoginLimiter): FastifyPluginA
         },
       },
       async (request) => {
-        const { from, to, actor, limit } = request.query;
+        const { from, to, actor, action, target, limit } = request.query;
         return {
           entries: await auth.audit.list({
             ...(from === undefined ? {} : { from: Date.parse(from) }),
             ...(to === undefined ? {} : { to: Date.parse(to) }),
             ...(actor === undefined ? {} : { actor }),
+            ...(action === undefined ? {} : { actionPrefix: action }),
+            ...(target === undefined ? {} : { targetPart: target }),
             limit: limit ?? 100,
           }),
         };

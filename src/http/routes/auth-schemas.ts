@@ -99,6 +99,20 @@ export const AuditQuery = Type.Object({
   from: Type.Optional(Type.String({ format: 'date-time' })),
   to: Type.Optional(Type.String({ format: 'date-time' })),
   actor: Type.Optional(Type.String({ maxLength: 256 })),
+  action: Type.Optional(
+    Type.String({
+      maxLength: 256,
+      description: 'Entries whose action starts with this, like `POST /api/alerts/` or `DELETE `.',
+    }),
+  ),
+  target: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 256,
+      pattern: '^\\S+$',
+      description: 'Entries whose target has this part, like `id=42` or `name=checkout`.',
+    }),
+  ),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
 });
 export const AuditSchema = Type.Object({

@@ -167,8 +167,18 @@ export class PgAuthStore implements AuthStore {
   listAudit(filter: AuditFilter): Promise<(AuditEntry & { id: number })[]> {
     return this.db.rows<AuditEntry & { id: number }>(
       `SELECT id, at, actor, action, target, status, ip, request_id AS "requestId" FROM audit_log
-       WHERE at >= $1 AND at <= $2 AND ($3::text IS NULL OR actor = $3) ORDER BY id DESC LIMIT $4`,
-      [filter.from ?? 0, filter.to ?? Number.MAX_SAFE_INTEGER, filter.actor ?? null, filter.limit],
+       WHERE at >= $1 AND at <= $2 AND ($3::text IS NULL OR actor = $3)
+         AND ($5::text IS NULL OR left(action, length($5)) = $5)
+         AND ($6::text IS NULL OR position(' ' || $6 || ' ' in ' ' || target || ' ') > 0)
+       ORDER BY id DESC LIMIT $4`,
+      [
+        filter.from ?? 0,
+        filter.to ?? Number.MAX_SAFE_INTEGER,
+        filter.actor ?? null,
+        filter.limit,
+        filter.actionPrefix ?? null,
+        filter.targetPart ?? null,
+      ],
     );
   }
 

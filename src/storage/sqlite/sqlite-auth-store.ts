@@ -67,7 +67,10 @@ export class SqliteAuthStore implements AuthStore {
       ),
       audit: db.prepare(
         `SELECT id, at, actor, action, target, status, ip, request_id AS requestId FROM audit_log
-         WHERE at >= @from AND at <= @to AND (@actor IS NULL OR actor = @actor) ORDER BY id DESC LIMIT @limit`,
+         WHERE at >= @from AND at <= @to AND (@actor IS NULL OR actor = @actor)
+           AND (@actionPrefix IS NULL OR substr(action, 1, length(@actionPrefix)) = @actionPrefix)
+           AND (@targetPart IS NULL OR instr(' ' || target || ' ', ' ' || @targetPart || ' ') > 0)
+         ORDER BY id DESC LIMIT @limit`,
       ),
       deleteAudit: db.prepare('DELETE FROM audit_log WHERE at < ?'),
     };
@@ -172,6 +175,8 @@ export class SqliteAuthStore implements AuthStore {
         from: filter.from ?? 0,
         to: filter.to ?? Number.MAX_SAFE_INTEGER,
         actor: filter.actor ?? null,
+        actionPrefix: filter.actionPrefix ?? null,
+        targetPart: filter.targetPart ?? null,
         limit: filter.limit,
       }) as (AuditEntry & { id: number })[],
     );
