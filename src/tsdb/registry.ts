@@ -17,6 +17,15 @@ export class LabelSet implements LabelSetView {
   lastT = Number.NEGATIVE_INFINITY;
   /** False until the store has accepted the write that created it (hidden from readers until then). */
   committed = false;
+  /**
+   * The write path's scratch (see Appender): the appender that staged a sample of this set in the
+   * current append, and what it staged. Kept on the set, not in a Map of the appender, because the
+   * lookup is on every sample; only meaningful while `stagedBy` is that appender.
+   */
+  stagedBy: object | null = null;
+  stagedT = 0;
+  stagedValue = 0;
+  stagedValues: Float64Array | null = null;
   /** `a="x",b="y"`: the label part of every exposition line, built once. */
   readonly labelText: string;
   private prefixName = '';
