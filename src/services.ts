@@ -121,6 +121,7 @@ export async function createServices(
   const reader = tsdb.reader;
 
   const own = new OwnMetrics();
+  own.headSamplesSource = () => tsdb.headSamples;
   const bus = new EventBus<CoreEvents>(log);
   const ingest = new IngestService({
     tsdb,
