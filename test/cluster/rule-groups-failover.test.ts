@@ -3,7 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { POSTGRES, REDIS, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
-import { ADMIN_AUTH } from '../support/test-app.js';
+import { ADMIN_AUTH, startTestApp } from '../support/test-app.js';
 import { call, roleOf, startReplica, type ReplicaProcess } from './processes.js';
 import { dropRedisPrefix, eventually, REDIS_URL, redisPrefix } from './replicas.js';
 
@@ -155,5 +155,47 @@ describe('Prometheus rule groups across a kill -9 of the primary', { skip: SKIP 
     assert.equal(new Set(keys).size, keys.length, `a notification sent twice: ${keys.join(', ')}`);
     assert.equal(keys.length, 3, `RgHot fired, RgHot resolved, RgSlow fired: ${keys.join(', ')}`);
     assert.equal(stateOf(await engineAlerts(follower), 'RgSlow'), 'firing');
+  });
+});
+
+/**
+ * A rule file put through one replica is stored there (the route is not forwarded): the alert owner
+ * installs it at its next group tick. Two apps on one SQLite file stand in for two replicas.
+ */
+describe('rule groups put through another replica', () => {
+  it('the evaluating replica installs the stored groups at its next tick, and a replacement too', async () => {
+    const owner = await startTestApp();
+    const other = await startTestApp({}, owner.dataDir);
+    try {
+      const put = async (body: string): Promise<void> => {
+        const r = await other.app.inject({
+          method: 'PUT',
+          url: '/api/alerts/rule-groups',
+          headers: { 'content-type': 'application/yaml' },
+          payload: body,
+        });
+        assert.equal(r.statusCode, 200, r.body);
+      };
+      const groups = owner.services.alerting.ruleGroups;
+      await put(RULES);
+      assert.deepEqual(groups.list(), [], 'not seen before a tick');
+      await groups.runDue();
+      assert.equal(groups.apiFile(), RULES);
+      assert.deepEqual(
+        groups.list().map((g) => g.group.name),
+        ['failover'],
+      );
+      assert.ok(
+        owner.services.alerting.rules.find('prom:api:failover:alert:RgHot'),
+        'RgHot in the rule book',
+      );
+      await put('groups: []\n');
+      await groups.runDue();
+      assert.deepEqual(groups.list(), [], 'replaced by the empty file');
+      assert.equal(owner.services.alerting.rules.find('prom:api:failover:alert:RgHot'), undefined);
+    } finally {
+      await other.stop();
+      await owner.close();
+    }
   });
 });
