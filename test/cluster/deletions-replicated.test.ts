@@ -125,6 +125,17 @@ describe('series deletions reach followers through the write-ahead log', { skip:
     assert.ok(reused > lastId, `new series id ${String(reused)} above the deleted ${String(lastId)}`);
     await tailer.catchUp();
     assert.deepEqual(setsOf(follower, 'del_again'), ['x'], 'the follower loads the new series');
+    // Deleted and re-created under the same labels, read by the follower in one step: the new set stays.
+    await tailer.catchUp();
+    const before = restarted.tsdb.reader.labelSets('del_again', [])[0]!;
+    await restarted.tsdb.deleteLabelSet(before);
+    await write(restarted, 'del_again', 'x', NOW + 1000);
+    await write(restarted, 'del_again', 'y', NOW + 1000);
+    await tailer.catchUp();
+    assert.deepEqual(setsOf(follower, 'del_again'), ['x', 'y'], 're-created set kept');
+    const recreated = follower.tsdb.reader.labelSets('del_again', [{ label: 's', op: '=', value: 'x' }]);
+    assert.ok(recreated[0]!.ids[0]! > before.ids[0]!, 'under its new id');
+    assert.equal(recreated[0]!.values[0], 1);
     // A follower that reloads from chunks (after truncation) agrees as well.
     await primary.tsdb.checkpoint();
     await primary.tsdb.checkpoint();
