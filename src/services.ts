@@ -121,6 +121,7 @@ export async function createServices(
   const reader = tsdb.reader;
 
   const own = new OwnMetrics();
+  own.headSamplesSource = () => tsdb.headSamples;
   const bus = new EventBus<CoreEvents>(log);
   const ingest = new IngestService({
     tsdb,
@@ -260,7 +261,10 @@ export async function createServices(
     for (const task of tasks) if (!wanted.includes(task)) await task.stop();
     if (!ROLE_DUTIES[next].alertEvaluation) await alerting.engine.settled();
     // The new owner of alert state starts from what its predecessor stored (it fired those already).
-    else if (!ROLE_DUTIES[currentRole].alertEvaluation) await alerting.engine.reload();
+    else if (!ROLE_DUTIES[currentRole].alertEvaluation) {
+      await alerting.ruleGroups.syncStored(); // groups put through another replica (ADR 0027)
+      await alerting.engine.reload();
+    }
     currentRole = next;
     for (const task of wanted) if (!tasks.includes(task)) task.start();
     tasks = wanted;

@@ -334,7 +334,9 @@ export class AlertEngine {
         // that held.
         const changed = holds && observeValue(current, renderAnnotations(rule, current.labels, value), value);
         await this.deps.notifier.maybeRepeat(current, rule, now);
-        if (changed || current.lastNotifiedAt === now || current.lastResentAt === now)
+        // keep_firing_for counts from the last true evaluation: stored, so a new primary counts from it too.
+        const keepFiring = holds && current.state === 'firing' && rule.keepFiringForMs > 0;
+        if (changed || keepFiring || current.lastNotifiedAt === now || current.lastResentAt === now)
           await this.persist(current);
       }
       return;

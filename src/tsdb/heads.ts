@@ -33,6 +33,18 @@ export class Heads {
     return this.ensure(id).append(t, v);
   }
 
+  /** A follower: drops the sealed chunks the primary's checkpoints wrote (records up to `record`). */
+  dropSealedThrough(record: number): void {
+    for (const head of this.heads) head?.dropSealedThrough(record);
+  }
+
+  /** Samples held in memory by every head (the store gauge metrics_service_head_samples). */
+  samplesInMemory(): number {
+    let n = 0;
+    for (const head of this.heads) if (head !== undefined) n += head.samplesInMemory;
+    return n;
+  }
+
   drop(ids: readonly number[]): void {
     for (const id of ids) {
       if (this.heads[id] === undefined) continue;

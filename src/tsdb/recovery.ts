@@ -101,14 +101,35 @@ export function replayWal(registry: SeriesRegistry, heads: Heads, entries: reado
   let samples = 0;
   for (const entry of entries) {
     forEachWalSample(entry.data, (id, t, v) => {
+      // An id the log still names is never handed out again (a restarted primary would otherwise reuse
+      // the id of a deleted newest series, and this record would then apply to the new one).
+      registry.reserveIdsUpTo(Math.abs(id));
+      if (id < 0) {
+        deleteSeries(registry, heads, -id);
+        return;
+      }
       const head = heads.get(id);
       if (head === undefined || t < head.lastT) return;
-      head.append(t, v);
+      head.append(t, v, entry.id);
       noteValue(registry, id, t, v);
       samples++;
     });
   }
   return samples;
+}
+
+/**
+ * A deletion record's series (ADR 0027): its whole label set leaves memory and /metrics, as on the
+ * primary. At recovery the series rows are already gone, so nothing is found.
+ */
+function deleteSeries(registry: SeriesRegistry, heads: Heads, id: number): void {
+  const slot = registry.slot(id);
+  if (slot === undefined) {
+    heads.drop([id]);
+    return;
+  }
+  registry.removeSet(slot.set);
+  heads.drop(slot.set.ids);
 }
 
 function noteValue(registry: SeriesRegistry, id: number, t: number, v: number): void {

@@ -95,9 +95,11 @@ export class Family implements FamilyView {
 
   /** Called by SeriesRegistry only. */
   detach(set: LabelSet): void {
+    // Out of the index even when another set took its key: a follower may load a re-created label set
+    // before it replays the old one's deletion (ADR 0027), and the index must not find the old one.
+    this.index.remove(set);
     if (this.byKey.get(set.key) !== set) return;
     this.byKey.delete(set.key);
-    this.index.remove(set);
     this.version++;
   }
 

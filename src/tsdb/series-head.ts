@@ -16,6 +16,8 @@ export class SeriesHead {
   private pendingT = Number.NEGATIVE_INFINITY;
   private pendingV = 0;
   private sealed: StoredChunk[] = [];
+  /** Per sealed chunk, the write-ahead record that sealed it (0: not known, the primary's own writes). */
+  private sealedAt: number[] = [];
   /** Bumped on every change; a checkpoint clears `dirty` only if nothing changed since its snapshot. */
   private version = 0;
   private persistedVersion = 0;
@@ -34,10 +36,13 @@ export class SeriesHead {
     return this.version !== this.persistedVersion;
   }
 
-  /** Appends a sample; returns false (and changes nothing) when it is older than the newest one. */
-  append(t: number, v: number): boolean {
+  /**
+   * Appends a sample; returns false (and changes nothing) when it is older than the newest one. `record`
+   * is the write-ahead record it comes from when replayed (a follower drops chunks by it: dropSealedThrough).
+   */
+  append(t: number, v: number, record = 0): boolean {
     if (t < this.pendingT) return false;
-    if (t > this.pendingT && this.pendingT !== Number.NEGATIVE_INFINITY) this.commitPending();
+    if (t > this.pendingT && this.pendingT !== Number.NEGATIVE_INFINITY) this.commitPending(record);
     this.pendingT = t;
     this.pendingV = v;
     this.version++;
@@ -66,7 +71,28 @@ export class SeriesHead {
   /** Called once the snapshot's chunks are durable: drops the sealed ones from memory. */
   persisted(token: { version: number; sealed: number }): void {
     this.sealed.splice(0, token.sealed);
+    this.sealedAt.splice(0, token.sealed);
     if (this.version === token.version) this.persistedVersion = token.version;
+  }
+
+  /**
+   * A follower's counterpart of `persisted` (ADR 0027): drops the sealed chunks sealed by a record at or
+   * below `record`, which the primary's checkpoints have written (the truncation horizon passed it).
+   * The head stays dirty: promoted, this replica writes its open chunk again (an idempotent upsert).
+   */
+  dropSealedThrough(record: number): void {
+    let n = 0;
+    while (n < this.sealedAt.length && this.sealedAt[n]! > 0 && this.sealedAt[n]! <= record) n++;
+    if (n === 0) return;
+    this.sealed.splice(0, n);
+    this.sealedAt.splice(0, n);
+  }
+
+  /** Samples held in memory: sealed chunks, the open one and the pending sample. */
+  get samplesInMemory(): number {
+    let n = this.pendingT === Number.NEGATIVE_INFINITY ? 0 : 1;
+    for (const chunk of this.sealed) n += chunk.count;
+    return n + (this.encoder?.count ?? 0);
   }
 
   /** Rebuilds the head from its newest stored chunk (on start): the last sample becomes pending. */
@@ -103,7 +129,7 @@ export class SeriesHead {
     return { seriesId: this.id, minT, maxT: this.pendingT, count, data };
   }
 
-  private commitPending(): void {
+  private commitPending(record: number): void {
     const t = this.pendingT;
     const v = this.pendingV;
     let enc = this.encoder;
@@ -115,6 +141,7 @@ export class SeriesHead {
         count: enc.count,
         data: enc.bytes(),
       });
+      this.sealedAt.push(record);
       enc = null;
     }
     if (enc === null) {

@@ -36,6 +36,8 @@ export class Tsdb {
   readonly reader: TsdbReader;
   private position = 0;
   private previousCutoff = 0;
+  /** The truncation horizon a follower last dropped sealed chunks at. */
+  private persistedTo = 0;
 
   constructor(
     readonly store: MetricStore,
@@ -61,6 +63,11 @@ export class Tsdb {
     return this.position;
   }
 
+  /** Samples held in memory (heads' open and sealed chunks): what a follower must keep bounded. */
+  get headSamples(): number {
+    return this.heads.samplesInMemory();
+  }
+
   /**
    * A follower's step: applies the records of `tail` after walPosition. Returns false, applying nothing,
    * when the primary truncated past walPosition (rows this head never saw are gone): reload() then.
@@ -68,6 +75,12 @@ export class Tsdb {
   follow(store: MetricStore & ReplicatedWal, tail: WalTail): Promise<boolean> {
     return this.lock.run(async () => {
       if (tail.truncatedTo > this.position) return false;
+      if (tail.truncatedTo > this.persistedTo) {
+        // The primary truncates only records its checkpoints folded into chunks: what they sealed is
+        // stored, so this head drops it as the primary did (ADR 0027), and memory tracks the primary's.
+        this.heads.dropSealedThrough(tail.truncatedTo);
+        this.persistedTo = tail.truncatedTo;
+      }
       const entries = tail.entries.filter((entry) => entry.id > this.position);
       if (entries.length === 0) return true;
       await followWal(store, this.registry, this.heads, entries);

@@ -39,6 +39,16 @@ export class WalRecordBuilder {
   }
 }
 
+/**
+ * A deletion record (ADR 0027): the primary deleted these series. Same layout as a sample record, each
+ * triple (-id, 0, 0): a negative id names no head, so code that predates deletions skips them.
+ */
+export function deletionRecord(ids: readonly number[]): Uint8Array {
+  const data = new Float64Array(ids.length * 3);
+  ids.forEach((id, i) => (data[i * 3] = -id));
+  return new Uint8Array(data.buffer);
+}
+
 export function forEachWalSample(
   bytes: Uint8Array,
   visit: (seriesId: number, t: number, v: number) => void,

@@ -127,6 +127,24 @@ export class RuleGroups {
     }
   }
 
+  /**
+   * Installs the API's groups as stored when another replica put different ones (ADR 0027): the
+   * primary at each tick (a PUT may have reached a follower) and a replica promoted to primary before it
+   * reloads the alerts, so no alert of a group it had not loaded resolves as "rule removed". The
+   * groups' pending and firing alerts are the AlertEngine's, reloaded from the store on promotion.
+   */
+  async syncStored(): Promise<void> {
+    const stored = (await this.deps.store.getMeta(META_KEY)) ?? '';
+    if (stored === this.apiText) return;
+    try {
+      this.install(API_SOURCE, stored === '' ? [] : parseRuleFileText(stored, API_SOURCE, this.deps.options));
+      this.apiText = stored;
+    } catch (error) {
+      this.apiText = stored; // logged once, not at every tick
+      this.deps.log.error({ err: error }, 'stored Prometheus rule groups no longer load; kept the previous');
+    }
+  }
+
   /** PUT /api/alerts/rule-groups: replaces every API group with those of this rule file (checked first). */
   async put(text: string): Promise<PromRuleGroup[]> {
     const groups = parseRuleFileText(text, API_SOURCE, this.deps.options);
@@ -174,6 +192,7 @@ export class RuleGroups {
 
   /** The periodic tick: every group whose time has come, one after the other. */
   async runDue(): Promise<void> {
+    await this.syncStored();
     for (const state of this.list()) {
       const now = this.clock();
       if (now < state.nextAt) continue;

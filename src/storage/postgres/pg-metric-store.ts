@@ -11,6 +11,7 @@ import type {
 } from '../ports.js';
 import { NotPrimaryError } from '../../tsdb/not-primary.js';
 import type { ReplicatedWal, WalTail } from '../../tsdb/replication-port.js';
+import { deletionRecord } from '../../tsdb/wal-record.js';
 import { type PgDatabase, type Queryable, asBuffer, bigintParam } from './pg-database.js';
 
 interface FamilyRow {
@@ -341,7 +342,14 @@ export class PgMetricStore implements MetricStore, ReplicatedWal {
   }
 
   async deleteSeries(ids: readonly number[]): Promise<void> {
+    const epoch = this.fence?.epoch ?? null;
     await this.fenced(async (client) => {
+      // A deletion record in the same transaction (ADR 0027): followers drop the series when they reach
+      // it in commit order, and one that reloads instead finds the rows gone with it.
+      await client.query(
+        `INSERT INTO wal (data, epoch) SELECT $1::bytea, $2::bigint FROM (SELECT pg_notify('${WAL_CHANNEL}', '')) n`,
+        [asBuffer(deletionRecord(ids)), epoch],
+      );
       await client.query('DELETE FROM chunks WHERE series_id = ANY($1::bigint[])', [ids]);
       await client.query('DELETE FROM head_chunks WHERE series_id = ANY($1::bigint[])', [ids]);
       await client.query('DELETE FROM series WHERE id = ANY($1::bigint[])', [ids]);
