@@ -60,6 +60,7 @@ describe('followers forward their own samples to the primary', { skip: SKIP }, (
     database = await createTestDatabase('followersamples');
     target = createServer((_request, response) => response.end('ok'));
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    // The first starts alone and takes the lease (and migrates); the others join as followers.
     replicas.push(await startReplica('r0', env()));
     replicas.push(...(await Promise.all([startReplica('r1', env()), startReplica('r2', env())])));
     await eventually(async () => {
@@ -91,10 +92,13 @@ describe('followers forward their own samples to the primary', { skip: SKIP }, (
           `${replica.name} sees every replica's application series`,
         );
       }, 10_000);
-    // The followers' process gauges are their own: the forwarder's counters show on their /metrics.
-    for (const replica of replicas) {
+    // The forwarder's own counters are per process, on each replica's /metrics: the followers sent.
+    const roles = await Promise.all(replicas.map(roleOf));
+    for (const [i, replica] of replicas.entries()) {
       const metrics = await call(replica, 'GET', '/metrics');
       assert.match(metrics.text, /metrics_service_forwarded_samples_dropped_total\{reason="queue_full"\} 0/);
+      const sent = Number(/^metrics_service_forwarded_samples_total (\d+)/m.exec(metrics.text)?.[1]);
+      if (roles[i] === 'follower') assert.ok(sent > 0, `${replica.name} forwarded ${String(sent)} samples`);
       // Stored series appear once per instance, whichever replica answers (none doubled).
       const lines = metrics.text.split('\n').filter((l) => l.startsWith('system_memory_total_bytes{'));
       assert.equal(lines.length, 3, `${replica.name}: ${lines.join(' | ')}`);
