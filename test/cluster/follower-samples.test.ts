@@ -11,6 +11,7 @@ import { dropRedisPrefix, eventually, REDIS_URL, redisPrefix } from './replicas.
 const SKIP = await skipUnlessServers([POSTGRES, REDIS]);
 const TTL_MS = 1500;
 const NAMES = ['r0', 'r1', 'r2'];
+const START_TIMEOUT_MS = 120_000;
 
 interface Instant {
   metric: Record<string, string>;
@@ -61,8 +62,15 @@ describe('followers forward their own samples to the primary', { skip: SKIP }, (
     target = createServer((_request, response) => response.end('ok'));
     await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
     // The first starts alone and takes the lease (and migrates); the others join as followers.
-    replicas.push(await startReplica('r0', env()));
-    replicas.push(...(await Promise.all([startReplica('r1', env()), startReplica('r2', env())])));
+    // A start costs ~40 s of module loading on the shared, loaded host: allow more than the default.
+    replicas.push(await startReplica('r0', env(), START_TIMEOUT_MS));
+    // Settled, not all: one that fails to start must not leave the other running after the suite.
+    const joined = await Promise.allSettled([
+      startReplica('r1', env(), START_TIMEOUT_MS),
+      startReplica('r2', env(), START_TIMEOUT_MS),
+    ]);
+    for (const r of joined) if (r.status === 'fulfilled') replicas.push(r.value);
+    for (const r of joined) if (r.status === 'rejected') throw r.reason;
     await eventually(async () => {
       const roles = await Promise.all(replicas.map(roleOf));
       assert.deepEqual(roles.slice().sort(), ['follower', 'follower', 'primary'], `roles ${roles.join(',')}`);
