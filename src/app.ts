@@ -11,6 +11,7 @@ import Fastify, {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
 import { forwardingOptions, installIngestForwarding } from './cluster/ingest-forwarding.js';
+import { replicaSamplesRoute } from './cluster/replica-samples-route.js';
 import { instrumentFastify } from '@metrics-service/client/fastify';
 import { installAuditHook } from './http/audit-hook.js';
 import { clientErrorHandler } from './http/client-error.js';
@@ -141,6 +142,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   // Scaled out: a follower streams writes to the primary (ADR 0020); after authentication, before parsing.
   if (services.primaryLocator !== undefined)
     installIngestForwarding(app, forwardingOptions(services, app.log));
+  // Scaled out: followers' own samples arrive here, signed with the cluster key (ADR 0026).
+  if (services.followerSamples !== undefined)
+    await app.register(
+      replicaSamplesRoute({
+        ingest: services.ingest,
+        secret: services.followerSamples.secret,
+        maxBodyBytes: config.bodyLimitBytes,
+      }),
+    );
   await registerOpenApi(app, VERSION);
   await app.register(authRoutes(services.auth, limits.loginLimit));
   await app.register(twoFactorRoutes(services.auth));

@@ -38,8 +38,17 @@ describe('roles', () => {
       assert.ok(names(loopsOf('primary', ALL)).includes(only), only);
       assert.ok(!follower.includes(only), only);
     }
-    // Collectors write series, which only the primary does (ADR 0020).
-    assert.deepEqual(follower, ['store-gauges', 'health-recorder']);
+    // A follower collects its own series too: they are forwarded to the primary (ADR 0026).
+    assert.deepEqual(follower, [
+      'store-gauges',
+      'system-collector',
+      'application-collector',
+      'health-recorder',
+    ]);
+  });
+
+  it('runs the per-replica collectors on every role, so every replica reports its own process', () => {
+    for (const role of ROLES) assert.equal(ROLE_DUTIES[role].collectors, true, role);
   });
 
   it('refuses to start a loop no role classifies', () => {

@@ -5,7 +5,8 @@ import type { PeriodicTask } from './support/periodic-task.js';
  * mode: everything. In the scaled-out mode one replica is `primary` (the lease holder: the one writer of
  * metric data, so it alone folds heads into chunks, enforces retention and evaluates alerts) and the others
  * are `follower`s (none of those; they serve reads, forward writes, and share the work that is claimed per
- * item: health checks spread across replicas, outbox rows claimed one by one). DATABASE_URL starts a
+ * item: health checks spread across replicas, outbox rows claimed one by one; their own samples, from
+ * their collectors and checks, go to the primary through the sample forwarder). DATABASE_URL starts a
  * replica as `follower`; the `primary` lease switches it (src/cluster/primary-election.ts, ADR 0020).
  */
 export const ROLES = ['standalone', 'primary', 'follower'] as const;
@@ -53,8 +54,9 @@ export const ROLE_DUTIES: Readonly<Record<ServiceRole, Readonly<Duties>>> = {
     alertEvaluation: false,
     healthChecks: true,
     notifications: true,
-    // Their series would be written to the TSDB, which only the primary writes (ADR 0020).
-    collectors: false,
+    // Their series (labelled with this replica's `instance`) are forwarded to the primary, the one
+    // writer, in process (src/cluster/sample-forwarder.ts, ADR 0026).
+    collectors: true,
     storeGauges: true,
   },
 };

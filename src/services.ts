@@ -38,6 +38,7 @@ import { Tsdb } from './tsdb/tsdb.js';
 import { isReplicatedWal } from './tsdb/replication-port.js';
 import { PrimaryElection } from './cluster/primary-election.js';
 import { PrimaryLocator } from './cluster/primary-locator.js';
+import { createFollowerSamples, type FollowerSamples } from './cluster/follower-samples.js';
 
 export type CoreEvents = HealthEvents & AlertEvents & AuthEvents & IngestEvents;
 
@@ -72,6 +73,8 @@ export interface Services {
   tasks: PeriodicTask[];
   /** Scaled out: where this follower's writes go (ADR 0020); undefined in the embedded mode. */
   primaryLocator: PrimaryLocator | undefined;
+  /** Scaled out: this replica's own samples' way to the primary and the cluster key (ADR 0026). */
+  followerSamples: FollowerSamples | undefined;
   startedAt: number;
   /** Each dependency `ok` (throws naming those that are not), and scaled out this replica's `role`. */
   checkReady: () => Promise<Record<string, string>>;
@@ -163,12 +166,32 @@ export async function createServices(
     },
     log,
   );
-  const collectors = createCollectors(config, ingest, log);
+  const primaryLocator =
+    cluster.pool === undefined
+      ? undefined
+      : new PrimaryLocator(cluster.pool, 'primary', Math.max(100, Math.floor(config.clusterLeaseTtlMs / 10)));
+  // Scaled out, this replica's own samples (collectors, its share of the checks) go to the primary while
+  // it follows (ADR 0026); the embedded mode writes them straight to the ingest path, as before.
+  const followerSamples =
+    replicated === undefined || primaryLocator === undefined
+      ? undefined
+      : await createFollowerSamples({
+          config,
+          metaStore: authStore,
+          cluster,
+          locator: primaryLocator,
+          ingest,
+          registry: own.registry,
+          log,
+        });
+  followerSamples?.sink.forward();
+  const ownSamples = followerSamples?.sink ?? ingest;
+  const collectors = createCollectors(config, ownSamples, log);
   const { system, application } = collectors;
   const health = await createHealth({
     config,
     store: healthStore,
-    ingest,
+    ingest: ownSamples,
     tsdb,
     own,
     bus,
@@ -269,6 +292,9 @@ export async function createServices(
     for (const task of wanted) if (!tasks.includes(task)) task.start();
     tasks = wanted;
     showRole(next);
+    // The writer writes its own samples itself (what it queued as a follower first); a follower forwards.
+    if (next === 'follower') followerSamples?.sink.forward();
+    else await followerSamples?.sink.writeLocally();
   };
   const election =
     replicated === undefined || cluster.pool === undefined
@@ -283,10 +309,6 @@ export async function createServices(
           log,
         });
   await election?.start();
-  const primaryLocator =
-    cluster.pool === undefined
-      ? undefined
-      : new PrimaryLocator(cluster.pool, 'primary', Math.max(100, Math.floor(config.clusterLeaseTtlMs / 10)));
 
   /** The store and Redis (when REDIS_URL is set), each `ok`, `error: <why>` or `not_configured`. */
   const dependencies = async (): Promise<Record<string, string>> => {
@@ -311,6 +333,7 @@ export async function createServices(
       return currentRole;
     },
     primaryLocator,
+    followerSamples,
     store,
     reader,
     tsdb,
@@ -345,6 +368,9 @@ export async function createServices(
       health.checker.stop();
       for (const task of allTasks) await task.stop();
       await health.recorder.flush().catch(() => undefined);
+      // A follower's last samples go to the primary if it answers now; the forwarder does not wait longer.
+      await followerSamples?.forwarder.flush();
+      await followerSamples?.forwarder.stop();
       await alerting.engine.settled();
       await alerting.outbox.stop();
       application.stop();

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { MetricCategory } from '../domain/metric.js';
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { SampleSink } from '../cluster/sample-routing.js';
 import type { IngestSample } from '../ingest/sample-schema.js';
 import { PeriodicTask } from '../support/periodic-task.js';
 import { replicaIdOf } from '../cluster/replica-id.js';
@@ -19,8 +19,11 @@ export interface Collectors {
   firstReading: () => Promise<void>;
 }
 
-/** The system and application collectors, writing through the ingest path like any client. */
-export function createCollectors(config: Readonly<Config>, ingest: IngestService, log: Logger): Collectors {
+/**
+ * The system and application collectors, writing through the ingest path like any client (on a
+ * follower: through the forwarder to the primary, ADR 0026).
+ */
+export function createCollectors(config: Readonly<Config>, ingest: SampleSink, log: Logger): Collectors {
   // Each replica's own machine and traffic: its series carry `instance` so replicas never overwrite each
   // other's (and the embedded mode's series keep their labels).
   const instance = replicaIdOf(config);

@@ -143,6 +143,14 @@ export interface Config {
   totpIssuer: string;
   /** host:port the other replicas reach this one at (forwarded ingest); default `<hostname>:<PORT>`. */
   clusterAddress: string | undefined;
+  /** A follower's own samples waiting for the primary at most; the oldest are dropped beyond (ADR 0026). */
+  forwardQueueMaxSamples: number;
+  /** A follower's own samples per request to the primary at most. */
+  forwardBatchMaxSamples: number;
+  /** How long a follower's first queued sample waits for more before they are sent. */
+  forwardLingerMs: number;
+  /** A follower's own samples not acknowledged within this are dropped rather than sent late. */
+  forwardMaxAgeMs: number;
 }
 
 interface Variable<K extends keyof Config> {
@@ -300,6 +308,14 @@ const TABLE: Table = {
   },
   totpIssuer: { env: 'TOTP_ISSUER', parse: text, fallback: 'metrics-service' },
   clusterAddress: { env: 'CLUSTER_ADDRESS', parse: text, fallback: undefined },
+  forwardQueueMaxSamples: {
+    env: 'FORWARD_QUEUE_MAX_SAMPLES',
+    parse: integer(100, 10_000_000),
+    fallback: 100_000,
+  },
+  forwardBatchMaxSamples: { env: 'FORWARD_BATCH_MAX_SAMPLES', parse: integer(1, 100_000), fallback: 2000 },
+  forwardLingerMs: { env: 'FORWARD_LINGER', parse: integer(10, 60_000), fallback: 500 },
+  forwardMaxAgeMs: { env: 'FORWARD_MAX_AGE', parse: integer(1000, 86_400_000), fallback: 600_000 },
 };
 
 export class ConfigError extends Error {

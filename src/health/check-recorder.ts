@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { HealthState } from '../domain/health-state.js';
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { SampleSink } from '../cluster/sample-routing.js';
 import type { IngestSample } from '../ingest/sample-schema.js';
 import type { HealthFlush, HealthStore, StoredHealthState } from '../storage/ports.js';
 import type { ProbeResult } from './probes/probe.js';
@@ -32,6 +32,9 @@ type Sample = IngestSample & { name: string };
  * then it is kept, unchanged and with its id, and retried before anything newer. The store applies an id
  * once, so a flush that committed but whose answer was lost is not added twice, and one that failed is
  * not lost. Nothing is held in memory across flushes but that one unacknowledged flush.
+ *
+ * On a follower the samples are queued for the primary (the one writer of metric data) and the roll-ups
+ * and states go to the shared store as on any replica.
  */
 export class CheckRecorder {
   private pending: RecordedCheck[] = [];
@@ -43,7 +46,8 @@ export class CheckRecorder {
   private sequence = 0;
 
   constructor(
-    private readonly ingest: IngestService,
+    /** The ingest path; on a follower, the forwarder to the primary (ADR 0026). */
+    private readonly ingest: SampleSink,
     private readonly store: HealthStore,
     private readonly clock: () => number = Date.now,
   ) {}

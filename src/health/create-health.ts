@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { IngestService } from '../ingest/ingest-service.js';
+import type { SampleSink } from '../cluster/sample-routing.js';
 import { EgressGuard } from '../security/egress-guard.js';
 import type { HealthStore } from '../storage/ports.js';
 import type { EventBus } from '../support/event-bus.js';
@@ -42,7 +42,8 @@ export interface Health {
 interface HealthDeps {
   config: Readonly<Config>;
   store: HealthStore;
-  ingest: IngestService;
+  /** Where check samples go: the ingest path, or on a follower the forwarder (ADR 0026). */
+  ingest: SampleSink;
   tsdb: Tsdb;
   own: OwnMetrics;
   bus: EventBus<HealthEvents>;

@@ -26,6 +26,8 @@ const TABLE: Readonly<Record<string, Access>> = {
   // Push monitors' heartbeats (issue 20): the secret token in the path is the credential, rate limited.
   'GET /api/push/:token': 'public',
   'POST /api/push/:token': 'public',
+  // Scaled out: a follower's own samples (ADR 0026); an HMAC of the body with the cluster key is the credential.
+  'POST /internal/replica-samples': 'public',
 
   'POST /api/auth/password': 'authenticated',
   // Two-factor authentication of the logged-in person (an enrol-only session may use these).
