@@ -56,10 +56,18 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
   const { checker, store, recorder, heartbeats } = deps.health;
 
   const withUptime = async (services: readonly WatchedService[], beats = 0) => {
-    const uptimes = await uptimes24h(store, Date.now());
+    const [uptimes, bars] = await Promise.all([
+      uptimes24h(store, Date.now()),
+      beats > 0
+        ? heartbeats.lastOf(
+            services.map((s) => s.id),
+            beats,
+          )
+        : undefined,
+    ]);
     return services.map((s) => ({
       ...statusView(s, uptimes.get(s.id) ?? null),
-      ...(beats > 0 ? { heartbeats: heartbeats.last(s.id, beats) } : {}),
+      ...(bars === undefined ? {} : { heartbeats: bars.get(s.id) ?? [] }),
     }));
   };
   const incidents = async (service: WatchedService, now: number) => {
@@ -74,15 +82,16 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
   };
   const detail = async (service: WatchedService) => {
     const now = Date.now();
-    const [uptimes, windows, events, history] = await Promise.all([
+    const [uptimes, windows, events, history, beats] = await Promise.all([
       uptimes24h(store, now),
       windowsOf(service, store, now),
       store.events(service.id, 0, 50),
       incidents(service, now),
+      heartbeats.last(service.id, 30),
     ]);
     return {
       ...statusView(service, uptimes.get(service.id) ?? null),
-      heartbeats: heartbeats.last(service.id, 30),
+      heartbeats: beats,
       windows,
       incidents: history,
       events: events.map((e) => ({
@@ -155,7 +164,7 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           summary:
-            'The last checks of a service, oldest first: state, response time, reason (kept in memory)',
+            'The last checks of a service, oldest first: state, response time, reason (the last 100 are kept)',
           params: NameParams,
           querystring: HeartbeatQuerySchema,
           response: {
@@ -164,8 +173,8 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
           },
         },
       },
-      (request) => ({
-        heartbeats: heartbeats.last(checker.get(request.params.name).id, request.query.limit ?? 30),
+      async (request) => ({
+        heartbeats: await heartbeats.last(checker.get(request.params.name).id, request.query.limit ?? 30),
       }),
     );
 
@@ -301,9 +310,7 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { id } = checker.get(request.params.name);
         await checker.remove(request.params.name);
-        heartbeats.forget(id);
         return reply.code(204).send(null);
       },
     );

@@ -61,7 +61,7 @@ export function pushRoutes(deps: PushRouteDeps): FastifyPluginAsyncTypebox {
         429,
         `more than ${String(deps.maxPerMinute)} heartbeats a minute for "${name}" (HEALTH_PUSH_MAX_PER_MINUTE)`,
       );
-    const changes = heartbeats.record(name, {
+    const changes = await heartbeats.record(name, {
       at: Date.now(),
       status: input.status ?? 'up',
       message: input.msg ?? '',
