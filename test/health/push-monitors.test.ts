@@ -149,6 +149,35 @@ describe('push (heartbeat) monitors', () => {
     }
   });
 
+  it('the create answer carries the token once; it is in no later answer; rotation replaces it', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/health/services',
+      payload: { name: 'weekly', url: 'push://', interval: 60_000 },
+    });
+    assert.equal(created.statusCode, 201);
+    assert.equal(created.headers['cache-control'], 'no-store');
+    const { pushToken, pushPath } = created.json<{ pushToken: string; pushPath: string }>();
+    assert.match(pushToken, /^hb_[A-Za-z0-9_-]{43}$/);
+    assert.equal(pushPath, `/api/push/${pushToken}`);
+    assert.equal((await push(pushToken)).statusCode, 200);
+    for (const path of [
+      '/api/health/services/weekly',
+      '/api/health/services',
+      '/api/health/services/weekly/report',
+    ])
+      assert.ok(!(await t.app.inject({ method: 'GET', url: path })).body.includes(pushToken), path);
+    const rotated = await send<{ token: string }>(t.app, 'POST', '/api/health/services/weekly/push-token');
+    assert.equal((await push(pushToken)).statusCode, 404, 'the created token stops at rotation');
+    assert.equal((await push(rotated.body.token)).statusCode, 200);
+    // Other monitors get no token.
+    const web = await send(t.app, 'POST', '/api/health/services', {
+      name: 'plain',
+      url: 'http://127.0.0.1:1/',
+    });
+    assert.equal(web.body.pushToken, undefined);
+  });
+
   it('writes the heartbeat series (age, job duration) next to probe_success', async () => {
     await t.services.health.recorder.flush();
     const metrics = await t.app.inject({ method: 'GET', url: '/metrics' });

@@ -13,6 +13,7 @@ import {
 } from '../../health/health-views.js';
 import { incidentsOf } from '../../health/incidents.js';
 import { ServiceInputSchema, ServicePatchSchema } from '../../health/service-schema.js';
+import type { PushTokens } from '../../health/push-tokens.js';
 import { DEFAULT_SLA_TARGET, monthlyReport, reportCsv } from '../../health/sla-report.js';
 import { errorResponses } from '../problem.js';
 import {
@@ -24,6 +25,7 @@ import {
   ReportSchema,
   ServiceDetailSchema,
   ServiceListQuerySchema,
+  CreatedServiceSchema,
   ServiceStatusSchema,
 } from './health-schemas.js';
 
@@ -34,6 +36,8 @@ export interface HealthRouteDeps {
   serviceName: string;
   version: string;
   startedAt: number;
+  /** Push monitors' tokens: a new push monitor's token is in its create response (shown that once). */
+  pushTokens?: PushTokens;
 }
 
 const NameParams = Type.Object({ name: Type.String({ maxLength: 128 }) });
@@ -257,9 +261,10 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Register a service (checked at once, then every `interval` ms)',
+          summary:
+            'Register a service (checked at once, then every `interval` ms); a push monitor’s secret token is in the answer, once',
           body: ServiceInputSchema,
-          response: { 201: ServiceStatusSchema, ...errorResponses(409, 413, 415, 422) },
+          response: { 201: CreatedServiceSchema, ...errorResponses(409, 413, 415, 422) },
         },
       },
       async (request, reply) => {
@@ -267,7 +272,15 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         void reply
           .code(201)
           .header('location', `/api/health/services/${encodeURIComponent(service.definition.name)}`);
-        return statusView(service, null);
+        if (service.definition.type !== 'push' || deps.pushTokens === undefined)
+          return statusView(service, null);
+        // Only the hash is kept: this answer is the one place the token is seen (rotation issues a new one).
+        const pushToken = await deps.pushTokens.issue({
+          service: service.definition.name,
+          createdAt: service.createdAt,
+        });
+        void reply.header('cache-control', 'no-store');
+        return { ...statusView(service, null), pushToken, pushPath: `/api/push/${pushToken}` };
       },
     );
 
