@@ -40,6 +40,7 @@ import { webRoutes } from './http/routes/web-routes.js';
 import { businessRoutes } from './http/routes/business-routes.js';
 import { healthRoutes } from './http/routes/health-routes.js';
 import { pushRoutes } from './http/routes/push-routes.js';
+import { PushTokens } from './health/push-tokens.js';
 import { ingestRoutes } from './http/routes/ingest-routes.js';
 import { otlpRoutes } from './http/routes/otlp-routes.js';
 import { OtlpReceiver } from './receivers/otlp/receiver.js';
@@ -201,6 +202,7 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       serviceName: config.serviceName,
       version: VERSION,
       startedAt: services.startedAt,
+      pushTokens: new PushTokens(services.alerting.store),
     }),
   );
   await app.register(

@@ -6,6 +6,7 @@ import type { Notification } from '../notify/notification.js';
 import type { Alert } from './alert.js';
 import type { ChannelBook } from './channel-book.js';
 import type { Rule } from './rule.js';
+import type { ChannelRef } from './rule-schema.js';
 import { silenceLabels, type SilenceSet } from './silences.js';
 
 /**
@@ -69,8 +70,17 @@ export class AlertNotifier {
   }
 
   targets(rule: Rule): ChannelTarget[] {
+    return this.targetsOf(rule.channels);
+  }
+
+  /**
+   * Where notifications for these channel references go: inline ones as given, named ones looked up (an
+   * unknown name is skipped), none at all meaning the environment's defaults. Also used by the TLS expiry
+   * notices, so both send to the same places.
+   */
+  targetsOf(channels: readonly ChannelRef[]): ChannelTarget[] {
     const targets: ChannelTarget[] = [];
-    for (const ref of rule.channels) {
+    for (const ref of channels) {
       if ('type' in ref) {
         if (isChannelType(ref.type)) targets.push({ type: ref.type, destination: ref.destination });
         continue;
@@ -84,7 +94,7 @@ export class AlertNotifier {
           ...(named.settings === undefined ? {} : { settings: named.settings }),
         });
     }
-    return rule.channels.length === 0 ? [...this.defaults] : targets;
+    return channels.length === 0 ? [...this.defaults] : targets;
   }
 
   private silenced(alert: Alert, now: number): boolean {

@@ -37,6 +37,8 @@ export interface Alerting {
   silences: SilenceSet;
   outbox: Outbox;
   store: AlertStore;
+  /** Who hears about what (its channel targets also serve the TLS expiry notices). */
+  notifier: AlertNotifier;
   tasks: PeriodicTask[];
 }
 
@@ -184,6 +186,7 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
     silences,
     outbox,
     store,
+    notifier,
     tasks: [tick, retention, groupsTick],
   };
 }

@@ -5,6 +5,7 @@ import type { IngestSample } from '../ingest/sample-schema.js';
 import type { HealthFlush, HealthStore, StoredHealthState } from '../storage/ports.js';
 import type { ProbeResult } from './probes/probe.js';
 import { extraSamples } from './probes/probe-series.js';
+import { heartbeatOf } from './heartbeats.js';
 import { addCheck, emptyRollup, HOUR_MS, type MutableRollup } from './rollup.js';
 
 export interface RecordedCheck {
@@ -67,6 +68,7 @@ export class CheckRecorder {
         ...sent,
         rollups: sent.rollups.filter((r) => r.serviceId !== serviceId),
         states: sent.states.filter((s) => s.serviceId !== serviceId),
+        beats: (sent.beats ?? []).filter((b) => b.serviceId !== serviceId),
       };
   }
 
@@ -125,6 +127,8 @@ export class CheckRecorder {
       at: this.clock(),
       rollups: [...rollups.values()],
       states: [...states.values()],
+      // The heartbeat bars ride along: one transaction a flush, not one per check (issue 19).
+      beats: checks.map((c) => heartbeatOf(c.serviceId, c.result, c.state, c.at)),
     };
   }
 }

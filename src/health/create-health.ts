@@ -57,13 +57,19 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
   const { config, store, ingest, tsdb, own, bus, log } = deps;
   const guard = new EgressGuard(config.egressAllowlist);
   const recorder = new CheckRecorder(ingest, store);
-  const heartbeats = new HeartbeatLog();
+  const heartbeats = new HeartbeatLog(store);
   const pushHeartbeats = new PushHeartbeats(
+    store,
     (name) => {
       const service = checker.find(name);
       if (service?.definition.type !== 'push') return undefined;
       const { interval, monitor } = service.definition;
-      return { createdAt: service.createdAt, deadlineMs: interval + monitor.pushGraceMs };
+      return {
+        serviceId: service.id,
+        createdAt: service.createdAt,
+        deadlineMs: interval + monitor.pushGraceMs,
+        checkedHere: checker.checksHere(name),
+      };
     },
     (name) => {
       checker.checkNow(name).catch((error: unknown) => {
@@ -86,9 +92,6 @@ export async function createHealth(deps: HealthDeps): Promise<Health> {
     maxServices: config.healthMaxServices,
     ...(deps.isAssigned === undefined ? {} : { isAssigned: deps.isAssigned }),
     concurrency: config.healthConcurrency,
-    onChecked: (service, result, at) => {
-      heartbeats.record(service, result, at);
-    },
     onLateness: (ms) => {
       own.healthCheckLateness.observe(ms / 1000);
     },

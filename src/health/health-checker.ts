@@ -148,6 +148,11 @@ export class HealthChecker {
     this.deps.isAssigned = isAssigned;
   }
 
+  /** Whether this process checks the service on schedule (scaled out: whether it is assigned here). */
+  checksHere(name: string): boolean {
+    return this.deps.isAssigned?.(name) !== false;
+  }
+
   start(): void {
     this.started = true;
     for (const service of this.services.values())

@@ -1,4 +1,5 @@
-import type { WatchedService } from './health-checker.js';
+import type { HealthState } from '../domain/health-state.js';
+import type { HealthStore, StoredHeartbeat } from '../storage/ports.js';
 import type { ProbeResult } from './probes/probe.js';
 
 /**
@@ -13,46 +14,56 @@ export interface Heartbeat {
   reason?: { code: string; message: string };
 }
 
-export const HEARTBEATS_KEPT = 100;
+/** The row a check becomes, from its result and the state the check left the service in. */
+export function heartbeatOf(
+  serviceId: number,
+  result: ProbeResult,
+  state: HealthState,
+  at: number,
+): StoredHeartbeat {
+  const beat: StoredHeartbeat['state'] = result.ok
+    ? result.degraded === true
+      ? 'degraded'
+      : 'up'
+    : state === 'down'
+      ? 'down'
+      : 'pending';
+  const reason = beat === 'up' ? undefined : result.reason;
+  return {
+    serviceId,
+    at,
+    state: beat,
+    durationMs: Math.round(result.durationMs * 10) / 10,
+    statusCode: result.statusCode ?? null,
+    reasonCode: reason?.code ?? null,
+    reason: reason?.message ?? null,
+  };
+}
+
+const toView = (b: StoredHeartbeat): Heartbeat => ({
+  at: b.at,
+  state: b.state,
+  durationMs: b.durationMs,
+  ...(b.statusCode === null ? {} : { statusCode: b.statusCode }),
+  ...(b.reasonCode === null ? {} : { reason: { code: b.reasonCode, message: b.reason ?? '' } }),
+});
 
 /**
- * The last checks of every service, in memory: the checker hands each result here as it decides the state,
- * so a beat carries the reason of that very check (the stored events only keep state changes, the metric
- * series no reason). A restart starts the bars empty; uptime and percentiles come from the roll-ups.
+ * The last checks of every service, as the heartbeat bars and sparklines read them. They are written by
+ * the check recorder's flush (a batch a second, pruned to HEARTBEATS_KEPT per service) and read from the
+ * store, so they survive a restart and every replica shows the same bars; a check shows up within a flush.
  */
 export class HeartbeatLog {
-  private readonly beats = new Map<number, Heartbeat[]>();
-
-  constructor(private readonly kept = HEARTBEATS_KEPT) {}
-
-  record(service: WatchedService, result: ProbeResult, at: number): void {
-    const state: Heartbeat['state'] = result.ok
-      ? result.degraded === true
-        ? 'degraded'
-        : 'up'
-      : service.tracker.state === 'down'
-        ? 'down'
-        : 'pending';
-    const beat: Heartbeat = { at, state, durationMs: Math.round(result.durationMs * 10) / 10 };
-    if (result.statusCode !== undefined) beat.statusCode = result.statusCode;
-    if (result.reason !== undefined && state !== 'up')
-      beat.reason = { code: result.reason.code, message: result.reason.message };
-    let list = this.beats.get(service.id);
-    if (list === undefined) {
-      list = [];
-      this.beats.set(service.id, list);
-    }
-    list.push(beat);
-    if (list.length > this.kept) list.splice(0, list.length - this.kept);
-  }
+  constructor(private readonly store: Pick<HealthStore, 'heartbeats'>) {}
 
   /** The newest `limit` beats of a service, oldest first (the bar reads left to right). */
-  last(serviceId: number, limit: number): Heartbeat[] {
-    const list = this.beats.get(serviceId) ?? [];
-    return list.slice(Math.max(0, list.length - limit));
+  async last(serviceId: number, limit: number): Promise<Heartbeat[]> {
+    return (await this.lastOf([serviceId], limit)).get(serviceId) ?? [];
   }
 
-  forget(serviceId: number): void {
-    this.beats.delete(serviceId);
+  /** The same for many services in one read (the services table). */
+  async lastOf(serviceIds: readonly number[], limit: number): Promise<Map<number, Heartbeat[]>> {
+    const stored = await this.store.heartbeats(serviceIds, limit);
+    return new Map([...stored].map(([id, beats]) => [id, beats.map(toView)]));
   }
 }

@@ -1,7 +1,8 @@
 /**
  * The request examples of the OpenAPI document (what Swagger UI's "Try it out" starts from), one per
  * operation, in one place so they tell one story: alice is created, logs in, changes her password; the
- * service `custom-service` is registered, changed, checked, removed; `custom_counter` is pushed and read
+ * service `custom-service` is registered, changed, checked, removed (and the push monitor `nightly-backup`
+ * sends heartbeats); `custom_counter` is pushed and read
  * back. Without them Swagger UI builds a body from the schema's types (`"timestamp": 0`, which is refused
  * as too old). Every one is sent as is by test/api/openapi-examples.test.ts; no timestamp appears, since
  * a fixed one ages out of the retention. Ids the service makes up (rules, tokens, silences, alerts) are
@@ -22,6 +23,18 @@ const SERVICE = {
   tags: ['prod'],
   group: 'Backend',
 };
+/**
+ * A push monitor (issue 20): created like any service (README), its token comes with that answer. The
+ * token is secret, so the document shows a placeholder for it, as for the ids the service makes up.
+ */
+export const PUSH_MONITOR = {
+  name: 'nightly-backup',
+  url: 'push://',
+  interval: 86_400_000,
+  pushGrace: 3_600_000,
+};
+const PUSH_TOKEN = { token: 'the pushToken POST /api/health/services answered for a push monitor (secret)' };
+const BEAT = { status: 'up', msg: 'backup done', ping: 5230 };
 const CHANNEL = {
   type: 'webhook',
   destination: 'https://hooks.example.com/metrics-service',
@@ -108,6 +121,12 @@ export const OPERATION_EXAMPLES: Readonly<Record<string, OperationExamples>> = {
   },
   'POST /api/health/services/{name}/pause': { params: { name: SERVICE.name } },
   'POST /api/health/services/{name}/resume': { params: { name: SERVICE.name } },
+  'POST /api/health/services/{name}/push-token': { params: { name: PUSH_MONITOR.name } },
+  'GET /api/push/{token}': {
+    params: PUSH_TOKEN,
+    query: { status: BEAT.status, msg: BEAT.msg, ping: String(BEAT.ping) },
+  },
+  'POST /api/push/{token}': { params: PUSH_TOKEN, body: BEAT },
 
   'POST /api/alerts/channels': { body: { name: 'ops-webhook', ...CHANNEL } },
   'GET /api/alerts/channels/{name}': { params: { name: 'ops-webhook' } },

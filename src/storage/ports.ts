@@ -155,8 +155,38 @@ export interface StoredHealthState {
 }
 
 /**
+ * One check as the heartbeat bar and sparkline show it (issue 19). `pending`: failed, not yet DOWN.
+ * The store keeps the newest HEARTBEATS_KEPT of each service (pruned as flushes write them).
+ */
+export interface StoredHeartbeat {
+  serviceId: number;
+  at: number;
+  state: 'up' | 'degraded' | 'pending' | 'down';
+  durationMs: number;
+  statusCode: number | null;
+  reasonCode: string | null;
+  reason: string | null;
+}
+
+/** How many checks per service the store keeps for the heartbeat bars (the longest bar shows 100). */
+export const HEARTBEATS_KEPT = 100;
+
+/**
+ * A push monitor's last heartbeat (issue 20), shared by every replica: the one receiving it writes it, the
+ * one checking the monitor reads it (ADR 0032).
+ */
+export interface StoredPushBeat {
+  serviceId: number;
+  at: number;
+  status: 'up' | 'down';
+  message: string;
+  pingMs: number | null;
+}
+
+/**
  * What one flush of a replica's check recorder adds: roll-up deltas (this replica's checks since its last
- * acknowledged flush, at most one row per service and hour) and each checked service's newest state.
+ * acknowledged flush, at most one row per service and hour), each checked service's newest state, and the
+ * checks themselves for the heartbeat bars.
  */
 export interface HealthFlush {
   /** Unique per flush and process; a retry of an unacknowledged flush carries the same id. */
@@ -165,6 +195,8 @@ export interface HealthFlush {
   at: number;
   rollups: readonly HealthRollup[];
   states: readonly StoredHealthState[];
+  /** The checks of the flush (absent: none), written with it and pruned to HEARTBEATS_KEPT per service. */
+  beats?: readonly StoredHeartbeat[];
 }
 
 /** The health checker's persistence port (definitions, state changes, hourly roll-ups). */
@@ -211,6 +243,13 @@ export interface HealthStore {
   deleteEventsBefore(serviceIds: readonly number[], cutoff: number): Promise<number>;
   /** Deletes the given services' roll-ups of hours before `beforeHour`; returns rows deleted. */
   deleteRollupsBefore(serviceIds: readonly number[], beforeHour: number): Promise<number>;
+
+  /** The newest `limit` checks of each given service, oldest first (services without any are absent). */
+  heartbeats(serviceIds: readonly number[], limit: number): Promise<Map<number, StoredHeartbeat[]>>;
+  /** Keeps a push monitor's newest heartbeat (an older one never replaces a newer one). */
+  savePushBeat(beat: StoredPushBeat): Promise<void>;
+  /** A push monitor's last heartbeat, if any (deleted with the service). */
+  pushBeat(serviceId: number): Promise<StoredPushBeat | undefined>;
 }
 
 /** An alert rule as stored: the client's input (JSON) and where it came from. */

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { PUSH_MONITOR } from '../../src/http/openapi-examples.js';
 import { bearer } from '../support/auth.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { totpCode } from '../support/totp-codes.js';
@@ -81,6 +82,9 @@ const ORDER = [
   'GET /api/health/services/{name}/report',
   'POST /api/health/services/{name}/pause',
   'POST /api/health/services/{name}/resume',
+  'POST /api/health/services/{name}/push-token',
+  'GET /api/push/{token}',
+  'POST /api/push/{token}',
   'POST /api/status-pages',
   'GET /api/status-pages',
   'GET /api/status-pages/{slug}',
@@ -177,7 +181,8 @@ describe('the OpenAPI examples', () => {
       const op = operation(key);
       let url = template.replace(/\{(\w+)\}/g, (_m, name: string) => {
         const example = op.parameters?.find((p) => p.in === 'path' && p.name === name)?.example;
-        return encodeURIComponent((name === 'id' ? made[idKind(template)] : undefined) ?? String(example));
+        const placed = name === 'id' ? made[idKind(template)] : name === 'token' ? made.pushToken : undefined;
+        return encodeURIComponent(placed ?? String(example));
       });
       const query = (op.parameters ?? []).filter((p) => p.in === 'query' && p.example !== undefined);
       if (query.length > 0)
@@ -196,6 +201,17 @@ describe('the OpenAPI examples', () => {
       if (key === 'POST /api/auth/2fa/recovery-codes') body = { code: made.recoveryCode ?? '' };
       if (key === 'POST /api/auth/2fa/totp/disable') body = { code: made.recoveryCode ?? '' };
 
+      // The push monitor the push routes' examples name, created as the README shows; its token is in the
+      // answer (tokens are never in a document).
+      if (key === 'POST /api/health/services/{name}/push-token') {
+        const created = await t.app.inject({
+          method: 'POST',
+          url: '/api/health/services',
+          payload: PUSH_MONITOR,
+        });
+        assert.equal(created.statusCode, 201, created.body);
+        made.pushToken = created.json<{ pushToken: string }>().pushToken;
+      }
       const r = await t.app.inject({
         method: method as 'GET',
         url,
@@ -216,6 +232,8 @@ describe('the OpenAPI examples', () => {
       if (key === 'POST /api/auth/2fa/totp/confirm' || key === 'POST /api/auth/2fa/recovery-codes')
         made.recoveryCode = (answer.recoveryCodes as string[])[0] ?? '';
       if (key === 'POST /api/auth/tokens') made.token = String(answer.id);
+      // Rotated: the token the push examples send next.
+      if (key === 'POST /api/health/services/{name}/push-token') made.pushToken = String(answer.token);
       if (key === 'POST /api/alerts/rules') made.rule = String(answer.id);
       if (key === 'POST /api/alerts/silences') made.silence = String(answer.id);
       if (key === 'POST /api/status-pages/{slug}/incidents') made.incident = String(answer.id);

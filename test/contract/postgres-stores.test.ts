@@ -10,6 +10,7 @@ import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { type TestDatabase, createTestDatabase } from '../support/postgres.js';
 import { alertStoreContract } from './alert-store-contract.js';
 import { authStoreContract } from './auth-store-contract.js';
+import { healthHeartbeatsContract } from './health-heartbeats-contract.js';
 import { healthHistoryContract } from './health-history-contract.js';
 import { healthStoreContract } from './health-store-contract.js';
 import { metricStoreContract } from './metric-store-contract.js';
@@ -52,6 +53,10 @@ describe('store contract on PostgreSQL', { skip: SKIP }, () => {
       return new PgHealthStore(db);
     });
     healthHistoryContract(async () => {
+      await emptied();
+      return new PgHealthStore(db);
+    });
+    healthHeartbeatsContract(async () => {
       await emptied();
       return new PgHealthStore(db);
     });

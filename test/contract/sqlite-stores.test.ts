@@ -11,6 +11,7 @@ import { SqliteMetricStore } from '../../src/storage/sqlite/sqlite-metric-store.
 import { SqliteSecondFactorStore } from '../../src/storage/sqlite/sqlite-second-factor-store.js';
 import { alertStoreContract } from './alert-store-contract.js';
 import { authStoreContract } from './auth-store-contract.js';
+import { healthHeartbeatsContract } from './health-heartbeats-contract.js';
 import { healthHistoryContract } from './health-history-contract.js';
 import { healthStoreContract } from './health-store-contract.js';
 import { metricStoreContract } from './metric-store-contract.js';
@@ -48,6 +49,7 @@ describe('store contract on SQLite', () => {
   describe('HealthStore', () => {
     healthStoreContract(() => Promise.resolve(new SqliteHealthStore(freshDb())));
     healthHistoryContract(() => Promise.resolve(new SqliteHealthStore(freshDb())));
+    healthHeartbeatsContract(() => Promise.resolve(new SqliteHealthStore(freshDb())));
   });
   describe('AlertStore', () => {
     alertStoreContract(() => Promise.resolve(new SqliteAlertStore(freshDb())));

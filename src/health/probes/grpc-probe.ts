@@ -2,6 +2,7 @@ import { isIPv6 } from 'node:net';
 import type * as GrpcJs from '@grpc/grpc-js';
 import type { Probe, ProbeReason, ProbeSeries } from './probe.js';
 import { measured } from './measured.js';
+import { OwnedSockets } from './grpc-owned-sockets.js';
 
 /** gRPC status codes a health check meets (https://grpc.github.io/grpc/core/md_doc_statuscodes.html). */
 const DEADLINE_EXCEEDED = 4;
@@ -31,26 +32,36 @@ export const grpcProbe: Probe = {
         const { service } = await import('grpc-health-check');
         const Client = grpc.makeGenericClientConstructor(service, 'Health');
         const secure = url.protocol === 'grpcs:';
-        const credentials = secure
-          ? grpc.credentials.createSsl(null, null, null, {
-              ...(definition.ignoreTlsErrors
-                ? { rejectUnauthorized: false, checkServerIdentity: () => undefined }
-                : {}),
-            })
-          : grpc.credentials.createInsecure();
+        const sockets = new OwnedSockets();
+        const credentials = sockets.wrap(
+          secure
+            ? grpc.credentials.createSsl(null, null, null, {
+                ...(definition.ignoreTlsErrors
+                  ? { rejectUnauthorized: false, checkServerIdentity: () => undefined }
+                  : {}),
+              })
+            : grpc.credentials.createInsecure(),
+        );
         const target = `${isIPv6(address) ? `[${address}]` : address}:${url.port}`;
         const client = new Client(target, credentials, {
           'grpc.default_authority': `${url.hostname}:${url.port}`,
           ...(secure ? { 'grpc.ssl_target_name_override': url.hostname } : {}),
-          // One check, one connection: no retries or keepalives left behind.
+          // One check, one connection: no retries or keepalives left behind, and no subchannel shared with
+          // other checks of the same target (the global pool would keep it past this client's close).
           'grpc.enable_retries': 0,
+          'grpc.use_local_subchannel_pool': 1,
           'grpc.max_receive_message_length': 4096,
         });
+        // No answer (deadline, unreachable, aborted): the connection may be stuck in its handshake, which
+        // client.close() does not end; the check resets its own sockets (grpc-owned-sockets.ts).
         close = () => {
           client.close();
+          sockets.destroy();
         };
+        let answered = false;
         try {
           const { code, status, details } = await check(client, serviceName, definition.timeout);
+          answered = code !== DEADLINE_EXCEEDED && code !== UNAVAILABLE;
           series.push({ name: 'probe_grpc_status_code', value: code });
           series.push({ name: 'probe_grpc_serving', value: status === 'SERVING' ? 1 : 0 });
           const what = serviceName === '' ? 'the server' : `service "${serviceName}"`;
@@ -69,7 +80,8 @@ export const grpcProbe: Probe = {
             return { code: 'connection_error', message: `unavailable: ${details}`.slice(0, 500) };
           return { code: 'grpc_error', message: `gRPC status ${String(code)}: ${details}`.slice(0, 500) };
         } finally {
-          client.close();
+          if (answered) client.close();
+          else close();
         }
       },
       () => close?.(),

@@ -66,7 +66,10 @@ export interface ProbeContext {
 
 /** What a push monitor's check reads: the last heartbeat of a service, and when watching began. */
 export interface HeartbeatReader {
-  last(service: string): { at: number; status: 'up' | 'down'; message: string; pingMs?: number } | undefined;
+  /** Read from the store: the push may have reached another replica (ADR 0032). */
+  last(
+    service: string,
+  ): Promise<{ at: number; status: 'up' | 'down'; message: string; pingMs?: number } | undefined>;
   /** When the deadline of a service without any heartbeat starts to count (creation or process start). */
   watchedSince(service: string): number;
 }

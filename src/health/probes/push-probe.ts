@@ -7,16 +7,16 @@ import type { Probe, ProbeResult } from './probe.js';
  * `status=down` (its `msg` is the reason). The job's `ping=` (ms) is the check's duration.
  */
 export const pushProbe: Probe = {
-  run(definition, context) {
-    const now = Date.now();
+  async run(definition, context) {
     const heartbeats = context.heartbeats;
     if (heartbeats === undefined)
-      return Promise.resolve({
+      return {
         ok: false,
         durationMs: 0,
         reason: { code: 'push_missing', message: 'push monitors are not served by this process' },
-      });
-    const last = heartbeats.last(definition.name);
+      };
+    const last = await heartbeats.last(definition.name);
+    const now = Date.now();
     const deadline = definition.interval + definition.monitor.pushGraceMs;
     const since = last?.at ?? heartbeats.watchedSince(definition.name);
     const age = now - since;
@@ -26,7 +26,7 @@ export const pushProbe: Probe = {
     ];
     const result: ProbeResult = { ok: true, durationMs: last?.pingMs ?? 0, series };
     if (age > deadline)
-      return Promise.resolve({
+      return {
         ...result,
         ok: false,
         reason: {
@@ -36,13 +36,13 @@ export const pushProbe: Probe = {
               ? `no heartbeat yet, ${String(Math.round(age / 1000))} s after watching began (allowed: ${String(deadline / 1000)} s)`
               : `last heartbeat ${String(Math.round(age / 1000))} s ago (allowed: ${String(deadline / 1000)} s)`,
         },
-      });
+      };
     if (last?.status === 'down')
-      return Promise.resolve({
+      return {
         ...result,
         ok: false,
         reason: { code: 'push_down', message: last.message === '' ? 'the job reported down' : last.message },
-      });
-    return Promise.resolve(result);
+      };
+    return result;
   },
 };

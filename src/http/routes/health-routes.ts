@@ -13,6 +13,7 @@ import {
 } from '../../health/health-views.js';
 import { incidentsOf } from '../../health/incidents.js';
 import { ServiceInputSchema, ServicePatchSchema } from '../../health/service-schema.js';
+import type { PushTokens } from '../../health/push-tokens.js';
 import { DEFAULT_SLA_TARGET, monthlyReport, reportCsv } from '../../health/sla-report.js';
 import { errorResponses } from '../problem.js';
 import {
@@ -24,6 +25,7 @@ import {
   ReportSchema,
   ServiceDetailSchema,
   ServiceListQuerySchema,
+  CreatedServiceSchema,
   ServiceStatusSchema,
 } from './health-schemas.js';
 
@@ -34,6 +36,8 @@ export interface HealthRouteDeps {
   serviceName: string;
   version: string;
   startedAt: number;
+  /** Push monitors' tokens: a new push monitor's token is in its create response (shown that once). */
+  pushTokens?: PushTokens;
 }
 
 const NameParams = Type.Object({ name: Type.String({ maxLength: 128 }) });
@@ -56,10 +60,18 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
   const { checker, store, recorder, heartbeats } = deps.health;
 
   const withUptime = async (services: readonly WatchedService[], beats = 0) => {
-    const uptimes = await uptimes24h(store, Date.now());
+    const [uptimes, bars] = await Promise.all([
+      uptimes24h(store, Date.now()),
+      beats > 0
+        ? heartbeats.lastOf(
+            services.map((s) => s.id),
+            beats,
+          )
+        : undefined,
+    ]);
     return services.map((s) => ({
       ...statusView(s, uptimes.get(s.id) ?? null),
-      ...(beats > 0 ? { heartbeats: heartbeats.last(s.id, beats) } : {}),
+      ...(bars === undefined ? {} : { heartbeats: bars.get(s.id) ?? [] }),
     }));
   };
   const incidents = async (service: WatchedService, now: number) => {
@@ -74,15 +86,16 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
   };
   const detail = async (service: WatchedService) => {
     const now = Date.now();
-    const [uptimes, windows, events, history] = await Promise.all([
+    const [uptimes, windows, events, history, beats] = await Promise.all([
       uptimes24h(store, now),
       windowsOf(service, store, now),
       store.events(service.id, 0, 50),
       incidents(service, now),
+      heartbeats.last(service.id, 30),
     ]);
     return {
       ...statusView(service, uptimes.get(service.id) ?? null),
-      heartbeats: heartbeats.last(service.id, 30),
+      heartbeats: beats,
       windows,
       incidents: history,
       events: events.map((e) => ({
@@ -155,7 +168,7 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           summary:
-            'The last checks of a service, oldest first: state, response time, reason (kept in memory)',
+            'The last checks of a service, oldest first: state, response time, reason (the last 100 are kept)',
           params: NameParams,
           querystring: HeartbeatQuerySchema,
           response: {
@@ -164,8 +177,8 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
           },
         },
       },
-      (request) => ({
-        heartbeats: heartbeats.last(checker.get(request.params.name).id, request.query.limit ?? 30),
+      async (request) => ({
+        heartbeats: await heartbeats.last(checker.get(request.params.name).id, request.query.limit ?? 30),
       }),
     );
 
@@ -248,9 +261,10 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          summary: 'Register a service (checked at once, then every `interval` ms)',
+          summary:
+            'Register a service (checked at once, then every `interval` ms); a push monitor’s secret token is in the answer, once',
           body: ServiceInputSchema,
-          response: { 201: ServiceStatusSchema, ...errorResponses(409, 413, 415, 422) },
+          response: { 201: CreatedServiceSchema, ...errorResponses(409, 413, 415, 422) },
         },
       },
       async (request, reply) => {
@@ -258,7 +272,15 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         void reply
           .code(201)
           .header('location', `/api/health/services/${encodeURIComponent(service.definition.name)}`);
-        return statusView(service, null);
+        if (service.definition.type !== 'push' || deps.pushTokens === undefined)
+          return statusView(service, null);
+        // Only the hash is kept: this answer is the one place the token is seen (rotation issues a new one).
+        const pushToken = await deps.pushTokens.issue({
+          service: service.definition.name,
+          createdAt: service.createdAt,
+        });
+        void reply.header('cache-control', 'no-store');
+        return { ...statusView(service, null), pushToken, pushPath: `/api/push/${pushToken}` };
       },
     );
 
@@ -301,9 +323,7 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         },
       },
       async (request, reply) => {
-        const { id } = checker.get(request.params.name);
         await checker.remove(request.params.name);
-        heartbeats.forget(id);
         return reply.code(204).send(null);
       },
     );

@@ -84,6 +84,20 @@ export const ServiceStatusSchema = Type.Object({
   ),
 });
 
+/** POST /api/health/services's answer: a push monitor's token comes with it, the one time it is shown. */
+export const CreatedServiceSchema = Type.Intersect([
+  ServiceStatusSchema,
+  Type.Object({
+    pushToken: Type.Optional(
+      Type.String({
+        description:
+          'Push monitors only: the secret token of `/api/push/{token}`, shown this once (only its hash is kept; POST …/push-token rotates it).',
+      }),
+    ),
+    pushPath: Type.Optional(Type.String({ description: 'Push monitors only: `/api/push/` and the token.' })),
+  }),
+]);
+
 export const ServiceDetailSchema = Type.Intersect([
   ServiceStatusSchema,
   Type.Object({

@@ -29,15 +29,21 @@ const Beat = Type.Object(
   { additionalProperties: false },
 );
 type BeatInput = Static<typeof Beat>;
-const TokenParams = Type.Object({ token: Type.String({ maxLength: 100 }) });
+const TokenParams = Type.Object({
+  token: Type.String({
+    maxLength: 100,
+    description:
+      'Secret: the push monitor’s token (`hb_…`), the only credential of this route. Shown once when the monitor is created (or the token rotated); only its hash is stored; request logs show `/api/push/***`.',
+  }),
+});
 const NameParams = Type.Object({ name: Type.String({ maxLength: 128 }) });
 const Accepted = Type.Object({ ok: Type.Literal(true), service: Type.String(), state: Type.String() });
 
 /**
  * Push (heartbeat) monitors: `GET`/`POST /api/push/<token>?status=up|down&msg=&ping=` from cron jobs and
  * batch workers — the token is the credential (no other auth), looked up by its SHA-256, each monitor
- * limited to HEALTH_PUSH_MAX_PER_MINUTE; `POST /api/health/services/<name>/push-token` issues (or
- * rotates) a monitor's token and shows it once.
+ * limited to HEALTH_PUSH_MAX_PER_MINUTE; the token comes with the monitor's create response, and
+ * `POST /api/health/services/<name>/push-token` rotates it (the new one shown once).
  */
 export function pushRoutes(deps: PushRouteDeps): FastifyPluginAsyncTypebox {
   const { checker, pushHeartbeats: heartbeats } = deps.health;
@@ -61,7 +67,7 @@ export function pushRoutes(deps: PushRouteDeps): FastifyPluginAsyncTypebox {
         429,
         `more than ${String(deps.maxPerMinute)} heartbeats a minute for "${name}" (HEALTH_PUSH_MAX_PER_MINUTE)`,
       );
-    const changes = heartbeats.record(name, {
+    const changes = await heartbeats.record(name, {
       at: Date.now(),
       status: input.status ?? 'up',
       message: input.msg ?? '',
@@ -83,8 +89,6 @@ export function pushRoutes(deps: PushRouteDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          // Documented in the README; the OpenAPI examples' story has no push monitor yet (left for later).
-          hide: true,
           summary: 'A heartbeat of a push monitor (the token is the credential)',
           params: TokenParams,
           querystring: Beat,
@@ -100,8 +104,6 @@ export function pushRoutes(deps: PushRouteDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          // Documented in the README; the OpenAPI examples' story has no push monitor yet (left for later).
-          hide: true,
           summary: 'A heartbeat of a push monitor: the same as GET; fields in the query or a JSON body',
           params: TokenParams,
           querystring: Beat,
@@ -119,9 +121,8 @@ export function pushRoutes(deps: PushRouteDeps): FastifyPluginAsyncTypebox {
       {
         schema: {
           tags,
-          // Documented in the README; the OpenAPI examples' story has no push monitor yet (left for later).
-          hide: true,
-          summary: 'Issue a push monitor’s token, or rotate it (the previous one stops working); shown once',
+          summary:
+            'Rotate a push monitor’s token (the previous one stops working); the new one is shown once',
           params: NameParams,
           response: {
             201: Type.Object({ token: Type.String(), path: Type.String() }),

@@ -6,8 +6,18 @@ import type {
   StoredHealthEvent,
   StoredHealthService,
   StoredHealthState,
+  StoredHeartbeat,
+  StoredPushBeat,
 } from '../ports.js';
 import type { PgDatabase } from './pg-database.js';
+import {
+  beatParams,
+  INSERT_BEATS_CTE,
+  pruneBeats,
+  readBeats,
+  readPushBeat,
+  savePushBeat,
+} from './pg-heartbeats.js';
 
 const HOUR_MS = 3_600_000;
 /** How long an applied flush id is remembered: far longer than any retry of an unacknowledged flush. */
@@ -98,7 +108,7 @@ WITH claim AS (
   ON CONFLICT (service_id) DO UPDATE SET state = excluded.state, failures = excluded.failures,
     since = excluded.since, checked_at = excluded.checked_at
   WHERE excluded.checked_at >= health_states.checked_at
-)
+), ${INSERT_BEATS_CTE}
 SELECT count(*)::integer AS applied FROM claim`;
 
 const EVENT_COLUMNS = 'service_id, at, state, previous, reason_code, reason';
@@ -129,6 +139,8 @@ export class PgHealthStore implements HealthStore {
       await client.query('DELETE FROM health_events WHERE service_id = $1', [id]);
       await client.query('DELETE FROM health_rollups WHERE service_id = $1', [id]);
       await client.query('DELETE FROM health_states WHERE service_id = $1', [id]);
+      await client.query('DELETE FROM health_beats WHERE service_id = $1', [id]);
+      await client.query('DELETE FROM health_push_beats WHERE service_id = $1', [id]);
       await client.query('DELETE FROM health_services WHERE id = $1', [id]);
     });
   }
@@ -208,7 +220,10 @@ export class PgHealthStore implements HealthStore {
       s.map((x) => x.failures),
       s.map((x) => x.since),
       s.map((x) => x.checkedAt),
+      ...beatParams(flush.beats ?? []),
     ]);
+    const beaten = [...new Set((flush.beats ?? []).map((b) => b.serviceId))];
+    if (beaten.length > 0) await pruneBeats(this.db, beaten);
     return row?.applied === 1;
   }
 
@@ -310,5 +325,17 @@ export class PgHealthStore implements HealthStore {
       [serviceIds, beforeHour],
     );
     return result.rowCount ?? 0;
+  }
+
+  heartbeats(serviceIds: readonly number[], limit: number): Promise<Map<number, StoredHeartbeat[]>> {
+    return readBeats(this.db, serviceIds, limit);
+  }
+
+  savePushBeat(beat: StoredPushBeat): Promise<void> {
+    return savePushBeat(this.db, beat);
+  }
+
+  pushBeat(serviceId: number): Promise<StoredPushBeat | undefined> {
+    return readPushBeat(this.db, serviceId);
   }
 }

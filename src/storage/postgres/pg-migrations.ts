@@ -6,7 +6,7 @@ import type { PgDatabase } from './pg-database.js';
  * byte for byte: label order is part of a series' identity in the exposition). Version 1 is the SQLite
  * schema at its version 7 (outbox claims included), with the same table and column names; version 2 its
  * version 8 (status pages); version 3 its version 10 plus the cluster tables; version 4 the write-ahead
- * epochs (PostgreSQL only); version 5 its version 9 (TOTP).
+ * epochs (PostgreSQL only); version 5 its version 9 (TOTP); version 6 its version 11 (heartbeats).
  */
 export const PG_MIGRATIONS: readonly string[] = [
   `
@@ -301,6 +301,26 @@ export const PG_MIGRATIONS: readonly string[] = [
     code_hash text NOT NULL,
     created_at bigint NOT NULL,
     PRIMARY KEY (user_id, code_hash)
+  );
+  `,
+  // Version 6: heartbeat bars and push monitors' last heartbeats (the SQLite schema's version 11, ADR 0032).
+  `
+  CREATE TABLE health_beats (
+    service_id bigint NOT NULL,
+    at bigint NOT NULL,
+    state text NOT NULL,
+    duration_ms double precision NOT NULL,
+    status_code integer,
+    reason_code text,
+    reason text,
+    PRIMARY KEY (service_id, at)
+  );
+  CREATE TABLE health_push_beats (
+    service_id bigint PRIMARY KEY,
+    at bigint NOT NULL,
+    status text NOT NULL,
+    message text NOT NULL,
+    ping_ms double precision
   );
   `,
 ];

@@ -22,6 +22,9 @@ import type Database from 'better-sqlite3';
  * Version 10 (issue 16, ADR 0021) shares work between replicas: the ids of applied health flushes (a retried
  * flush adds its roll-up deltas once), each service's checker state (a replica taking a service over
  * continues it), and the Pushgateway's groups (a JSON document each, with its expiry time).
+ * Version 11 (issues 19 and 20, ADR 0032) keeps the heartbeat bars (the last checks of each service, pruned
+ * to a hundred as they are written) and each push monitor's last heartbeat, so both survive a restart and
+ * every replica sees the same.
  */
 export const MIGRATIONS: readonly string[] = [
   `
@@ -260,6 +263,25 @@ export const MIGRATIONS: readonly string[] = [
     updated_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   CREATE INDEX push_groups_expires_at ON push_groups (expires_at);
+  `,
+  `
+  CREATE TABLE health_beats (
+    service_id INTEGER NOT NULL,
+    at INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    duration_ms REAL NOT NULL,
+    status_code INTEGER,
+    reason_code TEXT,
+    reason TEXT,
+    PRIMARY KEY (service_id, at)
+  ) WITHOUT ROWID;
+  CREATE TABLE health_push_beats (
+    service_id INTEGER PRIMARY KEY,
+    at INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    message TEXT NOT NULL,
+    ping_ms REAL
+  );
   `,
 ];
 

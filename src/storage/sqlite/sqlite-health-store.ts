@@ -7,7 +7,10 @@ import type {
   StoredHealthEvent,
   StoredHealthService,
   StoredHealthState,
+  StoredHeartbeat,
+  StoredPushBeat,
 } from '../ports.js';
+import { SqliteHeartbeats } from './sqlite-heartbeats.js';
 
 const HOUR_MS = 3_600_000;
 /** How long an applied flush id is remembered: far longer than any retry of an unacknowledged flush. */
@@ -81,8 +84,10 @@ function addCounts(a: Uint8Array, b: Uint8Array): Uint8Array {
 /** The health checker's tables in the embedded SQLite file (same connection as the metric store). */
 export class SqliteHealthStore implements HealthStore {
   private readonly stmts;
+  private readonly beats: SqliteHeartbeats;
 
   constructor(private readonly db: Database.Database) {
+    this.beats = new SqliteHeartbeats(db);
     // Same name and meaning as the PostgreSQL function of migration 3.
     db.function('health_add_counts', { deterministic: true }, (a, b) =>
       addCounts(a as Uint8Array, b as Uint8Array),
@@ -160,6 +165,7 @@ export class SqliteHealthStore implements HealthStore {
         this.stmts.deleteEvents.run(id);
         this.stmts.deleteRollups.run(id);
         this.stmts.deleteState.run(id);
+        this.beats.deleteOf(id);
         this.stmts.deleteService.run(id);
       })
       .immediate();
@@ -222,6 +228,7 @@ export class SqliteHealthStore implements HealthStore {
           );
         for (const s of flush.states)
           this.stmts.saveState.run(s.serviceId, s.state, s.failures, s.since, s.checkedAt);
+        this.beats.write(flush.beats ?? []);
         return true;
       })
       .immediate();
@@ -319,5 +326,18 @@ export class SqliteHealthStore implements HealthStore {
       })
       .immediate();
     return Promise.resolve(deleted);
+  }
+
+  heartbeats(serviceIds: readonly number[], limit: number): Promise<Map<number, StoredHeartbeat[]>> {
+    return Promise.resolve(this.beats.read(serviceIds, limit));
+  }
+
+  savePushBeat(beat: StoredPushBeat): Promise<void> {
+    this.beats.savePush(beat);
+    return Promise.resolve();
+  }
+
+  pushBeat(serviceId: number): Promise<StoredPushBeat | undefined> {
+    return Promise.resolve(this.beats.push(serviceId));
   }
 }
