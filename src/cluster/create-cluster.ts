@@ -71,6 +71,11 @@ export async function createCluster(
     redis.on('error', (error: Error) => {
       log.warn({ err: error }, 'cluster: Redis unavailable');
     });
+    // The socket.io adapter's blocking XREAD waits 5 s: a client without the command timeout. (Sharing the
+    // commands client, with a shorter XREAD, crashed replicas at start on a loaded host: the adapter leaves
+    // its timed-out commands' rejections unhandled.)
+    const streams = await openRedis(config.redisUrl, `${incarnation}:socket.io`, 'blocking');
+    streams.on('error', () => undefined); // reported once by the commands client
     commands = redis;
     feed = await RedisChangeFeed.open(redis, config.redisKeyPrefix, incarnation, log);
     loginAttempts = new RedisLoginAttempts(
@@ -80,14 +85,16 @@ export async function createCluster(
       LOCKOUT_WINDOW_MS,
       log,
     );
-    // The adapter's own commands reject unhandled while Redis is away: without Redis at start (the
-    // connection up within a few seconds), this replica's sockets stay in process (logged) rather than
-    // crash it. It shares the commands client and opens the two it must have (blocking reads, pub/sub).
-    const connected = await readyWithin(redis, REDIS_START_WAIT_MS);
-    if (connected) socketAdapter = await redisStreamsAdapter(redis, config.redisKeyPrefix);
+    // The adapter's own commands reject unhandled while Redis is away: without Redis at start (both
+    // connections up within a few seconds), this replica's sockets stay in process (logged) rather than
+    // crash it.
+    const connected =
+      (await readyWithin(redis, REDIS_START_WAIT_MS)) && (await readyWithin(streams, REDIS_START_WAIT_MS));
+    if (connected) socketAdapter = await redisStreamsAdapter(streams, config.redisKeyPrefix);
     else log.warn('cluster: Redis unreachable at start; socket.io events stay on this replica');
     closers.push(
       () => feed.close(),
+      () => closeRedis(streams),
       () => closeRedis(redis),
     );
   }

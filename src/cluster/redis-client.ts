@@ -6,13 +6,17 @@ import type { Redis } from 'ioredis';
  * second and are retried once across a reconnect, so a Redis blip turns into a quick error the caller
  * handles (fall back, skip, log) instead of requests hanging.
  */
-export async function openRedis(url: string, connectionName: string): Promise<Redis> {
+export async function openRedis(
+  url: string,
+  connectionName: string,
+  use: 'commands' | 'blocking' = 'commands',
+): Promise<Redis> {
   const { Redis: RedisClient } = await import('ioredis');
   return new RedisClient(url, {
     connectionName,
     connectTimeout: 2000,
-    // The socket.io adapter's blocking XREAD waits less than this (socket-adapter.ts).
-    commandTimeout: 1000,
+    // A blocking XREAD (the socket.io streams adapter) waits 5 s by design: no command timeout there.
+    ...(use === 'commands' ? { commandTimeout: 1000 } : {}),
     maxRetriesPerRequest: 1,
     // Reconnects forever, backing off to 2 s: a replica must heal by itself when Redis returns.
     retryStrategy: (attempt) => Math.min(2000, attempt * 100),

@@ -30,9 +30,9 @@ async function pgActivity(database: string): Promise<Record<string, number>> {
 /**
  * A replica shares its connections (issue 16): the stores, the lease, membership and push groups use one
  * PostgreSQL pool (DATABASE_POOL_MAX bounds them all), and the rate limiter uses the cluster's Redis
- * commands client, so Redis sees the four connections the cluster needs and no more: commands (shared with
- * the socket.io adapter and the limiter), the change feed's subscriber, the adapter's blocking reads and its
- * pub/sub.
+ * commands client, so Redis sees the five connections the cluster needs and no more: commands (shared with
+ * the limiter), the change feed's subscriber, and the socket.io adapter's three (its client without a
+ * command timeout, which it duplicates for blocking reads and for pub/sub).
  */
 describe('a replica shares its PostgreSQL pool and Redis connections', { skip: SKIP }, () => {
   let database: TestDatabase;
@@ -55,7 +55,7 @@ describe('a replica shares its PostgreSQL pool and Redis connections', { skip: S
     await dropRedisPrefix(prefix);
   });
 
-  it('opens one pool of DATABASE_POOL_MAX connections and four Redis connections, under load', async () => {
+  it('opens one pool of DATABASE_POOL_MAX connections and five Redis connections, under load', async () => {
     // Concurrent work through every part that talks to the databases: ingest (WAL commits), pushes (push
     // groups), rate-limited API reads (the limiter's Redis counters); idle connections stay open 30 s.
     const work: Promise<unknown>[] = [];
@@ -84,6 +84,6 @@ describe('a replica shares its PostgreSQL pool and Redis connections', { skip: S
     );
     assert.ok(total <= POOL_MAX, `pg_stat_activity: ${JSON.stringify(activity)}`);
     assert.deepEqual(Object.keys(activity), ['metrics-service'], JSON.stringify(activity));
-    assert.equal(byPort.get(6379), 4, `Redis connections of the replica: ${String(byPort.get(6379))}`);
+    assert.equal(byPort.get(6379), 5, `Redis connections of the replica: ${String(byPort.get(6379))}`);
   });
 });
