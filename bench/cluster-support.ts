@@ -39,9 +39,25 @@ export async function backendPids(adminUrl: string, database: string): Promise<n
   }
 }
 
-/** CPU seconds of a set of processes (those that exited since count 0: measure short windows). */
+/**
+ * CPU seconds of a set of processes so far. A process that exits counts 0 afterwards: for processes that
+ * come and go (PostgreSQL backends of a pool) use `cpuSince`.
+ */
 export function totalCpu(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + cpuSeconds(pid), 0);
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU seconds per process now, to diff with `cpuSince`. */
+export function cpuByPid(pids: readonly number[]): Map<number, number> {
+  return new Map(pids.map((pid) => [pid, cpuSeconds(pid)]));
+}
+
+/**
+ * CPU seconds spent since `before` by the processes `now` (backends started meanwhile count whole; one
+ * that ended meanwhile is lost, hence a fresh pid list right after the work).
+ */
+export function cpuSince(before: ReadonlyMap<number, number>, now: readonly number[]): number {
+  return now.reduce((sum, pid) => sum + Math.max(0, cpuSeconds(pid) - (before.get(pid) ?? 0)), 0);
+}
