@@ -18,7 +18,7 @@ export interface ReplicaProcess {
 export async function startReplica(
   name: string,
   env: Record<string, string>,
-  readyTimeoutMs = 40_000,
+  readyTimeoutMs = 120_000,
 ): Promise<ReplicaProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), `cluster-${name}-`));
   try {
