@@ -1,28 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createTestDatabase } from '../test/support/postgres.js';
 import { call, roleOf, startReplica, type ReplicaProcess } from '../test/cluster/processes.js';
+import { cpuSeconds, median, quantile } from './cluster-support.js';
 import { report } from './support.js';
-
-const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-
-/** user + system CPU seconds of a process so far (/proc/<pid>/stat). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${String(pid)}/stat`, 'utf8')
-    .split(') ')[1]!
-    .split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-function quantile(values: readonly number[], q: number): number {
-  const sorted = values.slice().sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-}
 
 /**
  * Scaled-out ingest (ADR 0020): two replicas on one PostgreSQL database, a primary and a follower.

@@ -1,5 +1,6 @@
 import { benchAlerting } from './alerting.js';
 import { benchClusterIngest } from './cluster-ingest.js';
+import { benchClusterVsEmbedded } from './cluster-vs-embedded.js';
 import { benchCollectors } from './collectors.js';
 import { benchExposition } from './exposition.js';
 import { benchHealth } from './health.js';
@@ -56,6 +57,8 @@ const byName: Record<string, () => Promise<void>> = {
   promql: () => benchPromql(),
   // Two service processes on the local PostgreSQL (ADR 0020).
   'cluster-ingest': () => benchClusterIngest(),
+  // Three replicas on PostgreSQL + Redis vs one SQLite process; failover; range query on a follower.
+  'cluster-vs-embedded': () => benchClusterVsEmbedded(),
   // 2,000 mixed monitors and 2,000 HTTP ones, 3 runs of ~70 s each.
   'monitors-mixed': () => benchMonitorsMixed(),
 };

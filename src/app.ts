@@ -129,7 +129,8 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   if (config.otelEnabled) installTracingHooks(app);
   installErrorHandling(app, { maxBytes: config.bodyDrainLimitBytes, timeoutMs: config.bodyDrainTimeoutMs });
   refuseOversizedBeforeUpload(app.server, config.bodyLimitBytes);
-  const limits = await installHardening(app, config);
+  // Scaled out: the replica's Redis client, not a connection of the limiter's own.
+  const limits = await installHardening(app, config, services.cluster.redis);
   // After helmet (its headers are on the answer), before authentication (a 400, not a 401).
   installHostHeaderCheck(app);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.

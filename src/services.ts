@@ -110,7 +110,8 @@ export async function createServices(
   // Migrations ran once, in openStores.
   const stores = await openStores(config);
   const { store, authStore, statusStore, secondFactorStore, kind } = stores;
-  const cluster = await createCluster(config, log);
+  // One PostgreSQL pool per replica: the cluster's lease and membership use the stores' (DATABASE_URL).
+  const cluster = await createCluster(config, log, stores.database);
   // Scaled out (ADR 0020): one primary writes metric data under a lease, followers tail its log.
   const replicated = cluster.pool !== undefined && isReplicatedWal(store) ? store : undefined;
   let currentRole: ServiceRole = replicated === undefined ? role : 'follower';

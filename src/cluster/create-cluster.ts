@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { MemoryLoginAttempts, type LoginAttempts } from '../auth/login-attempts.js';
 import { LOCKOUT_WINDOW_MS } from '../auth/login-sessions.js';
 import type { Config } from '../config/config.js';
+import type { PgDatabase } from '../storage/postgres/pg-database.js';
 import { LocalChangeFeed, RedisChangeFeed, type ChangeFeed } from './change-feed.js';
 import { CheckAssignment } from './check-assignment.js';
 import { Membership } from './membership.js';
@@ -30,8 +31,15 @@ export interface Cluster {
   socketAdapter: AdapterFactory | undefined;
   /** Live members (DATABASE_URL), else undefined. */
   membership: Membership | undefined;
-  /** The cluster's own PostgreSQL pool (lease, membership), DATABASE_URL only. */
+  /** The process's one PostgreSQL pool (the stores', shared: lease, membership), DATABASE_URL only. */
   pool: Pool | undefined;
+  /** The stores' database handle, for other parts that need PostgreSQL (push groups): no pool of their own. */
+  database: PgDatabase | undefined;
+  /**
+   * The replica's Redis commands client (REDIS_URL), for other parts that need Redis (the rate limiter):
+   * no connection of their own. The cluster owns it: it closes it.
+   */
+  redis: Redis | undefined;
   /** host:port the other replicas reach this one at (its membership row). */
   address: string;
   /** Whether this replica checks a service on schedule; undefined: all of them. */
@@ -42,22 +50,33 @@ export interface Cluster {
 /**
  * Builds the cluster parts the configuration asks for: Redis (REDIS_URL) for login counters, cache
  * invalidation and the socket.io adapter; PostgreSQL (DATABASE_URL) for membership, which spreads the health
- * checks. Without either, everything is in process and nothing is opened.
+ * checks. Without either, everything is in process and nothing is opened. `database`: the stores' pool,
+ * used instead of opening a second one (a replica holds one pool; its owner ends it, not the cluster);
+ * without it (DATABASE_URL but no PostgreSQL stores) the cluster opens a small pool of its own.
  */
-export async function createCluster(config: Readonly<Config>, log: Logger): Promise<Cluster> {
+export async function createCluster(
+  config: Readonly<Config>,
+  log: Logger,
+  database?: PgDatabase,
+): Promise<Cluster> {
   const replicaId = replicaIdOf(config);
   const incarnation = `${replicaId ?? hostname()}/${randomUUID().slice(0, 8)}`;
   const closers: (() => Promise<void>)[] = [];
   let feed: ChangeFeed = new LocalChangeFeed();
   let loginAttempts: LoginAttempts = new MemoryLoginAttempts(config.loginRateLimit, LOCKOUT_WINDOW_MS);
   let socketAdapter: AdapterFactory | undefined;
+  let commands: Redis | undefined;
   if (config.redisUrl !== undefined) {
     const redis: Redis = await openRedis(config.redisUrl, `${incarnation}:commands`);
     redis.on('error', (error: Error) => {
       log.warn({ err: error }, 'cluster: Redis unavailable');
     });
+    // The socket.io adapter's blocking XREAD waits 5 s: a client without the command timeout. (Sharing the
+    // commands client, with a shorter XREAD, crashed replicas at start on a loaded host: the adapter leaves
+    // its timed-out commands' rejections unhandled.)
     const streams = await openRedis(config.redisUrl, `${incarnation}:socket.io`, 'blocking');
     streams.on('error', () => undefined); // reported once by the commands client
+    commands = redis;
     feed = await RedisChangeFeed.open(redis, config.redisKeyPrefix, incarnation, log);
     loginAttempts = new RedisLoginAttempts(
       redis,
@@ -84,23 +103,16 @@ export async function createCluster(config: Readonly<Config>, log: Logger): Prom
   const address = config.clusterAddress ?? `${hostname()}:${String(config.port)}`;
   let isAssigned: ((service: string) => boolean) | undefined;
   if (config.databaseUrl !== undefined) {
-    const { default: pg } = await import('pg');
-    // Lease, membership and the WAL listener (ADR 0020) each hold one connection at times.
-    const pool: Pool = new pg.Pool({ connectionString: config.databaseUrl, max: 4 });
+    const pool: Pool = database?.pool ?? (await ownPool(config.databaseUrl, log));
     clusterPool = pool;
-    pool.on('error', (error) => {
-      log.warn({ err: error }, 'cluster: PostgreSQL connection lost');
-    });
     await ensureClusterSchema(pool);
     const self = replicaId ?? hostname();
     membership = new Membership(pool, { replicaId: self, address, ttlMs: config.clusterLeaseTtlMs }, log);
     await membership.start();
     const members = membership;
     isAssigned = new CheckAssignment(self, () => members.members).isAssigned;
-    closers.push(
-      () => members.stop(true),
-      () => pool.end(),
-    );
+    closers.push(() => members.stop(true));
+    if (database === undefined) closers.push(() => pool.end());
   }
   return {
     replicaId,
@@ -110,10 +122,22 @@ export async function createCluster(config: Readonly<Config>, log: Logger): Prom
     socketAdapter,
     membership,
     pool: clusterPool,
+    database,
+    redis: commands,
     address,
     isAssigned,
     close: async () => {
       for (const close of closers) await close().catch(() => undefined);
     },
   };
+}
+
+/** A pool of the cluster's own (lease, membership: one connection each at times). */
+async function ownPool(url: string, log: Logger): Promise<Pool> {
+  const { default: pg } = await import('pg');
+  const pool: Pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'metrics-service' });
+  pool.on('error', (error) => {
+    log.warn({ err: error }, 'cluster: PostgreSQL connection lost');
+  });
+  return pool;
 }

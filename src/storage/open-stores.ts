@@ -34,6 +34,8 @@ export interface Stores {
   statusStore: StatusStore;
   secondFactorStore: SecondFactorStore;
   kind: string;
+  /** DATABASE_URL: the process's one PostgreSQL pool, for the cluster and push groups to share. */
+  database?: PgDatabase;
 }
 
 /** Opens the stores and brings their schema up to date, once per process start. */
@@ -74,5 +76,6 @@ async function openPostgresStores(url: string, poolMax: number): Promise<Stores>
     statusStore: new PgStatusStore(db),
     secondFactorStore: new PgSecondFactorStore(db),
     kind: 'postgresql',
+    database: db,
   };
 }

@@ -1,12 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { freePort } from '../support/child-service.js';
-import { ADMIN_AUTH, TEST_AUTH_ENV } from '../support/test-app.js';
-
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+import type { ChildProcess } from 'node:child_process';
+import { startChildService } from '../support/child-service.js';
+import { ADMIN_AUTH } from '../support/test-app.js';
 
 /** One replica of the service as its own process (src/main.ts), on a fixed port it advertises. */
 export interface ReplicaProcess {
@@ -17,60 +14,35 @@ export interface ReplicaProcess {
   exited: Promise<void>;
 }
 
-/** Starts a replica and waits for /ready (any role). */
+/** Starts a replica (a child service with its own data directory, removed on exit) and waits for /ready. */
 export async function startReplica(
   name: string,
   env: Record<string, string>,
-  readyTimeoutMs = 40_000,
+  readyTimeoutMs = 120_000,
 ): Promise<ReplicaProcess> {
-  const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), `cluster-${name}-`));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      CLUSTER_ADDRESS: `127.0.0.1:${String(port)}`,
-      REPLICA_ID: name,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'warn',
-      SYSTEM_COLLECT_INTERVAL: '0',
-      APPLICATION_COLLECT_INTERVAL: '0',
-      ...TEST_AUTH_ENV,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+  try {
+    const service = await startChildService(
+      (port) => ({
+        CLUSTER_ADDRESS: `127.0.0.1:${String(port)}`,
+        REPLICA_ID: name,
+        DATA_DIR: dataDir,
+        ...env,
+      }),
+      readyTimeoutMs,
+    );
+    const exited = service.exited.then(() => {
       rmSync(dataDir, { recursive: true, force: true });
-      resolve();
     });
-  });
-  const url = `http://127.0.0.1:${String(port)}`;
-  const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`replica ${name} exited during start: ${output}`);
-    try {
-      if ((await fetch(`${url}/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`replica ${name} not ready after ${String(readyTimeoutMs)} ms: ${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { name, url: service.url, child: service.child, output: service.output, exited };
+  } catch (error) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw new Error(`replica ${name}: ${(error as Error).message}`);
   }
-  return { name, url, child, output: () => output, exited };
 }
 
 /** The role a replica reports on /ready. */
-export async function roleOf(replica: ReplicaProcess): Promise<string | undefined> {
+export async function roleOf(replica: Pick<ReplicaProcess, 'url'>): Promise<string | undefined> {
   try {
     const response = await fetch(`${replica.url}/ready`);
     const body = (await response.json()) as { checks?: { role?: string } };
@@ -81,7 +53,7 @@ export async function roleOf(replica: ReplicaProcess): Promise<string | undefine
 }
 
 export async function call(
-  replica: ReplicaProcess,
+  replica: Pick<ReplicaProcess, 'url'>,
   method: string,
   path: string,
   body?: unknown,

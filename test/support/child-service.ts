@@ -41,9 +41,12 @@ export interface ChildService {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** Starts the real service (src/main.ts) in a child process and waits until /ready answers. */
+/**
+ * Starts the real service (src/main.ts) in a child process and waits until /ready answers. `env` may be
+ * a function of the port when a variable names it (a replica's CLUSTER_ADDRESS).
+ */
 export async function startChildService(
-  env: Record<string, string>,
+  env: Record<string, string> | ((port: number) => Record<string, string>),
   readyTimeoutMs = 30_000,
 ): Promise<ChildService> {
   const port = await freePort();
@@ -57,7 +60,7 @@ export async function startChildService(
       SYSTEM_COLLECT_INTERVAL: '0',
       APPLICATION_COLLECT_INTERVAL: '0',
       ...TEST_AUTH_ENV,
-      ...env,
+      ...(typeof env === 'function' ? env(port) : env),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -363,12 +363,14 @@ function senderType(type: ExpositionFamily['type']): SenderMetricType {
 
 /**
  * The groups the app serves: stored in the service's database (PostgreSQL with DATABASE_URL, shared by the
- * replicas; else the SQLite file in DATA_DIR) through a connection of their own, which stop() closes; the
- * TSDB and ingest path of the service. A group file of an earlier version is moved in at the first use.
+ * replicas, through the replica's pool; else the SQLite file in DATA_DIR, through a connection of their own,
+ * which stop() closes); the TSDB and ingest path of the service. A group file of an earlier version is moved in at the first use.
  */
 export function openPushGroups(services: {
   ingest: IngestService;
   tsdb: Tsdb;
+  /** Scaled out: the replica's PostgreSQL pool, used instead of a connection of their own. */
+  cluster?: { database: PgDatabase | undefined };
   config: {
     dataDir: string;
     databaseUrl?: string | undefined;
@@ -382,7 +384,10 @@ export function openPushGroups(services: {
   const store =
     config.databaseUrl === undefined
       ? new SqlitePushGroupStore(openDatabase(join(config.dataDir, 'metrics.db'), 'normal'), true)
-      : new PgPushGroupStore(new PgDatabase({ url: config.databaseUrl, max: 2 }), true);
+      : services.cluster?.database !== undefined
+        ? // The replica's one pool (ADR 0020 deployments): its owner ends it.
+          new PgPushGroupStore(services.cluster.database)
+        : new PgPushGroupStore(new PgDatabase({ url: config.databaseUrl, max: 2 }), true);
   const legacyPath = join(config.dataDir, 'pushgateway-groups.json');
   return new PushGroups({
     ingest: services.ingest,
