@@ -31,7 +31,11 @@ export interface Cluster {
   socketAdapter: AdapterFactory | undefined;
   /** Live members (DATABASE_URL), else undefined. */
   membership: Membership | undefined;
-  /** The process's one PostgreSQL pool (the stores', shared: lease, membership), DATABASE_URL only. */
+  /**
+   * The cluster's own small PostgreSQL pool (lease, membership, the primary's address, the WAL listener),
+   * DATABASE_URL only: a lane of its own, so a lease renewal never queues behind the stores' queries under
+   * heavy ingest (a late renewal deposes a healthy primary).
+   */
   pool: Pool | undefined;
   /** The stores' database handle, for other parts that need PostgreSQL (push groups): no pool of their own. */
   database: PgDatabase | undefined;
@@ -51,8 +55,7 @@ export interface Cluster {
  * Builds the cluster parts the configuration asks for: Redis (REDIS_URL) for login counters, cache
  * invalidation and the socket.io adapter; PostgreSQL (DATABASE_URL) for membership, which spreads the health
  * checks. Without either, everything is in process and nothing is opened. `database`: the stores' pool,
- * used instead of opening a second one (a replica holds one pool; its owner ends it, not the cluster);
- * without it (DATABASE_URL but no PostgreSQL stores) the cluster opens a small pool of its own.
+ * handed on to parts that need PostgreSQL for data (push groups) so that they open none; its owner ends it.
  */
 export async function createCluster(
   config: Readonly<Config>,
@@ -103,7 +106,7 @@ export async function createCluster(
   const address = config.clusterAddress ?? `${hostname()}:${String(config.port)}`;
   let isAssigned: ((service: string) => boolean) | undefined;
   if (config.databaseUrl !== undefined) {
-    const pool: Pool = database?.pool ?? (await ownPool(config.databaseUrl, log));
+    const pool: Pool = await ownPool(config.databaseUrl, log);
     clusterPool = pool;
     await ensureClusterSchema(pool);
     const self = replicaId ?? hostname();
@@ -112,7 +115,7 @@ export async function createCluster(
     const members = membership;
     isAssigned = new CheckAssignment(self, () => members.members).isAssigned;
     closers.push(() => members.stop(true));
-    if (database === undefined) closers.push(() => pool.end());
+    closers.push(() => pool.end());
   }
   return {
     replicaId,
@@ -132,10 +135,17 @@ export async function createCluster(
   };
 }
 
-/** A pool of the cluster's own (lease, membership: one connection each at times). */
+/** Lease, membership, the primary's address and the WAL listener: one connection each at times. */
+export const CLUSTER_POOL_MAX = 4;
+
+/** The cluster's own pool: its coordination lane (see `Cluster.pool`). */
 async function ownPool(url: string, log: Logger): Promise<Pool> {
   const { default: pg } = await import('pg');
-  const pool: Pool = new pg.Pool({ connectionString: url, max: 4, application_name: 'metrics-service' });
+  const pool: Pool = new pg.Pool({
+    connectionString: url,
+    max: CLUSTER_POOL_MAX,
+    application_name: 'metrics-service',
+  });
   pool.on('error', (error) => {
     log.warn({ err: error }, 'cluster: PostgreSQL connection lost');
   });
