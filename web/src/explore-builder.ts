@@ -230,7 +230,13 @@ export class ExploreBuilder {
     });
     const update = (patch: Partial<Filter>): void => {
       const filters = this.q.filters.map((f, j) => (j === i ? { ...f, ...patch } : f));
-      this.change({ filters });
+      // A label just picked has no value yet: wait for it rather than run `label=""`.
+      if (filters[i]?.value === '') {
+        this.q = { ...this.q, filters };
+        keepingFocus(() => {
+          this.draw();
+        });
+      } else this.change({ filters });
     };
     label.addEventListener('change', () => {
       update({ label: label.value, value: '' });
