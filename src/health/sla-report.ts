@@ -1,14 +1,17 @@
 import type { HealthStore } from '../storage/ports.js';
 import { incidentsOf, type Incident } from './incidents.js';
 import { HOUR_MS } from './rollup.js';
+import { dayIndex, monthDays } from './zoned-days.js';
 
-const DAY_MS = 86_400_000;
 /** More state changes than this in one month is a flapping service: the report reads the first ones. */
 const MAX_EVENTS = 10_000;
 export const DEFAULT_SLA_TARGET = 99.9;
 
 export interface DayReport {
+  /** The local date, YYYY-MM-DD, in the report's zone. */
   date: string;
+  /** When the local day begins (UTC ISO); a DST day is 23 or 25 hours long. */
+  start: string;
   checks: number;
   /** Successful checks / checks in percent; null without a check that day. */
   uptimePercent: number | null;
@@ -22,7 +25,8 @@ export interface DayReport {
 export interface MonthReport {
   service: string;
   month: string;
-  timeZone: 'UTC';
+  /** IANA zone whose local days and month the report counts (default UTC). */
+  timeZone: string;
   slaTarget: number;
   checks: number;
   uptimePercent: number | null;
@@ -40,8 +44,10 @@ const met = (uptime: number | null, target: number): boolean | null =>
   uptime === null ? null : uptime >= target;
 
 /**
- * One UTC month of a service, day by day: uptime from the hourly roll-ups (checks that succeeded),
- * downtime and incidents from the state changes. `month` is YYYY-MM (the route's schema checks it).
+ * One month of a service in a time zone, day by day: uptime from the hourly roll-ups (checks that
+ * succeeded), downtime and incidents from the state changes. `month` is YYYY-MM (the route's schema
+ * checks it); the days are the zone's local days, so DST months have a 23- or 25-hour day. A roll-up hour
+ * counts on the local day its start falls in (a zone with a half-hour offset splits no hour).
  */
 export async function monthlyReport(
   store: HealthStore,
@@ -49,39 +55,41 @@ export async function monthlyReport(
   month: string,
   slaTarget: number,
   now: number,
+  timeZone = 'UTC',
 ): Promise<MonthReport> {
   const [year, monthNumber] = month.split('-').map(Number) as [number, number];
-  const from = Date.UTC(year, monthNumber - 1, 1);
-  const to = Date.UTC(year, monthNumber, 1);
-  const dayCount = Math.round((to - from) / DAY_MS);
+  const bounds = monthDays(year, monthNumber, timeZone);
+  const from = bounds[0]!;
+  const to = bounds.at(-1)!;
+  const dayCount = bounds.length - 1;
   const [rollups, events, before] = await Promise.all([
-    store.rollupsBetween(service.id, Math.floor(from / HOUR_MS), Math.floor(to / HOUR_MS)),
+    store.rollupsBetween(service.id, Math.floor(from / HOUR_MS), Math.ceil(to / HOUR_MS)),
     store.eventsBetween(service.id, from, to, MAX_EVENTS),
     store.eventBefore(service.id, from),
   ]);
   const incidents = incidentsOf(events, { from, to, before }, now);
   const days = Array.from({ length: dayCount }, (_, i) => ({ checks: 0, up: 0, downMs: 0, incidents: 0, i }));
   for (const row of rollups) {
-    const day = days[Math.floor((row.hour * HOUR_MS - from) / DAY_MS)];
+    const day = days[dayIndex(bounds, row.hour * HOUR_MS)];
     if (day === undefined) continue;
     day.checks += row.checks;
     day.up += row.up;
   }
   for (const incident of incidents) {
-    const first = days[Math.floor((incident.start - from) / DAY_MS)];
+    const first = days[dayIndex(bounds, incident.start)];
     if (first !== undefined) first.incidents++;
     if (incident.state !== 'down') continue;
     const end = incident.start + incident.durationMs;
     for (const day of days) {
-      const dayStart = from + day.i * DAY_MS;
-      const overlap = Math.min(end, dayStart + DAY_MS) - Math.max(incident.start, dayStart);
+      const overlap = Math.min(end, bounds[day.i + 1]!) - Math.max(incident.start, bounds[day.i]!);
       if (overlap > 0) day.downMs += overlap;
     }
   }
   const dayReports = days.map((d): DayReport => {
     const uptime = percent(d.up, d.checks);
     return {
-      date: new Date(from + d.i * DAY_MS).toISOString().slice(0, 10),
+      date: `${month}-${String(d.i + 1).padStart(2, '0')}`,
+      start: new Date(bounds[d.i]!).toISOString(),
       checks: d.checks,
       uptimePercent: uptime,
       downtimeMinutes: round(d.downMs / 60_000, 1),
@@ -97,7 +105,7 @@ export async function monthlyReport(
   return {
     service: service.name,
     month,
-    timeZone: 'UTC',
+    timeZone,
     slaTarget,
     checks,
     uptimePercent: uptime,

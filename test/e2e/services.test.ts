@@ -171,6 +171,34 @@ describe('services in the browser: add, deep link, pause, report, keyboard, 500 
     assert.match(lines.at(-1)!, new RegExp(`^${month},`));
   });
 
+  it('shows the report in the browser’s time zone on request, DST days included, and keeps it in the URL', async (ctx) => {
+    if (!ready(ctx)) return;
+    const context = await browser!.newContext({ timezoneId: 'Europe/Paris' });
+    const paris = await context.newPage();
+    await paris.goto(`${base}#/services/payments/report?month=2026-03`);
+    await logIn(paris);
+    await paris.waitForSelector('#report-days th:text("Day (UTC)")');
+    // UTC by default; the browser's zone is offered, labelled as such.
+    assert.equal(await paris.inputValue('#report-tz'), 'UTC');
+    assert.deepEqual(await paris.locator('#report-tz option').allTextContents(), [
+      'UTC',
+      'Europe/Paris (this browser)',
+    ]);
+    await paris.selectOption('#report-tz', 'Europe/Paris');
+    await paris.click('#report-form button[type=submit]');
+    await paris.waitForSelector('#report-days th:text("Day (Europe/Paris)")');
+    assert.match(new URL(paris.url()).hash, /[?&]tz=Europe%2FParis/);
+    const startOf = (date: string): Promise<string | null> =>
+      paris.locator(`#report-days tr[data-date="${date}"]`).getAttribute('data-start');
+    assert.equal(await startOf('2026-03-29'), '2026-03-28T23:00:00.000Z', 'CET midnight');
+    assert.equal(await startOf('2026-03-30'), '2026-03-29T22:00:00.000Z', 'CEST midnight: a 23-hour 29th');
+    await paris.screenshot({ path: `${ARTIFACTS}/service-report-paris.png`, fullPage: true });
+    await paris.reload();
+    await paris.waitForSelector('#report-days th:text("Day (Europe/Paris)")');
+    assert.equal(await paris.inputValue('#report-tz'), 'Europe/Paris');
+    await context.close();
+  });
+
   it('edits a monitor and deletes it; every control is reachable by keyboard with a visible focus', async (ctx) => {
     if (!ready(ctx)) return;
     await page.goto(`${base}#/services/shop`);

@@ -146,6 +146,91 @@ describe('status-page management in headless Chromium', () => {
       timeZone: 'Europe/Paris',
     });
     await page.screenshot({ path: `${ARTIFACTS}/status-admin-maintenance.png`, fullPage: true });
+  });
+
+  it('schedules monthly and cron windows, shows the API refusals inline, edits and deletes a window', async (ctx) => {
+    if (browser === undefined) {
+      ctx.skip('no browser');
+      return;
+    }
+    const { page } = session;
+    const scheduleOf = async (title: string): Promise<unknown> => {
+      const all = await send<{ windows: { title: string; schedule: unknown }[] }>(
+        t.app,
+        'GET',
+        '/api/maintenance',
+      );
+      return all.body.windows.find((w) => w.title === title)?.schedule;
+    };
+    const fieldError = (control: string) => page.locator(`#${control} + .field-error`);
+
+    // Monthly: days of the month, at a time, in a zone; an unknown zone is the API's message next to it.
+    await page.fill('#maintenance-title', 'Patch night');
+    await page.check('#maintenance-service-api');
+    await page.selectOption('#maintenance-kind', 'monthly');
+    assert.equal(await page.isVisible('#maintenance-days-of-month'), true);
+    assert.equal(await page.isVisible('#maintenance-day-0'), false, 'weekdays hidden for monthly');
+    await page.fill('#maintenance-days-of-month', '1, 15');
+    await page.fill('#maintenance-at', '01:00');
+    await page.fill('#maintenance-duration', '120');
+    await page.fill('#maintenance-zone', 'Mars/Olympus');
+    await page.click('#maintenance-form button[type=submit]');
+    await fieldError('maintenance-zone').waitFor();
+    assert.match((await fieldError('maintenance-zone').textContent()) ?? '', /Mars\/Olympus/);
+    assert.equal(await page.getAttribute('#maintenance-zone', 'aria-invalid'), 'true');
+    await page.fill('#maintenance-zone', 'America/New_York');
+    await page.click('#maintenance-form button[type=submit]');
+    await page.locator('#maintenance tr', { hasText: 'Patch night' }).waitFor();
+    assert.deepEqual(await scheduleOf('Patch night'), {
+      kind: 'monthly',
+      daysOfMonth: [1, 15],
+      at: '01:00',
+      durationMinutes: 120,
+      timeZone: 'America/New_York',
+    });
+
+    // Cron: a bad expression refused next to its field, then saved.
+    await page.fill('#maintenance-title', 'Nightly backup');
+    await page.check('#maintenance-service-checkout');
+    await page.selectOption('#maintenance-kind', 'cron');
+    assert.equal(await page.isVisible('#maintenance-at'), false, 'a cron expression has its own time');
+    await page.fill('#maintenance-cron', 'every night');
+    await page.fill('#maintenance-duration', '30');
+    await page.fill('#maintenance-zone', 'Europe/Paris');
+    await page.click('#maintenance-form button[type=submit]');
+    await fieldError('maintenance-cron').waitFor();
+    await page.fill('#maintenance-cron', '0 3 * * 1-5');
+    await page.click('#maintenance-form button[type=submit]');
+    const cronRow = page.locator('#maintenance tr', { hasText: 'Nightly backup' });
+    await cronRow.waitFor();
+    assert.match((await cronRow.textContent()) ?? '', /cron 0 3 \* \* 1-5 \(Europe\/Paris\), 30 min/);
+
+    // Edit: the window's own values in the form; saved with PUT, still one row.
+    await page.click('#maintenance tr:has-text("Patch night") button:text("Edit")');
+    await page.locator('#maintenance-form-heading', { hasText: 'Edit maintenance: Patch night' }).waitFor();
+    assert.equal(await page.inputValue('#maintenance-kind'), 'monthly');
+    assert.equal(await page.inputValue('#maintenance-days-of-month'), '1, 15');
+    assert.equal(await page.inputValue('#maintenance-zone'), 'America/New_York');
+    assert.equal(await page.isChecked('#maintenance-service-api'), true);
+    await page.fill('#maintenance-days-of-month', '2');
+    await page.fill('#maintenance-at', '04:15');
+    await page.click('#maintenance-form button[type=submit]');
+    await page.locator('#maintenance tr', { hasText: 'monthly on day 2 04:15' }).waitFor();
+    assert.equal(await page.locator('#maintenance tr', { hasText: 'Patch night' }).count(), 1);
+    assert.deepEqual(await scheduleOf('Patch night'), {
+      kind: 'monthly',
+      daysOfMonth: [2],
+      at: '04:15',
+      durationMinutes: 120,
+      timeZone: 'America/New_York',
+    });
+    await page.screenshot({ path: `${ARTIFACTS}/status-admin-maintenance-edit.png`, fullPage: true });
+
+    // Delete, after a confirmation.
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.click('#maintenance tr:has-text("Database upgrade") button:text("Delete")');
+    await page.locator('#maintenance tr', { hasText: 'Database upgrade' }).waitFor({ state: 'detached' });
+    assert.equal(await scheduleOf('Database upgrade'), undefined);
     assert.deepEqual(
       session.errors.filter((e) => !e.includes('422')),
       [],

@@ -1,4 +1,5 @@
 import { element } from './dom.js';
+import { ExploreBuilder } from './explore-builder.js';
 import { Autocomplete } from './explore-complete.js';
 import { formatNumber } from './format.js';
 import { LiveChart } from './live-chart.js';
@@ -81,7 +82,10 @@ function labelled(text: string, control: HTMLElement): HTMLLabelElement {
   return label;
 }
 
-/** The Explore view: a PromQL box with completion, a chart or a table, a range, a shareable URL. */
+/**
+ * The Explore view: a point-and-click builder that writes PromQL into a box with completion, a chart or a
+ * table, a range, and a shareable URL (the expression is the state; each built change is a history entry).
+ */
 export function mount(container: HTMLElement, params: URLSearchParams): () => void {
   const state = stateOf(params);
   const query = element('textarea', {
@@ -124,8 +128,12 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
   results.append(error, chartBox, table);
   const historyCard = element('section', { class: 'card', 'aria-labelledby': 'explore-history-title' });
   historyCard.append(element('h2', { id: 'explore-history-title' }, 'Recent queries'), historyList);
+  const builder = new ExploreBuilder((expression) => {
+    query.value = expression;
+    void execute(true);
+  });
   const top = element('section', { class: 'card' });
-  top.append(element('h2', {}, 'Explore'), form);
+  top.append(element('h2', {}, 'Explore'), builder.root, form);
   container.replaceChildren(top, results, historyCard);
 
   const completion = new Autocomplete(query);
@@ -187,11 +195,15 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
     table.replaceChildren(rows.length === 0 ? element('p', { class: 'empty' }, 'Empty result.') : t);
   };
 
-  async function execute(): Promise<void> {
+  /** Runs the box's query; `push` (a built change) makes a history entry, so back undoes it. */
+  async function execute(push = false): Promise<void> {
     const expression = query.value.trim();
     const span = RANGES[range.value] ?? 3600;
     const params = new URLSearchParams({ query: expression, range: range.value, mode: mode.value });
-    history.replaceState(null, '', `#/explore?${params.toString()}`);
+    const hash = `#/explore?${params.toString()}`;
+    if (push && window.location.hash !== hash) history.pushState(null, '', hash);
+    else history.replaceState(null, '', hash);
+    void builder.show(expression);
     if (expression === '') return;
     const mine = ++generation;
     error.replaceChildren();

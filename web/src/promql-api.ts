@@ -68,8 +68,18 @@ export function metricNames(): Promise<string[]> {
   return call<string[]>('/api/v1/label/__name__/values');
 }
 
-export function labelNames(): Promise<string[]> {
-  return call<string[]>('/api/v1/labels');
+/** Label names, of the series matching `match` if given. */
+export function labelNames(match?: string): Promise<string[]> {
+  const query = match === undefined ? '' : `?${new URLSearchParams({ 'match[]': match }).toString()}`;
+  return call<string[]>(`/api/v1/labels${query}`);
+}
+
+/** Type and help per metric family, as /api/v1/metadata lists them. */
+export async function metricTypes(): Promise<Record<string, { type: string; help: string }>> {
+  const data = await call<Record<string, { type: string; help: string }[]>>('/api/v1/metadata');
+  return Object.fromEntries(
+    Object.entries(data).flatMap(([name, [first]]) => (first === undefined ? [] : [[name, first]])),
+  );
 }
 
 export function labelValues(name: string, match?: string): Promise<string[]> {

@@ -7,17 +7,19 @@ import { servicePath, type MonthReport } from './service-api.js';
 import { authorizedFetch } from './session.js';
 
 const thisMonth = (): string => new Date().toISOString().slice(0, 7);
+/** The browser's own zone (the zone the page offers beside UTC). */
+const browserZone = (): string => Intl.DateTimeFormat().resolvedOptions().timeZone;
 const percent = (v: number | null): string => (v === null ? '–' : `${String(v)} %`);
 const met = (v: boolean | null): string => (v === null ? '–' : v ? 'met' : 'missed');
 
 function daysTable(report: MonthReport): HTMLElement {
   const table = element('table', { id: 'report-days' });
   const head = element('tr');
-  for (const h of ['Day (UTC)', 'Checks', 'Uptime', 'Downtime', 'Incidents', 'SLA'])
+  for (const h of [`Day (${report.timeZone})`, 'Checks', 'Uptime', 'Downtime', 'Incidents', 'SLA'])
     head.append(element('th', { scope: 'col' }, h));
   table.append(head);
   for (const day of report.days) {
-    const tr = element('tr', { 'data-date': day.date });
+    const tr = element('tr', { 'data-date': day.date, 'data-start': day.start });
     tr.append(
       element('th', { scope: 'row' }, day.date),
       element('td', {}, String(day.checks)),
@@ -32,8 +34,8 @@ function daysTable(report: MonthReport): HTMLElement {
 }
 
 /** Saves a CSV fetched with the session's token (a plain link would go without it). */
-async function download(name: string, month: string, target: string): Promise<Response> {
-  const query = new URLSearchParams({ month, format: 'csv', ...(target === '' ? {} : { target }) });
+async function download(name: string, month: string, target: string, tz: string): Promise<Response> {
+  const query = new URLSearchParams({ month, tz, format: 'csv', ...(target === '' ? {} : { target }) });
   const response = await authorizedFetch(`${servicePath(name)}/report?${query.toString()}`);
   if (!response.ok) return response;
   const url = URL.createObjectURL(await response.clone().blob());
@@ -52,6 +54,7 @@ export async function mountReportPage({ outlet, params, query }: RouteContext): 
   const name = params.name ?? '';
   const month = query.get('month') ?? thisMonth();
   const target = query.get('target') ?? '';
+  const tz = query.get('tz') ?? 'UTC';
   const view = element('main', { class: 'report-page', id: 'report-page' });
   const form = element('form', { class: 'table-controls', id: 'report-form' });
   const monthInput = element('input', {
@@ -70,26 +73,40 @@ export async function mountReportPage({ outlet, params, query }: RouteContext): 
     'aria-label': 'SLA target in percent',
     value: target,
   });
+  // UTC (the default), the browser's zone, and the one in the URL if it is neither.
+  const zoneSelect = element('select', { id: 'report-tz', 'aria-label': 'Time zone of the days' });
+  for (const zone of new Set(['UTC', browserZone(), tz]))
+    zoneSelect.append(
+      element(
+        'option',
+        { value: zone },
+        zone === browserZone() && zone !== 'UTC' ? `${zone} (this browser)` : zone,
+      ),
+    );
+  zoneSelect.value = tz;
   const csv = element('button', { type: 'button', id: 'report-csv' }, 'Download CSV');
-  form.append(monthInput, targetInput, element('button', { type: 'submit' }, 'Show'), csv);
+  form.append(monthInput, targetInput, zoneSelect, element('button', { type: 'submit' }, 'Show'), csv);
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const next = new URLSearchParams({
       month: monthInput.value,
       ...(targetInput.value === '' ? {} : { target: targetInput.value }),
+      ...(zoneSelect.value === 'UTC' ? {} : { tz: zoneSelect.value }),
     });
     window.location.hash = `${hashOf('services', name)}/report?${next.toString()}`;
   });
   csv.addEventListener('click', () => {
-    void act(document.getElementById('notice')!, 'export the report', () => download(name, month, target));
+    void act(document.getElementById('notice')!, 'export the report', () =>
+      download(name, month, target, tz),
+    );
   });
   view.append(
     element('a', { href: hashOf('services', name), class: 'back' }, `← ${name}`),
-    element('h2', {}, `Monthly report: ${name}, ${month}`),
+    element('h2', {}, `Monthly report: ${name}, ${month} (${tz})`),
     form,
   );
   outlet.replaceChildren(view);
-  const reportQuery = new URLSearchParams({ month, ...(target === '' ? {} : { target }) });
+  const reportQuery = new URLSearchParams({ month, tz, ...(target === '' ? {} : { target }) });
   let report: MonthReport;
   try {
     report = await getJson<MonthReport>(`${servicePath(name)}/report?${reportQuery.toString()}`);

@@ -52,6 +52,8 @@ export interface ServiceDetail extends ServiceInfo {
 export interface MonthReport {
   service: string;
   month: string;
+  /** The IANA zone whose local days the report counts. */
+  timeZone: string;
   slaTarget: number;
   checks: number;
   uptimePercent: number | null;
@@ -60,6 +62,8 @@ export interface MonthReport {
   slaMet: boolean | null;
   days: {
     date: string;
+    /** When the local day begins (UTC ISO): DST days are 23 or 25 hours long. */
+    start: string;
     checks: number;
     uptimePercent: number | null;
     downtimeMinutes: number;

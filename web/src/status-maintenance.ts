@@ -1,136 +1,70 @@
 import { getJson } from './api.js';
 import { element } from './dom.js';
-import { submitInline } from './form-problems.js';
-import { button, field, input, select, sendJson } from './ui-fields.js';
-
-interface MaintenanceRow {
-  id: string;
-  title: string;
-  services: string[];
-  active: boolean;
-  next: { startsAt: string; endsAt: string } | null;
-  schedule: { kind: string };
-}
+import { act } from './notice.js';
+import { maintenanceForm, type MaintenanceWindow, type Schedule } from './status-maintenance-form.js';
+import { button, sendJson } from './ui-fields.js';
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
-/** datetime-local gives local time without a zone: sent as an instant (ISO 8601 with Z). */
-const instant = (local: string): string => (local === '' ? '' : new Date(local).toISOString());
-
-function scheduleOf(
-  kind: string,
-  controls: Record<string, HTMLInputElement>,
-  days: HTMLInputElement[],
-): unknown {
-  if (kind === 'once')
-    return { kind, startsAt: instant(controls.startsAt!.value), endsAt: instant(controls.endsAt!.value) };
-  return {
-    kind: 'weekly',
-    weekdays: days.flatMap((d, i) => (d.checked ? [i] : [])),
-    at: controls.at!.value,
-    durationMinutes: Number(controls.duration!.value),
-    timeZone: controls.timeZone!.value,
-  };
+/** A schedule in a few words: "weekly Sun 03:30 (Europe/Paris), 90 min". */
+function describe(s: Schedule): string {
+  switch (s.kind) {
+    case 'once':
+      return `once, ${new Date(s.startsAt).toLocaleString()} → ${new Date(s.endsAt).toLocaleString()}`;
+    case 'weekly':
+      return `weekly ${s.weekdays.map((d) => WEEKDAYS[d] ?? '?').join(', ')} ${s.at} (${s.timeZone}), ${String(s.durationMinutes)} min`;
+    case 'monthly':
+      return `monthly on day ${s.daysOfMonth.join(', ')} ${s.at} (${s.timeZone}), ${String(s.durationMinutes)} min`;
+    case 'cron':
+      return `cron ${s.expression} (${s.timeZone}), ${String(s.durationMinutes)} min`;
+  }
 }
 
-/** Maintenance windows: the list with the next occurrence, and a form for a one-off or weekly window. */
+/**
+ * Maintenance windows: the list with the next occurrence, edit and delete per window, and the form for a
+ * new one (one-off, weekly, monthly or cron, in a time zone). Edit puts the window's own form in place of
+ * the new-window form.
+ */
 export async function mountMaintenance(container: HTMLElement, watched: readonly string[]): Promise<void> {
-  const { windows } = await getJson<{ windows: MaintenanceRow[] }>('/api/maintenance');
+  const { windows } = await getJson<{ windows: MaintenanceWindow[] }>('/api/maintenance');
   const reload = (): void => void mountMaintenance(container, watched);
+  const notice = document.getElementById('notice') ?? container;
   const table = element('table', { id: 'maintenance' });
   const head = element('tr');
   for (const h of ['Title', 'Services', 'Schedule', 'Next', 'Actions'])
     head.append(element('th', { scope: 'col' }, h));
   table.append(head);
+  let form = maintenanceForm(watched, undefined, reload);
   for (const w of windows) {
     const row = element('tr', { 'data-window': w.id });
-    const remove = button('Delete', { 'aria-label': `Delete ${w.title}` });
-    remove.addEventListener('click', () => {
-      void sendJson('DELETE', `/api/maintenance/${encodeURIComponent(w.id)}`).then(reload);
+    const edit = button('Edit', { 'aria-label': `Edit ${w.title}`, class: 'maintenance-edit' });
+    edit.addEventListener('click', () => {
+      const editing = maintenanceForm(watched, w, reload);
+      form.replaceWith(editing);
+      form = editing;
+      editing.querySelector<HTMLInputElement>('#maintenance-title')?.focus();
     });
-    const actions = element('td');
-    actions.append(remove);
+    const remove = button('Delete', { 'aria-label': `Delete ${w.title}`, class: 'maintenance-delete' });
+    remove.addEventListener('click', () => {
+      if (!window.confirm(`Delete the maintenance window "${w.title}"?`)) return;
+      void act(notice, `delete ${w.title}`, () =>
+        sendJson('DELETE', `/api/maintenance/${encodeURIComponent(w.id)}`),
+      ).then((ok) => {
+        if (ok) reload();
+      });
+    });
+    const actions = element('td', { class: 'row' });
+    actions.append(edit, remove);
     const next = w.active ? 'on now' : w.next === null ? '–' : new Date(w.next.startsAt).toLocaleString();
     row.append(
       element('td', {}, w.title),
       element('td', {}, w.services.join(', ')),
-      element('td', {}, w.schedule.kind),
+      element('td', {}, describe(w.schedule)),
       element('td', {}, next),
       actions,
     );
     table.append(row);
   }
-
-  const form = element('form', {
-    class: 'stack',
-    id: 'maintenance-form',
-    'aria-label': 'Schedule maintenance',
-  });
-  const title = input('', { id: 'maintenance-title' });
-  const services = element('fieldset', { id: 'maintenance-services' });
-  services.append(element('legend', {}, 'Services covered'));
-  const serviceChecks = watched.map((name) => {
-    const check = element('input', { type: 'checkbox', id: `maintenance-service-${name}` });
-    const label = element('label', { for: check.id, class: 'inline' }, name);
-    services.append(check, label);
-    return { name, check };
-  });
-  const kind = select(['once', 'weekly'], 'once');
-  const controls: Record<string, HTMLInputElement> = {
-    startsAt: input('', { type: 'datetime-local', id: 'maintenance-starts' }),
-    endsAt: input('', { type: 'datetime-local', id: 'maintenance-ends' }),
-    at: input('02:00', { type: 'time', id: 'maintenance-at' }),
-    duration: input('60', { type: 'number', min: '1', id: 'maintenance-duration' }),
-    timeZone: input(Intl.DateTimeFormat().resolvedOptions().timeZone, { id: 'maintenance-zone' }),
-  };
-  const once = element('div', { class: 'stack' });
-  once.append(
-    field('Starts', controls.startsAt!, 'schedule.startsAt'),
-    field('Ends', controls.endsAt!, 'schedule.endsAt'),
-  );
-  const weekly = element('div', { class: 'stack' });
-  const days = element('fieldset', {});
-  days.append(element('legend', {}, 'Weekdays'));
-  const dayChecks = WEEKDAYS.map((d, i) => {
-    const check = element('input', { type: 'checkbox', id: `maintenance-day-${String(i)}` });
-    days.append(check, element('label', { for: check.id, class: 'inline' }, d));
-    return check;
-  });
-  days.dataset.field = 'schedule.weekdays';
-  weekly.append(
-    days,
-    field('At (HH:MM)', controls.at!, 'schedule.at'),
-    field('Duration (minutes)', controls.duration!, 'schedule.durationMinutes'),
-    field('Time zone', controls.timeZone!, 'schedule.timeZone'),
-  );
-  weekly.hidden = true;
-  kind.addEventListener('change', () => {
-    once.hidden = kind.value !== 'once';
-    weekly.hidden = kind.value === 'once';
-  });
-  services.dataset.field = 'services';
-  const buttons = element('div', { class: 'row' });
-  buttons.append(element('button', { type: 'submit', class: 'primary' }, 'Schedule maintenance'));
-  form.append(
-    element('h3', {}, 'Schedule maintenance'),
-    field('Title', title, 'title'),
-    services,
-    field('Repeats', kind, 'schedule'),
-    once,
-    weekly,
-    buttons,
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const body = {
-      title: title.value,
-      services: serviceChecks.filter((s) => s.check.checked).map((s) => s.name),
-      schedule: scheduleOf(kind.value, controls, dayChecks),
-    };
-    void submitInline(form, () => sendJson('POST', '/api/maintenance', body)).then((ok) => {
-      if (ok !== undefined) reload();
-    });
-  });
   container.replaceChildren(
     element('h2', { id: 'maintenance-heading' }, 'Maintenance windows'),
     windows.length === 0 ? element('p', { class: 'muted' }, 'No maintenance window.') : table,

@@ -188,7 +188,7 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
         schema: {
           tags,
           summary:
-            'Monthly uptime / SLA report (UTC days): uptime, downtime minutes, incidents, target met; JSON, or CSV with Accept: text/csv or format=csv',
+            'Monthly uptime / SLA report (local days of `tz`, default UTC): uptime, downtime minutes, incidents, target met; JSON, or CSV with Accept: text/csv or format=csv',
           params: NameParams,
           querystring: ReportQuerySchema,
           response: {
@@ -211,13 +211,14 @@ export function healthRoutes(deps: HealthRouteDeps): FastifyPluginAsyncTypebox {
       },
       async (request, reply) => {
         const service = checker.get(request.params.name);
-        const { month, target, format } = request.query;
+        const { month, target, format, tz } = request.query;
         const report = await monthlyReport(
           store,
           { id: service.id, name: service.definition.name },
           month,
           target ?? service.input.slaTarget ?? DEFAULT_SLA_TARGET,
           Date.now(),
+          tz ?? 'UTC',
         );
         const wantsCsv =
           format === 'csv' || (format === undefined && /\btext\/csv\b/.test(request.headers.accept ?? ''));

@@ -178,9 +178,18 @@ export const ReportQuerySchema = Type.Object(
   {
     month: Type.String({
       pattern: '^(19[7-9][0-9]|[2-9][0-9]{3})-(0[1-9]|1[0-2])$',
-      description: 'The UTC month, YYYY-MM.',
+      description: 'The month, YYYY-MM, in the zone `tz`.',
       examples: ['2026-11'],
     }),
+    tz: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description:
+          'IANA time zone whose local days and month boundaries the report counts (DST days are 23 or 25 h); default UTC. An unknown zone is 422 invalid_time_zone.',
+        examples: ['Europe/Paris'],
+      }),
+    ),
     target: Type.Optional(
       Type.Number({
         minimum: 0,
@@ -199,7 +208,8 @@ export const ReportQuerySchema = Type.Object(
 );
 
 const Day = Type.Object({
-  date: Type.String({ description: 'YYYY-MM-DD (UTC).' }),
+  date: Type.String({ description: 'YYYY-MM-DD, the local date in the report’s zone.' }),
+  start: Type.String({ description: 'When that local day begins, UTC ISO 8601.' }),
   checks: Type.Integer(),
   uptimePercent: Type.Union([Type.Number(), Type.Null()], { description: 'null: no check that day.' }),
   downtimeMinutes: Type.Number(),
@@ -210,7 +220,7 @@ const Day = Type.Object({
 export const ReportSchema = Type.Object({
   service: Type.String(),
   month: Type.String(),
-  timeZone: Type.Literal('UTC'),
+  timeZone: Type.String({ description: 'The IANA zone of the days (tz, default UTC).' }),
   slaTarget: Type.Number(),
   checks: Type.Integer(),
   uptimePercent: Type.Union([Type.Number(), Type.Null()]),
