@@ -38,12 +38,13 @@ export class DecodedChunkCache {
   /**
    * Whether chunks of these sizes fit in the cache at all. A read that does not fit would only push out
    * everything else and then itself (the next such read misses all the same), so it reads through the
-   * cache without keeping what it decodes: what smaller queries keep survives one big scan.
+   * cache without keeping what it decodes: what smaller queries keep survives one big scan. `scale`:
+   * the chunks are a batch of a read that many times larger (estimated from the batch).
    */
-  fits(chunks: Iterable<StoredChunk>): boolean {
+  fits(chunks: Iterable<StoredChunk>, scale = 1): boolean {
     let bytes = 0;
     for (const chunk of chunks) {
-      bytes += chunk.count * 16 + chunk.data.byteLength + ENTRY_OVERHEAD_BYTES;
+      bytes += (chunk.count * 16 + chunk.data.byteLength + ENTRY_OVERHEAD_BYTES) * scale;
       if (bytes > this.maxBytes) return false;
     }
     return true;

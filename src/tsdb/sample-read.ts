@@ -7,7 +7,8 @@ import type { SampleRange } from './read-port.js';
 /**
  * Samples of many series over one range: their chunks in memory, plus the stored ones older than the
  * oldest chunk in memory, fetched for every series in one `readChunksBatch` call (one round trip on a
- * networked store, instead of one per series). Chunks are decoded through `cache` when given.
+ * networked store, instead of one per series). Chunks are decoded through `cache` when given; `ofTotal`:
+ * the read is one batch of a read of that many series, which is what must fit for the cache to keep it.
  */
 export async function readSamples(
   heads: Heads,
@@ -16,6 +17,7 @@ export async function readSamples(
   from: number,
   to: number,
   cache?: DecodedChunkCache,
+  ofTotal = ids.length,
 ): Promise<SampleRange[]> {
   if (ids.length === 0) return [];
   const memory = ids.map((id) => heads.get(id)?.memoryChunks() ?? []);
@@ -25,7 +27,7 @@ export async function readSamples(
   }));
   const stored = await store.readChunksBatch(reads, from, to);
   const chunks = ids.map((_, i) => [...(stored[i] ?? []), ...memory[i]!.filter((c) => c.minT <= to)]);
-  const keep = cache?.fits(chunks.flat()) ?? false;
+  const keep = cache?.fits(chunks.flat(), ofTotal / ids.length) ?? false;
   return chunks.map((list) => gather(list, from, to, cache, keep));
 }
 
