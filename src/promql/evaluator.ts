@@ -404,7 +404,7 @@ export class Evaluator {
       others.push(i === matrixIndex ? undefined : ((await this.eval(e.args[i]!)) as Matrix));
     }
     const arg = unwrapParens(e.args[matrixIndex]!) as MatrixSelector | SubqueryExpr;
-    let batches: AsyncIterable<SourceSeries[]>;
+    let batches: AsyncIterable<SourceSeries[]> | Iterable<SourceSeries[]>;
     let offsetMs: number;
     let at: number | undefined;
     const rangeMs = arg.rangeMs;
@@ -414,9 +414,9 @@ export class Evaluator {
       at = this.atTime(arg.selector.at);
     } else {
       const inner = await this.subquery(arg);
-      batches = once(
+      batches = [
         inner.map((s) => ({ labels: s.metric, t: Float64Array.from(s.t), v: Float64Array.from(s.v) })),
-      );
+      ];
       offsetMs = arg.offsetMs;
       at = this.atTime(arg.at);
     }
@@ -689,8 +689,4 @@ function streamableRangeArg(e: FunctionCall): number {
     const u = unwrapParens(a);
     return u.kind === 'matrix' || u.kind === 'subquery';
   });
-}
-
-async function* once<T>(value: T): AsyncGenerator<T> {
-  yield value;
 }
