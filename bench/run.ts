@@ -9,6 +9,7 @@ import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
 import { benchMiddlewareInstructions } from './middleware-instructions.js';
 import { benchPromql } from './promql.js';
+import { benchPromqlDecode } from './promql-decode.js';
 import { benchOtlp } from './otlp.js';
 import { benchQueryFill } from './query-fill.js';
 import { benchRangeQuery } from './range-query.js';
@@ -20,7 +21,7 @@ import { benchStartup } from './startup.js';
 import { benchHistogramStorage, benchStorage } from './storage.js';
 import { benchValueSerialisation } from './value-serialisation.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, promql, middleware, collectors, health, alerting, realtime, startup, value-serialisation, remote-write, otlp, middleware-instructions, soak, remote-write-decode). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, promql, middleware, collectors, health, alerting, realtime, startup, value-serialisation, remote-write, otlp, middleware-instructions, soak, remote-write-decode, promql-decode). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: async () => {
@@ -47,6 +48,10 @@ const all: Record<string, () => Promise<void>> = {
   startup: () => benchStartup(Number(process.env.BENCH_STARTUP_RUNS ?? 7)),
   'remote-write': () => benchRemoteWrite(),
   otlp: () => benchOtlp(),
+  'promql-decode': () => {
+    benchPromqlDecode();
+    return Promise.resolve();
+  },
   'remote-write-decode': () => {
     benchRemoteWriteDecode();
     return Promise.resolve();

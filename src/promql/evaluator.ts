@@ -237,33 +237,48 @@ export class Evaluator {
     e: AggregateExpr,
     op: 'sum' | 'avg' | 'min' | 'max' | 'count' | 'group' | 'stddev' | 'stdvar',
   ): Promise<Matrix> {
-    const input = (await this.eval(e.expr)) as Matrix;
     const grouping = [...e.grouping].sort();
     const steps = this.numSteps;
     const groups = new Map<string, { labels: Labels; byStep: (Group | undefined)[] }>();
     const sample: Sample = { metric: EMPTY_LABELS, t: 0, v: 0 };
-    for (const series of input) {
-      await this.checkpoint();
-      const key = e.without
-        ? signatureWithout(series.metric, grouping)
-        : signatureWith(series.metric, grouping);
+    const addSeries = (metric: Labels, t: ArrayLike<number>, v: ArrayLike<number>, n: number): void => {
+      const key = e.without ? signatureWithout(metric, grouping) : signatureWith(metric, grouping);
       let group = groups.get(key);
       if (group === undefined) {
         const labels = e.without
-          ? deleteLabels(series.metric, [...grouping, '__name__'])
+          ? deleteLabels(metric, [...grouping, '__name__'])
           : grouping.length > 0
-            ? keepLabels(series.metric, grouping)
+            ? keepLabels(metric, grouping)
             : EMPTY_LABELS;
         group = { labels, byStep: new Array<Group | undefined>(steps) };
         groups.set(key, group);
       }
-      for (let i = 0; i < series.t.length; i++) {
-        const step = Math.round((series.t[i]! - this.start) / this.interval);
-        sample.t = series.t[i]!;
-        sample.v = series.v[i]!;
+      for (let i = 0; i < n; i++) {
+        const step = Math.round((t[i]! - this.start) / this.interval);
+        sample.t = t[i]!;
+        sample.v = v[i]!;
         const state = group.byStep[step];
         if (state === undefined) group.byStep[step] = startGroup(op, group.labels, sample);
         else add(op, state, sample, 0);
+      }
+    };
+    const inner = unwrapParens(e.expr);
+    const matrixIndex = inner.kind === 'call' ? streamableRangeArg(inner) : -1;
+    if (inner.kind === 'call' && matrixIndex >= 0) {
+      // A range function's series go straight into the groups as they are computed (no matrix of its
+      // whole output); the labelset check its matrix would get is made on the labels alone.
+      const seen = new Set<string>();
+      await this.rangeCallEach(inner, matrixIndex, (metric, t, v, n) => {
+        const labelset = labelsKey(metric);
+        if (seen.has(labelset)) throw executionError('vector cannot contain metrics with the same labelset');
+        seen.add(labelset);
+        addSeries(metric, t, v, n);
+      });
+    } else {
+      const input = (await this.eval(e.expr)) as Matrix;
+      for (const series of input) {
+        await this.checkpoint();
+        addSeries(series.metric, series.t, series.v, series.t.length);
       }
     }
     const out: Matrix = [];
@@ -357,6 +372,31 @@ export class Evaluator {
 
   /** A function over a range vector (a matrix selector or a subquery), series by series. */
   private async rangeCall(e: FunctionCall, matrixIndex: number): Promise<Matrix> {
+    const out: Matrix = [];
+    const arg = await this.rangeCallEach(e, matrixIndex, (metric, t, v, n) => {
+      const points: Series = { metric, t: new Array<number>(n), v: new Array<number>(n) };
+      for (let i = 0; i < n; i++) {
+        points.t[i] = t[i]!;
+        points.v[i] = v[i]!;
+      }
+      out.push(points);
+    });
+    if (e.name === 'absent_over_time') return this.absentOverTime(out, arg);
+    checkUniqueLabelsets(out);
+    return out;
+  }
+
+  /**
+   * Evaluates a range function series by series and hands each output series (`n` points in `t`, `v`,
+   * arrays reused for the next series: copy what you keep) to `emit`, in the order of the input series.
+   * A matrix selector's series are read a batch at a time when the source can (`readBatches`), so a sum
+   * over 10,000 series' rates never holds more than a batch of raw samples. Returns the range argument.
+   */
+  private async rangeCallEach(
+    e: FunctionCall,
+    matrixIndex: number,
+    emit: (metric: Labels, t: Float64Array, v: Float64Array, n: number) => void,
+  ): Promise<MatrixSelector | SubqueryExpr> {
     const fn = RANGE_FUNCTIONS.get(e.name);
     if (fn === undefined) throw executionError(`function "${e.name}" is not supported`);
     const others: (Matrix | undefined)[] = [];
@@ -364,25 +404,28 @@ export class Evaluator {
       others.push(i === matrixIndex ? undefined : ((await this.eval(e.args[i]!)) as Matrix));
     }
     const arg = unwrapParens(e.args[matrixIndex]!) as MatrixSelector | SubqueryExpr;
-    let series: SourceSeries[];
+    let batches: AsyncIterable<SourceSeries[]> | Iterable<SourceSeries[]>;
     let offsetMs: number;
     let at: number | undefined;
     const rangeMs = arg.rangeMs;
     if (arg.kind === 'matrix') {
-      series = await this.load(arg.selector, rangeMs);
+      batches = this.readBatches(arg.selector, rangeMs);
       offsetMs = arg.selector.offsetMs;
       at = this.atTime(arg.selector.at);
     } else {
       const inner = await this.subquery(arg);
-      series = inner.map((s) => ({ labels: s.metric, t: Float64Array.from(s.t), v: Float64Array.from(s.v) }));
+      batches = [
+        inner.map((s) => ({ labels: s.metric, t: Float64Array.from(s.t), v: Float64Array.from(s.v) })),
+      ];
       offsetMs = arg.offsetMs;
       at = this.atTime(arg.at);
     }
     const leftOpen = this.q.compat.leftOpenWindows;
     const prometheus3 = this.q.compat.prometheus3;
     const keepName = e.name === 'last_over_time';
-    const out: Matrix = [];
     const steps = this.numSteps;
+    const outT = new Float64Array(steps);
+    const outV = new Float64Array(steps);
     const params = new Array<number>(others.length - 1).fill(0);
     // One window object, moved along: a range query calls the function series × steps times.
     const w: Window = {
@@ -397,52 +440,53 @@ export class Evaluator {
       params,
       prometheus3,
     };
-    for (const s of series) {
-      await this.checkpoint();
-      const points: Series = { metric: keepName ? s.labels : dropMetricName(s.labels), t: [], v: [] };
-      let lo = 0;
-      let hi = 0;
-      const t = s.t;
-      w.t = t;
-      w.v = s.v;
-      let peak = 0;
-      for (let step = 0; step < steps; step++) {
-        const ts = this.start + step * this.interval;
-        const maxt = (at ?? ts) - offsetMs;
-        const mint = maxt - rangeMs;
-        if (at !== undefined) {
-          lo = 0;
-          hi = 0;
+    for await (const series of batches) {
+      for (const s of series) {
+        await this.checkpoint();
+        let n = 0;
+        let lo = 0;
+        let hi = 0;
+        const t = s.t;
+        w.t = t;
+        w.v = s.v;
+        let peak = 0;
+        for (let step = 0; step < steps; step++) {
+          const ts = this.start + step * this.interval;
+          const maxt = (at ?? ts) - offsetMs;
+          const mint = maxt - rangeMs;
+          if (at !== undefined) {
+            lo = 0;
+            hi = 0;
+          }
+          while (hi < t.length && t[hi]! <= maxt) hi++;
+          while (lo < hi && (leftOpen ? t[lo]! <= mint : t[lo]! < mint)) lo++;
+          if (hi === lo) continue;
+          if (hi - lo > peak) peak = hi - lo;
+          let p = 0;
+          for (let i = 0; i < others.length; i++) {
+            if (i === matrixIndex) continue;
+            params[p++] = others[i]![0]!.v[step]!;
+          }
+          w.lo = lo;
+          w.hi = hi;
+          w.ts = ts;
+          w.rangeStart = mint;
+          w.rangeEnd = maxt;
+          const value = fn(w);
+          if (value !== undefined) {
+            outT[n] = ts;
+            outV[n] = value;
+            n++;
+          }
         }
-        while (hi < t.length && t[hi]! <= maxt) hi++;
-        while (lo < hi && (leftOpen ? t[lo]! <= mint : t[lo]! < mint)) lo++;
-        if (hi === lo) continue;
-        if (hi - lo > peak) peak = hi - lo;
-        let p = 0;
-        for (let i = 0; i < others.length; i++) {
-          if (i === matrixIndex) continue;
-          params[p++] = others[i]![0]!.v[step]!;
+        if (this.q.samples.current + peak > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
+        if (n > 0) {
+          this.addSamples(n);
+          emit(keepName ? s.labels : dropMetricName(s.labels), outT, outV, n);
         }
-        w.lo = lo;
-        w.hi = hi;
-        w.ts = ts;
-        w.rangeStart = mint;
-        w.rangeEnd = maxt;
-        const value = fn(w);
-        if (value !== undefined) {
-          points.t.push(ts);
-          points.v.push(value);
-        }
-      }
-      if (this.q.samples.current + peak > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
-      if (points.t.length > 0) {
-        this.addSamples(points.t.length);
-        out.push(points);
       }
     }
-    if (e.name === 'absent_over_time') return this.absentOverTime(out, arg);
-    checkUniqueLabelsets(out);
-    return out;
+    return arg;
   }
 
   private absentOverTime(mat: Matrix, arg: MatrixSelector | SubqueryExpr): Matrix {
@@ -470,6 +514,30 @@ export class Evaluator {
     for (const s of series) loaded += s.t.length;
     if (loaded > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
     return [...series].sort((a, b) => compareLabels(a.labels, b.labels));
+  }
+
+  /**
+   * What `load` returns, a batch of READ_BATCH series at a time when the source reads in two steps
+   * (labels first): raw samples of a long range over many series need not all be in memory at once.
+   * Same series, same order, same sample limit (counted over the whole read) as `load`.
+   */
+  private async *readBatches(sel: VectorSelector, extraMs: number): AsyncGenerator<SourceSeries[]> {
+    const source = this.q.source;
+    if (source.match === undefined || source.read === undefined) {
+      yield await this.load(sel, extraMs);
+      return;
+    }
+    const at = this.atTime(sel.at);
+    const from = (at ?? this.start) - sel.offsetMs - extraMs;
+    const to = (at ?? this.end) - sel.offsetMs;
+    const refs = [...source.match(sel.matchers)].sort((a, b) => compareLabels(a.labels, b.labels));
+    let loaded = 0;
+    for (let i = 0; i < refs.length; i += READ_BATCH) {
+      const series = await source.read(refs.slice(i, i + READ_BATCH), from, to, refs.length);
+      for (const s of series) loaded += s.t.length;
+      if (loaded > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
+      yield series;
+    }
   }
 
   /** The newest sample of each series within the lookback of `ts` (Prometheus' vectorSelectorSingle). */
@@ -605,4 +673,20 @@ function checkUniqueLabelsets(matrix: Matrix): void {
     if (seen.has(key)) throw executionError('vector cannot contain metrics with the same labelset');
     seen.add(key);
   }
+}
+
+/** Series read at once by a range function over a matrix selector (when the source reads in two steps). */
+const READ_BATCH = 512;
+
+/**
+ * The index of a call's range-vector argument if an aggregation can take its output series one by one:
+ * a range function (not `absent_over_time`, whose output depends on all series) over a matrix selector
+ * or subquery; -1 otherwise.
+ */
+function streamableRangeArg(e: FunctionCall): number {
+  if (e.name === 'absent_over_time' || e.name === 'timestamp' || !RANGE_FUNCTIONS.has(e.name)) return -1;
+  return e.args.findIndex((a) => {
+    const u = unwrapParens(a);
+    return u.kind === 'matrix' || u.kind === 'subquery';
+  });
 }

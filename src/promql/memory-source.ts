@@ -5,7 +5,8 @@ import type { SeriesSource, SourceSeries } from './series-source.js';
 
 /** A series source over arrays in memory: for tests and for evaluating against already-read data. */
 export class MemorySeriesSource implements SeriesSource {
-  private readonly series: SourceSeries[] = [];
+  /** Every series added (for subclasses that read it differently). */
+  protected readonly series: SourceSeries[] = [];
 
   add(labels: Labels, samples: readonly (readonly [number, number])[]): void {
     const sorted = [...samples].sort((a, b) => a[0] - b[0]);

@@ -15,4 +15,17 @@ export interface SourceSeries {
  */
 export interface SeriesSource {
   select(matchers: readonly LabelMatcher[], fromMs: number, toMs: number): Promise<SourceSeries[]>;
+  /**
+   * Optional two-step form of `select`, so the engine can read a long range over many series a batch at
+   * a time (bounded memory) instead of all at once: the matching series without samples, then the samples
+   * of some of them (those with any in [fromMs, toMs], in the order given). `ofTotal`: how many series the
+   * whole read covers (a cache decides on the whole read whether to keep what it decodes).
+   */
+  match?(matchers: readonly LabelMatcher[]): readonly SeriesRef[];
+  read?(refs: readonly SeriesRef[], fromMs: number, toMs: number, ofTotal: number): Promise<SourceSeries[]>;
+}
+
+/** A matching series before its samples are read: its labels, and what the source needs to read it. */
+export interface SeriesRef {
+  readonly labels: Labels;
 }

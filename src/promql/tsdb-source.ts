@@ -3,7 +3,7 @@ import { formatValue } from '../telemetry/text-format.js';
 import { DecodedChunkCache } from '../tsdb/decoded-chunk-cache.js';
 import type { FamilyView, LabelSetView, TsdbReader } from '../tsdb/read-port.js';
 import type { LabelMatcher } from './ast.js';
-import type { SeriesSource, SourceSeries } from './series-source.js';
+import type { SeriesRef, SeriesSource, SourceSeries } from './series-source.js';
 
 /** One numeric series of a label set, named as /metrics exposes it (what Prometheus would scrape). */
 interface ExposedSeries {
@@ -29,18 +29,34 @@ export class TsdbSeriesSource implements SeriesSource {
   }
 
   async select(matchers: readonly LabelMatcher[], fromMs: number, toMs: number): Promise<SourceSeries[]> {
+    const picked = this.match(matchers);
+    return this.read(picked, fromMs, toMs, picked.length);
+  }
+
+  match(matchers: readonly LabelMatcher[]): ExposedSeries[] {
     const picked: ExposedSeries[] = [];
     for (const family of this.reader.families()) {
       for (const series of this.exposed(family)) {
         if (matchers.every((m) => m.matches(series.labels[m.name] ?? ''))) picked.push(series);
       }
     }
-    // One batched read for every matching series (one store round trip, whatever the store).
+    return picked;
+  }
+
+  async read(
+    refs: readonly SeriesRef[],
+    fromMs: number,
+    toMs: number,
+    ofTotal: number,
+  ): Promise<SourceSeries[]> {
+    const picked = refs as readonly ExposedSeries[];
+    // One batched read for every series asked (one store round trip, whatever the store).
     const ranges = await this.reader.readSamples(
       picked.map((series) => series.id),
       fromMs,
       toMs,
       this.decoded,
+      ofTotal,
     );
     const out: SourceSeries[] = [];
     picked.forEach((series, i) => {

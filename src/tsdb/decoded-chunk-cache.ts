@@ -38,40 +38,40 @@ export class DecodedChunkCache {
   /**
    * Whether chunks of these sizes fit in the cache at all. A read that does not fit would only push out
    * everything else and then itself (the next such read misses all the same), so it reads through the
-   * cache without keeping what it decodes: what smaller queries keep survives one big scan.
+   * cache without keeping what it decodes: what smaller queries keep survives one big scan. `scale`:
+   * the chunks are a batch of a read that many times larger (estimated from the batch).
    */
-  fits(chunks: Iterable<StoredChunk>): boolean {
+  fits(chunks: Iterable<StoredChunk>, scale = 1): boolean {
     let bytes = 0;
     for (const chunk of chunks) {
-      bytes += chunk.count * 16 + chunk.data.byteLength + ENTRY_OVERHEAD_BYTES;
+      bytes += (chunk.count * 16 + chunk.data.byteLength + ENTRY_OVERHEAD_BYTES) * scale;
       if (bytes > this.maxBytes) return false;
     }
     return true;
   }
 
+  /**
+   * The chunk's samples if it was decoded earlier (a miss is counted, the caller decodes it itself: a
+   * read that does not fit decodes straight into its own arrays).
+   */
+  lookup(chunk: StoredChunk): DecodedChunk | undefined {
+    const found = this.hit(chunk);
+    if (found === undefined) this.misses++;
+    return found;
+  }
+
   /** The chunk's samples, decoded now or earlier; `keep`: false decodes a miss without keeping it. */
   decode(chunk: StoredChunk, keep = true): DecodedChunk {
     if (this.maxBytes <= 0) return decodeChunk(chunk.data);
-    // A number, not a string: no allocation per lookup. Two chunks may share a key (ids past 2^21, or
-    // start times 2^32 ms apart); the byte comparison below tells them apart.
-    const key = chunk.seriesId * 2 ** 32 + (chunk.minT % 2 ** 32);
-    const found = this.entries.get(key);
-    if (found !== undefined) {
-      this.entries.delete(key);
-      if (found.data === chunk.data || Buffer.compare(found.data, chunk.data) === 0) {
-        this.entries.set(key, found);
-        this.hits++;
-        return found.decoded;
-      }
-      this.held -= found.bytes;
-    }
+    const found = this.hit(chunk);
+    if (found !== undefined) return found;
     this.misses++;
     const decoded = decodeChunk(chunk.data);
     const bytes = decoded.t.byteLength + decoded.v.byteLength + chunk.data.byteLength + ENTRY_OVERHEAD_BYTES;
     if (!keep || bytes > this.maxBytes) return decoded;
     // A view into a larger buffer (a database row's) would keep all of it alive: keep a copy instead.
     const data = chunk.data.byteLength === chunk.data.buffer.byteLength ? chunk.data : chunk.data.slice();
-    this.entries.set(key, { data, decoded, bytes });
+    this.entries.set(keyOf(chunk), { data, decoded, bytes });
     this.held += bytes;
     for (const [oldest, entry] of this.entries) {
       if (this.held <= this.maxBytes) break;
@@ -80,4 +80,28 @@ export class DecodedChunkCache {
     }
     return decoded;
   }
+
+  /** A kept entry with the same compressed bytes, made the most recently used; a stale one is dropped. */
+  private hit(chunk: StoredChunk): DecodedChunk | undefined {
+    if (this.maxBytes <= 0) return undefined;
+    const key = keyOf(chunk);
+    const found = this.entries.get(key);
+    if (found === undefined) return undefined;
+    this.entries.delete(key);
+    if (found.data === chunk.data || Buffer.compare(found.data, chunk.data) === 0) {
+      this.entries.set(key, found);
+      this.hits++;
+      return found.decoded;
+    }
+    this.held -= found.bytes;
+    return undefined;
+  }
+}
+
+/**
+ * A number, not a string: no allocation per lookup. Two chunks may share a key (ids past 2^21, or start
+ * times 2^32 ms apart); the byte comparison in `hit` tells them apart.
+ */
+function keyOf(chunk: StoredChunk): number {
+  return chunk.seriesId * 2 ** 32 + (chunk.minT % 2 ** 32);
 }

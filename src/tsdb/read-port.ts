@@ -79,12 +79,15 @@ export interface TsdbReader {
    * values carried forward and counter increases across the range start), in one store round trip.
    * The answer is aligned with `ids`; an unknown id answers an empty range. With a `cache`, chunks are
    * decoded through it (a reader that asks the same series again, such as the PromQL engine, owns one).
+   * `ofTotal`: this read is a batch of a read of that many series (the cache keeps what it decodes only
+   * if the whole read would fit).
    */
   readSamples(
     ids: readonly number[],
     from: number,
     to: number,
     cache?: DecodedChunkCache,
+    ofTotal?: number,
   ): Promise<SampleRange[]>;
 
   /**

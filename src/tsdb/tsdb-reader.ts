@@ -55,8 +55,9 @@ export class RegistryReader implements TsdbReader {
     from: number,
     to: number,
     cache?: DecodedChunkCache,
+    ofTotal?: number,
   ): Promise<SampleRange[]> {
-    return readSamples(this.heads, this.store, ids, from, to, cache);
+    return readSamples(this.heads, this.store, ids, from, to, cache, ofTotal);
   }
 
   async select(matchers: readonly LabelMatcher[], from: number, to: number): Promise<SelectedSeries[]> {

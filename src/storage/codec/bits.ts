@@ -61,45 +61,83 @@ export class BitWriter {
   }
 }
 
+/**
+ * Reads the bit stream a word at a time: `peek32` loads the 32 bits at the current position from five
+ * bytes (one shift and one OR, whatever the alignment), and `readBits` takes the top `count` of them. The
+ * reader it replaces looped byte by byte with a bounds check each, which was most of a chunk's decode.
+ * Bits past the end read as zeros; `overrun` tells the decoder it went past the end (a truncated chunk),
+ * checked once per sample instead of on every read.
+ */
 export class BitReader {
-  private byte: number;
-  private bit = 0;
+  /** Bit position from the start of `buf`. */
+  pos: number;
+  private readonly end: number;
 
   constructor(
     private readonly buf: Uint8Array,
     startByte = 0,
   ) {
-    this.byte = startByte;
+    this.pos = startByte * 8;
+    this.end = buf.length * 8;
+  }
+
+  /** True once a read went past the last bit. */
+  get overrun(): boolean {
+    return this.pos > this.end;
+  }
+
+  /** The next 32 bits (zeros past the end), most significant first, without moving. */
+  peek32(): number {
+    const buf = this.buf;
+    const b = this.pos >>> 3;
+    const off = this.pos & 7;
+    if (b + 4 < buf.length) {
+      const w = (buf[b]! << 24) | (buf[b + 1]! << 16) | (buf[b + 2]! << 8) | buf[b + 3]!;
+      return off === 0 ? w >>> 0 : ((w << off) | (buf[b + 4]! >>> (8 - off))) >>> 0;
+    }
+    return this.peekTail(b, off);
+  }
+
+  /** Moves on `count` bits (after a peek). */
+  skip(count: number): void {
+    this.pos += count;
   }
 
   readBit(): boolean {
-    if (this.byte >= this.buf.length) throw new RangeError('chunk truncated');
-    const on = (this.buf[this.byte]! & (0x80 >>> this.bit)) !== 0;
-    if (++this.bit === 8) {
-      this.bit = 0;
-      this.byte++;
-    }
+    if (this.pos >= this.end) throw new RangeError('chunk truncated');
+    const on = (this.buf[this.pos >>> 3]! & (0x80 >>> (this.pos & 7))) !== 0;
+    this.pos++;
     return on;
   }
 
   /** Reads `count` bits (0 ≤ count ≤ 32) as an unsigned integer. */
   readBits(count: number): number {
-    let value = 0;
-    let remaining = count;
-    while (remaining > 0) {
-      if (this.byte >= this.buf.length) throw new RangeError('chunk truncated');
-      const available = 8 - this.bit;
-      const take = available < remaining ? available : remaining;
-      const bits = (this.buf[this.byte]! >>> (available - take)) & ((1 << take) - 1);
-      value = value * (1 << take) + bits;
-      remaining -= take;
-      this.bit += take;
-      if (this.bit === 8) {
-        this.bit = 0;
-        this.byte++;
-      }
-    }
-    return value >>> 0;
+    if (count === 0) return 0;
+    if (this.pos + count > this.end) throw new RangeError('chunk truncated');
+    const value = this.peek32() >>> (32 - count);
+    this.pos += count;
+    return value;
+  }
+
+  /** Like readBits, but past the end reads zeros and sets `overrun` instead of throwing (hot loops). */
+  readBitsLax(count: number): number {
+    if (count === 0) return 0;
+    const value = this.peek32() >>> (32 - count);
+    this.pos += count;
+    return value;
+  }
+
+  /** The last few bytes of the buffer: the same as peek32 with zeros past the end. */
+  private peekTail(b: number, off: number): number {
+    const buf = this.buf;
+    const n = buf.length;
+    const w =
+      ((b < n ? buf[b]! : 0) << 24) |
+      ((b + 1 < n ? buf[b + 1]! : 0) << 16) |
+      ((b + 2 < n ? buf[b + 2]! : 0) << 8) |
+      (b + 3 < n ? buf[b + 3]! : 0);
+    const next = b + 4 < n ? buf[b + 4]! : 0;
+    return off === 0 ? w >>> 0 : ((w << off) | (next >>> (8 - off))) >>> 0;
   }
 }
 

@@ -1,4 +1,4 @@
-import { BitReader, readBigSigned } from './bits.js';
+import { BitReader } from './bits.js';
 import { CHUNK_VERSION, MODE_DECIMAL, MODE_XOR } from './chunk-encoder.js';
 import { POW10 } from './decimal.js';
 import { floatFromBits } from './float-bits.js';
@@ -14,62 +14,85 @@ export function chunkCount(bytes: Uint8Array): number {
 
 /** Decodes a chunk written by ChunkEncoder.bytes(). Throws RangeError on a corrupt chunk. */
 export function decodeChunk(bytes: Uint8Array): DecodedChunk {
-  const { mode, scale, count, offset } = readHeader(bytes);
+  const count = readHeader(bytes).count;
   const t = new Float64Array(count);
   const v = new Float64Array(count);
-  if (count === 0) return { t, v };
+  decodeChunkInto(bytes, t, v, 0);
+  return { t, v };
+}
+
+/**
+ * Decodes a chunk straight into `t` and `v` from index `at` (they must have room for `chunkCount(bytes)`
+ * more samples) and returns how many it wrote. What a range read uses: one pair of arrays per series,
+ * no arrays per chunk to copy from. Throws RangeError on a corrupt chunk.
+ */
+export function decodeChunkInto(bytes: Uint8Array, t: Float64Array, v: Float64Array, at: number): number {
+  const { mode, scale, count, offset } = readHeader(bytes);
+  if (count === 0) return 0;
+  if (at + count > t.length || at + count > v.length) throw new RangeError('no room for the chunk');
   const r = new BitReader(bytes, offset);
   const factor = POW10[scale] ?? 1;
-  let prevT = readBigSigned(r);
+  let prevT = readBigSignedLax(r);
   let prevDelta = 0;
   let prevInt = 0;
   let prevHi = 0;
   let prevLo = 0;
   let leading = 0;
   let trailing = 0;
+  const decimal = mode === MODE_DECIMAL;
   for (let i = 0; i < count; i++) {
     if (i > 0) {
       prevDelta += readTimestampDod(r);
       prevT += prevDelta;
     }
-    t[i] = prevT;
-    if (mode === MODE_DECIMAL) {
-      prevInt = i === 0 ? readBigSigned(r) : prevInt + readValueDelta(r);
-      v[i] = prevInt / factor;
+    t[at + i] = prevT;
+    if (decimal) {
+      prevInt = i === 0 ? readBigSignedLax(r) : prevInt + readValueDelta(r);
+      v[at + i] = prevInt / factor;
     } else {
       if (i === 0) {
-        prevHi = r.readBits(32);
-        prevLo = r.readBits(32);
-      } else if (r.readBit()) {
-        if (r.readBit()) {
-          leading = r.readBits(5);
-          const length = r.readBits(6) || 64;
-          trailing = 64 - leading - length;
-        }
-        const length = 64 - leading - trailing;
-        let h = 0;
-        let l: number;
-        if (length > 32) {
-          h = r.readBits(length - 32);
-          l = r.readBits(32);
+        prevHi = r.readBitsLax(32);
+        prevLo = r.readBitsLax(32);
+      } else {
+        // '0': same value; '10': meaningful bits in the previous window; '11': new window, then bits.
+        const w = r.peek32();
+        if (w >>> 31 === 1) {
+          if (w >>> 30 === 3) {
+            leading = (w >>> 25) & 31;
+            const length = (w >>> 19) & 63 || 64;
+            trailing = 64 - leading - length;
+            r.skip(13);
+          } else {
+            r.skip(2);
+          }
+          const length = 64 - leading - trailing;
+          let h = 0;
+          let l: number;
+          if (length > 32) {
+            h = r.readBitsLax(length - 32);
+            l = r.readBitsLax(32);
+          } else {
+            l = r.readBitsLax(length);
+          }
+          // shift the meaningful bits back into place
+          if (trailing >= 32) {
+            h = (l << (trailing - 32)) >>> 0;
+            l = 0;
+          } else if (trailing > 0) {
+            h = ((h << trailing) | (l >>> (32 - trailing))) >>> 0;
+            l = (l << trailing) >>> 0;
+          }
+          prevHi = (prevHi ^ h) >>> 0;
+          prevLo = (prevLo ^ l) >>> 0;
         } else {
-          l = r.readBits(length);
+          r.skip(1);
         }
-        // shift the meaningful bits back into place
-        if (trailing >= 32) {
-          h = (l << (trailing - 32)) >>> 0;
-          l = 0;
-        } else if (trailing > 0) {
-          h = ((h << trailing) | (l >>> (32 - trailing))) >>> 0;
-          l = (l << trailing) >>> 0;
-        }
-        prevHi = (prevHi ^ h) >>> 0;
-        prevLo = (prevLo ^ l) >>> 0;
       }
-      v[i] = floatFromBits(prevHi, prevLo);
+      v[at + i] = floatFromBits(prevHi, prevLo);
     }
+    if (r.overrun) throw new RangeError('chunk truncated');
   }
-  return { t, v };
+  return count;
 }
 
 function readHeader(bytes: Uint8Array): { mode: number; scale: number; count: number; offset: number } {
@@ -93,13 +116,6 @@ function readHeader(bytes: Uint8Array): { mode: number; scale: number; count: nu
   return { mode, scale, count, offset };
 }
 
-/** Counts leading one bits (a bucket prefix), stopping at a zero or at `max` ones. */
-function prefixOnes(r: BitReader, max: number): number {
-  let ones = 0;
-  while (ones < max && r.readBit()) ones++;
-  return ones;
-}
-
 const TIMESTAMP_BUCKETS = [0, 7, 14, 20] as const; // prefix 0, 10, 110, 1110; 1111 is a full value
 const VALUE_BUCKETS = [0, 7, 12, 20, 32] as const; // prefix 0, 10, 110, 1110, 11110; 11111 is a full value
 
@@ -111,10 +127,38 @@ function readValueDelta(r: BitReader): number {
   return readBucketed(r, VALUE_BUCKETS);
 }
 
+/**
+ * A zig-zag integer behind a prefix of ones (bucket `ones`, ended by a zero unless it is the last).
+ * The prefix is counted on one peeked word: the leading ones of `w` are the leading zeros of `~w`.
+ */
 function readBucketed(r: BitReader, buckets: readonly number[]): number {
-  const ones = prefixOnes(r, buckets.length);
-  if (ones === 0) return 0;
-  if (ones === buckets.length) return readBigSigned(r);
-  const zig = r.readBits(buckets[ones]!);
+  const w = r.peek32();
+  if (w >>> 31 === 0) {
+    r.skip(1);
+    return 0;
+  }
+  const last = buckets.length;
+  let ones = Math.clz32(~w);
+  if (ones >= last) {
+    ones = last;
+    r.skip(last);
+    return readBigSignedLax(r);
+  }
+  const bits = buckets[ones]!;
+  let zig: number;
+  if (ones + 1 + bits <= 32) {
+    // prefix and value in the peeked word (all but the 32-bit value bucket)
+    zig = (w << (ones + 1)) >>> (32 - bits);
+    r.skip(ones + 1 + bits);
+  } else {
+    r.skip(ones + 1);
+    zig = r.readBitsLax(bits);
+  }
+  return zig % 2 === 0 ? zig / 2 : -(zig + 1) / 2;
+}
+
+/** readBigSigned without the bounds check per read (the decoder checks `overrun` once per sample). */
+function readBigSignedLax(r: BitReader): number {
+  const zig = r.readBitsLax(21) * 2 ** 32 + r.readBitsLax(32);
   return zig % 2 === 0 ? zig / 2 : -(zig + 1) / 2;
 }
