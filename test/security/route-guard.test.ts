@@ -26,6 +26,9 @@ const PUBLIC = new Set([
   'GET /api/status/:slug',
   'GET /badge/:service/status',
   'GET /badge/:service/uptime',
+  // Push monitors: the secret token in the path is the credential (cron jobs send no header).
+  'GET /api/push/:token',
+  'POST /api/push/:token',
 ]);
 
 interface Route {
