@@ -4,38 +4,18 @@ import { pino } from 'pino';
 import { PgLease } from '../../src/cluster/lease.js';
 import { ensureClusterSchema } from '../../src/cluster/pg-cluster-schema.js';
 import { WalTailer } from '../../src/cluster/wal-tailer.js';
-import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PgDatabase } from '../../src/storage/postgres/pg-database.js';
-import { PgMetricStore } from '../../src/storage/postgres/pg-metric-store.js';
 import { migratePostgres } from '../../src/storage/postgres/pg-migrations.js';
-import { Tsdb } from '../../src/tsdb/tsdb.js';
 import { POSTGRES, REDIS, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { ADMIN_AUTH } from '../support/test-app.js';
 import { call, roleOf, startReplica, type ReplicaProcess } from './processes.js';
 import { dropRedisPrefix, eventually, REDIS_URL, redisPrefix } from './replicas.js';
+import { openTsdbReplica, type TsdbReplica as Replica } from './tsdb-replica.js';
 
 const SKIP = await skipUnlessServers([POSTGRES, REDIS]);
 const log = pino({ level: 'silent' });
 const NOW = Date.UTC(2026, 0, 2);
-const limits = {
-  maxLabelsPerSeries: 20,
-  maxLabelNameLength: 100,
-  maxLabelValueLength: 200,
-  maxSeriesPerMetric: 1000,
-  maxActiveSeries: 100_000,
-  maxBatchSamples: 10_000,
-  retentionMs: 365 * 86_400_000,
-  maxFutureMs: 86_400_000,
-};
-
-interface Replica {
-  db: PgDatabase;
-  store: PgMetricStore;
-  tsdb: Tsdb;
-  ingest: IngestService;
-}
-
 /** The label `s` of every label set of `name` this replica's readers see. */
 function setsOf(replica: Replica, name: string): string[] {
   return replica.tsdb.reader
@@ -53,12 +33,7 @@ describe('series deletions reach followers through the write-ahead log', { skip:
   let database: TestDatabase;
   const replicas: Replica[] = [];
   const open = async (): Promise<Replica> => {
-    const db = new PgDatabase({ url: database.url, max: 4 });
-    const store = new PgMetricStore(db);
-    const tsdb = new Tsdb(store, { truncateOneCheckpointLate: true });
-    await tsdb.recover();
-    const ingest = new IngestService({ tsdb, limits, isReservedName: () => false, clock: () => NOW });
-    const replica = { db, store, tsdb, ingest };
+    const replica = await openTsdbReplica(database.url, NOW);
     replicas.push(replica);
     return replica;
   };

@@ -4,14 +4,12 @@ import { pino } from 'pino';
 import { PgLease } from '../../src/cluster/lease.js';
 import { ensureClusterSchema } from '../../src/cluster/pg-cluster-schema.js';
 import { WalTailer } from '../../src/cluster/wal-tailer.js';
-import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PgDatabase } from '../../src/storage/postgres/pg-database.js';
-import { PgMetricStore } from '../../src/storage/postgres/pg-metric-store.js';
 import { migratePostgres } from '../../src/storage/postgres/pg-migrations.js';
 import { CHUNK_MAX_SAMPLES } from '../../src/tsdb/series-head.js';
-import { Tsdb } from '../../src/tsdb/tsdb.js';
 import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { openTsdbReplica, type TsdbReplica as Replica } from './tsdb-replica.js';
 import { eventually } from './replicas.js';
 
 const SKIP = await skipUnlessServers([POSTGRES]);
@@ -20,24 +18,6 @@ const log = pino({ level: 'silent' });
 const SERIES = 5;
 const PER_ROUND = 300; // samples per series between two checkpoints: more than a chunk holds
 const ROUNDS = 8;
-const limits = {
-  maxLabelsPerSeries: 20,
-  maxLabelNameLength: 100,
-  maxLabelValueLength: 200,
-  maxSeriesPerMetric: 1000,
-  maxActiveSeries: 100_000,
-  maxBatchSamples: 10_000,
-  retentionMs: 365 * 86_400_000,
-  maxFutureMs: 86_400_000,
-};
-
-interface Replica {
-  db: PgDatabase;
-  store: PgMetricStore;
-  tsdb: Tsdb;
-  ingest: IngestService;
-}
-
 /** Every series of `name` read over [from, to] through the read port, as plain arrays keyed by labels. */
 async function rangeOf(replica: Replica, name: string, from: number, to: number): Promise<unknown> {
   const series = await replica.tsdb.reader.select([{ label: '__name__', op: '=', value: name }], from, to);
@@ -55,17 +35,7 @@ describe('a follower keeps its memory bounded over checkpoints', { skip: SKIP },
   let database: TestDatabase;
   const replicas: Replica[] = [];
   const open = async (): Promise<Replica> => {
-    const db = new PgDatabase({ url: database.url, max: 4 });
-    const store = new PgMetricStore(db);
-    const tsdb = new Tsdb(store, { truncateOneCheckpointLate: true });
-    await tsdb.recover();
-    const ingest = new IngestService({
-      tsdb,
-      limits,
-      isReservedName: () => false,
-      clock: () => T0 + 86_400_000,
-    });
-    const replica = { db, store, tsdb, ingest };
+    const replica = await openTsdbReplica(database.url, T0 + 86_400_000);
     replicas.push(replica);
     return replica;
   };

@@ -4,37 +4,17 @@ import { pino } from 'pino';
 import { PgLease } from '../../src/cluster/lease.js';
 import { ensureClusterSchema } from '../../src/cluster/pg-cluster-schema.js';
 import { WalTailer } from '../../src/cluster/wal-tailer.js';
-import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PgDatabase } from '../../src/storage/postgres/pg-database.js';
-import { PgMetricStore } from '../../src/storage/postgres/pg-metric-store.js';
 import { migratePostgres } from '../../src/storage/postgres/pg-migrations.js';
 import { NotPrimaryError } from '../../src/tsdb/not-primary.js';
-import { Tsdb } from '../../src/tsdb/tsdb.js';
 import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { openTsdbReplica, type TsdbReplica as Replica } from './tsdb-replica.js';
 import { eventually } from './replicas.js';
 
 const SKIP = await skipUnlessServers([POSTGRES]);
 const T0 = Date.UTC(2026, 0, 1);
 const log = pino({ level: 'silent' });
-const limits = {
-  maxLabelsPerSeries: 20,
-  maxLabelNameLength: 100,
-  maxLabelValueLength: 200,
-  maxSeriesPerMetric: 1000,
-  maxActiveSeries: 100_000,
-  maxBatchSamples: 10_000,
-  retentionMs: 365 * 86_400_000,
-  maxFutureMs: 86_400_000,
-};
-
-interface Replica {
-  db: PgDatabase;
-  store: PgMetricStore;
-  tsdb: Tsdb;
-  ingest: IngestService;
-}
-
 /** The newest value of each label set `s` of `name`, as this replica's readers see it. */
 function values(replica: Replica, name: string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -47,12 +27,7 @@ describe('fenced write-ahead log and its tail on PostgreSQL', { skip: SKIP }, ()
   let database: TestDatabase;
   const replicas: Replica[] = [];
   const open = async (): Promise<Replica> => {
-    const db = new PgDatabase({ url: database.url, max: 4 });
-    const store = new PgMetricStore(db);
-    const tsdb = new Tsdb(store, { truncateOneCheckpointLate: true });
-    await tsdb.recover();
-    const ingest = new IngestService({ tsdb, limits, isReservedName: () => false, clock: () => T0 + 60_000 });
-    const replica = { db, store, tsdb, ingest };
+    const replica = await openTsdbReplica(database.url, T0 + 60_000);
     replicas.push(replica);
     return replica;
   };
