@@ -1,35 +1,13 @@
 import { checkTimeZone } from '../status/maintenance-schedule.js';
+import { wallClockAt } from '../support/zone-clock.js';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterOf(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
 
 /** How far the zone's wall clock is ahead of UTC at instant `t`, in ms (+3_600_000 for Paris in winter). */
 function offsetAt(t: number, timeZone: string): number {
-  const p: Record<string, number> = {};
-  for (const part of formatterOf(timeZone).formatToParts(new Date(t)))
-    if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const wall = Date.UTC(p.year!, p.month! - 1, p.day, p.hour, p.minute, p.second);
-  return wall - Math.floor(t / 1000) * 1000;
+  return wallClockAt(t, timeZone) - Math.floor(t / 1000) * 1000;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors.js';
+import { isTimeZone, wallClockAt } from '../support/zone-clock.js';
 import { cronMatches, parseCron, type CronExpression } from './cron.js';
 
 /** When a maintenance window happens: once, or again and again in its IANA time zone. */
@@ -21,39 +22,14 @@ interface Wall {
   weekday: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterOf(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
 export function checkTimeZone(timeZone: string, field: string): void {
-  try {
-    formatterOf(timeZone);
-  } catch {
+  if (!isTimeZone(timeZone))
     throw new DomainError('invalid_time_zone', 422, `"${timeZone}" is not an IANA time zone`, field);
-  }
 }
 
 /** `t` read on a wall clock of that zone, as a number of ms whose UTC fields are the local ones. */
 function wallOf(t: number, timeZone: string): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatterOf(timeZone).formatToParts(new Date(t)))
-    if (p.type !== 'literal') parts[p.type] = Number(p.value);
-  return Date.UTC(parts.year!, parts.month! - 1, parts.day, parts.hour, parts.minute);
+  return Math.floor(wallClockAt(t, timeZone) / MINUTE) * MINUTE;
 }
 
 function fields(wall: number): Wall {
