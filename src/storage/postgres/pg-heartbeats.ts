@@ -1,15 +1,6 @@
 import { HEARTBEATS_KEPT, type StoredHeartbeat, type StoredPushBeat } from '../ports.js';
+import { toBeat, type BeatRow } from '../heartbeat-rows.js';
 import type { PgDatabase } from './pg-database.js';
-
-interface BeatRow {
-  service_id: number;
-  at: number;
-  state: StoredHeartbeat['state'];
-  duration_ms: number;
-  status_code: number | null;
-  reason_code: string | null;
-  reason: string | null;
-}
 
 /**
  * The flush statement's part that inserts the checks (a CTE of APPLY_FLUSH, parameters 17 to 23, run only
@@ -69,15 +60,7 @@ export async function readBeats(
   for (const r of rows) {
     let list = result.get(r.service_id);
     if (list === undefined) result.set(r.service_id, (list = []));
-    list.push({
-      serviceId: r.service_id,
-      at: r.at,
-      state: r.state,
-      durationMs: r.duration_ms,
-      statusCode: r.status_code,
-      reasonCode: r.reason_code,
-      reason: r.reason,
-    });
+    list.push(toBeat(r));
   }
   return result;
 }

@@ -1,15 +1,6 @@
 import type Database from 'better-sqlite3';
+import { toBeat, type BeatRow } from '../heartbeat-rows.js';
 import { HEARTBEATS_KEPT, type StoredHeartbeat, type StoredPushBeat } from '../ports.js';
-
-interface BeatRow {
-  service_id: number;
-  at: number;
-  state: StoredHeartbeat['state'];
-  duration_ms: number;
-  status_code: number | null;
-  reason_code: string | null;
-  reason: string | null;
-}
 
 interface PushRow {
   service_id: number;
@@ -97,13 +88,3 @@ export class SqliteHeartbeats {
     this.stmts.deletePush.run(serviceId);
   }
 }
-
-const toBeat = (r: BeatRow): StoredHeartbeat => ({
-  serviceId: r.service_id,
-  at: r.at,
-  state: r.state,
-  durationMs: r.duration_ms,
-  statusCode: r.status_code,
-  reasonCode: r.reason_code,
-  reason: r.reason,
-});
