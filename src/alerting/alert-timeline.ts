@@ -49,6 +49,13 @@ const RANK: Record<TimelineKind, number> = {
   resolved: 5,
 };
 
+/** A resolved notification is caused by the resolution, so it follows it even in the same millisecond. */
+function rankOf(event: TimelineEvent): number {
+  return event.kind === 'notification' && event.notification?.event === 'resolved'
+    ? RANK.resolved + 1
+    : RANK[event.kind];
+}
+
 function channelName(item: OutboxItem): string {
   try {
     const target = JSON.parse(item.channel) as { type?: string; destination?: string };
@@ -143,5 +150,5 @@ export function buildTimeline(
       step.event.requestId = a.requestId;
       steps.push(step);
     }
-  return steps.sort((a, b) => a.at - b.at || RANK[a.event.kind] - RANK[b.event.kind]).map((s) => s.event);
+  return steps.sort((a, b) => a.at - b.at || rankOf(a.event) - rankOf(b.event)).map((s) => s.event);
 }
