@@ -27,8 +27,8 @@ export interface PrimaryElectionOptions {
  * Switches this replica between follower and primary as the `primary` lease comes and goes. Promotion:
  * stop tailing, read the log to its end (the old primary can no longer commit: its epoch is fenced), then
  * fence writes with the new epoch and start the primary's loops. Demotion: refuse writes at once, stop the
- * primary's loops, reload the head (it holds this process's own commits, whose ids it never tracked) and
- * tail again. Transitions run one after another, in the order the lease changed.
+ * primary's loops and tail again, reloading the head first (it holds this process's own commits, whose
+ * ids it never tracked). Transitions run one after another, in the order the lease changed.
  */
 export class PrimaryElection {
   private readonly keeper: LeaseKeeper;
@@ -93,10 +93,13 @@ export class PrimaryElection {
   private async demote(): Promise<void> {
     if (this.current !== 'primary') return;
     this.current = 'follower';
-    await this.options.switchRole('follower');
-    if (this.stopping) return;
-    await this.tailer.reload();
-    await this.tailer.start();
+    try {
+      await this.options.switchRole('follower');
+    } finally {
+      // Following resumes even when stopping a loop failed: a follower that stopped tailing would
+      // answer stale data for good.
+      if (!this.stopping) await this.tailer.start({ reloadFirst: true });
+    }
     this.options.log.warn('role: follower (lease lost)');
   }
 }

@@ -17,6 +17,8 @@ export class WalTailer {
   private running: Promise<void> | undefined;
   private again = false;
   private stopped = true;
+  /** Set by start({ reloadFirst }): the next step reloads from chunks first, retried until it succeeds. */
+  private reloadPending = false;
 
   constructor(
     private readonly tsdb: Tsdb,
@@ -25,7 +27,13 @@ export class WalTailer {
     private readonly pollMs = 1000,
   ) {}
 
-  async start(): Promise<void> {
+  /**
+   * Follows from here on. With `reloadFirst` (a deposed primary: its head holds its own commits, whose
+   * ids it never tracked) the first step recovers from chunks; a failed reload is retried at each poll
+   * like a failed read, so a database hiccup at demotion never leaves a follower that stopped following.
+   */
+  async start(options: { reloadFirst?: boolean } = {}): Promise<void> {
+    if (options.reloadFirst === true) this.reloadPending = true;
     if (!this.stopped) return;
     this.stopped = false;
     try {
@@ -53,8 +61,15 @@ export class WalTailer {
     await this.running;
   }
 
-  /** Reads and applies until the end of the log (a new primary does this before its first write). */
+  /**
+   * Reads and applies until the end of the log (a new primary does this before its first write), after
+   * the reload a demotion asked for, if it has not succeeded yet.
+   */
   async catchUp(): Promise<void> {
+    if (this.reloadPending) {
+      await this.reload();
+      this.reloadPending = false;
+    }
     for (;;) {
       const tail = await this.store.readWalTail(this.tsdb.walPosition, PAGE);
       if (!(await this.tsdb.follow(this.store, tail))) {

@@ -257,7 +257,18 @@ describe('metric data path with three replicas', { skip: SKIP }, () => {
     await eventually(async () => {
       assert.equal(await roleOf(paused), 'follower', 'the deposed primary follows');
       const exposed = await call(paused, 'GET', '/metrics');
-      assert.match(exposed.text, /^dp_paused 2$/m, "and shows the new primary's write");
-    }, 10_000);
+      const shown = exposed.text.split('\n').filter((line) => line.startsWith('dp_paused'));
+      // On failure, what the deposed process logged about its roles says where it stopped.
+      const roleLog = paused
+        .output()
+        .split('\n')
+        .filter((line) => /role|lease|wal tail/.test(line))
+        .slice(-12)
+        .join('\n');
+      assert.ok(
+        shown.includes('dp_paused 2'),
+        `shows the new primary's write; has ${shown.join(', ')}\n${roleLog}`,
+      );
+    }, 20_000);
   });
 });

@@ -111,4 +111,34 @@ describe('fenced write-ahead log and its tail on PostgreSQL', { skip: SKIP }, ()
     assert.equal(values(lagging, 'fw_gauge').s0, 200, 'older data came back from chunks');
     assert.ok(lagging.tsdb.walPosition > second.walTruncatedTo);
   });
+
+  it('a deposed primary follows again after reloading its head; a reload the database refuses is retried', async () => {
+    // A (deposed in the first test) still holds its own commits in its head, at ids it never tracked.
+    const deposed = replicas[0]!;
+    let refusals = 2;
+    // The database refuses the first reads (a hiccup at the moment of demotion), then answers.
+    const flaky = new Proxy(deposed.store, {
+      get(target, property, receiver) {
+        if (property !== 'readWalTail') return Reflect.get(target, property, receiver) as unknown;
+        return (...args: Parameters<typeof target.readWalTail>) => {
+          if (refusals > 0) {
+            refusals--;
+            return Promise.reject(new Error('connection terminated'));
+          }
+          return target.readWalTail(...args);
+        };
+      },
+    });
+    const tailer = new WalTailer(deposed.tsdb, flaky, log, 50);
+    await tailer.start({ reloadFirst: true });
+    try {
+      await eventually(() => {
+        assert.deepEqual(values(deposed, 'fw_late'), { s0: 10, s1: 11 }, 'caught up with B');
+        assert.equal(values(deposed, 'fw_gauge').s0, 200, "and shows B's write over its own");
+      });
+      assert.equal(refusals, 0, 'the refused reads were retried');
+    } finally {
+      await tailer.stop();
+    }
+  });
 });
