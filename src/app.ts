@@ -99,7 +99,15 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
     // Reject `__proto__` and `constructor.prototype` keys instead of letting them reach any object.
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+    ajv: {
+      customOptions: {
+        coerceTypes: 'array',
+        removeAdditional: false,
+        allErrors: false,
+        // Unions told apart by a property (`kind`) report the errors of the branch that was meant.
+        discriminator: true,
+      },
+    },
     schemaController: {
       compilersFactory: {
         // Every number a handler receives is finite, every integer safe, whatever string it was coerced from.

@@ -78,7 +78,9 @@ function toProblem(error: FastifyError | DomainError): Problem {
   const fe = error;
   if (fe.validation !== undefined && fe.validation.length > 0) {
     const first = fe.validation[0]!;
-    const missing = (first.params as { missingProperty?: string } | undefined)?.missingProperty;
+    // The property the error is about when Ajv names it in params: a required one, or a discriminator's tag.
+    const params = first.params as { missingProperty?: string; tag?: string } | undefined;
+    const missing = params?.missingProperty ?? params?.tag;
     const path = [fe.validationContext, ...first.instancePath.split('/').filter(Boolean), missing]
       .filter((part): part is string => part !== undefined && part !== '')
       .join('.');

@@ -123,6 +123,7 @@ interface OpenApiSchema {
   required?: string[];
   items?: OpenApiSchema;
   anyOf?: OpenApiSchema[];
+  oneOf?: OpenApiSchema[];
   enum?: unknown[];
   const?: unknown;
   examples?: unknown[];
@@ -257,7 +258,8 @@ describe('fuzz: hostile input on every route', () => {
     const schema = resolve(raw);
     if (schema.const !== undefined) return schema.const;
     if (schema.enum !== undefined) return schema.enum[0];
-    if (schema.anyOf !== undefined) return plausible(schema.anyOf[0]!);
+    const alternatives = schema.anyOf ?? schema.oneOf;
+    if (alternatives !== undefined) return plausible(alternatives[0]!);
     if (schema.examples !== undefined && typeof schema.examples[0] !== 'object') return schema.examples[0];
     const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
     if (type === 'number' || type === 'integer') return schema.minimum ?? 1;
@@ -286,7 +288,9 @@ describe('fuzz: hostile input on every route', () => {
       ...own,
       ...Object.entries(schema.properties ?? {}).flatMap(([key, sub]) => numericFields(sub, [...at, key])),
       ...(schema.items === undefined ? [] : numericFields(schema.items, [...at, 0])),
-      ...(schema.anyOf ?? []).flatMap((sub) => (own.length > 0 ? [] : numericFields(sub, at))),
+      ...(schema.anyOf ?? schema.oneOf ?? []).flatMap((sub) =>
+        own.length > 0 ? [] : numericFields(sub, at),
+      ),
     ].filter((path, i, all) => all.findIndex((p) => p.join('.') === path.join('.')) === i);
   };
 

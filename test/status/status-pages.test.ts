@@ -170,6 +170,18 @@ describe('status pages and maintenance windows', () => {
         'invalid_schedule',
         'schedule.endsAt',
       ],
+      // The schema names the field of the kind that was sent (not the first kind's missing startsAt).
+      [
+        { kind: 'monthly', daysOfMonth: [32], at: '02:00', durationMinutes: 30, timeZone: 'UTC' },
+        'validation_failed',
+        'body.schedule.daysOfMonth.0',
+      ],
+      [
+        { kind: 'weekly', at: '02:00', durationMinutes: 30, timeZone: 'UTC' },
+        'validation_failed',
+        'body.schedule.weekdays',
+      ],
+      [{ kind: 'yearly', at: '02:00' }, 'validation_failed', 'body.schedule.kind'],
     ];
     for (const [schedule, code, field] of cases) {
       const response = await send<{ code: string; field: string }>(t.app, 'POST', '/api/maintenance', {

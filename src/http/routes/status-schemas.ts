@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { discriminatedUnion } from '../discriminated-union.js';
 
 export const SlugSchema = Type.String({
   pattern: '^[a-z0-9][a-z0-9-]{0,62}$',
@@ -82,7 +83,7 @@ const Recurring = {
 };
 const At = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, 24 h.' });
 
-export const ScheduleSchema = Type.Union([
+const ScheduleShapes = Type.Union([
   Type.Object(
     {
       kind: Type.Literal('once'),
@@ -114,6 +115,9 @@ export const ScheduleSchema = Type.Union([
     { additionalProperties: false },
   ),
 ]);
+
+/** Once, weekly, monthly or cron, told apart by `kind`. */
+export const ScheduleSchema = discriminatedUnion(ScheduleShapes, 'kind');
 
 export const MaintenanceInput = Type.Object(
   {
