@@ -43,11 +43,13 @@ export interface ChildService {
 
 /**
  * Starts the real service (src/main.ts) in a child process and waits until /ready answers. `env` may be
- * a function of the port when a variable names it (a replica's CLUSTER_ADDRESS).
+ * a function of the port when a variable names it (a replica's CLUSTER_ADDRESS). The wait is long because
+ * tsx compiles the sources at start: on a loaded CI host that alone took over 30 s (durability and
+ * postgres-service suites failed on the wait, not on what they test).
  */
 export async function startChildService(
   env: Record<string, string> | ((port: number) => Record<string, string>),
-  readyTimeoutMs = 30_000,
+  readyTimeoutMs = 90_000,
 ): Promise<ChildService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
