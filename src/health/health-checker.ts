@@ -45,8 +45,6 @@ export interface HealthCheckerDeps {
   /** Removes a deleted service's series from the metric store and /metrics. */
   dropSeries: (service: string) => Promise<void>;
   onLateness?: (ms: number) => void;
-  /** Every check's outcome, after the state it led to is known (the heartbeat bar's source). */
-  onChecked?: (service: WatchedService, result: ProbeResult, at: number) => void;
   clock?: () => number;
   /**
    * Whether this replica checks that service on schedule (scaled-out mode: rendezvous hashing over the live
@@ -366,7 +364,6 @@ export class HealthChecker {
       failures: service.tracker.failures,
       since: service.tracker.since,
     });
-    this.deps.onChecked?.(service, result, at);
     if (service.tracker.state !== previous.state) await this.changed(service, previous.state, result, at);
   }
 
