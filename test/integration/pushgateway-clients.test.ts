@@ -56,6 +56,17 @@ describe('Pushgateway API from real clients', () => {
       'etl_duration_seconds_bucket{job="etl",le="10",stage="load"} 1',
       'etl_duration_seconds_bucket{job="etl",le="+Inf",stage="load"} 1',
     ]);
+    // PromQL finds the pushed buckets under their own names (not `…_bucket_total`).
+    const quantile = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/query?query=${encodeURIComponent('histogram_quantile(0.5, etl_duration_seconds_bucket)')}`,
+    });
+    assert.equal(quantile.statusCode, 200, quantile.body);
+    assert.deepEqual(
+      quantile.json<{ data: { result: { value: [number, string] }[] } }>().data.result.map((r) => r.value[1]),
+      ['5.5'],
+      quantile.body,
+    );
     processed.inc(30);
     const gzipped = new Pushgateway(
       base,

@@ -83,9 +83,28 @@ describe('remote write (POST /api/v1/write)', () => {
     assert.deepEqual(await exposed('rw_latency_seconds_count'), ['rw_latency_seconds_count{job="api"} 3']);
     const body = (await t.app.inject({ method: 'GET', url: '/metrics' })).body;
     assert.match(body, /# HELP rw_requests_total Requests served\.\n# TYPE rw_requests_total counter/);
-    assert.match(body, /# TYPE rw_latency_seconds_bucket counter/);
+    // Cumulative series without `_total` are gauges: a counter would be renamed `…_bucket_total` in
+    // OpenMetrics and PromQL, and histogram_quantile would find no buckets.
+    assert.match(body, /# TYPE rw_latency_seconds_bucket gauge/);
     assert.match(body, /# TYPE rw_latency_seconds_sum gauge/);
     assert.match(body, /# TYPE rw_temperature gauge/);
+    const quantile = await t.app.inject({
+      method: 'GET',
+      url: `/api/v1/query?query=${encodeURIComponent('histogram_quantile(0.5, rw_latency_seconds_bucket)')}`,
+    });
+    assert.equal(quantile.statusCode, 200, quantile.body);
+    const result = quantile.json<{ data: { result: { metric: object; value: [number, string] }[] } }>().data
+      .result;
+    assert.deepEqual(
+      result.map((r) => [r.metric, r.value[1]]),
+      [[{ job: 'api' }, '0.07500000000000001']], // Prometheus' float arithmetic: 0.1 * 1.5 / 2
+      'PromQL sees the buckets under the names they were sent with',
+    );
+    const names = await t.app.inject({ method: 'GET', url: '/api/v1/label/__name__/values' });
+    assert.ok(
+      names.json<{ data: string[] }>().data.includes('rw_latency_seconds_count'),
+      `names as sent: ${names.body}`,
+    );
   });
 
   it('answers the counter totals through the query API', async () => {

@@ -255,7 +255,9 @@ export class PushGroups {
         const type = storedType(sample.name, labels, metadata, this.existingType(sample.name));
         if (type === 'histogram')
           return refuse(`${sample.name} is a histogram of this service (JSON observations)`);
-        if (type === 'counter' && !(Number.isFinite(sample.value) && sample.value >= 0)) {
+        // A counter as the sender typed it, even one stored as a gauge to keep its name (storedType).
+        const counter = type === 'counter' || family.type === 'counter';
+        if (counter && !(Number.isFinite(sample.value) && sample.value >= 0)) {
           return refuse(
             `a counter's value must be a finite number ≥ 0, got ${String(sample.value)}`,
             'invalid_exposition',

@@ -145,6 +145,9 @@ function checkLabels(ts: WriteSeries, index: number): CheckedLabels {
  * Cumulative counts (counters, histogram and summary `_bucket` / `_count`) are counters holding the
  * sender's totals; everything else a gauge. Without metadata (1.0 sends it apart, later), Prometheus'
  * naming conventions decide: `_total`, and `_bucket` with an `le` label, are counters.
+ * A counter's samples are named `<family>_total` in OpenMetrics and PromQL, so a cumulative series whose
+ * name does not end in `_total` (`x_bucket`, `x_count`) is stored as a gauge: it keeps the sender's name
+ * in every view and `histogram_quantile(…, rate(x_bucket[5m]))` finds it (rate() does not need the type).
  */
 export function storedType(
   name: string,
@@ -153,6 +156,15 @@ export function storedType(
   existing: MetricType | undefined,
 ): MetricType {
   if (existing !== undefined) return existing;
+  const type = typeBySender(name, labels, metadata);
+  return type === 'counter' && !name.endsWith('_total') ? 'gauge' : type;
+}
+
+function typeBySender(
+  name: string,
+  labels: Readonly<Record<string, string>>,
+  metadata: SenderMetadata | undefined,
+): MetricType {
   const cumulativePart = name.endsWith('_count') || (name.endsWith('_bucket') && 'le' in labels);
   switch (metadata?.type) {
     case 'counter':
