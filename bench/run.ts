@@ -4,6 +4,7 @@ import { benchClusterVsEmbedded } from './cluster-vs-embedded.js';
 import { benchCollectors } from './collectors.js';
 import { benchExposition } from './exposition.js';
 import { benchHealth } from './health.js';
+import { benchHeartbeatWrites } from './heartbeat-writes.js';
 import { benchMonitorsMixed } from './monitors-mixed.js';
 import { benchIngest } from './ingest.js';
 import { benchMiddleware } from './middleware.js';
@@ -21,7 +22,7 @@ import { benchStartup } from './startup.js';
 import { benchHistogramStorage, benchStorage } from './storage.js';
 import { benchValueSerialisation } from './value-serialisation.js';
 
-/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, promql, middleware, collectors, health, alerting, realtime, startup, value-serialisation, remote-write, otlp, middleware-instructions, soak, remote-write-decode, promql-decode). */
+/** npm run bench [name…]: every benchmark, or the named ones (ingest, storage, exposition, range-query, query-fill, promql, middleware, collectors, health, alerting, realtime, startup, value-serialisation, remote-write, otlp, middleware-instructions, soak, remote-write-decode, promql-decode, heartbeat-writes). */
 const all: Record<string, () => Promise<void>> = {
   ingest: () => benchIngest(),
   storage: async () => {
@@ -50,6 +51,10 @@ const all: Record<string, () => Promise<void>> = {
   otlp: () => benchOtlp(),
   'promql-decode': () => {
     benchPromqlDecode();
+    return Promise.resolve();
+  },
+  'heartbeat-writes': () => {
+    benchHeartbeatWrites();
     return Promise.resolve();
   },
   'remote-write-decode': () => {
