@@ -136,4 +136,39 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
       assert.throws(() => decodeWriteRequestV1(bytes), MalformedRequest);
     }
   });
+
+  it('finds cached labels only for the very same bytes, whatever their length and offset in the body', () => {
+    const labels = Object.freeze([['a', 'b'] as const]);
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 40 }),
+        fc.nat(7),
+        fc.nat(40),
+        (run, offset, flip) => {
+          const cache = new SeriesLabelsCache(100);
+          const body = new Uint8Array(offset + run.length);
+          body.set(run, offset);
+          const view = new DataView(body.buffer);
+          cache.remember(body, view, offset, body.length, labels);
+          assert.equal(cache.lookup(body, view, offset, body.length), labels);
+          // The same run one byte shorter, or with one byte changed, is another series.
+          assert.equal(cache.lookup(body, view, offset, body.length - 1), undefined);
+          const changed = body.slice();
+          const at = offset + (flip % run.length);
+          changed[at] = changed[at]! ^ 0x01;
+          assert.equal(
+            cache.lookup(changed, new DataView(changed.buffer), offset, changed.length),
+            undefined,
+          );
+          // What the cache keeps is a copy: the request's buffer may be reused.
+          body.fill(0);
+          assert.equal(
+            cache.lookup(body, view, offset, body.length),
+            run.every((b) => b === 0) ? labels : undefined,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
 });

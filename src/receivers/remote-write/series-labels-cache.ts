@@ -9,7 +9,7 @@ export type SeriesLabels = readonly (readonly [name: string, value: string])[];
  * later steps keep); when full it starts again empty, so a larger sender only misses.
  */
 export class SeriesLabelsCache {
-  private readonly entries = new Map<number, { bytes: Uint8Array; labels: SeriesLabels }>();
+  private readonly entries = new Map<number, { bytes: DataView; labels: SeriesLabels }>();
 
   constructor(private readonly maxSeries: number) {}
 
@@ -17,29 +17,54 @@ export class SeriesLabelsCache {
     return this.entries.size;
   }
 
-  lookup(bytes: Uint8Array, start: number, stop: number): SeriesLabels | undefined {
-    const entry = this.entries.get(hashBytes(bytes, start, stop));
-    return entry !== undefined && sameBytes(entry.bytes, bytes, start, stop) ? entry.labels : undefined;
+  /** `view` covers the same bytes as `bytes` (the decoder keeps one per request). */
+  lookup(bytes: Uint8Array, view: DataView, start: number, stop: number): SeriesLabels | undefined {
+    const entry = this.entries.get(hashBytes(bytes, view, start, stop));
+    return entry !== undefined && sameBytes(entry.bytes, bytes, view, start, stop) ? entry.labels : undefined;
   }
 
   /** Keeps the labels decoded from these bytes; two series sharing a hash: the first keeps the entry. */
-  remember(bytes: Uint8Array, start: number, stop: number, labels: SeriesLabels): void {
+  remember(bytes: Uint8Array, view: DataView, start: number, stop: number, labels: SeriesLabels): void {
     if (this.maxSeries === 0) return;
     if (this.entries.size >= this.maxSeries) this.entries.clear();
-    const hash = hashBytes(bytes, start, stop);
-    if (!this.entries.has(hash)) this.entries.set(hash, { bytes: bytes.slice(start, stop), labels });
+    const hash = hashBytes(bytes, view, start, stop);
+    // A copy (a Buffer's slice would be a view that keeps the whole request body alive).
+    if (!this.entries.has(hash))
+      this.entries.set(hash, {
+        bytes: new DataView(new Uint8Array(bytes.subarray(start, stop)).buffer),
+        labels,
+      });
   }
 }
 
-/** FNV-1a over the bytes: nothing allocated (a key string per series would be, on every request). */
-function hashBytes(bytes: Uint8Array, start: number, stop: number): number {
+/**
+ * FNV-1a-style over the bytes, four at a time (a label run is ~70 bytes: byte by byte, hashing and
+ * comparing them was a tenth of the remote-write path's CPU), nothing allocated. The shift after each
+ * multiply carries a word's high bits down, which a multiply alone never does.
+ */
+function hashBytes(bytes: Uint8Array, view: DataView, start: number, stop: number): number {
   let h = 0x811c9dc5;
-  for (let i = start; i < stop; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+  let i = start;
+  for (; i + 4 <= stop; i += 4) {
+    h = Math.imul(h ^ view.getInt32(i, true), 0x01000193);
+    h ^= h >>> 15;
+  }
+  for (; i < stop; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
   return h;
 }
 
-function sameBytes(cached: Uint8Array, bytes: Uint8Array, start: number, stop: number): boolean {
-  if (cached.length !== stop - start) return false;
-  for (let i = 0; i < cached.length; i++) if (cached[i] !== bytes[start + i]) return false;
+function sameBytes(
+  cached: DataView,
+  bytes: Uint8Array,
+  view: DataView,
+  start: number,
+  stop: number,
+): boolean {
+  const length = stop - start;
+  if (cached.byteLength !== length) return false;
+  let i = 0;
+  for (; i + 4 <= length; i += 4)
+    if (cached.getInt32(i, true) !== view.getInt32(start + i, true)) return false;
+  for (; i < length; i++) if (cached.getUint8(i) !== bytes[start + i]) return false;
   return true;
 }

@@ -39,6 +39,24 @@ const UNIT = /^[a-zA-Z0-9_]{0,64}$/;
  */
 export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext): Translated {
   const out: Translated = { samples: [], staleMarkers: 0, refused: [], exemplars: 0 };
+  /**
+   * A request carries many series of each name (a sender batches a scrape), and what a name is stored as
+   * depends on the name only, unless the series brings its own metadata (2.0) or its type hangs on an `le`
+   * label (`_bucket`): worked out once per name and request, not per series.
+   */
+  const byName = new Map<string, Stored>();
+  const describe = (ts: WriteSeries, name: string, labels: Readonly<Record<string, string>>): Stored => {
+    const shared = ts.metadata === undefined && !name.endsWith('_bucket');
+    const known = shared ? byName.get(name) : undefined;
+    if (known !== undefined) return known;
+    const metadata = ts.metadata ?? ctx.metadataFor(name);
+    const stored = {
+      type: storedType(name, labels, metadata, ctx.existingType(name)),
+      ...describedBy(metadata),
+    };
+    if (shared) byName.set(name, stored);
+    return stored;
+  };
   series.forEach((ts, index) => {
     const { name, labels } = checkedLabels(ts, index);
     out.exemplars += ts.exemplars;
@@ -52,8 +70,7 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
       });
     }
     if (ts.samples.length === 0) return;
-    const metadata = ts.metadata ?? ctx.metadataFor(name);
-    const type = storedType(name, labels, metadata, ctx.existingType(name));
+    const { type, help, unit } = describe(ts, name, labels);
     if (type === 'histogram') {
       out.refused.push({
         series: name,
@@ -63,7 +80,6 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
       });
       return;
     }
-    const { help, unit } = describedBy(metadata);
     // One shape for every sample (absent fields undefined): the ingest path then reads them monomorphically.
     const cumulative = type === 'counter' ? COUNTER_TOTAL : undefined;
     for (const sample of ts.samples) {
@@ -85,6 +101,12 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
     }
   });
   return out;
+}
+
+interface Stored {
+  type: MetricType;
+  help?: string;
+  unit?: string;
 }
 
 interface CheckedLabels {

@@ -84,7 +84,7 @@ function leadingLabels(reader: WireReader, end: number): SeriesLabels {
   const start = reader.pos;
   const stop = reader.labelFieldsEnd(end);
   if (stop === start) return NO_LABELS;
-  const cached = reader.cache?.lookup(reader.bytes, start, stop);
+  const cached = reader.cache?.lookup(reader.bytes, reader.view, start, stop);
   if (cached !== undefined) {
     reader.pos = stop;
     return cached;
@@ -97,7 +97,7 @@ function leadingLabels(reader: WireReader, end: number): SeriesLabels {
   if (reader.cache === undefined) return labels;
   // Frozen once shared: later steps remember their work on a frozen array by its identity.
   Object.freeze(labels);
-  reader.cache.remember(reader.bytes, start, stop, labels);
+  reader.cache.remember(reader.bytes, reader.view, start, stop, labels);
   return labels;
 }
 
@@ -164,7 +164,7 @@ function readMetadata(reader: WireReader, end: number, into: Map<string, SenderM
 /** A cursor over protobuf wire data; every read checks the bounds it is given. */
 class WireReader {
   pos = 0;
-  private readonly view: DataView;
+  readonly view: DataView;
   /** The same bytes as a Buffer (no copy): its toString decodes UTF-8 in one native call per string. */
   private readonly text: Buffer;
 

@@ -45,6 +45,11 @@ interface ChunkRow {
  */
 export class SqliteMetricStore implements MetricStore {
   private readonly stmts;
+  /**
+   * One request's write in one transaction, its function made once: better-sqlite3's `transaction()`
+   * builds a wrapper and its BEGIN/COMMIT statements on each call, and this runs for every ingest request.
+   */
+  private readonly commitWrite: Database.Transaction<(commit: IngestCommit) => void>;
 
   constructor(
     private readonly db: Database.Database,
@@ -86,6 +91,16 @@ export class SqliteMetricStore implements MetricStore {
         'DELETE FROM families WHERE name NOT IN (SELECT DISTINCT family FROM series)',
       ),
     };
+    this.commitWrite = db.transaction((commit: IngestCommit) => {
+      const { insertFamily, insertSeries, insertWal } = this.stmts;
+      for (const f of commit.families) {
+        insertFamily.run(f.name, f.type, f.help, f.unit, f.category, JSON.stringify(f.buckets), f.createdAt);
+      }
+      for (const s of commit.series) {
+        insertSeries.run(s.id, s.family, JSON.stringify(s.labels), s.role, s.le, s.createdAt);
+      }
+      if (commit.samples !== null) insertWal.run(commit.samples);
+    });
   }
 
   ping(): Promise<void> {
@@ -151,26 +166,7 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   commit(commit: IngestCommit): Promise<void> {
-    const { insertFamily, insertSeries, insertWal } = this.stmts;
-    this.db
-      .transaction(() => {
-        for (const f of commit.families) {
-          insertFamily.run(
-            f.name,
-            f.type,
-            f.help,
-            f.unit,
-            f.category,
-            JSON.stringify(f.buckets),
-            f.createdAt,
-          );
-        }
-        for (const s of commit.series) {
-          insertSeries.run(s.id, s.family, JSON.stringify(s.labels), s.role, s.le, s.createdAt);
-        }
-        if (commit.samples !== null) insertWal.run(commit.samples);
-      })
-      .immediate();
+    this.commitWrite.immediate(commit);
     return Promise.resolve();
   }
 
