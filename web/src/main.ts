@@ -4,6 +4,7 @@ import { getJson, postJson, type AlertRow, type ChartResponse, type Summary } fr
 import { BusinessPanel } from './business.js';
 import { formatRatio, formatSeconds, formatValue, unitOfMetric } from './format.js';
 import { LiveChart } from './live-chart.js';
+import { publishAlertEvent, publishReconnect } from './live-events.js';
 import { act } from './notice.js';
 import {
   LoginRequired,
@@ -201,7 +202,11 @@ function connect(): void {
     });
   };
   socket.on('connect_error', renew);
+  let connectedBefore = false;
   socket.on('connect', () => {
+    // Events sent while the socket was down are lost: views that follow them reload.
+    if (connectedBefore) publishReconnect();
+    connectedBefore = true;
     live.className = 'live on';
     live.textContent = 'live';
     for (const type of ['system', 'application', 'business']) socket.emit('subscribe', { type });
@@ -212,7 +217,10 @@ function connect(): void {
     if (reason === 'io server disconnect') renew();
   });
   socket.on('metrics', onPush);
-  socket.on('alert', reloadLists);
+  socket.on('alert', (push) => {
+    reloadLists();
+    publishAlertEvent(push);
+  });
   socket.on('health', reloadLists);
 }
 
