@@ -72,6 +72,8 @@ describe('the alert timeline page live in headless Chromium', () => {
       if (request.url().endsWith(`/api/alerts/${diskId}/timeline`)) timelineRequests++;
     });
     await page.locator('.timeline .event[data-kind="notification"] .status-delivered').waitFor();
+    // The value reads in its rule's unit (a ratio), not raw.
+    assert.match((await page.textContent('.timeline-page .row')) ?? '', /value 97 %/);
     await page.evaluate(`${MARK} = true`);
     await page.locator('#alert-silence-like').focus();
 

@@ -4,6 +4,7 @@ import { formatAge, formatValue } from './format.js';
 import { coalesce } from './coalesce.js';
 import { alertIdOf, onAlertEvent, onReconnect } from './live-events.js';
 import { act } from './notice.js';
+import { unitOfRule, type RuleRow } from './rule-units.js';
 import { openSilenceDialog } from './silence-dialog.js';
 
 interface TimelineEvent {
@@ -92,6 +93,16 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
   let shownEvents: number | undefined;
   let followUp: ReturnType<typeof setTimeout> | undefined;
   let followUpsDone = 0;
+  /** The unit of the alert's value (from its rule), asked once: "97 %", not "0.97". */
+  let unit: Promise<string> | undefined;
+  const unitOf = (ruleId: string): Promise<string> =>
+    (unit ??= getJson<{ rules: RuleRow[] }>('/api/alerts/rules').then(
+      (list) => {
+        const row = list.rules.find((r) => r.id === ruleId);
+        return row === undefined ? '' : unitOfRule(row.rule);
+      },
+      () => '',
+    ));
 
   const load = async (): Promise<void> => {
     if (left()) return; // a reload queued before the view was left
@@ -106,8 +117,9 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
       );
       return;
     }
+    const valueUnit = await unitOf(data.alert.ruleId);
     if (closed) return;
-    render(data);
+    render(data, valueUnit);
     if (shownEvents !== undefined && data.events.length > shownEvents)
       update.textContent = `Updated: ${data.events
         .slice(shownEvents)
@@ -123,14 +135,14 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
   };
   const reload = coalesce(load);
 
-  const render = (data: Timeline): void => {
+  const render = (data: Timeline, valueUnit: string): void => {
     const a = data.alert;
     const heading = element('h2', { id: 'alert-title', tabindex: '-1' }, a.ruleName);
     const head = element('div', { class: 'row' });
     head.append(
       element('span', { class: `badge ${a.state === 'firing' ? a.severity : a.state}` }, a.state),
       element('span', { class: 'muted' }, `severity ${a.severity}`),
-      element('span', { class: 'muted' }, `value ${formatValue(a.value, '')}`),
+      element('span', { class: 'muted' }, `value ${formatValue(a.value, valueUnit)}`),
     );
     const labels = element(
       'p',
