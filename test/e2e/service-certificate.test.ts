@@ -67,6 +67,8 @@ describe('the service page of an HTTPS service in headless Chromium', () => {
       await page.locator(ready).first().waitFor();
       const width = await page.evaluate<number>('document.scrollingElement.scrollWidth');
       assert.ok(width <= 390, `${hash} is ${String(width)} px wide at 390 px`);
+      const view = hash.split('/').slice(3).join('-') || 'page';
+      await page.screenshot({ path: `${ARTIFACTS}/service-https-${view}-phone.png`, fullPage: true });
     }
     assert.deepEqual(errors, []);
     await context.close();
