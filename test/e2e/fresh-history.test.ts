@@ -45,7 +45,7 @@ describe('a metric pushed for the first time, on a fresh dashboard in headless C
     await t.close();
   });
 
-  it('draws nothing before the first sample: no line of zeros across the hour', async (ctx) => {
+  it('draws nothing before the first sample: no line of zeros across the range', async (ctx) => {
     browser = await launch(ctx);
     if (browser === undefined) return;
     const { page, context, errors } = await loggedIn(browser, t);
