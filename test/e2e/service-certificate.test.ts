@@ -70,6 +70,15 @@ describe('the service page of an HTTPS service in headless Chromium', () => {
       const view = hash.split('/').slice(3).join('-') || 'page';
       await page.screenshot({ path: `${ARTIFACTS}/service-https-${view}-phone.png`, fullPage: true });
     }
+    // The overview's row: a heartbeat bar and a response-time sparkline of the same checks.
+    await page.evaluate('window.location.hash = "#/"');
+    const row = page.locator('#services [data-service="shop"]');
+    await row.locator('svg.sparkline polyline').waitFor();
+    assert.match(
+      (await row.locator('svg.sparkline').getAttribute('aria-label')) ?? '',
+      /^response time, last \d+(\.\d+)? ms, highest \d+(\.\d+)? ms$/,
+    );
+    assert.ok((await row.locator('.beats .beat').count()) >= 4);
     assert.deepEqual(errors, []);
     await context.close();
   });
