@@ -50,6 +50,8 @@ describe('the alert timeline page in headless Chromium', () => {
     if (browser === undefined) return;
     session = await loggedIn(browser, t);
     const { page } = session;
+    const row = page.locator('#alerts .alert', { hasText: 'Disk almost full' });
+    assert.equal(await row.locator('.value').textContent(), '97 %', 'a ratio reads as a percentage');
     await page.locator('#alerts a.name', { hasText: 'Disk almost full' }).click();
     assert.equal(new URL(page.url()).hash, `#/alerts/${alertId}`);
     const events = page.locator('.timeline .event');

@@ -1,7 +1,10 @@
 import { getJson, postJson, type AlertRow } from './api.js';
 import { element } from './dom.js';
 import { formatAge, formatValue } from './format.js';
+import { coalesce } from './coalesce.js';
+import { alertIdOf, onAlertEvent, onReconnect } from './live-events.js';
 import { act } from './notice.js';
+import { unitOfRule, type RuleRow } from './rule-units.js';
 import { openSilenceDialog } from './silence-dialog.js';
 
 interface TimelineEvent {
@@ -67,34 +70,79 @@ function eventItem(event: TimelineEvent, previous: number | undefined): HTMLLIEl
   return item;
 }
 
-/** The page of one alert (#/alerts/<id>): what happened to it, in order, and the actions on it. */
+/** Follow-up reloads while a notification is pending: 1, 2, 4, 8, 16, 30 s after the last event, then none. */
+const FOLLOW_UP_DELAYS_MS = [1000, 2000, 4000, 8000, 16_000, 30_000];
+
+/**
+ * The page of one alert (#/alerts/<id>): what happened to it, in order, and the actions on it. It stays live:
+ * an `alert` socket event about this alert (pending, fired, acknowledged, resolved) reloads it, a burst of
+ * them once (coalesce); events about other alerts cost nothing. Deliveries have no socket event (the outbox
+ * announces nothing), so while a shown notification is pending a few spaced follow-up reloads catch its
+ * outcome, ending 61 s after the last event.
+ */
 export function mount(container: HTMLElement, params: URLSearchParams): () => void {
   const id = params.get('id') ?? '';
   const notice = element('div', { class: 'notices', 'aria-live': 'assertive' });
   notice.hidden = true; // shown by the first problem or confirmation
   const card = element('section', { class: 'card timeline-page' });
-  container.replaceChildren(notice, card);
+  // Says what a live reload added, for screen readers (the list itself is not a live region).
+  const update = element('p', { class: 'visually-hidden', role: 'status', id: 'alert-timeline-update' });
+  container.replaceChildren(notice, card, update);
   let closed = false;
+  const left = (): boolean => closed;
+  let shownEvents: number | undefined;
+  let followUp: ReturnType<typeof setTimeout> | undefined;
+  let followUpsDone = 0;
+  /** The unit of the alert's value (from its rule), asked once: "97 %", not "0.97". */
+  let unit: Promise<string> | undefined;
+  const unitOf = (ruleId: string): Promise<string> =>
+    (unit ??= getJson<{ rules: RuleRow[] }>('/api/alerts/rules').then(
+      (list) => {
+        const row = list.rules.find((r) => r.id === ruleId);
+        return row === undefined ? '' : unitOfRule(row.rule);
+      },
+      () => '',
+    ));
 
   const load = async (): Promise<void> => {
+    if (left()) return; // a reload queued before the view was left
     let data: Timeline;
     try {
       data = await getJson<Timeline>(`/api/alerts/${encodeURIComponent(id)}/timeline`);
     } catch (e) {
+      if (closed) return;
       card.replaceChildren(
         element('h2', {}, 'Alert'),
         element('p', { class: 'error-text', role: 'alert' }, (e as Error).message),
       );
       return;
     }
+    const valueUnit = await unitOf(data.alert.ruleId);
     if (closed) return;
+    render(data, valueUnit);
+    if (shownEvents !== undefined && data.events.length > shownEvents)
+      update.textContent = `Updated: ${data.events
+        .slice(shownEvents)
+        .map((e) => e.kind)
+        .join(', ')}.`;
+    shownEvents = data.events.length;
+    clearTimeout(followUp);
+    const delay = FOLLOW_UP_DELAYS_MS[followUpsDone];
+    if (delay !== undefined && data.events.some((e) => e.notification?.status === 'pending')) {
+      followUpsDone++;
+      followUp = setTimeout(reload, delay);
+    }
+  };
+  const reload = coalesce(load);
+
+  const render = (data: Timeline, valueUnit: string): void => {
     const a = data.alert;
     const heading = element('h2', { id: 'alert-title', tabindex: '-1' }, a.ruleName);
     const head = element('div', { class: 'row' });
     head.append(
       element('span', { class: `badge ${a.state === 'firing' ? a.severity : a.state}` }, a.state),
       element('span', { class: 'muted' }, `severity ${a.severity}`),
-      element('span', { class: 'muted' }, `value ${formatValue(a.value, '')}`),
+      element('span', { class: 'muted' }, `value ${formatValue(a.value, valueUnit)}`),
     );
     const labels = element(
       'p',
@@ -104,27 +152,37 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
         .join(' '),
     );
     const actions = element('div', { class: 'row' });
-    const back = element('a', { href: '#/' }, '← Overview');
+    const back = element('a', { href: '#/', id: 'alert-back' }, '← Overview');
     actions.append(back);
     if (a.state === 'firing' && !a.acknowledged) {
-      const ack = element('button', { type: 'button', 'data-action': 'acknowledge' }, 'Acknowledge');
+      const ack = element(
+        'button',
+        { type: 'button', id: 'alert-acknowledge', 'data-action': 'acknowledge' },
+        'Acknowledge',
+      );
       ack.addEventListener('click', () => {
         void act(notice, 'acknowledge the alert', () =>
           postJson(`/api/alerts/${encodeURIComponent(id)}/acknowledge`, {}),
-        ).then(() => load());
+        ).then(() => {
+          reload();
+        });
       });
       actions.append(ack);
     }
     const silence = element(
       'button',
-      { type: 'button', 'data-action': 'silence-like' },
+      { type: 'button', id: 'alert-silence-like', 'data-action': 'silence-like' },
       'Silence like this…',
     );
     silence.addEventListener('click', () => {
-      openSilenceDialog(matchersOf(a), `like alert ${a.ruleName}`, () => {
+      const dialog = openSilenceDialog(matchersOf(a), `like alert ${a.ruleName}`, () => {
         notice.replaceChildren(element('div', { class: 'notice ok', role: 'status' }, 'Silence created.'));
         notice.hidden = false;
-        silence.focus();
+      });
+      // The dialog gives the focus back to the button that opened it; a live reload meanwhile replaced
+      // that button, so the new one takes it.
+      dialog.addEventListener('close', () => {
+        if (!card.contains(document.activeElement)) document.getElementById('alert-silence-like')?.focus();
       });
     });
     actions.append(silence);
@@ -134,10 +192,24 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
       list.append(eventItem(event, previous));
       previous = Date.parse(event.at);
     }
+    // A reload keeps a keyboard user's place: the same control again, or the heading if it is gone
+    // (Acknowledge, once acknowledged).
+    const focusedId = card.contains(document.activeElement) ? document.activeElement?.id : undefined;
     card.replaceChildren(heading, head, labels, actions, list);
+    if (focusedId !== undefined) (document.getElementById(focusedId) ?? heading).focus();
   };
+
+  const offAlert = onAlertEvent((push) => {
+    if (alertIdOf(push) !== id) return;
+    followUpsDone = 0;
+    reload();
+  });
+  const offReconnect = onReconnect(reload);
   void load();
   return () => {
     closed = true;
+    clearTimeout(followUp);
+    offAlert();
+    offReconnect();
   };
 }

@@ -1,4 +1,5 @@
 import uPlot from 'uplot';
+import { focusedSeries, focusSeries, makeLegendOperable, syncLegend } from './chart-legend.js';
 import { cssColor } from './theme.js';
 
 /** Line colours: the theme's --chart-1 … --chart-8 (a canvas cannot use var(), so they are read). */
@@ -17,6 +18,8 @@ export class LiveChart {
   private ys: (number | null)[][] = [];
   /** The time span shown, ending at the newest point (the range picker's choice). */
   private spanMs = 3_600_000;
+  /** Series the user hid in the legend, by name: still hidden after a rebuild (new series, theme, range). */
+  private readonly hidden = new Set<string>();
 
   private readonly resize: ResizeObserver;
 
@@ -90,6 +93,7 @@ export class LiveChart {
   }
 
   private rebuild(): void {
+    const focused = focusedSeries(this.element);
     this.plot?.destroy();
     this.element.replaceChildren();
     if (this.names.length === 0) {
@@ -123,6 +127,7 @@ export class LiveChart {
             label,
             stroke: colorOf(i),
             width: 1.5,
+            show: !this.hidden.has(label),
             spanGaps: this.options.spanGaps ?? false,
             value: (_u: uPlot, v: number | null) => (v === null ? '–' : format(v)),
           })),
@@ -139,9 +144,22 @@ export class LiveChart {
           },
         ],
         legend: { live: true },
+        hooks: {
+          setSeries: [
+            (u) => {
+              for (const s of u.series.slice(1))
+                if (typeof s.label === 'string')
+                  if (s.show === false) this.hidden.add(s.label);
+                  else this.hidden.delete(s.label);
+              syncLegend(u);
+            },
+          ],
+        },
       },
       this.data(),
       this.element,
     );
+    makeLegendOperable(this.plot);
+    if (focused !== undefined) focusSeries(this.element, focused);
   }
 }

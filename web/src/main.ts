@@ -2,8 +2,9 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, MetricsPush, ServerToClientEvents } from '../../src/realtime/events.js';
 import { getJson, postJson, type AlertRow, type ChartResponse, type Summary } from './api.js';
 import { BusinessPanel } from './business.js';
-import { formatRatio, formatSeconds, formatValue, unitOfMetric } from './format.js';
+import { formatRatio, formatSeconds, formatValue } from './format.js';
 import { LiveChart } from './live-chart.js';
+import { publishAlertEvent, publishReconnect } from './live-events.js';
 import { act } from './notice.js';
 import {
   LoginRequired,
@@ -23,6 +24,7 @@ import { coalesce } from './coalesce.js';
 import { mount as mountExplore } from './explore.js';
 import { mountReportPage } from './report-page.js';
 import { Router } from './router.js';
+import { unitOfRule, type RuleRow } from './rule-units.js';
 import type { ServiceInfo } from './service-api.js';
 import { mountServiceForm } from './service-form.js';
 import { mountServicePage } from './service-page.js';
@@ -99,19 +101,6 @@ async function loadHistory(range: string): Promise<void> {
     span,
   );
   await business.load(range, span);
-}
-
-interface RuleRow {
-  id: string;
-  rule: { metricName?: string; divideBy?: unknown; aggregation?: { fn?: string } };
-}
-
-/** What a rule's value measures: a ratio when divided, a rate per second, or the metric's own unit. */
-function unitOfRule(rule: RuleRow['rule']): string {
-  if (rule.divideBy !== undefined) return 'ratio';
-  const unit = unitOfMetric(rule.metricName ?? '');
-  if (rule.aggregation?.fn === 'rate') return unit === '' ? 'per_second' : unit;
-  return unit;
 }
 
 async function loadLists(): Promise<void> {
@@ -201,7 +190,11 @@ function connect(): void {
     });
   };
   socket.on('connect_error', renew);
+  let connectedBefore = false;
   socket.on('connect', () => {
+    // Events sent while the socket was down are lost: views that follow them reload.
+    if (connectedBefore) publishReconnect();
+    connectedBefore = true;
     live.className = 'live on';
     live.textContent = 'live';
     for (const type of ['system', 'application', 'business']) socket.emit('subscribe', { type });
@@ -212,7 +205,10 @@ function connect(): void {
     if (reason === 'io server disconnect') renew();
   });
   socket.on('metrics', onPush);
-  socket.on('alert', reloadLists);
+  socket.on('alert', (push) => {
+    reloadLists();
+    publishAlertEvent(push);
+  });
   socket.on('health', reloadLists);
 }
 

@@ -134,7 +134,10 @@ export async function mountReportPage({ outlet, params, query }: RouteContext): 
         `${new Date(incident.start).toISOString()} · ${formatAge(incident.durationMs)} ${incident.state}${incident.reason === null ? '' : ` · ${incident.reason.code}: ${incident.reason.message}`}`,
       ),
     );
-  view.append(summary, daysTable(report));
+  // The days table scrolls on its own at phone width; the page does not scroll sideways.
+  const days = element('div', { class: 'table-scroll' });
+  days.append(daysTable(report));
+  view.append(summary, days);
   if (report.incidentList.length > 0) view.append(element('h3', {}, 'Incidents'), incidents);
   return undefined;
 }

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import type { Browser } from 'playwright-core';
+import { send } from '../support/http.js';
+import { startReceiver, type Receiver } from '../support/receiver.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { ARTIFACTS, launch, loggedIn, type Session } from './browser-session.js';
+
+/** A mark only this page load has: still there means the page was never reloaded. */
+const MARK = 'window.__sameLoad';
+
+/** Issue 19: #/alerts/<id> follows the alert live (socket events), with no reload and no polling. */
+describe('the alert timeline page live in headless Chromium', () => {
+  let t: TestApp;
+  let receiver: Receiver;
+  let browser: Browser | undefined;
+  let session: Session;
+  let diskId = '';
+  let queueId = '';
+  /** Requests the page made for the disk alert's timeline. */
+  let timelineRequests = 0;
+
+  const firingId = async (rule: string): Promise<string> => {
+    const firing = await send<{ alerts: { id: string; ruleName: string }[] }>(
+      t.app,
+      'GET',
+      '/api/alerts?state=firing',
+    );
+    return firing.body.alerts.find((a) => a.ruleName === rule)?.id ?? '';
+  };
+
+  before(async () => {
+    receiver = await startReceiver();
+    t = await startTestApp({ EGRESS_ALLOWLIST: '127.0.0.1' });
+    await t.app.listen({ host: '127.0.0.1', port: 0 });
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await send(t.app, 'POST', '/api/alerts/rules', {
+      name: 'Disk almost full',
+      metricName: 'disk_used_ratio',
+      threshold: 0.9,
+      severity: 'critical',
+      notificationChannels: [{ type: 'webhook', destination: `${receiver.base}/hook` }],
+    });
+    await send(t.app, 'POST', '/api/alerts/rules', {
+      name: 'Queue backlog',
+      metricName: 'queue_backlog',
+      threshold: 100,
+      severity: 'warning',
+    });
+    await send(t.app, 'POST', '/api/metrics/custom', { name: 'disk_used_ratio', value: 0.97 });
+    await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_backlog', value: 250 });
+    await t.services.alerting.engine.settled();
+    await receiver.waitFor(1, 20_000);
+    await t.services.alerting.outbox.drain();
+    diskId = await firingId('Disk almost full');
+    queueId = await firingId('Queue backlog');
+  });
+  after(async () => {
+    await browser?.close();
+    await t.close();
+    await receiver.close();
+  });
+
+  it('shows an acknowledgement made through the API without a reload, keeping the focus', async (ctx) => {
+    browser = await launch(ctx);
+    if (browser === undefined) return;
+    assert.notEqual(diskId, '');
+    session = await loggedIn(browser, t, `#/alerts/${diskId}`);
+    const { page } = session;
+    page.on('request', (request) => {
+      if (request.url().endsWith(`/api/alerts/${diskId}/timeline`)) timelineRequests++;
+    });
+    await page.locator('.timeline .event[data-kind="notification"] .status-delivered').waitFor();
+    // The value reads in its rule's unit (a ratio), not raw.
+    assert.match((await page.textContent('.timeline-page .row')) ?? '', /value 97 %/);
+    await page.evaluate(`${MARK} = true`);
+    await page.locator('#alert-silence-like').focus();
+
+    const ack = await send(t.app, 'POST', `/api/alerts/${diskId}/acknowledge`, { note: 'on it' });
+    assert.equal(ack.status, 200);
+    const acknowledged = page.locator('.timeline .event[data-kind="acknowledged"]');
+    await acknowledged.waitFor({ timeout: 10_000 });
+    assert.match((await acknowledged.textContent()) ?? '', /acknowledged by/);
+    assert.equal(await page.locator('#alert-acknowledge').count(), 0, 'nothing left to acknowledge');
+    assert.equal(await page.evaluate(MARK), true, 'the page was not reloaded');
+    assert.equal(await page.locator('#alert-silence-like:focus').count(), 1, 'the focus stayed put');
+    assert.match((await page.textContent('#alert-timeline-update')) ?? '', /Updated: acknowledged/);
+  });
+
+  it('ignores events about other alerts: no request for them', async (ctx) => {
+    if (browser === undefined) {
+      ctx.skip('no browser');
+      return;
+    }
+    const { page } = session;
+    await page.waitForTimeout(1500); // the acknowledgement's reload (and a follow-up, if any) are over
+    const before = timelineRequests;
+    assert.equal((await send(t.app, 'POST', `/api/alerts/${queueId}/acknowledge`, {})).status, 200);
+    await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_backlog', value: 10 });
+    await t.services.alerting.engine.settled(); // the queue alert resolves: another event, not ours
+    assert.equal(await firingId('Queue backlog'), '');
+    await page.waitForTimeout(1500);
+    assert.equal(timelineRequests, before, 'events about another alert cost no request');
+  });
+
+  it('shows the resolution and the resolved notification delivered, without a reload', async (ctx) => {
+    if (browser === undefined) {
+      ctx.skip('no browser');
+      return;
+    }
+    const { page, errors } = session;
+    const before = timelineRequests;
+    // The first attempt is refused: the reload on the resolution shows it pending, and only a follow-up
+    // reload can show the retry's delivery.
+    receiver.failNext(1, 503);
+    await send(t.app, 'POST', '/api/metrics/custom', { name: 'disk_used_ratio', value: 0.5 });
+    await t.services.alerting.engine.settled();
+    await page.locator('.timeline .event[data-kind="resolved"]').waitFor({ timeout: 10_000 });
+    assert.equal(await page.textContent('.timeline-page .badge'), 'resolved');
+    // No socket event exists for deliveries: a follow-up reload shows the retry delivered.
+    const notifications = page.locator('.timeline .event[data-kind="notification"]');
+    await notifications.nth(1).locator('.status-delivered').waitFor({ timeout: 15_000 });
+    assert.match((await notifications.nth(1).textContent()) ?? '', /Attempts2/);
+    assert.equal(await page.evaluate(MARK), true, 'the page was not reloaded');
+    assert.equal(receiver.received.length, 2, 'fired and resolved, each once');
+    const used = timelineRequests - before;
+    console.log(`timeline requests for one resolution with one retried delivery: ${String(used)}`);
+    assert.ok(used >= 2 && used <= 6, `${String(used)} requests for one resolution`);
+    await page.screenshot({ path: `${ARTIFACTS}/alert-timeline-live.png`, fullPage: true });
+    assert.deepEqual(errors, []);
+    await session.context.close();
+  });
+});
