@@ -29,6 +29,41 @@ ON CONFLICT (name) DO UPDATE
   WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp()
 RETURNING epoch, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_ms`;
 
+const LOCK_SESSION_PREFIX = 'metrics-service lease ';
+
+/**
+ * The application_name of a holder's lock session (ADR 0028): the prefix and the holder's last 8
+ * characters (the random part of an incarnation), short of PostgreSQL's 63-byte limit whatever the
+ * replica id's length.
+ */
+export function lockSessionName(holder: string): string {
+  return `${LOCK_SESSION_PREFIX}${holder.slice(-8)}`;
+}
+
+/** lockSessionName in SQL, of a holder column. */
+function lockSessionSql(holder: string): string {
+  return `'${LOCK_SESSION_PREFIX}' || right(${holder}, 8)`;
+}
+
+/**
+ * Takes the lease over from a holder that may still be within its TTL (ADR 0028), bumping the epoch
+ * always. Run only by a process that has just taken the lease's session advisory lock: the holder lost
+ * that lock, so its session (or its process) is gone, unless the holder never had the lock (it won by
+ * expiry while a paused predecessor kept it) and its lock session is connected: that holder is alive and
+ * keeps the lease. The fence makes either outcome safe; this condition only avoids deposing a live one.
+ */
+const TAKE_OVER = `
+INSERT INTO cluster_leases AS l (name, holder, epoch, expires_at)
+VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
+ON CONFLICT (name) DO UPDATE
+  SET holder = EXCLUDED.holder, epoch = l.epoch + 1, expires_at = EXCLUDED.expires_at
+  WHERE l.expires_at <= clock_timestamp()
+     OR l.holder = EXCLUDED.holder
+     OR NOT EXISTS (
+       SELECT 1 FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = ${lockSessionSql('l.holder')})
+RETURNING epoch, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_ms`;
+
 /** Ends the lease now (keeping the epoch: the next holder bumps it), only if still ours at that epoch. */
 const RELEASE = `
 UPDATE cluster_leases SET expires_at = clock_timestamp()
@@ -50,6 +85,18 @@ export class PgLease {
   /** Acquires or renews. */
   async acquire(): Promise<LeaseState> {
     const result = await this.pool.query<{ epoch: string; expires_ms: number }>(ACQUIRE, [
+      this.name,
+      this.holder,
+      this.ttlMs,
+    ]);
+    const row = result.rows[0];
+    if (row === undefined) return { held: false };
+    return { held: true, epoch: Number(row.epoch), expiresAt: row.expires_ms };
+  }
+
+  /** Takes over at a new epoch (see TAKE_OVER); `{ held: false }`: the holder is alive. */
+  async takeOver(): Promise<LeaseState> {
+    const result = await this.pool.query<{ epoch: string; expires_ms: number }>(TAKE_OVER, [
       this.name,
       this.holder,
       this.ttlMs,
