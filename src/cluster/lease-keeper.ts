@@ -129,7 +129,7 @@ export class LeaseKeeper {
   private async attempt(): Promise<void> {
     const sent = performance.now();
     try {
-      const state = await this.lease.acquire();
+      const state = await this.lease.acquire(this.epoch !== undefined);
       if (!state.held) {
         if (this.epoch !== undefined) this.lose();
         return;

@@ -16,15 +16,16 @@ export class FencedError extends Error {
 }
 
 /**
- * Takes the lease when it is free, expired, or already this holder's, in one statement; a change of
- * holder bumps the epoch, a renewal keeps it.
+ * Takes the lease when it is free, expired, or already this holder's, in one statement; a renewal ($4:
+ * the holder thinks it holds the lease) keeps the epoch, anything else bumps it: a change of holder, and
+ * a holder taking its own row back after it gave it up (each term of office its own epoch).
  */
 const ACQUIRE = `
 INSERT INTO cluster_leases AS l (name, holder, epoch, expires_at)
 VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
 ON CONFLICT (name) DO UPDATE
   SET holder = EXCLUDED.holder,
-      epoch = CASE WHEN l.holder = EXCLUDED.holder THEN l.epoch ELSE l.epoch + 1 END,
+      epoch = CASE WHEN l.holder = EXCLUDED.holder AND $4 THEN l.epoch ELSE l.epoch + 1 END,
       expires_at = EXCLUDED.expires_at
   WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp()
 RETURNING epoch, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_ms`;
@@ -82,12 +83,13 @@ export class PgLease {
     readonly ttlMs: number,
   ) {}
 
-  /** Acquires or renews. */
-  async acquire(): Promise<LeaseState> {
+  /** Acquires, or renews (`renewing`: this holder thinks it holds the lease). */
+  async acquire(renewing = true): Promise<LeaseState> {
     const result = await this.pool.query<{ epoch: string; expires_ms: number }>(ACQUIRE, [
       this.name,
       this.holder,
       this.ttlMs,
+      renewing,
     ]);
     const row = result.rows[0];
     if (row === undefined) return { held: false };

@@ -60,7 +60,8 @@ export class PrimaryElection {
       log,
       events: {
         acquired: (epoch) => {
-          this.enqueue(() => this.promote(epoch));
+          const at = performance.now();
+          this.enqueue(() => this.promote(epoch, at));
         },
         lost: () => {
           // Before anything else: no write of this process commits from now on (the fence would refuse
@@ -99,7 +100,8 @@ export class PrimaryElection {
     });
   }
 
-  private async promote(epoch: number): Promise<void> {
+  /** `acquiredAt`: when the lease was won (performance.now()). */
+  private async promote(epoch: number, acquiredAt: number): Promise<void> {
     if (this.stopping || this.lease.heldEpoch !== epoch) return; // lost again meanwhile
     // The failover's parts after detection, logged for the benchmark (bench/cluster-vs-embedded.ts).
     const began = performance.now();
@@ -114,6 +116,7 @@ export class PrimaryElection {
       {
         epoch,
         walPosition: this.options.tsdb.walPosition,
+        queuedMs: Math.round(began - acquiredAt),
         catchUpMs: Math.round(caughtUp - began),
         switchRoleMs: Math.round(switched - caughtUp),
       },
