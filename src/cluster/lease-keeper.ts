@@ -35,6 +35,11 @@ export class LeaseKeeper {
     return this.epoch;
   }
 
+  /** Whether this process counts itself the holder now, without checking the validity (no side effect). */
+  get holding(): boolean {
+    return this.epoch !== undefined;
+  }
+
   start(): void {
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.lease.ttlMs / 3)));

@@ -67,10 +67,13 @@ export class LeaseLock {
     return this.polling;
   }
 
-  /** Lets the lock go (the lease was lost); a failed unlock ends the session, which frees it too. */
-  async release(): Promise<void> {
+  /**
+   * Lets the lock go (the lease was lost) unless `keep()` says otherwise once the try in flight is over
+   * (it may have just taken the lease anew); a failed unlock ends the session, which frees it too.
+   */
+  async release(keep: () => boolean = () => false): Promise<void> {
     await this.polling;
-    if (!this.held) return;
+    if (!this.held || keep()) return;
     this.held = false;
     const client = this.client;
     try {

@@ -40,7 +40,7 @@ export class LockedLease {
       acquired: events.acquired,
       lost: (epoch) => {
         // Whoever holds the lease now may be without the lock (it won by expiry): let it have it.
-        void this.lock?.release();
+        void this.lock?.release(() => this.keeper.holding);
         events.lost?.(epoch);
       },
     });
