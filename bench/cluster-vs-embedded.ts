@@ -144,6 +144,42 @@ async function shows(replica: ReplicaProcess, k: number): Promise<boolean> {
   return r?.status === 200 && r.text.includes(`"k":"${String(k)}"`);
 }
 
+/** Where a failover's time went (ADR 0028), from the new primary's `role: primary` log line. */
+interface PromotionSplit {
+  /** Kill → lease won (the death noticed: the lock freed, or the row expired). */
+  detectMs: number;
+  /** Lease won → promotion began (a transition before it in the queue). */
+  queuedMs: number;
+  /** Reading the log to its end. */
+  catchUpMs: number;
+  /** Stopping the follower's loops and starting the primary's. */
+  switchRoleMs: number;
+}
+
+/** The split of the promotion that followed a kill at `killedWall`, from the survivors' new output. */
+async function promotionSplit(
+  survivors: readonly ReplicaProcess[],
+  loggedBefore: readonly number[],
+  killedWall: number,
+): Promise<PromotionSplit | undefined> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    for (const [i, survivor] of survivors.entries()) {
+      const line = survivor
+        .output()
+        .slice(loggedBefore[i])
+        .split('\n')
+        .find((l) => l.includes('"msg":"role: primary"'));
+      if (line === undefined) continue;
+      const entry = JSON.parse(line) as Omit<PromotionSplit, 'detectMs'> & { time: number };
+      const { queuedMs, catchUpMs, switchRoleMs } = entry;
+      const detectMs = entry.time - switchRoleMs - catchUpMs - queuedMs - killedWall;
+      return { detectMs, queuedMs, catchUpMs, switchRoleMs };
+    }
+    await sleep(50);
+  }
+  return undefined;
+}
+
 /**
  * Part 2: kill -9 of the primary; from the kill, the time to the first acknowledged ingest (sent in a loop
  * through the survivors, as clients would) and until every surviving follower shows that write. The
@@ -153,12 +189,20 @@ async function failover(replicas: ReplicaProcess[], env: Record<string, string>)
   const kills = Number(process.env.BENCH_FAILOVER_KILLS ?? 3);
   const toAck: number[] = [];
   const toFollowers: number[] = [];
+  const split: Record<keyof PromotionSplit, number[]> = {
+    detectMs: [],
+    queuedMs: [],
+    catchUpMs: [],
+    switchRoleMs: [],
+  };
   try {
     for (let k = 1; k <= kills; k++) {
       const { primary } = await primaryAndFollowers(replicas);
       const survivors = replicas.filter((r) => r !== primary);
+      const logged = survivors.map((r) => r.output().length);
       primary.child.kill('SIGKILL');
       const killed = performance.now();
+      const killedWall = Date.now();
       await primary.exited;
       let acknowledged = false;
       for (let attempt = 0; !acknowledged; attempt++) {
@@ -172,6 +216,9 @@ async function failover(replicas: ReplicaProcess[], env: Record<string, string>)
         else await sleep(20);
       }
       toAck.push(performance.now() - killed);
+      const promotion = await promotionSplit(survivors, logged, killedWall);
+      if (promotion !== undefined)
+        for (const part of Object.keys(split) as (keyof PromotionSplit)[]) split[part].push(promotion[part]);
       for (;;) {
         const roles = await Promise.all(survivors.map(roleOf));
         const followers = survivors.filter((_, i) => roles[i] !== 'primary');
@@ -197,6 +244,12 @@ async function failover(replicas: ReplicaProcess[], env: Record<string, string>)
     killToAckMs: toAck.map((v) => v.toFixed(0)).join('/'),
     killToFollowersMsMedian: toFollowers.length > 0 ? median(toFollowers) : Number.NaN,
     killToFollowersMs: toFollowers.map((v) => v.toFixed(0)).join('/'),
+    ...Object.fromEntries(
+      Object.entries(split).map(([part, values]) => [
+        part,
+        values.length > 0 ? values.map((v) => v.toFixed(0)).join('/') : 'n/a',
+      ]),
+    ),
   });
 }
 
@@ -279,7 +332,8 @@ export async function benchClusterVsEmbedded(): Promise<void> {
     DATABASE_URL: database.url,
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
-    LOG_LEVEL: 'error',
+    // warn: the new primary's `role: primary` line gives the failover's split.
+    LOG_LEVEL: 'warn',
     RATE_LIMIT_MAX: '10000000',
   };
   const replicas: ReplicaProcess[] = [];

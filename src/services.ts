@@ -304,6 +304,8 @@ export async function createServices(
           pool: cluster.pool,
           incarnation: cluster.incarnation,
           ttlMs: config.clusterLeaseTtlMs,
+          connectLock: cluster.connectSession,
+          lockPollMs: config.clusterLockPollMs,
           store: replicated,
           tsdb,
           switchRole,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import type { Pool } from 'pg';
+import type { Client, Pool } from 'pg';
 import type { Logger } from 'pino';
 import { MemoryLoginAttempts, type LoginAttempts } from '../auth/login-attempts.js';
 import { LOCKOUT_WINDOW_MS } from '../auth/login-sessions.js';
@@ -37,6 +37,11 @@ export interface Cluster {
    * heavy ingest (a late renewal deposes a healthy primary).
    */
   pool: Pool | undefined;
+  /**
+   * Opens a PostgreSQL session of its own named `applicationName`, outside every pool, for a session lock
+   * (ADR 0028), DATABASE_URL only; its user ends it.
+   */
+  connectSession: ((applicationName: string) => Promise<Client>) | undefined;
   /** The stores' database handle, for other parts that need PostgreSQL (push groups): no pool of their own. */
   database: PgDatabase | undefined;
   /**
@@ -103,11 +108,14 @@ export async function createCluster(
   }
   let membership: Membership | undefined;
   let clusterPool: Pool | undefined;
+  let connectSession: ((applicationName: string) => Promise<Client>) | undefined;
   const address = config.clusterAddress ?? `${hostname()}:${String(config.port)}`;
   let isAssigned: ((service: string) => boolean) | undefined;
   if (config.databaseUrl !== undefined) {
     const pool: Pool = await ownPool(config.databaseUrl, log);
     clusterPool = pool;
+    const url = config.databaseUrl;
+    connectSession = (applicationName) => ownSession(url, applicationName);
     await ensureClusterSchema(pool);
     const self = replicaId ?? hostname();
     membership = new Membership(pool, { replicaId: self, address, ttlMs: config.clusterLeaseTtlMs }, log);
@@ -125,6 +133,7 @@ export async function createCluster(
     socketAdapter,
     membership,
     pool: clusterPool,
+    connectSession,
     database,
     redis: commands,
     address,
@@ -150,4 +159,22 @@ async function ownPool(url: string, log: Logger): Promise<Pool> {
     log.warn({ err: error }, 'cluster: PostgreSQL connection lost');
   });
   return pool;
+}
+
+/** A session outside the pools; TCP keepalive on, so a dead server is noticed rather than waited on. */
+async function ownSession(url: string, applicationName: string): Promise<Client> {
+  const { default: pg } = await import('pg');
+  const client: Client = new pg.Client({
+    connectionString: url,
+    application_name: applicationName,
+    keepAlive: true,
+    query_timeout: 5000,
+  });
+  try {
+    await client.connect();
+  } catch (error) {
+    await client.end().catch(() => undefined);
+    throw error;
+  }
+  return client;
 }

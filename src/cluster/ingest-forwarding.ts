@@ -5,12 +5,20 @@ import type { ServiceRole } from '../roles.js';
 import type { Services } from '../services.js';
 import { NotPrimaryError } from '../tsdb/not-primary.js';
 
-/** Every route that writes metric data (JSON ingest, remote write, OTLP, Pushgateway): the primary's. */
+/**
+ * Every route that writes metric data (JSON ingest, remote write, OTLP, Pushgateway; a health service's
+ * DELETE deletes its series too): the primary's. A follower deleted the service's row and then had its
+ * series deletion refused, answering 503 "nothing was written" about a half-done delete. And the
+ * Prometheus rule groups' PUT: the primary evaluates them, so it installs a file put through it at once
+ * and answers with what it runs (a follower answered from its own copy, the primary caught up a tick later).
+ */
 const WRITE_ROUTES: readonly RegExp[] = [
   /^POST \/api\/metrics\/(custom|business|batch)$/,
   /^POST \/api\/v1\/write$/,
   /^POST \/(otlp\/)?v1\/metrics$/,
   /^(PUT|POST|DELETE) \/metrics\/job(@base64)?\//,
+  /^DELETE \/api\/health\/services\/:name$/,
+  /^PUT \/api\/alerts\/rule-groups$/,
 ];
 
 /** Marks a forwarded request: a replica never forwards one again (no loops while the lease moves). */

@@ -21,6 +21,7 @@ export class LeaseKeeper {
   private running: Promise<void> | undefined;
   private epoch: number | undefined;
   private validUntil = 0;
+  private stopped = false;
 
   constructor(
     private readonly lease: PgLease,
@@ -34,6 +35,11 @@ export class LeaseKeeper {
     return this.epoch;
   }
 
+  /** Whether this process counts itself the holder now, without checking the validity (no side effect). */
+  get holding(): boolean {
+    return this.epoch !== undefined;
+  }
+
   start(): void {
     if (this.timer !== undefined) return;
     this.timer = setInterval(() => void this.tick(), Math.max(50, Math.floor(this.lease.ttlMs / 3)));
@@ -44,14 +50,41 @@ export class LeaseKeeper {
   /** One acquire-or-renew now (waits for one in flight). */
   async tick(): Promise<void> {
     if (this.running !== undefined) return this.running;
-    this.running = this.attempt().finally(() => {
-      this.running = undefined;
+    return this.serialised(() => this.attempt());
+  }
+
+  /**
+   * Takes the lease over before it expires (ADR 0028: this process has just taken the lease's session
+   * lock), after the acquire or renewal in flight, so this process's view follows the database's order.
+   * True when it holds the lease afterwards.
+   */
+  async seize(): Promise<boolean> {
+    return this.serialised(async () => {
+      if (this.epoch !== undefined) return true;
+      if (this.stopped) return false;
+      const sent = performance.now();
+      const state = await this.lease.takeOver();
+      if (state.held) this.hold(state.epoch, sent);
+      return state.held;
     });
-    return this.running;
+  }
+
+  /**
+   * Gives the lease up at once and ends it in the database (ADR 0028: the session lock that lets nobody
+   * else take over early is gone), then keeps contending like any other replica.
+   */
+  async forfeit(): Promise<void> {
+    await this.serialised(async () => {
+      const epoch = this.epoch;
+      if (epoch === undefined) return;
+      this.lose();
+      await this.lease.release(epoch).catch(() => undefined);
+    });
   }
 
   /** Stops renewing; with `release`, hands the lease over at once instead of letting it expire. */
   async stop(release = true): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     this.timer = undefined;
     // A renewal in flight may wait behind a row lock (a fenced write holding the lease row): wait for it
@@ -72,21 +105,41 @@ export class LeaseKeeper {
     if (release) await this.lease.release(epoch).catch(() => undefined);
   }
 
+  /** Runs `step` after the acquire, renewal or takeover in flight, and before the next. */
+  private async serialised<T>(step: () => Promise<T>): Promise<T> {
+    while (this.running !== undefined) await this.running.catch(() => undefined);
+    const result = step();
+    const running = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.running = running;
+    try {
+      return await result;
+    } finally {
+      if (this.running === running) this.running = undefined;
+    }
+  }
+
+  private hold(epoch: number, sent: number): void {
+    if (this.epoch !== undefined && this.epoch !== epoch) this.lose();
+    this.validUntil = sent + this.lease.ttlMs;
+    if (this.epoch === undefined) {
+      this.epoch = epoch;
+      this.log.info({ lease: this.lease.name, epoch }, 'lease acquired');
+      this.events.acquired?.(epoch);
+    }
+  }
+
   private async attempt(): Promise<void> {
     const sent = performance.now();
     try {
-      const state = await this.lease.acquire();
+      const state = await this.lease.acquire(this.epoch !== undefined);
       if (!state.held) {
         if (this.epoch !== undefined) this.lose();
         return;
       }
-      if (this.epoch !== undefined && this.epoch !== state.epoch) this.lose();
-      this.validUntil = sent + this.lease.ttlMs;
-      if (this.epoch === undefined) {
-        this.epoch = state.epoch;
-        this.log.info({ lease: this.lease.name, epoch: state.epoch }, 'lease acquired');
-        this.events.acquired?.(state.epoch);
-      }
+      this.hold(state.epoch, sent);
     } catch (error) {
       this.log.warn({ err: error, lease: this.lease.name }, 'lease: PostgreSQL unreachable');
       if (this.epoch !== undefined && performance.now() >= this.validUntil) this.lose();

@@ -16,17 +16,53 @@ export class FencedError extends Error {
 }
 
 /**
- * Takes the lease when it is free, expired, or already this holder's, in one statement; a change of
- * holder bumps the epoch, a renewal keeps it.
+ * Takes the lease when it is free, expired, or already this holder's, in one statement; a renewal ($4:
+ * the holder thinks it holds the lease) keeps the epoch, anything else bumps it: a change of holder, and
+ * a holder taking its own row back after it gave it up (each term of office its own epoch).
  */
 const ACQUIRE = `
 INSERT INTO cluster_leases AS l (name, holder, epoch, expires_at)
 VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
 ON CONFLICT (name) DO UPDATE
   SET holder = EXCLUDED.holder,
-      epoch = CASE WHEN l.holder = EXCLUDED.holder THEN l.epoch ELSE l.epoch + 1 END,
+      epoch = CASE WHEN l.holder = EXCLUDED.holder AND $4 THEN l.epoch ELSE l.epoch + 1 END,
       expires_at = EXCLUDED.expires_at
   WHERE l.holder = EXCLUDED.holder OR l.expires_at <= clock_timestamp()
+RETURNING epoch, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_ms`;
+
+const LOCK_SESSION_PREFIX = 'metrics-service lease ';
+
+/**
+ * The application_name of a holder's lock session (ADR 0028): the prefix and the holder's last 8
+ * characters (the random part of an incarnation), short of PostgreSQL's 63-byte limit whatever the
+ * replica id's length.
+ */
+export function lockSessionName(holder: string): string {
+  return `${LOCK_SESSION_PREFIX}${holder.slice(-8)}`;
+}
+
+/** lockSessionName in SQL, of a holder column. */
+function lockSessionSql(holder: string): string {
+  return `'${LOCK_SESSION_PREFIX}' || right(${holder}, 8)`;
+}
+
+/**
+ * Takes the lease over from a holder that may still be within its TTL (ADR 0028), bumping the epoch
+ * always. Run only by a process that has just taken the lease's session advisory lock: the holder lost
+ * that lock, so its session (or its process) is gone, unless the holder never had the lock (it won by
+ * expiry while a paused predecessor kept it) and its lock session is connected: that holder is alive and
+ * keeps the lease. The fence makes either outcome safe; this condition only avoids deposing a live one.
+ */
+const TAKE_OVER = `
+INSERT INTO cluster_leases AS l (name, holder, epoch, expires_at)
+VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
+ON CONFLICT (name) DO UPDATE
+  SET holder = EXCLUDED.holder, epoch = l.epoch + 1, expires_at = EXCLUDED.expires_at
+  WHERE l.expires_at <= clock_timestamp()
+     OR l.holder = EXCLUDED.holder
+     OR NOT EXISTS (
+       SELECT 1 FROM pg_stat_activity
+       WHERE datname = current_database() AND application_name = ${lockSessionSql('l.holder')})
 RETURNING epoch, (extract(epoch FROM expires_at) * 1000)::float8 AS expires_ms`;
 
 /** Ends the lease now (keeping the epoch: the next holder bumps it), only if still ours at that epoch. */
@@ -47,9 +83,22 @@ export class PgLease {
     readonly ttlMs: number,
   ) {}
 
-  /** Acquires or renews. */
-  async acquire(): Promise<LeaseState> {
+  /** Acquires, or renews (`renewing`: this holder thinks it holds the lease). */
+  async acquire(renewing = true): Promise<LeaseState> {
     const result = await this.pool.query<{ epoch: string; expires_ms: number }>(ACQUIRE, [
+      this.name,
+      this.holder,
+      this.ttlMs,
+      renewing,
+    ]);
+    const row = result.rows[0];
+    if (row === undefined) return { held: false };
+    return { held: true, epoch: Number(row.epoch), expiresAt: row.expires_ms };
+  }
+
+  /** Takes over at a new epoch (see TAKE_OVER); `{ held: false }`: the holder is alive. */
+  async takeOver(): Promise<LeaseState> {
+    const result = await this.pool.query<{ epoch: string; expires_ms: number }>(TAKE_OVER, [
       this.name,
       this.holder,
       this.ttlMs,

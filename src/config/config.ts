@@ -44,6 +44,11 @@ export interface Config {
   redisKeyPrefix: string;
   /** How long a lease or a membership heartbeat lasts unless renewed (renewed every third of it). */
   clusterLeaseTtlMs: number;
+  /**
+   * How often a replica without the primary's session advisory lock tries for it (ADR 0028: a dead
+   * primary's lock is free at once); 0: no lock, failover waits for the lease row to expire.
+   */
+  clusterLockPollMs: number;
   storageSync: 'normal' | 'full';
   checkpointIntervalMs: number;
   systemCollectIntervalMs: number;
@@ -180,6 +185,7 @@ const TABLE: Table = {
   replicaId: { env: 'REPLICA_ID', parse: text, fallback: undefined },
   redisKeyPrefix: { env: 'REDIS_KEY_PREFIX', parse: text, fallback: 'metrics-service:' },
   clusterLeaseTtlMs: { env: 'CLUSTER_LEASE_TTL', parse: integer(1000, 600_000), fallback: 10_000 },
+  clusterLockPollMs: { env: 'CLUSTER_LOCK_POLL', parse: integer(0, 60_000), fallback: 250 },
   storageSync: { env: 'STORAGE_SYNC', parse: oneOf('normal', 'full'), fallback: 'normal' },
   checkpointIntervalMs: { env: 'CHECKPOINT_INTERVAL_MS', parse: integer(1000, 3_600_000), fallback: 60_000 },
   systemCollectIntervalMs: { env: 'SYSTEM_COLLECT_INTERVAL', parse: integer(0, 3_600_000), fallback: 5000 },
