@@ -232,13 +232,16 @@ export class SqliteMetricStore implements MetricStore {
       from,
       to,
     }) as BatchChunkRow[];
-    for (const [i, minT, maxT, count, data] of rows) {
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const i = row[0];
+      // The row's Buffer is its own copy of the blob (and a Uint8Array): no view to make per chunk.
       result[i]!.push({
         seriesId: reads[i]!.seriesId,
-        minT,
-        maxT,
-        count,
-        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        minT: row[1],
+        maxT: row[2],
+        count: row[3],
+        data: row[4],
       });
     }
     for (const list of result) if (!ascending(list)) list.sort((a, b) => a.minT - b.minT);
