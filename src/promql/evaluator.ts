@@ -31,7 +31,7 @@ import {
   signatureWithout,
 } from './labels.js';
 import { RANGE_FUNCTIONS, type Window } from './range-functions.js';
-import type { SeriesSource, SourceSeries } from './series-source.js';
+import type { ReadReuse, SeriesSource, SourceSeries } from './series-source.js';
 import type { Matrix, Sample, Series, StringValue, Vector } from './values.js';
 import { absentLabels, VECTOR_FUNCTIONS } from './vector-functions.js';
 
@@ -532,8 +532,10 @@ export class Evaluator {
     const to = (at ?? this.end) - sel.offsetMs;
     const refs = [...source.match(sel.matchers)].sort((a, b) => compareLabels(a.labels, b.labels));
     let loaded = 0;
+    // Each batch is done with (its rates added into the groups) before the next is asked for.
+    const reuse: ReadReuse = {};
     for (let i = 0; i < refs.length; i += READ_BATCH) {
-      const series = await source.read(refs.slice(i, i + READ_BATCH), from, to, refs.length);
+      const series = await source.read(refs.slice(i, i + READ_BATCH), from, to, refs.length, reuse);
       for (const s of series) loaded += s.t.length;
       if (loaded > this.q.maxSamples) throw tooManySamples(this.q.maxSamples);
       yield series;

@@ -19,10 +19,23 @@ export interface SeriesSource {
    * Optional two-step form of `select`, so the engine can read a long range over many series a batch at
    * a time (bounded memory) instead of all at once: the matching series without samples, then the samples
    * of some of them (those with any in [fromMs, toMs], in the order given). `ofTotal`: how many series the
-   * whole read covers (a cache decides on the whole read whether to keep what it decodes).
+   * whole read covers (a cache decides on the whole read whether to keep what it decodes). `reuse`: the
+   * caller reads batch after batch and is done with one before it asks for the next, so the source may
+   * keep arrays in it and answer the next batch in the same ones.
    */
   match?(matchers: readonly LabelMatcher[]): readonly SeriesRef[];
-  read?(refs: readonly SeriesRef[], fromMs: number, toMs: number, ofTotal: number): Promise<SourceSeries[]>;
+  read?(
+    refs: readonly SeriesRef[],
+    fromMs: number,
+    toMs: number,
+    ofTotal: number,
+    reuse?: ReadReuse,
+  ): Promise<SourceSeries[]>;
+}
+
+/** A slot a source keeps what it reuses from one `read` to the next of the same caller (opaque to it). */
+export interface ReadReuse {
+  state?: unknown;
 }
 
 /** A matching series before its samples are read: its labels, and what the source needs to read it. */

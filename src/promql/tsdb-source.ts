@@ -2,8 +2,9 @@ import type { Labels } from '../domain/metric.js';
 import { formatValue } from '../telemetry/text-format.js';
 import { DecodedChunkCache } from '../tsdb/decoded-chunk-cache.js';
 import type { FamilyView, LabelSetView, TsdbReader } from '../tsdb/read-port.js';
+import { SampleBuffers } from '../tsdb/sample-read.js';
 import type { LabelMatcher } from './ast.js';
-import type { SeriesRef, SeriesSource, SourceSeries } from './series-source.js';
+import type { ReadReuse, SeriesRef, SeriesSource, SourceSeries } from './series-source.js';
 
 /** One numeric series of a label set, named as /metrics exposes it (what Prometheus would scrape). */
 interface ExposedSeries {
@@ -48,8 +49,14 @@ export class TsdbSeriesSource implements SeriesSource {
     fromMs: number,
     toMs: number,
     ofTotal: number,
+    reuse?: ReadReuse,
   ): Promise<SourceSeries[]> {
     const picked = refs as readonly ExposedSeries[];
+    let buffers: SampleBuffers | undefined;
+    if (reuse !== undefined) {
+      buffers = reuse.state instanceof SampleBuffers ? reuse.state : new SampleBuffers();
+      reuse.state = buffers;
+    }
     // One batched read for every series asked (one store round trip, whatever the store).
     const ranges = await this.reader.readSamples(
       picked.map((series) => series.id),
@@ -57,6 +64,7 @@ export class TsdbSeriesSource implements SeriesSource {
       toMs,
       this.decoded,
       ofTotal,
+      buffers,
     );
     const out: SourceSeries[] = [];
     picked.forEach((series, i) => {

@@ -70,7 +70,11 @@ export class DecodedChunkCache {
     const bytes = decoded.t.byteLength + decoded.v.byteLength + chunk.data.byteLength + ENTRY_OVERHEAD_BYTES;
     if (!keep || bytes > this.maxBytes) return decoded;
     // A view into a larger buffer (a database row's) would keep all of it alive: keep a copy instead.
-    const data = chunk.data.byteLength === chunk.data.buffer.byteLength ? chunk.data : chunk.data.slice();
+    // (Uint8Array's slice copies; a Buffer's would be a view: the store may hand either.)
+    const data =
+      chunk.data.byteLength === chunk.data.buffer.byteLength
+        ? chunk.data
+        : Uint8Array.prototype.slice.call(chunk.data);
     this.entries.set(keyOf(chunk), { data, decoded, bytes });
     this.held += bytes;
     for (const [oldest, entry] of this.entries) {

@@ -1,6 +1,7 @@
 import type { FamilyDefinition, Labels, MetricCategory } from '../domain/metric.js';
 import type { LabelMatcher } from '../query/matchers.js';
 import type { DecodedChunkCache } from './decoded-chunk-cache.js';
+import type { SampleBuffers } from './sample-read.js';
 
 /**
  * The read side of the TSDB (Prometheus' `Queryable`): what the query engine, /metrics, alerting,
@@ -80,7 +81,8 @@ export interface TsdbReader {
    * The answer is aligned with `ids`; an unknown id answers an empty range. With a `cache`, chunks are
    * decoded through it (a reader that asks the same series again, such as the PromQL engine, owns one).
    * `ofTotal`: this read is a batch of a read of that many series (the cache keeps what it decodes only
-   * if the whole read would fit).
+   * if the whole read would fit). With `buffers`, the ranges are views into arrays the next read through
+   * the same buffers overwrites (a caller that reads batch after batch allocates once).
    */
   readSamples(
     ids: readonly number[],
@@ -88,6 +90,7 @@ export interface TsdbReader {
     to: number,
     cache?: DecodedChunkCache,
     ofTotal?: number,
+    buffers?: SampleBuffers,
   ): Promise<SampleRange[]>;
 
   /**

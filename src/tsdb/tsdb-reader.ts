@@ -5,7 +5,7 @@ import type { DecodedChunkCache } from './decoded-chunk-cache.js';
 import type { Heads } from './heads.js';
 import type { FamilyView, LabelSetView, SampleRange, SelectedSeries, TsdbReader } from './read-port.js';
 import type { SeriesRegistry } from './registry.js';
-import { readSamples, withinRange } from './sample-read.js';
+import { readSamples, withinRange, type SampleBuffers } from './sample-read.js';
 import { exposedNamesOf, exposedSeries, familyNameOf, type ExposedSeries } from './series-select.js';
 
 /** The read port over the TSDB's registry, heads and store. */
@@ -56,8 +56,9 @@ export class RegistryReader implements TsdbReader {
     to: number,
     cache?: DecodedChunkCache,
     ofTotal?: number,
+    buffers?: SampleBuffers,
   ): Promise<SampleRange[]> {
-    return readSamples(this.heads, this.store, ids, from, to, cache, ofTotal);
+    return readSamples(this.heads, this.store, ids, from, to, cache, ofTotal, buffers);
   }
 
   async select(matchers: readonly LabelMatcher[], from: number, to: number): Promise<SelectedSeries[]> {

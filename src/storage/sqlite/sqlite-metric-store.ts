@@ -31,6 +31,8 @@ interface SeriesRow {
   le: number | null;
   created_at: number;
 }
+/** A row of the batched chunk read: the read's index, min_t, max_t, count, data. */
+type BatchChunkRow = [number, number, number, number, Buffer];
 interface ChunkRow {
   series_id: number;
   min_t: number;
@@ -80,6 +82,26 @@ export class SqliteMetricStore implements MetricStore {
          WHERE min_t <= @to AND (max_t >= @from OR min_t = (SELECT MAX(min_t) FROM own WHERE min_t < @from))
          ORDER BY min_t`,
       ),
+      // readChunks of a batch of series in one statement (rows as arrays: no object per row). `@reads` is a
+      // JSON array of [seriesId, belowMinT]; a row's first column is its read's index in that array. `lo`:
+      // the newest chunk before @from of the series, the one read for the value carried forward. Rows come
+      // in no promised order; readChunksBatch sorts a series' list when it has to.
+      readChunksBatch: db
+        .prepare(
+          `WITH r AS (SELECT key AS i, value ->> 0 AS sid, value ->> 1 AS below FROM json_each(@reads)),
+           b AS MATERIALIZED (
+             SELECT i, sid, below, MAX(COALESCE(s, h), COALESCE(h, s)) AS lo FROM (
+               SELECT i, sid, below,
+                 (SELECT MAX(min_t) FROM chunks WHERE series_id = r.sid AND min_t < @from AND min_t < r.below) AS s,
+                 (SELECT min_t FROM head_chunks WHERE series_id = r.sid AND min_t < @from AND min_t < r.below) AS h
+               FROM r))
+           SELECT b.i, c.min_t, c.max_t, c.count, c.data FROM b CROSS JOIN chunks c ON c.series_id = b.sid
+             WHERE c.min_t < b.below AND c.min_t <= @to AND (c.max_t >= @from OR c.min_t = b.lo)
+           UNION ALL
+           SELECT b.i, h.min_t, h.max_t, h.count, h.data FROM b CROSS JOIN head_chunks h ON h.series_id = b.sid
+             WHERE h.min_t < b.below AND h.min_t <= @to AND (h.max_t >= @from OR h.min_t = b.lo)`,
+        )
+        .raw(),
       deleteOld: db.prepare('DELETE FROM chunks WHERE id IN (SELECT id FROM chunks WHERE max_t < ? LIMIT ?)'),
       deleteOldHeads: db.prepare(
         'DELETE FROM head_chunks WHERE id IN (SELECT id FROM head_chunks WHERE max_t < ? LIMIT ?)',
@@ -197,14 +219,29 @@ export class SqliteMetricStore implements MetricStore {
   }
 
   readChunksBatch(reads: readonly ChunkRead[], from: number, to: number): Promise<StoredChunk[][]> {
-    const statement = this.stmts.readChunks;
-    // One synchronous loop on the service's only connection: no write can come in between, so every
-    // series is read from the same state without the cost of a transaction.
-    return Promise.resolve(
-      reads.map(({ seriesId, belowMinT }) =>
-        (statement.all({ id: seriesId, below: belowMinT, from, to }) as ChunkRow[]).map(toChunk),
-      ),
-    );
+    const result: StoredChunk[][] = reads.map(() => []);
+    if (reads.length === 0) return Promise.resolve(result);
+    // One statement for the whole batch: per-series statements cost a statement run and a row object per
+    // chunk, about a fifth of a 10,000-series range query. A single statement also reads one snapshot.
+    const rows = this.stmts.readChunksBatch.all({
+      reads: JSON.stringify(reads.map((r) => [r.seriesId, Math.min(r.belowMinT, Number.MAX_SAFE_INTEGER)])),
+      from,
+      to,
+    }) as BatchChunkRow[];
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!;
+      const i = row[0];
+      // The row's Buffer is its own copy of the blob (and a Uint8Array): no view to make per chunk.
+      result[i]!.push({
+        seriesId: reads[i]!.seriesId,
+        minT: row[1],
+        maxT: row[2],
+        count: row[3],
+        data: row[4],
+      });
+    }
+    for (const list of result) if (!ascending(list)) list.sort((a, b) => a.minT - b.minT);
+    return Promise.resolve(result);
   }
 
   deleteChunksBefore(cutoff: number, limit: number): Promise<number> {
@@ -254,6 +291,11 @@ function toChunk(row: ChunkRow): StoredChunk {
     count: row.count,
     data: new Uint8Array(row.data.buffer, row.data.byteOffset, row.data.byteLength),
   };
+}
+
+function ascending(chunks: readonly StoredChunk[]): boolean {
+  for (let i = 1; i < chunks.length; i++) if (chunks[i - 1]!.minT > chunks[i]!.minT) return false;
+  return true;
 }
 
 function fileBytes(path: string): number {
