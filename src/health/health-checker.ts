@@ -261,7 +261,10 @@ export class HealthChecker {
             origin: row.origin,
             updatedAt: row.updatedAt,
           });
-        if (this.started) this.scheduler.add(row.name, definition.interval);
+        // New or edited elsewhere: checked at once, as add() and replace() do on the editing replica. The
+        // phase of the interval would make the owner's first check wait up to one interval (60 s by
+        // default) when the edit came through another replica; a non-owner's first run only reschedules.
+        if (this.started) this.scheduler.add(row.name, definition.interval, 0);
       } catch (error) {
         this.deps.log.error({ err: error, service: row.name }, 'reloaded health service skipped');
       }
