@@ -6,7 +6,7 @@ import { after, describe, it } from 'node:test';
 import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { type ChildService, startChildService } from '../support/child-service.js';
 import { type TestDatabase, createTestDatabase } from '../support/postgres.js';
-import { startTcpProxy } from '../support/tcp-proxy.js';
+import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 import { ADMIN_AUTH, TEST_ADMIN_PASSWORD } from '../support/test-app.js';
 
 const SKIP = await skipUnlessServers([POSTGRES]);
@@ -60,6 +60,13 @@ describe('the service on PostgreSQL', { skip: SKIP }, () => {
   const databases: TestDatabase[] = [];
   const children: ChildService[] = [];
   const dirs: string[] = [];
+  // Closed in after() too: a listening proxy left by a failed test kept the file's process (and the run) alive.
+  const proxies: TcpProxy[] = [];
+  const proxyTo = async (port: number, listenOn?: number): Promise<TcpProxy> => {
+    const proxy = await startTcpProxy(port, listenOn);
+    proxies.push(proxy);
+    return proxy;
+  };
   const start = async (env: Record<string, string>): Promise<ChildService> => {
     const dir = mkdtempSync(join(tmpdir(), 'pg-service-'));
     dirs.push(dir);
@@ -72,6 +79,7 @@ describe('the service on PostgreSQL', { skip: SKIP }, () => {
     await child.exited;
   };
   after(async () => {
+    for (const proxy of proxies) await proxy.close();
     for (const child of children) if (child.child.exitCode === null) child.child.kill('SIGKILL');
     await Promise.all(children.map((c) => c.exited));
     for (const database of databases) await database.drop();
@@ -138,7 +146,7 @@ describe('the service on PostgreSQL', { skip: SKIP }, () => {
   it('answers 503 store_unavailable while the database is unreachable, acknowledges nothing, recovers alone', async () => {
     const database = await createTestDatabase('outage');
     databases.push(database);
-    const proxy = await startTcpProxy(5432);
+    const proxy = await proxyTo(5432);
     const url = new URL(database.url);
     url.port = String(proxy.port);
     const service = await start({ DATABASE_URL: url.toString() });
@@ -166,7 +174,7 @@ describe('the service on PostgreSQL', { skip: SKIP }, () => {
     });
     assert.ok(health.status === 503 || health.status === 422, `no 500 on other writes: ${health.text}`);
 
-    const back = await startTcpProxy(5432, proxy.port);
+    const back = await proxyTo(5432, proxy.port);
     await until('/ready to answer 200 again', async () =>
       (await call(service, 'GET', '/ready')).status === 200 ? true : undefined,
     );
