@@ -4,7 +4,7 @@ import { getJson, postJson, type AlertRow, type ChartResponse, type Summary } fr
 import { BusinessPanel } from './business.js';
 import { formatRatio, formatSeconds, formatValue } from './format.js';
 import { LiveChart } from './live-chart.js';
-import { publishAlertEvent, publishReconnect } from './live-events.js';
+import { publishAlertEvent, publishNotificationEvent, publishReconnect } from './live-events.js';
 import { act } from './notice.js';
 import {
   LoginRequired,
@@ -209,6 +209,7 @@ function connect(): void {
     reloadLists();
     publishAlertEvent(push);
   });
+  socket.on('notification', publishNotificationEvent);
   socket.on('health', reloadLists);
 }
 
