@@ -31,7 +31,9 @@ describe('the notification socket event across replicas', async () => {
       transports: ['websocket'],
     });
     await new Promise((resolve, reject) => {
-      socket?.once('connect', () => { resolve(undefined); });
+      socket?.once('connect', () => {
+        resolve(undefined);
+      });
       socket?.once('connect_error', reject);
     });
   });
