@@ -1,4 +1,5 @@
 import type { Transition } from '../domain/alert-lifecycle.js';
+import type { NotificationSettled } from '../notify/outbox.js';
 import type { Alert } from './alert.js';
 
 /** An alert changed: pending, fired, resolved, dropped, acknowledged. For realtime and the audit log. */
@@ -9,4 +10,6 @@ export interface AlertChange {
 
 export interface AlertEvents {
   'alert.changed': AlertChange;
+  /** An alert's notification was delivered, refused for good or expired (the outbox recorded it). */
+  'notification.settled': NotificationSettled;
 }

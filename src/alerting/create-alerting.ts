@@ -128,6 +128,9 @@ export async function createAlerting(deps: AlertingDeps): Promise<Alerting> {
   const outbox = new Outbox(store, channels, log, {
     ...DEFAULT_OUTBOX_OPTIONS,
     maxAgeMs: config.notifyMaxAgeSeconds * 1000,
+    onSettled: (settled) => {
+      deps.bus.emit('notification.settled', settled);
+    },
   });
   // SLACK_WEBHOOK_URL and EMAIL_* (with EMAIL_TO) make default channels for rules that name none.
   const defaults: ChannelTarget[] = [

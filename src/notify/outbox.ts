@@ -23,6 +23,23 @@ export interface OutboxOptions {
   owner?: string;
   clock?: () => number;
   random?: () => number;
+  /**
+   * Told once per delivery that reached its end (delivered, failed or expired) and was recorded by this
+   * outbox: the realtime gateway announces it, so a page showing the notification needs no polling.
+   */
+  onSettled?: (settled: NotificationSettled) => void;
+}
+
+/** A delivery that ended, as announced on the bus and the socket (no destination: it may carry a secret). */
+export interface NotificationSettled {
+  alertId: string | null;
+  /** The channel's type (webhook, slack, email…). */
+  channel: string;
+  status: 'delivered' | 'failed' | 'expired';
+  /** Attempts made, this one included. */
+  attempts: number;
+  /** When it was recorded (epoch ms). */
+  at: number;
 }
 
 /** hostname, pid and a random part: unique across replicas and restarts. */
@@ -172,20 +189,20 @@ export class Outbox {
       await inSpan(`notify ${target.type}`, { 'notification.attempt': item.attempts + 1 }, () =>
         CHANNELS[target.type].send(target, notification, this.context),
       );
-      await this.settle(item, { status: 'delivered', at: this.clock() });
+      await this.settle(item, target, { status: 'delivered', at: this.clock() });
     } catch (error) {
       const failure = error instanceof DeliveryError ? error : new DeliveryError(String(error), true);
       const now = this.clock();
       const backoff = Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** item.attempts);
       const delay = Math.max(backoff * (0.5 + this.random() * 0.5), failure.retryAfterMs ?? 0);
       if (!failure.retryable) {
-        await this.settle(item, { status: 'failed', error: failure.message });
+        await this.settle(item, target, { status: 'failed', error: failure.message });
         this.log.warn({ channel: target.type, error: failure.message }, 'notification refused for good');
       } else if (now + delay > item.expiresAt) {
-        await this.settle(item, { status: 'expired', error: failure.message });
+        await this.settle(item, target, { status: 'expired', error: failure.message });
         this.log.warn({ channel: target.type, error: failure.message }, 'notification expired undelivered');
       } else {
-        await this.settle(item, {
+        await this.settle(item, target, {
           status: 'pending',
           nextAttemptAt: now + delay,
           error: failure.message,
@@ -195,8 +212,19 @@ export class Outbox {
   }
 
   /** A refused settle means another outbox took the row over after our lease ended: say so, never hide it. */
-  private async settle(item: OutboxItem, outcome: SettleOutcome): Promise<void> {
-    if (await this.store.settle(item.id, this.owner, outcome)) return;
+  private async settle(item: OutboxItem, target: ChannelTarget, outcome: SettleOutcome): Promise<void> {
+    if (await this.store.settle(item.id, this.owner, outcome)) {
+      // Announced only once recorded: a listener that reads the row at once sees the outcome.
+      if (outcome.status !== 'pending')
+        this.options.onSettled?.({
+          alertId: item.alertId,
+          channel: target.type,
+          status: outcome.status,
+          attempts: item.attempts + 1,
+          at: this.clock(),
+        });
+      return;
+    }
     this.log.warn(
       { notification: item.idempotencyKey, outcome: outcome.status, owner: this.owner },
       'outbox claim lost before the attempt was recorded (lease ended and another outbox took the row)',

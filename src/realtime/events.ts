@@ -1,7 +1,7 @@
 /**
  * The socket.io contract, shared by the server and the web page (import type only: no runtime code).
  * The seed's client works as written: `io(url)`, `emit('subscribe', { type: 'system' })`, then
- * `on('metrics')`, `on('system')`, `on('alert')`, `on('health')`, `on('business')`.
+ * `on('metrics')`, `on('system')`, `on('alert')`, `on('health')`, `on('business')`; `on('notification')` for deliveries.
  */
 export const SUBSCRIPTION_TYPES = [
   'system',
@@ -46,6 +46,16 @@ export interface AlertPush {
   alert: unknown;
 }
 
+/** A notification's delivery ended: delivered, failed (refused for good) or expired. */
+export interface NotificationPush {
+  alertId: string | null;
+  /** The channel's type (webhook, slack…), never its destination. */
+  channel: string;
+  status: 'delivered' | 'failed' | 'expired';
+  attempts: number;
+  at: number;
+}
+
 export interface HealthPush {
   service: string;
   previous: string;
@@ -63,6 +73,8 @@ export interface ServerToClientEvents {
   health: (push: HealthPush) => void;
   /** Alert changes, at once, to every client. */
   alert: (push: AlertPush) => void;
+  /** A notification's delivery ended, at once, to every client (as `alert`). */
+  notification: (push: NotificationPush) => void;
   /** A bad request from a client that gave no acknowledgement callback. */
   error: (error: { code: string; message: string }) => void;
 }

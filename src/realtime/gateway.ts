@@ -96,6 +96,11 @@ export class RealtimeGateway {
         this.dropSlowClients();
         this.io.emit('alert', { transition, alert: alertView(alert) });
       }),
+      // Like 'alert': through the adapter, so a delivery settled by any replica's outbox reaches all clients.
+      services.bus.on('notification.settled', (settled) => {
+        this.dropSlowClients();
+        this.io.emit('notification', settled);
+      }),
       services.bus.on('credentials.revoked', (revoked) => {
         // Through the adapter: the principal's sockets on every replica.
         const room =

@@ -47,7 +47,15 @@ describe('the service page of an HTTPS service in headless Chromium', () => {
     const { page, context, errors } = await loggedIn(browser, t, '#/services/shop', { width: 390 });
     const cert = page.locator('#certificate');
     await cert.waitFor();
-    assert.match((await cert.textContent()) ?? '', /^Certificate: Expires in (9|10) days, on /);
+    const certText = (await cert.textContent()) ?? '';
+    assert.match(certText, /^Certificate: Expires in (9\.\d|10\.0) days, on /);
+    // The DEGRADED reason says the same number of days, rounded the same way (it read "9 days" vs "10.0").
+    const reason = (await page.locator('#service-reason').textContent()) ?? '';
+    assert.equal(
+      /in ([\d.]+) days/.exec(certText)?.[1],
+      /expires in ([\d.]+) days/.exec(reason)?.[1],
+      reason,
+    );
     assert.equal(await cert.getAttribute('class'), 'warn');
     const day = page.locator('tr[data-window="24h"] td');
     // Uptime, checks, average, P50, P95, P99: every figure measured (three checks and the first one).

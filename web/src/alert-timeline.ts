@@ -2,7 +2,7 @@ import { getJson, postJson, type AlertRow } from './api.js';
 import { element } from './dom.js';
 import { formatAge, formatValue } from './format.js';
 import { coalesce } from './coalesce.js';
-import { alertIdOf, onAlertEvent, onReconnect } from './live-events.js';
+import { alertIdOf, onAlertEvent, onNotificationEvent, onReconnect } from './live-events.js';
 import { act } from './notice.js';
 import { unitOfRule, type RuleRow } from './rule-units.js';
 import { openSilenceDialog } from './silence-dialog.js';
@@ -70,15 +70,11 @@ function eventItem(event: TimelineEvent, previous: number | undefined): HTMLLIEl
   return item;
 }
 
-/** Follow-up reloads while a notification is pending: 1, 2, 4, 8, 16, 30 s after the last event, then none. */
-const FOLLOW_UP_DELAYS_MS = [1000, 2000, 4000, 8000, 16_000, 30_000];
-
 /**
  * The page of one alert (#/alerts/<id>): what happened to it, in order, and the actions on it. It stays live:
  * an `alert` socket event about this alert (pending, fired, acknowledged, resolved) reloads it, a burst of
- * them once (coalesce); events about other alerts cost nothing. Deliveries have no socket event (the outbox
- * announces nothing), so while a shown notification is pending a few spaced follow-up reloads catch its
- * outcome, ending 61 s after the last event.
+ * them once (coalesce), and so does a `notification` event for it (a delivery delivered, failed or expired);
+ * events about other alerts cost nothing. No polling: a retry still pending changes nothing worth a request.
  */
 export function mount(container: HTMLElement, params: URLSearchParams): () => void {
   const id = params.get('id') ?? '';
@@ -91,8 +87,6 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
   let closed = false;
   const left = (): boolean => closed;
   let shownEvents: number | undefined;
-  let followUp: ReturnType<typeof setTimeout> | undefined;
-  let followUpsDone = 0;
   /** The unit of the alert's value (from its rule), asked once: "97 %", not "0.97". */
   let unit: Promise<string> | undefined;
   const unitOf = (ruleId: string): Promise<string> =>
@@ -126,12 +120,6 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
         .map((e) => e.kind)
         .join(', ')}.`;
     shownEvents = data.events.length;
-    clearTimeout(followUp);
-    const delay = FOLLOW_UP_DELAYS_MS[followUpsDone];
-    if (delay !== undefined && data.events.some((e) => e.notification?.status === 'pending')) {
-      followUpsDone++;
-      followUp = setTimeout(reload, delay);
-    }
   };
   const reload = coalesce(load);
 
@@ -200,16 +188,17 @@ export function mount(container: HTMLElement, params: URLSearchParams): () => vo
   };
 
   const offAlert = onAlertEvent((push) => {
-    if (alertIdOf(push) !== id) return;
-    followUpsDone = 0;
-    reload();
+    if (alertIdOf(push) === id) reload();
+  });
+  const offNotification = onNotificationEvent((push) => {
+    if (push.alertId === id) reload();
   });
   const offReconnect = onReconnect(reload);
   void load();
   return () => {
     closed = true;
-    clearTimeout(followUp);
     offAlert();
+    offNotification();
     offReconnect();
   };
 }

@@ -17,6 +17,29 @@ export function formatSeconds(seconds: number): string {
   return `${trim(seconds / 86_400, 1)} d`;
 }
 
+/** The unit a seconds axis reads in, from its largest tick: [multiplier, unit]. */
+function secondsUnitOf(largest: number): [number, string] {
+  if (largest < 1e-3) return [1e6, 'µs'];
+  if (largest < 1) return [1000, 'ms'];
+  if (largest < 60) return [1, 's'];
+  if (largest < 3600) return [1 / 60, 'min'];
+  if (largest < 86_400) return [1 / 3600, 'h'];
+  return [1 / 86_400, 'd'];
+}
+
+/**
+ * A seconds axis's tick labels, all in one unit (the one its largest tick reads in), with as few decimals as
+ * tell the ticks apart: "0 ms, 20 ms, 40 ms", never "0 s" beside "20 ms" as formatSeconds gives tick by tick.
+ */
+export function formatSecondsAxis(ticks: readonly number[]): string[] {
+  const [multiplier, unit] = secondsUnitOf(Math.max(0, ...ticks.map((t) => Math.abs(t))));
+  const scaled = ticks.map((t) => t * multiplier);
+  let digits = 0;
+  while (digits < 3 && scaled.some((v) => Math.abs(v * 10 ** digits - Math.round(v * 10 ** digits)) > 1e-6))
+    digits++;
+  return scaled.map((v) => `${v.toFixed(digits)} ${unit}`);
+}
+
 const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
 
 /** Decimal multiples (kB = 1000 B), as disk and network figures are usually quoted. */

@@ -26,8 +26,11 @@ export class LiveChart {
   constructor(
     readonly element: HTMLElement,
     private readonly format: (value: number) => string = (v) => String(Math.round(v * 100) / 100),
-    /** Gaps (no sample at a step) stay gaps by default: a line across them would invent values. */
-    private readonly options: { spanGaps?: boolean } = {},
+    /**
+     * Gaps (no sample at a step) stay gaps by default: a line across them would invent values. `axis` labels
+     * the y ticks together (one unit for all); without it each tick is `format`ted alone.
+     */
+    private readonly options: { spanGaps?: boolean; axis?: (ticks: number[]) => string[] } = {},
   ) {
     this.resize = new ResizeObserver(() => {
       this.plot?.setSize(this.size());
@@ -137,7 +140,7 @@ export class LiveChart {
           {
             stroke: muted,
             grid: { stroke: line },
-            values: (_u, ticks) => ticks.map(format),
+            values: (_u, ticks) => this.options.axis?.(ticks) ?? ticks.map(format),
             // Wide enough for the longest label ("1.25 s", "450 ms", "12.5 k/s"): none is ever cut.
             size: (_u, values: string[] | null) =>
               values === null ? 50 : 16 + 7 * Math.max(4, ...values.map((v) => v.length)),

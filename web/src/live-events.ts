@@ -1,12 +1,13 @@
-import type { AlertPush } from '../../src/realtime/events.js';
+import type { AlertPush, NotificationPush } from '../../src/realtime/events.js';
 
 /**
- * The socket's alert events and reconnections, for views mounted after the socket opened (main.ts owns the
+ * The socket's alert and notification events and reconnections, for views mounted after the socket opened (main.ts owns the
  * socket and feeds these; a view subscribes on mount and unsubscribes in its cleanup).
  */
 type Listener<T> = (value: T) => void;
 
 const alertListeners = new Set<Listener<AlertPush>>();
+const notificationListeners = new Set<Listener<NotificationPush>>();
 const reconnectListeners = new Set<Listener<void>>();
 
 function subscribe<T>(set: Set<Listener<T>>, listener: Listener<T>): () => void {
@@ -20,12 +21,20 @@ function subscribe<T>(set: Set<Listener<T>>, listener: Listener<T>): () => void 
 export const onAlertEvent = (listener: Listener<AlertPush>): (() => void) =>
   subscribe(alertListeners, listener);
 
+/** Every `notification` socket event (a delivery delivered, failed or expired). Returns the unsubscribe. */
+export const onNotificationEvent = (listener: Listener<NotificationPush>): (() => void) =>
+  subscribe(notificationListeners, listener);
+
 /** The socket connected again after a cut: events sent meanwhile were missed. Returns the unsubscribe. */
 export const onReconnect = (listener: Listener<void>): (() => void) =>
   subscribe(reconnectListeners, listener);
 
 export function publishAlertEvent(push: AlertPush): void {
   for (const listener of alertListeners) listener(push);
+}
+
+export function publishNotificationEvent(push: NotificationPush): void {
+  for (const listener of notificationListeners) listener(push);
 }
 
 export function publishReconnect(): void {

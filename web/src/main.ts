@@ -2,9 +2,9 @@ import { io, type Socket } from 'socket.io-client';
 import type { ClientToServerEvents, MetricsPush, ServerToClientEvents } from '../../src/realtime/events.js';
 import { getJson, postJson, type AlertRow, type ChartResponse, type Summary } from './api.js';
 import { BusinessPanel } from './business.js';
-import { formatRatio, formatSeconds, formatValue } from './format.js';
+import { formatRatio, formatSeconds, formatSecondsAxis, formatValue } from './format.js';
 import { LiveChart } from './live-chart.js';
-import { publishAlertEvent, publishReconnect } from './live-events.js';
+import { publishAlertEvent, publishNotificationEvent, publishReconnect } from './live-events.js';
 import { act } from './notice.js';
 import {
   LoginRequired,
@@ -37,7 +37,7 @@ const origin = window.location.origin;
 const charts = {
   system: new LiveChart($('chart-system'), formatRatio),
   traffic: new LiveChart($('chart-traffic'), (v) => formatValue(v, '')),
-  latency: new LiveChart($('chart-latency'), formatSeconds),
+  latency: new LiveChart($('chart-latency'), formatSeconds, { axis: formatSecondsAxis }),
 };
 const business = new BusinessPanel($('business-kpis'), $('business-funnels'), $('chart-business'));
 /** Rule id → the unit of its value, so an alert reads "83 %" or "1.2 s", not a raw ratio. */
@@ -209,6 +209,7 @@ function connect(): void {
     reloadLists();
     publishAlertEvent(push);
   });
+  socket.on('notification', publishNotificationEvent);
   socket.on('health', reloadLists);
 }
 

@@ -1,6 +1,6 @@
 import { getJson } from './api.js';
 import { element, keepingFocus } from './dom.js';
-import { formatAge, formatRatio, formatSeconds } from './format.js';
+import { formatAge, formatRatio, formatSeconds, formatSecondsAxis } from './format.js';
 import { heartbeatBar } from './heartbeat-bar.js';
 import { LiveChart } from './live-chart.js';
 import { act } from './notice.js';
@@ -78,9 +78,10 @@ function certificate(service: ServiceDetail, now: number): HTMLElement {
       { id: 'certificate', class: 'muted' },
       'No certificate seen (not HTTPS, or not checked yet).',
     );
-  const days = Math.floor((expires - now) / DAY_MS);
+  const days = (expires - now) / DAY_MS;
+  // One decimal, as the checker's DEGRADED reason says it ("expires in 10.0 days"): the two lines agree.
   const text =
-    days < 0 ? `Expired on ${when(expires)}` : `Expires in ${String(days)} days, on ${when(expires)}`;
+    days < 0 ? `Expired on ${when(expires)}` : `Expires in ${days.toFixed(1)} days, on ${when(expires)}`;
   return element('p', { id: 'certificate', class: days < 14 ? 'warn' : '' }, `Certificate: ${text}`);
 }
 
@@ -170,7 +171,7 @@ function chartCard(name: string, chart: { current?: LiveChart }): HTMLElement {
   const draw = async (): Promise<void> => {
     const span = SPANS.find(([value]) => value === select.value)?.[2] ?? DAY_MS;
     const points = await responseTimes(name, span);
-    chart.current ??= new LiveChart(box, formatSeconds);
+    chart.current ??= new LiveChart(box, formatSeconds, { axis: formatSecondsAxis });
     chart.current.setHistory(new Map([['Response time', points]]), span);
   };
   select.addEventListener('change', () => {
