@@ -4,7 +4,7 @@ import pg from 'pg';
 import { lockSessionName } from '../../src/cluster/lease.js';
 import { POSTGRES, REDIS, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { call, roleOf, startReplica, type ReplicaProcess } from './processes.js';
+import { call, roleOf, killReplicas, startReplicaSet, type ReplicaProcess } from './processes.js';
 import { dropRedisPrefix, eventually, REDIS_URL, redisPrefix } from './replicas.js';
 
 const SKIP = await skipUnlessServers([POSTGRES, REDIS]);
@@ -133,14 +133,10 @@ describe('fast failover with default settings', { skip: SKIP }, () => {
     database = await createTestDatabase('fastfailover');
     admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
-    replicas.push(await startReplica('f0', env()));
-    const others = await Promise.allSettled([startReplica('f1', env()), startReplica('f2', env())]);
-    for (const s of others) if (s.status === 'fulfilled') replicas.push(s.value);
-    for (const s of others) if (s.status === 'rejected') throw s.reason;
+    await startReplicaSet(replicas, ['f0', 'f1', 'f2'], env);
   });
   after(async () => {
-    for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    await Promise.all(replicas.map((r) => r.exited));
+    await killReplicas(replicas);
     await admin.end();
     await database.drop();
     await dropRedisPrefix(prefix);

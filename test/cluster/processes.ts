@@ -66,3 +66,26 @@ export async function call(
   });
   return { status: response.status, text: await response.text(), headers: response.headers };
 }
+
+/**
+ * Starts the first replica alone (it takes the lease) and the others together, pushing each one started
+ * into `into` so the caller's cleanup finds it even when another failed to start (then this throws).
+ */
+export async function startReplicaSet(
+  into: ReplicaProcess[],
+  names: readonly string[],
+  env: () => Record<string, string>,
+): Promise<void> {
+  const [first, ...rest] = names;
+  if (first !== undefined) into.push(await startReplica(first, env()));
+  const joined = await Promise.allSettled(rest.map((name) => startReplica(name, env())));
+  for (const result of joined) if (result.status === 'fulfilled') into.push(result.value);
+  for (const result of joined) if (result.status === 'rejected') throw result.reason;
+}
+
+/** kill -9 of every replica still running, and waits for each to be gone (its data directory removed). */
+export async function killReplicas(replicas: readonly ReplicaProcess[]): Promise<void> {
+  for (const r of replicas)
+    if (r.child.exitCode === null && r.child.signalCode === null) r.child.kill('SIGKILL');
+  await Promise.all(replicas.map((r) => r.exited));
+}

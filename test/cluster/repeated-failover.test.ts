@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { POSTGRES, REDIS, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { call, roleOf, startReplica, type ReplicaProcess } from './processes.js';
+import {
+  call,
+  roleOf,
+  killReplicas,
+  startReplica,
+  startReplicaSet,
+  type ReplicaProcess,
+} from './processes.js';
 import { dropRedisPrefix, eventually, REDIS_URL, redisPrefix } from './replicas.js';
 
 const SKIP = await skipUnlessServers([POSTGRES, REDIS]);
@@ -50,14 +57,10 @@ describe('five kill -9 of the primary under concurrent ingest', { skip: SKIP }, 
 
   before(async () => {
     database = await createTestDatabase('refailover');
-    replicas.push(await startReplica('f0', env()));
-    const joined = await Promise.allSettled([startReplica('f1', env()), startReplica('f2', env())]);
-    for (const result of joined) if (result.status === 'fulfilled') replicas.push(result.value);
-    for (const result of joined) if (result.status === 'rejected') throw result.reason;
+    await startReplicaSet(replicas, ['f0', 'f1', 'f2'], env);
   });
   after(async () => {
-    for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    await Promise.all(replicas.map((r) => r.exited));
+    await killReplicas(replicas);
     await database.drop();
     await dropRedisPrefix(prefix);
   });
