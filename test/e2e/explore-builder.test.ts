@@ -173,13 +173,18 @@ describe('Explore builder in headless Chromium', () => {
         (v) => v === 'avg_over_time(orders_waiting[5m])',
         'the box',
       );
-      await page.locator('#explore-table td').nth(3).waitFor();
-      assert.deepEqual(await page.locator('#explore-table td').allTextContents(), [
+      // Waits for the function's answer: the raw query's table (names kept) is still shown until it comes.
+      const functionTable = [
         '{route="/checkout"}', // a function drops the name, as in Prometheus
         '12',
         '{route="/search"}',
         '30',
-      ]);
+      ];
+      await until(
+        () => page.locator('#explore-table td').allTextContents(),
+        (cells) => JSON.stringify(cells) === JSON.stringify(functionTable),
+        "the table of the function's answer",
+      );
       const overflow = await page.evaluate<number>(
         'document.documentElement.scrollWidth - window.innerWidth',
       );
