@@ -52,7 +52,8 @@ describe('Explore in headless Chromium', () => {
     assert.deepEqual(await options.locator('span').allTextContents(), ['route']);
     await box.press('Tab');
     assert.equal(await box.inputValue(), 'orders_waiting{route="');
-    await options.first().waitFor();
+    // The label names' list may still be shown: wait for the values'.
+    await options.locator('span', { hasText: '/checkout' }).waitFor();
     assert.deepEqual(await options.locator('span').allTextContents(), ['/checkout', '/search']);
     await box.press('ArrowDown');
     await box.press('Enter');
