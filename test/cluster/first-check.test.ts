@@ -8,7 +8,7 @@ import { rendezvousOwner } from '../../src/cluster/rendezvous.js';
 import { phaseOf } from '../../src/health/scheduler.js';
 import { POSTGRES, REDIS, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
-import { call, roleOf, startReplica, type ReplicaProcess } from './processes.js';
+import { call, roleOf, type ReplicaProcess, killReplicas, startReplicaSet } from './processes.js';
 import { dropRedisPrefix, eventually, REDIS_URL, redisPrefix } from './replicas.js';
 
 const SKIP = await skipUnlessServers([POSTGRES, REDIS]);
@@ -41,9 +41,7 @@ describe('first check of a service created through a follower', { skip: SKIP }, 
       REDIS_KEY_PREFIX: prefix,
       EGRESS_ALLOWLIST: '127.0.0.1',
     };
-    const started = await Promise.allSettled([startReplica('f0', env), startReplica('f1', env)]);
-    for (const s of started) if (s.status === 'fulfilled') replicas.push(s.value);
-    for (const s of started) if (s.status === 'rejected') throw s.reason;
+    await startReplicaSet(replicas, ['f0', 'f1'], () => env);
     let roles: (string | undefined)[] = [];
     await eventually(async () => {
       roles = await Promise.all(replicas.map(roleOf));
@@ -67,8 +65,7 @@ describe('first check of a service created through a follower', { skip: SKIP }, 
     await sleep(5_000); // one membership heartbeat (a third of its TTL) for each to read the list
   });
   after(async () => {
-    for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    await Promise.all(replicas.map((r) => r.exited));
+    await killReplicas(replicas);
     await new Promise((resolve) => target.close(resolve));
     await database.drop();
     await dropRedisPrefix(prefix);

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import { POSTGRES, REDIS, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { ADMIN_AUTH } from '../support/test-app.js';
-import { call, roleOf, startReplica, type ReplicaProcess } from './processes.js';
+import { call, roleOf, type ReplicaProcess, killReplicas, startReplicaSet } from './processes.js';
 import { dropRedisPrefix, eventually, REDIS_URL, redisPrefix } from './replicas.js';
 
 const SKIP = await skipUnlessServers([POSTGRES, REDIS]);
@@ -42,8 +42,7 @@ describe('writes the primary owns, sent to a follower', { skip: SKIP }, () => {
       // The checked service below listens on the loopback.
       EGRESS_ALLOWLIST: '127.0.0.1',
     };
-    replicas.push(await startReplica('w0', env));
-    replicas.push(await startReplica('w1', env));
+    await startReplicaSet(replicas, ['w0', 'w1'], () => env);
     let roles: (string | undefined)[] = [];
     await eventually(async () => {
       roles = await Promise.all(replicas.map(roleOf));
@@ -53,8 +52,7 @@ describe('writes the primary owns, sent to a follower', { skip: SKIP }, () => {
     follower = replicas[roles.indexOf('follower')]!;
   });
   after(async () => {
-    for (const r of replicas) if (r.child.exitCode === null) r.child.kill('SIGKILL');
-    await Promise.all(replicas.map((r) => r.exited));
+    await killReplicas(replicas);
     await new Promise((resolve) => target.close(resolve));
     await database.drop();
     await dropRedisPrefix(prefix);
