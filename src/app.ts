@@ -95,6 +95,9 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
       : { serverFactory: httpsServerFactory(config.tlsCertFile, config.tlsKeyFile) }),
     trustProxy: trustProxyOption(config.trustProxy),
     bodyLimit: config.bodyLimitBytes,
+    // Fastify's 10 s default was hit by test apps starting on a heavily loaded 2-core host: a start that is
+    // merely slow must not fail; a plugin that truly hangs still fails the start, after a minute.
+    pluginTimeout: 60_000,
     routerOptions: { maxParamLength: 256 },
     // Reject `__proto__` and `constructor.prototype` keys instead of letting them reach any object.
     onProtoPoisoning: 'error',
