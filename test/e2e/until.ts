@@ -1,0 +1,43 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/**
+ * Waiting for the state a test expects, not for the first element of it: the page renders in steps (a list
+ * replaced when its answer comes, a second card after a second request), so a read made once right after
+ * some element appeared may see the state before. node:test has no Playwright `expect.poll`; these poll with
+ * locators or `page.evaluate` (not `waitForFunction`: the page's CSP refuses string evaluation there).
+ */
+
+/** Generous on purpose: a liveness bound, not a performance claim (a loaded 2-core CI host is slow). */
+const TIMEOUT_MS = 15_000;
+const INTERVAL_MS = 50;
+
+/** Polls until `read` answers something `want` accepts, and answers it; fails with the last value read. */
+export async function until<T>(
+  read: () => T | Promise<T>,
+  want: (value: T) => boolean,
+  what: string,
+  timeoutMs = TIMEOUT_MS,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (want(value)) return value;
+    if (Date.now() > deadline) assert.fail(`${what}: still ${JSON.stringify(value)}`);
+    await sleep(INTERVAL_MS);
+  }
+}
+
+/** Runs `check` (assertions on what the page shows) until it passes; past the deadline its failure is thrown. */
+export async function eventually(check: () => Promise<void>, timeoutMs = TIMEOUT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await sleep(INTERVAL_MS);
+    }
+  }
+}
