@@ -27,17 +27,3 @@ export async function until<T>(
     await sleep(INTERVAL_MS);
   }
 }
-
-/** Runs `check` (assertions on what the page shows) until it passes; past the deadline its failure is thrown. */
-export async function eventually(check: () => Promise<void>, timeoutMs = TIMEOUT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await sleep(INTERVAL_MS);
-    }
-  }
-}
