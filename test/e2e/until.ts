@@ -4,8 +4,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /**
  * Waiting for the state a test expects, not for the first element of it: the page renders in steps (a list
  * replaced when its answer comes, a second card after a second request), so a read made once right after
- * some element appeared may see the state before. node:test has no Playwright `expect.poll`; these poll with
- * locators or `page.evaluate` (not `waitForFunction`: the page's CSP refuses string evaluation there).
+ * some element appeared may see the state before. node:test has no Playwright `expect.poll`: this polls
+ * from the test (locators, `page.evaluate`, or the test's own records of what the page did).
  */
 
 /** Generous on purpose: a liveness bound, not a performance claim (a loaded 2-core CI host is slow). */
