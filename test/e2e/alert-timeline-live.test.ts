@@ -22,9 +22,9 @@ describe('the alert timeline page live in headless Chromium', () => {
   let session: Session;
   let diskId = '';
   let queueId = '';
-  /** Requests the page made for the disk alert's timeline, and how many of them were answered. */
+  /** Requests the page made for the disk alert's timeline since the test listened, and those unanswered. */
   let timelineRequests = 0;
-  let timelineAnswered = 0;
+  const timelineInFlight = new Set<Request>();
 
   const firingId = async (rule: string): Promise<string> => {
     const firing = await send<{ alerts: { id: string; ruleName: string }[] }>(
@@ -75,10 +75,13 @@ describe('the alert timeline page live in headless Chromium', () => {
     const { page } = session;
     const isTimeline = (url: string): boolean => url.endsWith(`/api/alerts/${diskId}/timeline`);
     page.on('request', (request) => {
-      if (isTimeline(request.url())) timelineRequests++;
+      if (!isTimeline(request.url())) return;
+      timelineRequests++;
+      timelineInFlight.add(request);
     });
+    // A set, not a count: the page's first request may have started before the test listened.
     const answered = (request: Request): void => {
-      if (isTimeline(request.url())) timelineAnswered++;
+      timelineInFlight.delete(request);
     };
     page.on('requestfinished', answered);
     page.on('requestfailed', answered);
@@ -107,7 +110,7 @@ describe('the alert timeline page live in headless Chromium', () => {
     const { page } = session;
     // The acknowledgement's reload is over (its result was shown): no request of ours is in flight.
     await until(
-      () => timelineRequests - timelineAnswered,
+      () => timelineInFlight.size,
       (inFlight) => inFlight === 0,
       'timeline requests in flight',
     );
