@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Request } from 'playwright-core';
 import { send } from '../support/http.js';
 import { startReceiver, type Receiver } from '../support/receiver.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ARTIFACTS, launch, loggedIn, type Session } from './browser-session.js';
+import { until } from './until.js';
 
 /** A mark only this page load has: still there means the page was never reloaded. */
 const MARK = 'window.__sameLoad';
@@ -21,8 +22,9 @@ describe('the alert timeline page live in headless Chromium', () => {
   let session: Session;
   let diskId = '';
   let queueId = '';
-  /** Requests the page made for the disk alert's timeline. */
+  /** Requests the page made for the disk alert's timeline since the test listened, and those unanswered. */
   let timelineRequests = 0;
+  const timelineInFlight = new Set<Request>();
 
   const firingId = async (rule: string): Promise<string> => {
     const firing = await send<{ alerts: { id: string; ruleName: string }[] }>(
@@ -71,9 +73,18 @@ describe('the alert timeline page live in headless Chromium', () => {
     assert.notEqual(diskId, '');
     session = await loggedIn(browser, t, `#/alerts/${diskId}`);
     const { page } = session;
+    const isTimeline = (url: string): boolean => url.endsWith(`/api/alerts/${diskId}/timeline`);
     page.on('request', (request) => {
-      if (request.url().endsWith(`/api/alerts/${diskId}/timeline`)) timelineRequests++;
+      if (!isTimeline(request.url())) return;
+      timelineRequests++;
+      timelineInFlight.add(request);
     });
+    // A set, not a count: the page's first request may have started before the test listened.
+    const answered = (request: Request): void => {
+      timelineInFlight.delete(request);
+    };
+    page.on('requestfinished', answered);
+    page.on('requestfailed', answered);
     await page.locator('.timeline .event[data-kind="notification"] .status-delivered').waitFor();
     // The value reads in its rule's unit (a ratio), not raw.
     assert.match((await page.textContent('.timeline-page .row')) ?? '', /value 97 %/);
@@ -97,14 +108,33 @@ describe('the alert timeline page live in headless Chromium', () => {
       return;
     }
     const { page } = session;
-    await page.waitForTimeout(1500); // the acknowledgement's reload (and a follow-up, if any) are over
+    // The acknowledgement's reload is over (its result was shown): no request of ours is in flight.
+    await until(
+      () => timelineInFlight.size,
+      (inFlight) => inFlight === 0,
+      'timeline requests in flight',
+    );
+    // The socket's frames as the browser received them (CDP): the window in which a request for the other
+    // alert's events would show starts when the page has them, not when the API was called.
+    const cdp = await session.context.newCDPSession(page);
+    const frames: string[] = [];
+    cdp.on('Network.webSocketFrameReceived', (event) => frames.push(event.response.payloadData));
+    await cdp.send('Network.enable');
     const before = timelineRequests;
     assert.equal((await send(t.app, 'POST', `/api/alerts/${queueId}/acknowledge`, {})).status, 200);
     await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_backlog', value: 10 });
     await t.services.alerting.engine.settled(); // the queue alert resolves: another event, not ours
     assert.equal(await firingId('Queue backlog'), '');
-    await page.waitForTimeout(1500);
+    const received = await until(
+      () => frames.filter((f) => f.startsWith('42["alert"') && f.includes(queueId)),
+      (queueEvents) => queueEvents.length >= 2,
+      "the queue alert's acknowledgement and resolution on the page's socket",
+    );
+    assert.match(received.join('\n'), /"transition":"acknowledged"[\s\S]*"transition":"resolved"/);
+    // A reload they caused would start within the page's coalescing delay (250 ms) of their arrival.
+    await page.waitForTimeout(1000);
     assert.equal(timelineRequests, before, 'events about another alert cost no request');
+    await cdp.detach();
   });
 
   it('shows the resolution and the resolved notification delivered, without a reload', async (ctx) => {

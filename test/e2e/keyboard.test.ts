@@ -4,7 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { json, startTarget, type TargetServer } from '../support/target-server.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { launch, loggedIn, seedViews, type Session } from './browser-session.js';
-import { focused, visibleControls, type Focused } from './page-checks.js';
+import { focused, VIEW_READY, visibleControls, type Focused } from './page-checks.js';
 
 /** Tab presses at most per view: more than any view has controls, so a trap or a loop shows as a failure. */
 const MAX_TABS = 120;
@@ -53,11 +53,20 @@ describe('keyboard audit in headless Chromium', () => {
     await target.close();
   });
 
-  const views: [string, string, string][] = [
-    ['overview', '#/', '#alerts .alert [data-action="acknowledge"]'],
-    ['explore', '#/explore?query=queue_backlog&range=5m&mode=table', '#explore-table td'],
-    ['alert timeline', '#/alerts/{id}', '.timeline .event'],
-    ['status pages', '#/status-pages', '#pages tr[data-page="acme"]'],
+  /**
+   * Each view with what shows every part of it drawn: parts come from separate requests (the overview's
+   * lists and its charts' history; Explore's result and its builder; the status pages and their
+   * maintenance windows), and a control drawn after the Tab walk went past it would read as unreachable.
+   */
+  const views: [string, string, string[]][] = [
+    ['overview', '#/', ['#alerts .alert [data-action="acknowledge"]', VIEW_READY.overviewCharts]],
+    [
+      'explore',
+      '#/explore?query=queue_backlog&range=5m&mode=table',
+      ['#explore-table td', VIEW_READY.exploreBuilder],
+    ],
+    ['alert timeline', '#/alerts/{id}', ['.timeline .event']],
+    ['status pages', '#/status-pages', ['#pages tr[data-page="acme"]', VIEW_READY.maintenance]],
   ];
 
   for (const [name, hash, ready] of views)
@@ -67,7 +76,7 @@ describe('keyboard audit in headless Chromium', () => {
       opened.session ??= await loggedIn(browser, t);
       const { page } = opened.session;
       await page.evaluate(`window.location.hash = ${JSON.stringify(hash.replace('{id}', alertId))}`);
-      await page.locator(ready).first().waitFor({ timeout: 10_000 });
+      for (const part of ready) await page.locator(part).first().waitFor({ timeout: 10_000 });
       const order = await tabThrough(page);
       const controls = await visibleControls(page);
       const key = (c: { tag: string; name: string }): string => `${c.tag} ${c.name}`;

@@ -1,6 +1,19 @@
 import type { Page } from 'playwright-core';
 
 /**
+ * Parts of views drawn from a request of their own, after the part a test usually waits for: a check of
+ * a whole view (contrast, keyboard reach) waits for these too.
+ */
+export const VIEW_READY = {
+  /** The overview's charts get their legend toggles from the history, not from the lists. */
+  overviewCharts: '#chart-latency button.series-toggle',
+  /** Explore's builder is drawn once the metric's type and labels are known, apart from the result. */
+  exploreBuilder: '#explore-fn',
+  /** #/status-pages draws its maintenance windows and form after the pages. */
+  maintenance: '#maintenance-form',
+} as const;
+
+/**
  * Checks run inside the page. Written as source text because the test project has no DOM types: the page
  * evaluates them, the test reads plain JSON back.
  */

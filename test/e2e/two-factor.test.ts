@@ -6,6 +6,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { requireBinary } from '../support/binaries.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { totpCode } from '../support/totp-codes.js';
+import { until } from './until.js';
 
 const ARTIFACTS = 'test-artifacts';
 const PASSWORD = 'correct-horse-battery-9876';
@@ -53,10 +54,15 @@ describe('two-factor authentication in real headless Chromium', () => {
     await page.click('#two-factor button[type=submit]');
     const qr = page.locator('#two-factor img.qr');
     await qr.waitFor();
-    const drawn = await qr.evaluate(
-      (img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth > 0,
+    // An image decodes after it is attached (a data: URL too): wait for it; a broken one never has a size.
+    await until(
+      () =>
+        qr.evaluate(
+          (img: { complete: boolean; naturalWidth: number }) => img.complete && img.naturalWidth > 0,
+        ),
+      (drawn) => drawn,
+      'the QR code image loaded and has a size',
     );
-    assert.equal(drawn, true, 'the QR code image loaded and has a size');
     const secret = (await page.textContent('#two-factor-secret')) ?? '';
     assert.match(secret, /^[A-Z2-7]{32}$/);
     await page.screenshot({ path: `${ARTIFACTS}/two-factor-enrol.png` });

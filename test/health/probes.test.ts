@@ -84,7 +84,8 @@ describe('health probes against real servers', () => {
     assert.equal(echo.ok, true, JSON.stringify(echo.reason));
     const hang = await probe({ url: `${target.base}/hang`, timeout: 200 });
     assert.deepEqual([hang.ok, hang.reason?.code], [false, 'timeout']);
-    assert.ok(hang.durationMs >= 190 && hang.durationMs < 2000, String(hang.durationMs));
+    // At least the 200 ms timeout; at most, room for a loaded host short of the 5 s default timeout.
+    assert.ok(hang.durationMs >= 190 && hang.durationMs < 4000, String(hang.durationMs));
   });
 
   it('reports DNS and connection errors by kind', async () => {

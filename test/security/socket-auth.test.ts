@@ -104,6 +104,8 @@ describe('socket.io: authentication at the handshake, Origin, rights, revocation
     assert.equal(outcome, 'connected');
     const started = Date.now();
     assert.equal(await disconnected(socket), 'io server disconnect');
-    assert.ok(Date.now() - started < 3500);
+    // The token ends 1-2 s from now (whole seconds): cut then, with room for a loaded host.
+    const tookMs = Date.now() - started;
+    assert.ok(tookMs < 6000, `cut after ${String(tookMs)} ms`);
   });
 });

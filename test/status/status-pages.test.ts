@@ -240,7 +240,10 @@ describe('status pages and maintenance windows', () => {
     await send(t.app, 'POST', '/api/health/check', { name: 'billing-worker' });
     await send(t.app, 'POST', '/api/health/check', { name: 'payments-db-primary' });
     const [first] = await receiver.waitFor(1);
-    await new Promise((resolve) => setTimeout(resolve, 1500)); // time for a second one to arrive, if it would
+    // A page for payments-db-primary would be sent by now: both checks' evaluations are over and every
+    // delivery due is made (a fixed wait instead could end before a late one on a loaded host, and pass).
+    await t.services.alerting.engine.settled();
+    await t.services.alerting.outbox.drain();
     const paged = receiver.received.map(
       (r) =>
         ((r.body.alert as { labels: Record<string, string> }).labels.service ?? '') +

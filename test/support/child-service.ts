@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { TEST_AUTH_ENV } from './test-app.js';
@@ -8,28 +10,51 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** Ports this test process handed out already: a child may not have bound its port yet. */
 const handedOut = new Set<number>();
 
+/** The first port of the kernel's ephemeral range (Linux's default when it cannot be read). */
+function ephemeralStart(): number {
+  try {
+    const first = Number(
+      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0],
+    );
+    return Number.isInteger(first) && first > 0 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
+/** Where freePort draws from: registered ports under the ephemeral range, clear of the usual services'. */
+const POOL_FIRST = 20_000;
+const POOL_END = Math.max(POOL_FIRST + 1000, Math.min(ephemeralStart(), 32_768));
+
+/** Answers whether `port` could be bound on loopback just now (and leaves it free). */
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => {
+      resolve(false);
+    });
+    server.listen(port, '127.0.0.1', () => {
+      server.close(() => {
+        resolve(true);
+      });
+    });
+  });
+}
+
 /**
- * A loopback port nobody listens on, never one handed out before in this process: the kernel may give
- * a just-released port again, and a child started later (Alertmanager) then took the port reserved for
- * one started after it (Prometheus: "address already in use", seen in CI).
+ * A loopback port nobody listens on, for a child to bind later, never one handed out before in this
+ * process. Drawn at random under the kernel's ephemeral range, not from bind(0): the ephemeral range is
+ * where bind(0) and every outgoing connection (to PostgreSQL, Redis, the children) take their ports, so
+ * a port found there could be taken as a connection's source port, or handed to another process, before
+ * the child (seconds later, under load) binds it ("address already in use"; seen in CI when Alertmanager
+ * took the port just reserved for Prometheus).
  */
 export async function freePort(): Promise<number> {
   for (;;) {
-    const port = await new Promise<number>((resolve, reject) => {
-      const server = createServer();
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        const address = server.address();
-        const found = typeof address === 'object' && address !== null ? address.port : 0;
-        server.close(() => {
-          resolve(found);
-        });
-      });
-    });
-    if (!handedOut.has(port)) {
-      handedOut.add(port);
-      return port;
-    }
+    const port = POOL_FIRST + randomInt(POOL_END - POOL_FIRST);
+    if (handedOut.has(port) || !(await bindable(port))) continue;
+    handedOut.add(port);
+    return port;
   }
 }
 
