@@ -2,6 +2,7 @@ import type { Labels } from '../domain/metric.js';
 import type { MetricStore } from '../storage/ports.js';
 import { Appender } from './appender.js';
 import { checkpoint, type CheckpointResult } from './checkpoint.js';
+import { GroupCommit } from './group-commit.js';
 import { Heads } from './heads.js';
 import type { LabelSetView, TsdbReader } from './read-port.js';
 import { recover, type RecoveryResult } from './recovery.js';
@@ -33,6 +34,7 @@ export class Tsdb {
   private readonly lock = new WriteLock();
   private readonly registry = new SeriesRegistry();
   private readonly heads = new Heads();
+  private readonly commits: GroupCommit;
   readonly reader: TsdbReader;
   private position = 0;
   private previousCutoff = 0;
@@ -44,6 +46,7 @@ export class Tsdb {
     private readonly options: TsdbOptions = {},
   ) {
     this.reader = new RegistryReader(this.registry, this.heads, store);
+    this.commits = new GroupCommit(store);
   }
 
   /** Rebuilds memory from the store (once, on start, before any write). */
@@ -106,22 +109,26 @@ export class Tsdb {
 
   /**
    * Runs `work` with an appender under the write lock; what `work` stages and does not commit (it
-   * threw, or returned without `app.commit()`) is rolled back.
+   * threw, or returned without `app.commit()`) is rolled back. The lock is released when the appender
+   * hands its write to the group commit (ADR 0029), before that write is durable.
    */
-  append<T>(
+  async append<T>(
     clock: () => number,
     expectedSamples: number,
     work: (app: Appender) => Promise<T> | T,
   ): Promise<T> {
-    return this.lock.run(async () => {
-      // The time is read under the lock: a write waiting behind another must not be older than it.
-      const app = new Appender(this.registry, this.heads, this.store, clock(), expectedSamples);
-      try {
-        return await work(app);
-      } finally {
-        app.close();
-      }
+    const release = await this.lock.acquire();
+    // The time is read under the lock: a write waiting behind another must not be older than it.
+    const app = new Appender(this.registry, this.heads, this.commits, clock(), expectedSamples, (durable) => {
+      this.lock.handOff(durable);
+      release();
     });
+    try {
+      return await work(app);
+    } finally {
+      app.close();
+      release();
+    }
   }
 
   /** Folds dirty heads into chunks and truncates the write-ahead log they cover. */
