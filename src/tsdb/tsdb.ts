@@ -27,7 +27,8 @@ export type { SampleRange } from './read-port.js';
  * The time-series engine: the index of families and label sets and the heads in memory, chunks and
  * write-ahead records in the store. It owns all of that state: readers get the read port (`reader`),
  * writers an `Appender` under the write lock (`append`), and retention, checkpoints and recovery are its
- * own methods. Writes are durable through the store's commit (one write-ahead record per request);
+ * own methods. Writes are durable through the store's commit (one write-ahead record per group of concurrent
+ * requests, ADR 0029);
  * checkpoints fold heads into chunks and drop the write-ahead records they cover.
  */
 export class Tsdb {
