@@ -19,8 +19,9 @@ interface Metadata {
  * only then visible to readers; families and sets it created that got no sample, or all of them when the
  * store refuses the write, are removed again. The store write is a group commit (ADR 0029): `commit()`
  * leaves its values pending on the sets, hands its write to the group and releases the write lock, so
- * the next appender stages on those pending values while the write is in flight. Every sample of a histogram label set is written for every
- * series of the set, changed or not: PromQL's lookback treats a series without a recent sample as absent.
+ * the next appender stages on those pending values while the write is in flight. Every sample of a
+ * histogram label set is written for every series of the set, changed or not: PromQL's lookback treats
+ * a series without a recent sample as absent.
  */
 export class Appender {
   private readonly wal: WalRecordBuilder;
@@ -154,7 +155,8 @@ export class Appender {
    */
   async commit(): Promise<boolean> {
     this.finish();
-    if (this.commits.generation !== this.generation) {
+    // Only what staged may have read values of the failed write; a request refused item by item is not.
+    if (this.staged.length > 0 && this.commits.generation !== this.generation) {
       this.rollbackCreated();
       throw new Error('a write this append built on failed');
     }

@@ -74,7 +74,7 @@ describe('group commit of concurrent ingest requests on PostgreSQL', { skip: SKI
   it('concurrent requests share commits, are acknowledged only once durable, and replay exactly', async () => {
     const primary = await open();
     const follower = await open();
-    const lease = new PgLease(primary.db.pool, 'primary', 'gc-a/1', 60_000);
+    const lease = new PgLease(primary.db.pool, 'primary', 'gc-a/1', 600_000);
     const held = await lease.acquire();
     assert.ok(held.held, 'A holds the lease');
     primary.store.fenceWrites('primary', held.epoch);
@@ -174,5 +174,52 @@ describe('group commit of concurrent ingest requests on PostgreSQL', { skip: SKI
     assert.equal(now.born_in_a_refused_group, 1);
     const recovered = await open();
     assert.deepEqual(values(recovered, 'gc_total'), now, 'the store holds what memory shows');
+  });
+
+  it('an append still staging on values of a write that then fails does not commit them', async () => {
+    const primary = replicas[0]!;
+    const before = values(primary, 'gc_total');
+    const { rows } = await admin.query<{ epoch: string }>(
+      "SELECT epoch FROM cluster_leases WHERE name = 'primary'",
+    );
+    const epoch = Number(rows[0]!.epoch);
+    await admin.query('BEGIN');
+    await admin.query("UPDATE cluster_leases SET epoch = epoch + 1 WHERE name = 'primary'");
+    // A's write is in flight (waiting for the takeover); B stages on A's pending total, then waits.
+    const a = counter(primary, 's0', T0 + 5000);
+    // Expected to fail: handled from the start (it may fail while the takeover's COMMIT is answered).
+    const aRefused = assert.rejects(a, NotPrimaryError);
+    let resume: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      resume = resolve;
+    });
+    let seen = Number.NaN;
+    const b = primary.tsdb.append(
+      () => T0 + 60_000,
+      1,
+      async (app) => {
+        const set = app.labelSet(app.family('gc_total')!, { s: 's0' })!;
+        app.append(set, T0 + 5001, 1, (current, increment) => {
+          seen = current;
+          return current + increment;
+        });
+        await gate;
+        return app.commit();
+      },
+    );
+    await sleep(100);
+    assert.equal(seen, before.s0! + 1, "B built on A's pending total");
+    await admin.query('COMMIT');
+    await aRefused;
+    resume();
+    await assert.rejects(b, /a write this append built on failed/);
+    assert.deepEqual(values(primary, 'gc_total'), before, 'neither A nor B visible');
+    primary.store.fenceWrites('primary', epoch + 1);
+    await counter(primary, 's0', T0 + 6000);
+    assert.equal(
+      values(primary, 'gc_total').s0,
+      before.s0! + 1,
+      'the next write builds on the durable total',
+    );
   });
 });
