@@ -24,6 +24,8 @@ interface Round {
   /** CPU seconds of the service processes, and of the PostgreSQL backends of the bench's database. */
   serviceCpu: number;
   databaseCpu: number;
+  /** CPU seconds of each named group of service processes (the primary, the followers). */
+  partCpu: Record<string, number>;
   latenciesMs: number[];
 }
 
@@ -33,12 +35,15 @@ interface Round {
  */
 async function ingestRound(
   targets: readonly Target[],
-  cpuPids: readonly number[],
+  /** The service processes by part (their CPU is counted per part and in total). */
+  parts: Readonly<Record<string, readonly number[]>>,
   /** The PostgreSQL backends of the bench's database now (none: the embedded process). */
   dbPids: () => Promise<number[]>,
   shape: { clients: number; batches: number; batchSize: number },
   clock: { t: number },
 ): Promise<Round> {
+  const cpuPids = Object.values(parts).flat();
+  const partBefore = Object.fromEntries(Object.entries(parts).map(([part, pids]) => [part, totalCpu(pids)]));
   const serviceBefore = totalCpu(cpuPids);
   const databaseBefore = cpuByPid(await dbPids());
   const latenciesMs: number[] = [];
@@ -65,12 +70,22 @@ async function ingestRound(
     seconds: (performance.now() - started) / 1000,
     serviceCpu: totalCpu(cpuPids) - serviceBefore,
     databaseCpu: cpuSince(databaseBefore, await dbPids()),
+    partCpu: Object.fromEntries(
+      Object.entries(parts).map(([part, pids]) => [part, totalCpu(pids) - (partBefore[part] ?? 0)]),
+    ),
     latenciesMs,
   };
 }
 
 function summarise(rounds: readonly Round[], samples: number): Record<string, number> {
+  const parts = Object.keys(rounds[0]?.partCpu ?? {});
   return {
+    ...Object.fromEntries(
+      parts.map((part) => [
+        `${part}CpuUsPerSample`,
+        (median(rounds.map((r) => r.partCpu[part] ?? 0)) / samples) * 1e6,
+      ]),
+    ),
     samplesPerSec: samples / median(rounds.map((r) => r.seconds)),
     p99Ms: median(rounds.map((r) => quantile(r.latenciesMs, 0.99))),
     serviceCpuUsPerSample: (median(rounds.map((r) => r.serviceCpu)) / samples) * 1e6,
@@ -104,19 +119,21 @@ async function ingestVsEmbedded(
   };
   const rounds = Number(process.env.BENCH_CVE_ROUNDS ?? 3);
   const clusterTargets = replicas.map(asTarget);
-  const clusterPids = clusterTargets.map((t) => t.pid);
+  const { primary, followers } = await primaryAndFollowers(replicas);
+  const clusterParts = { primary: [primary.child.pid!], followers: followers.map((f) => f.child.pid!) };
+  const embeddedParts = { sqlite: [embedded.child.pid!] };
   const dbPids = (): Promise<number[]> => backendPids(PG_ADMIN_URL, database.name);
   const none = (): Promise<number[]> => Promise.resolve([]);
   const clusterClock = { t: Date.now() - 3_600_000 };
   const embeddedClock = { t: Date.now() - 3_600_000 };
   // Warm-up: series created, JIT warm, connections open on both sides.
-  await ingestRound(clusterTargets, clusterPids, dbPids, shape, clusterClock);
-  await ingestRound([asTarget(embedded)], [embedded.child.pid!], none, shape, embeddedClock);
+  await ingestRound(clusterTargets, clusterParts, dbPids, shape, clusterClock);
+  await ingestRound([asTarget(embedded)], embeddedParts, none, shape, embeddedClock);
   const cluster: Round[] = [];
   const single: Round[] = [];
   for (let round = 0; round < rounds; round++) {
-    cluster.push(await ingestRound(clusterTargets, clusterPids, dbPids, shape, clusterClock));
-    single.push(await ingestRound([asTarget(embedded)], [embedded.child.pid!], none, shape, embeddedClock));
+    cluster.push(await ingestRound(clusterTargets, clusterParts, dbPids, shape, clusterClock));
+    single.push(await ingestRound([asTarget(embedded)], embeddedParts, none, shape, embeddedClock));
   }
   const samples = shape.clients * shape.batches * shape.batchSize;
   const c = summarise(cluster, samples);
@@ -132,6 +149,8 @@ async function ingestVsEmbedded(
     sqliteP99Ms: s.p99Ms!,
     clusterCpuUsPerSample: c.serviceCpuUsPerSample!,
     clusterPgCpuUsPerSample: c.databaseCpuUsPerSample!,
+    primaryCpuUsPerSample: c.primaryCpuUsPerSample!,
+    followersCpuUsPerSample: c.followersCpuUsPerSample!,
     sqliteCpuUsPerSample: s.serviceCpuUsPerSample!,
     cpuRatio: (c.serviceCpuUsPerSample! + c.databaseCpuUsPerSample!) / s.serviceCpuUsPerSample!,
   });

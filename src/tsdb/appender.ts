@@ -1,6 +1,7 @@
 import type { FamilyDefinition, Labels } from '../domain/metric.js';
 import { labelsKey } from '../domain/series-key.js';
-import type { MetricStore, StoredFamily, StoredSeries } from '../storage/ports.js';
+import type { StoredFamily, StoredSeries } from '../storage/ports.js';
+import type { GroupCommit } from './group-commit.js';
 import type { Heads } from './heads.js';
 import type { FamilyView, LabelSetView } from './read-port.js';
 import { Family, LabelSet, type SeriesRegistry } from './registry.js';
@@ -14,10 +15,13 @@ interface Metadata {
 /**
  * The write side of the TSDB (Prometheus' `Appender`): one per ingest request, used under the TSDB's
  * write lock (see `Tsdb.append`). It finds or creates families and label sets, stages samples (absolute
- * values: the caller computes counter totals), then `commit()` makes them durable in one store write and
+ * values: the caller computes counter totals), then `commit()` makes them durable in a store write and
  * only then visible to readers; families and sets it created that got no sample, or all of them when the
- * store refuses the write, are removed again. Every sample of a histogram label set is written for every
- * series of the set, changed or not: PromQL's lookback treats a series without a recent sample as absent.
+ * store refuses the write, are removed again. The store write is a group commit (ADR 0029): `commit()`
+ * leaves its values pending on the sets, hands its write to the group and releases the write lock, so
+ * the next appender stages on those pending values while the write is in flight. Every sample of a
+ * histogram label set is written for every series of the set, changed or not: PromQL's lookback treats
+ * a series without a recent sample as absent.
  */
 export class Appender {
   private readonly wal: WalRecordBuilder;
@@ -31,15 +35,20 @@ export class Appender {
   private readonly createdFamilies: Family[] = [];
   private readonly createdSets: LabelSet[] = [];
   private done = false;
+  /** The group commit's generation when this append began: a failed write since voids what it read. */
+  private readonly generation: number;
 
   constructor(
     private readonly registry: SeriesRegistry,
     private readonly heads: Heads,
-    private readonly store: MetricStore,
+    private readonly commits: GroupCommit,
     readonly now: number,
     expectedSamples: number,
+    /** Called with the durable write once handed to the group: releases the write lock. */
+    private readonly handOff: (durable: Promise<void>) => void,
   ) {
     this.wal = new WalRecordBuilder(expectedSamples);
+    this.generation = commits.generation;
   }
 
   /** Numeric series held, this append's new ones included (what MAX_ACTIVE_SERIES counts). */
@@ -81,13 +90,15 @@ export class Appender {
   /** The newest timestamp of the set, staged samples included. */
   lastT(set: LabelSetView): number {
     const owned = this.ownSet(set);
-    return owned.stagedBy === this ? owned.stagedT : owned.lastT;
+    if (owned.stagedBy === this) return owned.stagedT;
+    return owned.pendingBy === null ? owned.lastT : owned.pendingT;
   }
 
   /** A histogram's current values (buckets, +Inf, sum, count), staged samples included. */
   currentValues(set: LabelSetView): Float64Array {
     const owned = this.ownSet(set);
-    return (owned.stagedBy === this ? owned.stagedValues : null) ?? owned.values;
+    if (owned.stagedBy === this) return owned.stagedValues ?? owned.values;
+    return (owned.pendingBy === null ? null : owned.pendingValues) ?? owned.values;
   }
 
   /**
@@ -103,9 +114,12 @@ export class Appender {
   ): boolean {
     const owned = this.ownSet(set);
     const staged = owned.stagedBy === this;
-    if (t < (staged ? owned.stagedT : owned.lastT)) return false;
+    const pending = !staged && owned.pendingBy !== null;
+    if (t < (staged ? owned.stagedT : pending ? owned.pendingT : owned.lastT)) return false;
     const next =
-      combine === undefined ? value : combine(staged ? owned.stagedValue : owned.values[0]!, value);
+      combine === undefined
+        ? value
+        : combine(staged ? owned.stagedValue : pending ? owned.pendingValue : owned.values[0]!, value);
     this.wal.add(owned.ids[0]!, t, next);
     if (!staged) this.stage(owned);
     owned.stagedT = t;
@@ -117,7 +131,7 @@ export class Appender {
   /** Stages every series of a histogram label set at t; false (nothing staged) when out of order. */
   appendAll(set: LabelSetView, t: number, values: Float64Array): boolean {
     const owned = this.ownSet(set);
-    if (t < (owned.stagedBy === this ? owned.stagedT : owned.lastT)) return false;
+    if (t < this.lastT(owned)) return false;
     for (let i = 0; i < values.length; i++) this.wal.add(owned.ids[i]!, t, values[i]!);
     if (owned.stagedBy !== this) this.stage(owned);
     owned.stagedT = t;
@@ -136,43 +150,54 @@ export class Appender {
   }
 
   /**
-   * Makes the staged samples durable in one store write, then visible. Throws the store's error after
-   * rolling back what this append created. Returns whether anything was written.
+   * Makes the staged samples durable in a (group) store write, then visible. Throws the store's error
+   * after rolling back what this append created. Returns whether anything was written.
    */
   async commit(): Promise<boolean> {
     this.finish();
-    try {
-      return await this.commitStaged();
-    } finally {
-      this.unstage();
+    // Only what staged may have read values of the failed write; a request refused item by item is not.
+    if (this.staged.length > 0 && this.commits.generation !== this.generation) {
+      this.rollbackCreated();
+      throw new Error('a write this append built on failed');
     }
-  }
-
-  private async commitStaged(): Promise<boolean> {
     const sets = this.createdSets.filter((set) => set.stagedBy === this);
     for (const set of this.createdSets) if (set.stagedBy !== this) this.registry.removeSet(set);
     const families = this.createdFamilies.filter((family) => family.sets.size > 0);
     for (const family of this.createdFamilies) if (family.sets.size === 0) this.registry.removeFamily(family);
-    if (this.staged.length === 0) return false;
-    const redescribed = [...this.metadata.keys()].filter((family) => !families.includes(family));
-    try {
-      await this.store.commit({
-        families: [...families, ...redescribed].map((family) => this.stored(family)),
-        series: sets.flatMap((set) => seriesRecords(set, this.now)),
-        samples: this.wal.bytes(),
-      });
-    } catch (error) {
-      for (const set of sets) this.registry.removeSet(set);
-      throw error;
+    if (this.staged.length === 0) {
+      this.unstage();
+      return false;
     }
-    this.registry.commit(families, sets);
-    this.publish();
+    const redescribed = [...this.metadata.keys()].filter((family) => !families.includes(family));
+    const commit = {
+      families: [...families, ...redescribed].map((family) => this.stored(family)),
+      series: sets.flatMap((set) => seriesRecords(set, this.now)),
+      samples: this.wal.bytes(),
+    };
+    const staged = this.leavePending();
+    const durable = this.commits.submit({
+      commit,
+      publish: () => {
+        this.registry.commit(families, sets);
+        this.publish(staged);
+      },
+      abandon: () => {
+        for (const set of this.staged) if (set.pendingBy === this) clearPending(set);
+        for (const set of sets) this.registry.removeSet(set);
+      },
+    });
+    this.handOff(durable);
+    await durable;
     return true;
   }
 
   /** Drops everything this append created and staged. */
   rollback(): void {
     this.finish();
+    this.rollbackCreated();
+  }
+
+  private rollbackCreated(): void {
     this.unstage();
     for (const set of this.createdSets) this.registry.removeSet(set);
     for (const family of this.createdFamilies) {
@@ -203,10 +228,31 @@ export class Appender {
     this.done = true;
   }
 
-  private publish(): void {
-    for (const set of this.staged) {
-      if (set.stagedValues === null) this.registry.setValue(set, 0, set.stagedT, set.stagedValue);
-      else this.registry.setValues(set, set.stagedT, set.stagedValues);
+  /**
+   * Moves what this append staged from the sets' scratch to their pending values (the next appender
+   * builds on them) and returns a copy: a later append may overwrite both before this one publishes.
+   */
+  private leavePending(): StagedValues {
+    const count = this.staged.length;
+    const copy: StagedValues = { t: new Float64Array(count), value: new Float64Array(count), values: [] };
+    for (let i = 0; i < count; i++) {
+      const set = this.staged[i]!;
+      copy.t[i] = set.pendingT = set.stagedT;
+      copy.value[i] = set.pendingValue = set.stagedValue;
+      copy.values.push((set.pendingValues = set.stagedValues));
+      set.pendingBy = this;
+    }
+    this.unstage();
+    return copy;
+  }
+
+  private publish(staged: StagedValues): void {
+    for (let i = 0; i < this.staged.length; i++) {
+      const set = this.staged[i]!;
+      const values = staged.values[i] ?? null;
+      if (values === null) this.registry.setValue(set, 0, staged.t[i]!, staged.value[i]!);
+      else this.registry.setValues(set, staged.t[i]!, values);
+      if (set.pendingBy === this) clearPending(set);
     }
     this.wal.forEach((id, t, v) => this.heads.append(id, t, v));
     this.metadata.forEach(({ help, unit }, family) => {
@@ -229,6 +275,18 @@ export class Appender {
     if (!(set instanceof LabelSet)) throw new TypeError('not a label set of this TSDB');
     return set;
   }
+}
+
+/** What an append staged per set, in the order of its `staged` list. */
+interface StagedValues {
+  t: Float64Array;
+  value: Float64Array;
+  values: (Float64Array | null)[];
+}
+
+function clearPending(set: LabelSet): void {
+  set.pendingBy = null;
+  set.pendingValues = null;
 }
 
 function seriesRecords(set: LabelSet, now: number): StoredSeries[] {

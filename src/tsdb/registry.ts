@@ -26,6 +26,15 @@ export class LabelSet implements LabelSetView {
   stagedT = 0;
   stagedValue = 0;
   stagedValues: Float64Array | null = null;
+  /**
+   * Values staged by an appender whose group commit is in flight (ADR 0029): what the next appender
+   * builds on (a counter adds to it, a sample older than it is out of order) until that write is durable
+   * and published, or failed. Only meaningful while `pendingBy` is set.
+   */
+  pendingBy: object | null = null;
+  pendingT = 0;
+  pendingValue = 0;
+  pendingValues: Float64Array | null = null;
   /** `a="x",b="y"`: the label part of every exposition line, built once. */
   readonly labelText: string;
   private prefixName = '';

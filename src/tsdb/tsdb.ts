@@ -2,6 +2,7 @@ import type { Labels } from '../domain/metric.js';
 import type { MetricStore } from '../storage/ports.js';
 import { Appender } from './appender.js';
 import { checkpoint, type CheckpointResult } from './checkpoint.js';
+import { GroupCommit } from './group-commit.js';
 import { Heads } from './heads.js';
 import type { LabelSetView, TsdbReader } from './read-port.js';
 import { recover, type RecoveryResult } from './recovery.js';
@@ -26,13 +27,15 @@ export type { SampleRange } from './read-port.js';
  * The time-series engine: the index of families and label sets and the heads in memory, chunks and
  * write-ahead records in the store. It owns all of that state: readers get the read port (`reader`),
  * writers an `Appender` under the write lock (`append`), and retention, checkpoints and recovery are its
- * own methods. Writes are durable through the store's commit (one write-ahead record per request);
+ * own methods. Writes are durable through the store's commit (one write-ahead record per group of concurrent
+ * requests, ADR 0029);
  * checkpoints fold heads into chunks and drop the write-ahead records they cover.
  */
 export class Tsdb {
   private readonly lock = new WriteLock();
   private readonly registry = new SeriesRegistry();
   private readonly heads = new Heads();
+  private readonly commits: GroupCommit;
   readonly reader: TsdbReader;
   private position = 0;
   private previousCutoff = 0;
@@ -44,6 +47,7 @@ export class Tsdb {
     private readonly options: TsdbOptions = {},
   ) {
     this.reader = new RegistryReader(this.registry, this.heads, store);
+    this.commits = new GroupCommit(store);
   }
 
   /** Rebuilds memory from the store (once, on start, before any write). */
@@ -106,22 +110,26 @@ export class Tsdb {
 
   /**
    * Runs `work` with an appender under the write lock; what `work` stages and does not commit (it
-   * threw, or returned without `app.commit()`) is rolled back.
+   * threw, or returned without `app.commit()`) is rolled back. The lock is released when the appender
+   * hands its write to the group commit (ADR 0029), before that write is durable.
    */
-  append<T>(
+  async append<T>(
     clock: () => number,
     expectedSamples: number,
     work: (app: Appender) => Promise<T> | T,
   ): Promise<T> {
-    return this.lock.run(async () => {
-      // The time is read under the lock: a write waiting behind another must not be older than it.
-      const app = new Appender(this.registry, this.heads, this.store, clock(), expectedSamples);
-      try {
-        return await work(app);
-      } finally {
-        app.close();
-      }
+    const release = await this.lock.acquire();
+    // The time is read under the lock: a write waiting behind another must not be older than it.
+    const app = new Appender(this.registry, this.heads, this.commits, clock(), expectedSamples, (durable) => {
+      this.lock.handOff(durable);
+      release();
     });
+    try {
+      return await work(app);
+    } finally {
+      app.close();
+      release();
+    }
   }
 
   /** Folds dirty heads into chunks and truncates the write-ahead log they cover. */

@@ -1,6 +1,7 @@
 /**
  * The write-ahead record of one ingest request: (series id, timestamp ms, value) triples packed as
- * float64s. Written once per request inside the request's transaction; replayed on start for the
+ * float64s. Written inside the request's transaction, concatenated with those of the requests committed
+ * with it (group commit, ADR 0029); replayed on start for the
  * samples not yet folded into chunks. Values are final (counters carry their cumulative value),
  * so a replay is idempotent.
  */

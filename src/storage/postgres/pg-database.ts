@@ -43,6 +43,10 @@ export class PgDatabase {
       idleTimeoutMillis: 30_000,
       types: TYPES,
       application_name: 'metrics-service',
+      // Every statement here is short and index-driven; JIT compilation only costs (milliseconds of
+      // backend CPU per statement whose estimate crosses jit_above_cost, e.g. on tables without
+      // statistics yet). A session setting: the server's configuration is left alone.
+      options: '-c jit=off',
     });
     this.pool.on('error', (error) => {
       options.onIdleError?.(error);

@@ -6,7 +6,8 @@ import type { PgDatabase } from './pg-database.js';
  * byte for byte: label order is part of a series' identity in the exposition). Version 1 is the SQLite
  * schema at its version 7 (outbox claims included), with the same table and column names; version 2 its
  * version 8 (status pages); version 3 its version 10 plus the cluster tables; version 4 the write-ahead
- * epochs (PostgreSQL only); version 5 its version 9 (TOTP); version 6 its version 11 (heartbeats).
+ * epochs (PostgreSQL only); version 5 its version 9 (TOTP); version 6 its version 11 (heartbeats);
+ * version 7 stores write-ahead records uncompressed (PostgreSQL only, ADR 0029).
  */
 export const PG_MIGRATIONS: readonly string[] = [
   `
@@ -322,6 +323,12 @@ export const PG_MIGRATIONS: readonly string[] = [
     message text NOT NULL,
     ping_ms double precision
   );
+  `,
+  // Version 7 (ADR 0029): write-ahead records (packed float64 triples, 24 bytes a sample) are stored
+  // out of line without pglz compression: compressing a record cost the commit ~3 times the insert
+  // itself and every follower's read a decompression, to save disk on rows deleted a checkpoint later.
+  `
+  ALTER TABLE wal ALTER COLUMN data SET STORAGE EXTERNAL;
   `,
 ];
 
