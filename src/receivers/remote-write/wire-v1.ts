@@ -1,5 +1,5 @@
 import { MalformedRequest } from './codec.js';
-import type { SeriesLabels, SeriesLabelsCache } from './series-labels-cache.js';
+import type { KnownSeries, SeriesLabels, SeriesLabelsCache } from './series-labels-cache.js';
 import type { SenderMetadata, SenderMetricType, WriteRequestData, WriteSeries } from './write-series.js';
 
 /**
@@ -40,7 +40,7 @@ const TYPES: readonly SenderMetricType[] = [
 ];
 
 function readTimeSeries(reader: WireReader, end: number): WriteSeries {
-  let labels = leadingLabels(reader, end);
+  let { labels, known } = leadingLabels(reader, end);
   // Made at the first sample, as a one-element literal: `[]` then push reserves room for 17 (most series
   // carry one sample, and allocation is most of what decoding costs on a large heap).
   let samples: { value: number; timestamp: number }[] | undefined;
@@ -50,8 +50,10 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
     const tag = reader.varint32();
     switch (tag >>> 3) {
       case 1:
-        // A label after the samples (no sender does it): a new array, the cached one is shared.
+        // A label after the samples (no sender does it): a new array, the cached one is shared, and the
+        // series is not the one the cache knows.
         labels = [...labels, readLabel(reader, reader.lengthDelimited(tag, 'label', end))];
+        known = undefined;
         break;
       case 2:
         {
@@ -73,32 +75,32 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
     }
   }
   reader.endsAt(end);
-  return { labels, samples: samples ?? [], histograms, exemplars };
+  return { labels, samples: samples ?? [], histograms, exemplars, known };
 }
 
 /**
  * The labels at the start of a series (where every sender puts them), through the cache: a sender sends
- * the same series every interval, so their bytes are looked up, not decoded again.
+ * the same series every interval, so their bytes are looked up, not decoded again. `known`: the cache's
+ * entry for them (undefined without a cache, or when another series holds the entry).
  */
-function leadingLabels(reader: WireReader, end: number): SeriesLabels {
+function leadingLabels(reader: WireReader, end: number): { labels: SeriesLabels; known?: KnownSeries } {
   const start = reader.pos;
   const stop = reader.labelFieldsEnd(end);
-  if (stop === start) return NO_LABELS;
+  if (stop === start) return { labels: NO_LABELS };
   const cached = reader.cache?.lookup(reader.bytes, reader.view, start, stop);
   if (cached !== undefined) {
     reader.pos = stop;
-    return cached;
+    return { labels: cached.labels, known: cached };
   }
   const labels: (readonly [string, string])[] = [];
   while (reader.pos < stop) {
     const tag = reader.varint32(stop);
     labels.push(readLabel(reader, reader.lengthDelimited(tag, 'label', stop)));
   }
-  if (reader.cache === undefined) return labels;
+  if (reader.cache === undefined) return { labels };
   // Frozen once shared: later steps remember their work on a frozen array by its identity.
   Object.freeze(labels);
-  reader.cache.remember(reader.bytes, reader.view, start, stop, labels);
-  return labels;
+  return { labels, known: reader.cache.remember(reader.bytes, reader.view, start, stop, labels) };
 }
 
 const NO_LABELS: SeriesLabels = Object.freeze([]);

@@ -1,4 +1,4 @@
-import type { SeriesLabels } from './series-labels-cache.js';
+import type { KnownSeries, SeriesLabels } from './series-labels-cache.js';
 
 /** Prometheus' metric types, as both protocol versions name them (after their own spelling). */
 export type SenderMetricType =
@@ -22,6 +22,8 @@ export interface WriteSeries {
   exemplars: number;
   /** 2.0 carries metadata per series; 1.0 in separate entries of the request (see WriteRequestData). */
   metadata?: SenderMetadata;
+  /** The decoder cache's entry for this series' label bytes (1.0), where later steps keep what they learn. */
+  known?: KnownSeries;
 }
 
 export interface WriteRequestData {
