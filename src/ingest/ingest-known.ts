@@ -50,7 +50,10 @@ export function stageKnownBatch(
   const known = batch.sets.length;
   const oldest = now - limits.retentionMs;
   const newest = now + limits.maxFutureMs;
-  for (const index of batchTimeOrder(batch, now)) {
+  const order = batchTimeOrder(batch, now);
+  const total = known + batch.samples.length;
+  for (let at = 0; at < total; at++) {
+    const index = order === undefined ? at : order[at]!;
     if (index < known) {
       const set = batch.sets[index]!;
       const timestamp = batch.timestamps[index]!;
@@ -111,20 +114,25 @@ function validValue(set: LabelSetView, value: number): boolean {
 
 /**
  * The batch's item indexes in timestamp order (stable), as the ingest path applies a request, so the
- * batch's own order never causes an out-of-order refusal. Known samples first, then the others, when
- * that already is time order (the usual case: one timestamp per request, or each in order).
+ * batch's own order never causes an out-of-order refusal; undefined when the items already are in time
+ * order, known samples first (the usual case: one timestamp per request, or each series in order).
  */
-function batchTimeOrder(batch: KnownBatch, now: number): number[] {
+function batchTimeOrder(batch: KnownBatch, now: number): number[] | undefined {
   const known = batch.sets.length;
   const total = known + batch.samples.length;
-  const keys = new Float64Array(total);
+  const timeOf = (i: number): number =>
+    i < known ? batch.timestamps[i]! : timeKey(batch.samples[i - known]!, now);
+  let previous = Number.NEGATIVE_INFINITY;
   let sorted = true;
-  for (let i = 0; i < total; i++) {
-    keys[i] = i < known ? batch.timestamps[i]! : timeKey(batch.samples[i - known]!, now);
-    if (i > 0 && keys[i]! < keys[i - 1]!) sorted = false;
+  for (let i = 0; i < total && sorted; i++) {
+    const t = timeOf(i);
+    sorted = t >= previous;
+    previous = t;
   }
+  if (sorted) return undefined;
+  const keys = Float64Array.from({ length: total }, (_, i) => timeOf(i));
   const indexes = Array.from({ length: total }, (_, i) => i);
-  return sorted ? indexes : indexes.sort((a, b) => keys[a]! - keys[b]! || a - b);
+  return indexes.sort((a, b) => keys[a]! - keys[b]! || a - b);
 }
 
 /** A sample's timestamp for ordering: now without one, or without a usable one (as the ingest path). */

@@ -40,7 +40,8 @@ const TYPES: readonly SenderMetricType[] = [
 ];
 
 function readTimeSeries(reader: WireReader, end: number): WriteSeries {
-  let { labels, known } = leadingLabels(reader, end);
+  let labels = leadingLabels(reader, end);
+  let known = reader.known;
   // Made at the first sample, as a one-element literal: `[]` then push reserves room for 17 (most series
   // carry one sample, and allocation is most of what decoding costs on a large heap).
   let samples: { value: number; timestamp: number }[] | undefined;
@@ -80,27 +81,31 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
 
 /**
  * The labels at the start of a series (where every sender puts them), through the cache: a sender sends
- * the same series every interval, so their bytes are looked up, not decoded again. `known`: the cache's
- * entry for them (undefined without a cache, or when another series holds the entry).
+ * the same series every interval, so their bytes are looked up, not decoded again. Leaves the cache's
+ * entry for them in `reader.known` (undefined without a cache, or when another series holds the entry):
+ * a field, not a returned pair, which would be one more object a series.
  */
-function leadingLabels(reader: WireReader, end: number): { labels: SeriesLabels; known?: KnownSeries } {
+function leadingLabels(reader: WireReader, end: number): SeriesLabels {
   const start = reader.pos;
   const stop = reader.labelFieldsEnd(end);
-  if (stop === start) return { labels: NO_LABELS };
+  reader.known = undefined;
+  if (stop === start) return NO_LABELS;
   const cached = reader.cache?.lookup(reader.bytes, reader.view, start, stop);
   if (cached !== undefined) {
     reader.pos = stop;
-    return { labels: cached.labels, known: cached };
+    reader.known = cached;
+    return cached.labels;
   }
   const labels: (readonly [string, string])[] = [];
   while (reader.pos < stop) {
     const tag = reader.varint32(stop);
     labels.push(readLabel(reader, reader.lengthDelimited(tag, 'label', stop)));
   }
-  if (reader.cache === undefined) return { labels };
+  if (reader.cache === undefined) return labels;
   // Frozen once shared: later steps remember their work on a frozen array by its identity.
   Object.freeze(labels);
-  return { labels, known: reader.cache.remember(reader.bytes, reader.view, start, stop, labels) };
+  reader.known = reader.cache.remember(reader.bytes, reader.view, start, stop, labels);
+  return labels;
 }
 
 const NO_LABELS: SeriesLabels = Object.freeze([]);
@@ -166,6 +171,8 @@ function readMetadata(reader: WireReader, end: number, into: Map<string, SenderM
 /** A cursor over protobuf wire data; every read checks the bounds it is given. */
 class WireReader {
   pos = 0;
+  /** The cache's entry for the labels leadingLabels read last. */
+  known: KnownSeries | undefined = undefined;
   readonly view: DataView;
   /** The same bytes as a Buffer (no copy): its toString decodes UTF-8 in one native call per string. */
   private readonly text: Buffer;
