@@ -8,6 +8,7 @@ import { decodeV1, MalformedRequest, WriteRequestV1 } from '../../src/receivers/
 import { SeriesLabelsCache } from '../../src/receivers/remote-write/series-labels-cache.js';
 import { decodeWriteRequestV1 } from '../../src/receivers/remote-write/wire-v1.js';
 import type { WriteRequestData } from '../../src/receivers/remote-write/write-series.js';
+import type { LabelSetView } from '../../src/tsdb/read-port.js';
 
 /**
  * The hand-written WriteRequest decoder (ADR 0022) against protobufjs' reflected one, the oracle: the same
@@ -16,16 +17,20 @@ import type { WriteRequestData } from '../../src/receivers/remote-write/write-se
 
 /**
  * What the wire decoder decodes, without the cache entries it links series to (`known`, where the steps
- * after it keep their work): protobufjs has none.
+ * after it keep their work) and the known series' columns (none here: no series has a label set without
+ * an ingest): protobufjs has neither.
  */
 function decodeWire(bytes: Uint8Array, cache?: SeriesLabelsCache): WriteRequestData {
   const data = decodeWriteRequestV1(bytes, cache);
+  assert.equal(data.known?.values.length ?? 0, 0);
   const series = data.series.map((one) => {
     const copy = { ...one };
     delete copy.known;
     return copy;
   });
-  return { ...data, series };
+  const copy = { ...data, series };
+  delete copy.known;
+  return copy;
 }
 
 /** Either decoder's answer: its data, or that it refused the body (as MalformedRequest). */
@@ -128,6 +133,52 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
         });
       }),
       { numRuns: 100 },
+    );
+  });
+
+  it('reads a series whose cache entry has a label set into columns, unless it needs its own WriteSeries', () => {
+    const cache = new SeriesLabelsCache(1000);
+    const set = {} as LabelSetView; // the decoder only looks whether there is one
+    fc.assert(
+      fc.property(request, (message) => {
+        const bytes = encode(message);
+        const expected = decodeV1(bytes);
+        // The first pass fills the cache; then every entry gets a set (and checked labels), as after an ingest.
+        for (const series of decodeWriteRequestV1(bytes, cache).series) {
+          if (series.known === undefined) continue;
+          series.known.set = set;
+          series.known.checked = { name: '', labels: {} };
+        }
+        const data = decodeWriteRequestV1(bytes, cache);
+        const columns = data.known!;
+        // A series with leading labels and no native histogram is known; the others stay WriteSeries.
+        const isKnown = (series: { labels: readonly unknown[]; histograms: number }) =>
+          series.labels.length > 0 && series.histograms === 0;
+        const known = expected.series.filter(isKnown);
+        assert.deepEqual(
+          data.series.map((one) => {
+            const copy = { ...one };
+            delete copy.known;
+            return copy;
+          }),
+          expected.series.filter((series) => !isKnown(series)),
+        );
+        assert.deepEqual(
+          columns.values,
+          known.flatMap((series) => series.samples.map((sample) => sample.value)),
+        );
+        assert.deepEqual(
+          columns.timestamps,
+          known.flatMap((series) => series.samples.map((sample) => sample.timestamp)),
+        );
+        assert.equal(
+          columns.exemplars,
+          known.reduce((sum, series) => sum + series.exemplars, 0),
+        );
+        assert.equal(columns.series.length, columns.values.length);
+        assert.ok(columns.series.every((series) => series.set === set));
+      }),
+      { numRuns: 200 },
     );
   });
 

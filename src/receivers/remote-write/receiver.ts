@@ -86,10 +86,14 @@ export class RemoteWriteReceiver {
     });
     this.metadata.remember(data.familyMetadata);
     const translated = requestLevel(() =>
-      toSamples(data.series, {
-        existingType: this.deps.existingType,
-        metadataFor: (name) => this.metadata.lookup(name),
-      }),
+      toSamples(
+        data.series,
+        {
+          existingType: this.deps.existingType,
+          metadataFor: (name) => this.metadata.lookup(name),
+        },
+        data.known,
+      ),
     );
     const { known } = translated;
     const count = known.sets.length + translated.samples.length;

@@ -4,7 +4,7 @@ import type { IngestSample } from '../../ingest/sample-schema.js';
 import type { LabelSetView } from '../../tsdb/read-port.js';
 import type { KnownSeries } from './series-labels-cache.js';
 import { MalformedRequest } from './codec.js';
-import type { SenderMetadata, WriteSeries } from './write-series.js';
+import type { KnownColumns, SenderMetadata, WriteSeries } from './write-series.js';
 
 /** What a request turns into: the samples to ingest, each with the series it came from. */
 export interface Translated {
@@ -59,7 +59,11 @@ const UNIT = /^[a-zA-Z0-9_]{0,64}$/;
  * A series the decoder's cache knows, with the label set its last sample went to, is checked once (its
  * label bytes are the same) and its samples become columns of `known`, not IngestSample objects.
  */
-export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext): Translated {
+export function toSamples(
+  series: readonly WriteSeries[],
+  ctx: TranslateContext,
+  columns?: KnownColumns,
+): Translated {
   const known: KnownSamples = {
     sets: [],
     values: [],
@@ -101,6 +105,10 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
     }
     return found;
   };
+  if (columns !== undefined) {
+    out.exemplars += columns.exemplars;
+    takeKnown(columns, known, out, description);
+  }
   series.forEach((ts, index) => {
     const { name, labels } = checkedLabels(ts, index);
     out.exemplars += ts.exemplars;
@@ -151,6 +159,40 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
     }
   });
   return out;
+}
+
+/**
+ * The decoder's known samples into `known` (empty so far): its columns as they are, but for the staleness
+ * markers, which are skipped; the label set and description of each sample's series beside them.
+ */
+function takeKnown(
+  columns: KnownColumns,
+  known: KnownSamples,
+  out: Translated,
+  description: (name: string) => Description,
+): void {
+  const { values, timestamps, series } = columns;
+  let stale = 0;
+  for (const value of values) if (Number.isNaN(value) && isStaleMarker(value)) stale++;
+  if (stale === 0) {
+    known.values = values;
+    known.timestamps = timestamps;
+    known.series = series;
+  }
+  for (let i = 0; i < values.length; i++) {
+    const one = series[i]!;
+    if (stale > 0) {
+      if (isStaleMarker(values[i]!)) continue;
+      known.values.push(values[i]!);
+      known.timestamps.push(timestamps[i]!);
+      known.series.push(one);
+    }
+    const { help, unit } = description(one.checked!.name);
+    known.sets.push(one.set!);
+    known.help.push(help);
+    known.unit.push(unit);
+  }
+  out.staleMarkers += stale;
 }
 
 function histogramConflict(name: string): string {

@@ -1,6 +1,12 @@
 import { MalformedRequest } from './codec.js';
 import type { KnownSeries, SeriesLabels, SeriesLabelsCache } from './series-labels-cache.js';
-import type { SenderMetadata, SenderMetricType, WriteRequestData, WriteSeries } from './write-series.js';
+import type {
+  KnownColumns,
+  SenderMetadata,
+  SenderMetricType,
+  WriteRequestData,
+  WriteSeries,
+} from './write-series.js';
 
 /**
  * Remote write 1.0's `prometheus.WriteRequest`, read straight from the protobuf wire format (ADR 0022):
@@ -17,14 +23,54 @@ export function decodeWriteRequestV1(bytes: Uint8Array, cache?: SeriesLabelsCach
   const reader = new WireReader(bytes, cache);
   const series: WriteSeries[] = [];
   const familyMetadata = new Map<string, SenderMetadata>();
+  const known: KnownColumns = { series: [], values: [], timestamps: [], exemplars: 0 };
   while (reader.pos < bytes.length) {
     const tag = reader.varint32();
     const field = tag >>> 3;
-    if (field === 1) series.push(readTimeSeries(reader, reader.lengthDelimited(tag, 'timeseries')));
-    else if (field === 3) readMetadata(reader, reader.lengthDelimited(tag, 'metadata'), familyMetadata);
+    if (field === 1) {
+      const end = reader.lengthDelimited(tag, 'timeseries');
+      const labels = leadingLabels(reader, end);
+      if (!readKnownSamples(reader, end, known)) series.push(readTimeSeries(reader, end, labels));
+    } else if (field === 3) readMetadata(reader, reader.lengthDelimited(tag, 'metadata'), familyMetadata);
     else reader.skip(tag);
   }
-  return { version: '1.0', series, familyMetadata };
+  return cache === undefined
+    ? { version: '1.0', series, familyMetadata }
+    : { version: '1.0', series, familyMetadata, known };
+}
+
+/**
+ * A known series' samples into the columns (the cache's entry of the labels just read has a label set):
+ * true when the series carried nothing but samples and exemplars after its labels. Otherwise (a label
+ * after the samples, a native histogram: the series needs its own WriteSeries) nothing is kept, the
+ * reader is back after the labels, and false.
+ */
+function readKnownSamples(reader: WireReader, end: number, into: KnownColumns): boolean {
+  const series = reader.known;
+  if (series?.set === undefined || series.checked === undefined) return false;
+  const from = reader.pos;
+  const kept = into.values.length;
+  let exemplars = 0;
+  while (reader.pos < end) {
+    const tag = reader.varint32();
+    const field = tag >>> 3;
+    if (field === 2) {
+      readSampleInto(reader, reader.lengthDelimited(tag, 'sample', end), into);
+      into.series.push(series);
+    } else if (field === 3) {
+      reader.pos = reader.lengthDelimited(tag, 'exemplar', end);
+      exemplars++;
+    } else if (field === 1 || field === 4) {
+      into.series.length = kept;
+      into.values.length = kept;
+      into.timestamps.length = kept;
+      reader.pos = from;
+      return false;
+    } else reader.skip(tag, end);
+  }
+  reader.endsAt(end);
+  into.exemplars += exemplars;
+  return true;
 }
 
 // prometheus.MetricMetadata.MetricType, by number.
@@ -39,8 +85,9 @@ const TYPES: readonly SenderMetricType[] = [
   'stateset',
 ];
 
-function readTimeSeries(reader: WireReader, end: number): WriteSeries {
-  let labels = leadingLabels(reader, end);
+/** The rest of a series after its leading labels (`leading`, with `reader.known` their cache entry). */
+function readTimeSeries(reader: WireReader, end: number, leading: SeriesLabels): WriteSeries {
+  let labels = leading;
   let known = reader.known;
   // Made at the first sample, as a one-element literal: `[]` then push reserves room for 17 (most series
   // carry one sample, and allocation is most of what decoding costs on a large heap).
@@ -136,6 +183,22 @@ function readSample(reader: WireReader, end: number): { value: number; timestamp
   }
   reader.endsAt(end);
   return { value, timestamp };
+}
+
+/** readSample, into the columns (no object). */
+function readSampleInto(reader: WireReader, end: number, into: KnownColumns): void {
+  let value = 0;
+  let timestamp = 0;
+  while (reader.pos < end) {
+    const tag = reader.varint32();
+    if (tag === 0x09) value = reader.double(end);
+    else if (tag === 0x10) timestamp = reader.int64(end);
+    else if (tag >>> 3 === 1 || tag >>> 3 === 2) reader.wrongWireType(tag, 'sample');
+    else reader.skip(tag, end);
+  }
+  reader.endsAt(end);
+  into.values.push(value);
+  into.timestamps.push(timestamp);
 }
 
 function readMetadata(reader: WireReader, end: number, into: Map<string, SenderMetadata>): void {

@@ -26,9 +26,24 @@ export interface WriteSeries {
   known?: KnownSeries;
 }
 
+/**
+ * The samples of series whose label set the receiver knows (their cache entry has `set`), as the 1.0
+ * decoder reads them: columns, no WriteSeries, sample object or array per series. Only series carrying
+ * nothing but their leading labels, float samples and exemplars go here; any other is a WriteSeries.
+ */
+export interface KnownColumns {
+  /** The series of each sample. */
+  series: KnownSeries[];
+  values: number[];
+  timestamps: number[];
+  exemplars: number;
+}
+
 export interface WriteRequestData {
   version: '1.0' | '2.0';
   series: WriteSeries[];
+  /** 1.0 through the decoder's cache: the known series' samples (see KnownColumns). */
+  known?: KnownColumns;
   /** 1.0's metadata, by metric family name. */
   familyMetadata: Map<string, SenderMetadata>;
 }
