@@ -5,7 +5,7 @@ import {
   createRemoteWriteReceiver,
   type RemoteWriteReceiver,
 } from '../../src/receivers/remote-write/receiver.js';
-import { encodeV1, snappy, V1_HEADERS } from '../support/remote-write.js';
+import { encodeV1, snappy, STALE_NAN, V1_HEADERS } from '../support/remote-write.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -93,6 +93,22 @@ describe('remote write: known series', () => {
       ['sample_too_old', 'sample_in_future'],
     );
     assert.equal(value('rwk_requests_total', { job: 'a' }), 7);
+  });
+
+  it('skips a known series’ staleness markers, storing its other samples', async () => {
+    const t0 = now() - 5000;
+    const labels = { __name__: 'rwk_stale', job: 'a' };
+    await write([{ labels, samples: [{ value: 1, timestamp: t0 }] }]);
+    const marked = await write([
+      { labels, samples: [{ value: STALE_NAN, timestamp: t0 + 1000 }] },
+      { labels: { __name__: 'rwk_stale', job: 'b' }, samples: [{ value: 4, timestamp: t0 + 1000 }] },
+    ]);
+    assert.equal(marked.ok, true, JSON.stringify(marked));
+    assert.equal(marked.written.samples, 1);
+    assert.equal(value('rwk_stale', { job: 'a' }), 1);
+    await write([{ labels, samples: [{ value: 2, timestamp: t0 + 2000 }] }]);
+    assert.deepEqual(lastBatch(), { known: 1, other: 0 });
+    assert.equal(value('rwk_stale', { job: 'a' }), 2);
   });
 
   it('applies a request’s samples in time order, known and new ones together', async () => {

@@ -6,9 +6,11 @@ import protobuf from 'protobufjs';
 import { uncompress } from 'snappyjs';
 import { decodeV1, MalformedRequest, WriteRequestV1 } from '../../src/receivers/remote-write/codec.js';
 import { SeriesLabelsCache } from '../../src/receivers/remote-write/series-labels-cache.js';
+import { isStaleMarker } from '../../src/receivers/remote-write/to-samples.js';
 import { decodeWriteRequestV1 } from '../../src/receivers/remote-write/wire-v1.js';
 import type { WriteRequestData } from '../../src/receivers/remote-write/write-series.js';
 import type { LabelSetView } from '../../src/tsdb/read-port.js';
+import { STALE_NAN } from '../support/remote-write.js';
 
 /**
  * The hand-written WriteRequest decoder (ADR 0022) against protobufjs' reflected one, the oracle: the same
@@ -46,7 +48,7 @@ function outcome(decode: (bytes: Uint8Array) => WriteRequestData, bytes: Uint8Ar
 const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 8 }));
 const label = fc.record({ name: text, value: text });
 const sample = fc.record({
-  value: fc.oneof(fc.double(), fc.constantFrom(Number.NaN, 0, -0, Number.POSITIVE_INFINITY)),
+  value: fc.oneof(fc.double(), fc.constantFrom(Number.NaN, STALE_NAN, 0, -0, Number.POSITIVE_INFINITY)),
   // int64 over its whole range (beyond 2^53 both must round the same way), as protobufjs takes them: text.
   timestamp: fc.oneof(
     fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n).map(String),
@@ -139,6 +141,7 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
   it('reads a series whose cache entry has a label set into columns, unless it needs its own WriteSeries', () => {
     const cache = new SeriesLabelsCache(1000);
     const set = {} as LabelSetView; // the decoder only looks whether there is one
+    let staleSeen = 0;
     fc.assert(
       fc.property(request, (message) => {
         const bytes = encode(message);
@@ -163,14 +166,19 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
           }),
           expected.series.filter((series) => !isKnown(series)),
         );
+        // Staleness markers are counted, not kept.
+        const samples = known.flatMap((series) => series.samples);
+        const kept = samples.filter((sample) => !isStaleMarker(sample.value));
         assert.deepEqual(
           columns.values,
-          known.flatMap((series) => series.samples.map((sample) => sample.value)),
+          kept.map((sample) => sample.value),
         );
         assert.deepEqual(
           columns.timestamps,
-          known.flatMap((series) => series.samples.map((sample) => sample.timestamp)),
+          kept.map((sample) => sample.timestamp),
         );
+        assert.equal(columns.staleMarkers, samples.length - kept.length);
+        staleSeen += columns.staleMarkers;
         assert.equal(
           columns.exemplars,
           known.reduce((sum, series) => sum + series.exemplars, 0),
@@ -180,6 +188,7 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
       }),
       { numRuns: 200 },
     );
+    assert.ok(staleSeen > 0, 'the generator sent staleness markers of known series');
   });
 
   it('refuses or decodes every truncation of a message as protobufjs does', () => {

@@ -162,8 +162,8 @@ export function toSamples(
 }
 
 /**
- * The decoder's known samples into `known` (empty so far): its columns as they are, but for the staleness
- * markers, which are skipped; the label set and description of each sample's series beside them.
+ * The decoder's known samples into `known` (empty so far): its columns as they are (the decoder skipped
+ * the staleness markers), with the label set and description of each sample's series beside them.
  */
 function takeKnown(
   columns: KnownColumns,
@@ -171,28 +171,16 @@ function takeKnown(
   out: Translated,
   description: (name: string) => Description,
 ): void {
-  const { values, timestamps, series } = columns;
-  let stale = 0;
-  for (const value of values) if (Number.isNaN(value) && isStaleMarker(value)) stale++;
-  if (stale === 0) {
-    known.values = values;
-    known.timestamps = timestamps;
-    known.series = series;
-  }
-  for (let i = 0; i < values.length; i++) {
-    const one = series[i]!;
-    if (stale > 0) {
-      if (isStaleMarker(values[i]!)) continue;
-      known.values.push(values[i]!);
-      known.timestamps.push(timestamps[i]!);
-      known.series.push(one);
-    }
+  known.values = columns.values;
+  known.timestamps = columns.timestamps;
+  known.series = columns.series;
+  for (const one of columns.series) {
     const { help, unit } = description(one.checked!.name);
     known.sets.push(one.set!);
     known.help.push(help);
     known.unit.push(unit);
   }
-  out.staleMarkers += stale;
+  out.staleMarkers += columns.staleMarkers;
 }
 
 function histogramConflict(name: string): string {

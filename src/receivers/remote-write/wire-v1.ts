@@ -23,7 +23,14 @@ export function decodeWriteRequestV1(bytes: Uint8Array, cache?: SeriesLabelsCach
   const reader = new WireReader(bytes, cache);
   const series: WriteSeries[] = [];
   const familyMetadata = new Map<string, SenderMetadata>();
-  const known: KnownColumns = { series: [], values: [], timestamps: [], exemplars: 0 };
+  const known: KnownColumns = {
+    series: [],
+    values: [],
+    timestamps: [],
+    staleMarkers: 0,
+    exemplars: 0,
+    current: undefined,
+  };
   while (reader.pos < bytes.length) {
     const tag = reader.varint32();
     const field = tag >>> 3;
@@ -50,20 +57,21 @@ function readKnownSamples(reader: WireReader, end: number, into: KnownColumns): 
   if (series?.set === undefined || series.checked === undefined) return false;
   const from = reader.pos;
   const kept = into.values.length;
+  const staleMarkers = into.staleMarkers;
+  into.current = series;
   let exemplars = 0;
   while (reader.pos < end) {
     const tag = reader.varint32();
     const field = tag >>> 3;
-    if (field === 2) {
-      readSampleInto(reader, reader.lengthDelimited(tag, 'sample', end), into);
-      into.series.push(series);
-    } else if (field === 3) {
+    if (field === 2) readSampleInto(reader, reader.lengthDelimited(tag, 'sample', end), into);
+    else if (field === 3) {
       reader.pos = reader.lengthDelimited(tag, 'exemplar', end);
       exemplars++;
     } else if (field === 1 || field === 4) {
       into.series.length = kept;
       into.values.length = kept;
       into.timestamps.length = kept;
+      into.staleMarkers = staleMarkers;
       reader.pos = from;
       return false;
     } else reader.skip(tag, end);
@@ -185,20 +193,31 @@ function readSample(reader: WireReader, end: number): { value: number; timestamp
   return { value, timestamp };
 }
 
-/** readSample, into the columns (no object). */
+/**
+ * readSample, into the columns (no object). A staleness marker is counted, not kept: it is told by its
+ * bits, which a number array does not keep (V8 stores every NaN in a double array as the same NaN).
+ */
 function readSampleInto(reader: WireReader, end: number, into: KnownColumns): void {
   let value = 0;
   let timestamp = 0;
+  let stale = false;
   while (reader.pos < end) {
     const tag = reader.varint32();
-    if (tag === 0x09) value = reader.double(end);
-    else if (tag === 0x10) timestamp = reader.int64(end);
+    if (tag === 0x09) {
+      value = reader.double(end);
+      stale = reader.isStaleMarkerAt(reader.pos - 8);
+    } else if (tag === 0x10) timestamp = reader.int64(end);
     else if (tag >>> 3 === 1 || tag >>> 3 === 2) reader.wrongWireType(tag, 'sample');
     else reader.skip(tag, end);
   }
   reader.endsAt(end);
+  if (stale) {
+    into.staleMarkers++;
+    return;
+  }
   into.values.push(value);
   into.timestamps.push(timestamp);
+  into.series.push(into.current!);
 }
 
 function readMetadata(reader: WireReader, end: number, into: Map<string, SenderMetadata>): void {
@@ -300,6 +319,11 @@ class WireReader {
       if (byte < 0x80) return (high | 0) * 4294967296 + (low >>> 0);
     }
     return this.invalid('a varint longer than ten bytes');
+  }
+
+  /** Whether the 8 bytes at `at` are Prometheus' staleness marker, the NaN 0x7ff0000000000002. */
+  isStaleMarkerAt(at: number): boolean {
+    return this.view.getUint32(at, true) === 2 && this.view.getUint32(at + 4, true) === 0x7ff00000;
   }
 
   double(end: number): number {

@@ -36,7 +36,11 @@ export interface KnownColumns {
   series: KnownSeries[];
   values: number[];
   timestamps: number[];
+  /** Staleness markers of known series, skipped (a number array would not keep their bits). */
+  staleMarkers: number;
   exemplars: number;
+  /** The decoder's: the series whose samples it is reading. */
+  current: KnownSeries | undefined;
 }
 
 export interface WriteRequestData {
