@@ -78,6 +78,7 @@ export class IngestService {
     try {
       await app.commit();
     } catch (error) {
+      // As in ingestWith: a store that says why (PostgreSQL gone: 503 store_unavailable) keeps its answer.
       if (error instanceof DomainError) throw error;
       throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
     }
