@@ -10,7 +10,7 @@ import { cumulativeRejection, sampleTime, valueRejection } from './sample-values
 /**
  * A request whose sender resolved most of its series before (remote write remembers, per series, the label
  * set its last sample went to): those samples go to their set directly, as columns (no object per
- * sample). Item i < known.sets.length is known sample i; the others follow as `samples`, ingested as
+ * sample). Item i < sets.length is known sample i; the others follow as `samples`, ingested as
  * `IngestService.ingest` does. A known set must hold counters' running totals or gauges' values (what an
  * exporter sends: a counter's value is its total, not an increment).
  */
