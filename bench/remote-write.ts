@@ -30,7 +30,16 @@ export async function benchRemoteWrite(
   rounds = Number(process.env.BENCH_RW_ROUNDS ?? 3),
 ): Promise<void> {
   const dir = tempDir('remote-write');
-  const service = await startChildService({ DATA_DIR: dir, LOG_LEVEL: 'error' }, 180_000);
+  // BENCH_RW_CPU_PROFILE=<dir>: the service writes a V8 CPU profile there when it stops.
+  const profileDir = process.env.BENCH_RW_CPU_PROFILE;
+  const profiling: Record<string, string> =
+    profileDir === undefined
+      ? {}
+      : {
+          NODE_OPTIONS: `--import=${join(import.meta.dirname, 'cpu-profile-preload.mjs')}`,
+          CPU_PROFILE_DIR: profileDir,
+        };
+  const service = await startChildService({ DATA_DIR: dir, LOG_LEVEL: 'error', ...profiling }, 180_000);
   const promDir = tempDir('remote-write-prom');
   const promPort = await freePort();
   const prometheus = spawn(
@@ -91,6 +100,13 @@ export async function benchRemoteWrite(
       };
       results.push(figures);
       report(`remote-write round ${String(round + 1)}`, figures);
+      for (const [leg, answers] of Object.entries({
+        remote_write: service_rw.refusals,
+        json_batch: service_json.refusals,
+        prometheus: prom_rw.refusals,
+      })) {
+        if (Object.keys(answers).length > 0) console.log(`  refused (${leg}): ${JSON.stringify(answers)}`);
+      }
     }
     report(`remote-write (median of ${String(rounds)} rounds of ${String(seconds)} s)`, {
       ...medians(results),
@@ -116,13 +132,32 @@ async function measure(
   pid?: number,
 ) {
   const before = cpuSeconds(pid);
+  // What a refused request answered (status and problem code): a refusal under load is a finding.
+  const refusals = new Map<string, number>();
+  source.restart();
   const result = await autocannon({
     url: `${url}${path}`,
     connections: 4,
     duration: seconds,
     // Built per request: the next body of the source, whichever connection sends it.
     requests: [
-      { method: 'POST', path, headers, setupRequest: (request) => ({ ...request, body: source.next() }) },
+      {
+        method: 'POST',
+        path,
+        headers,
+        // The context is this request's (autocannon starts a new one per request): it carries the shard.
+        setupRequest: (request, context: { shard?: number }) => {
+          const { body, shard } = source.next();
+          context.shard = shard;
+          return { ...request, body };
+        },
+        onResponse: (status, body, context: { shard?: number }) => {
+          if (context.shard !== undefined) source.answered(context.shard);
+          if (status < 300) return;
+          const key = `${String(status)} ${answerCode(body)}`;
+          refusals.set(key, (refusals.get(key) ?? 0) + 1);
+        },
+      },
     ],
   });
   const samples = result['2xx'] * SAMPLES_PER_REQUEST;
@@ -131,7 +166,19 @@ async function measure(
     perS: samples / seconds,
     cpuUs: samples === 0 ? 0 : (cpu * 1e6) / samples,
     non2xx: result.non2xx,
+    refusals: Object.fromEntries(refusals),
   };
+}
+
+/** The problem+json answer's code, or the start of any other body (Prometheus answers in plain text). */
+function answerCode(body: string): string {
+  try {
+    const parsed = JSON.parse(body) as { code?: unknown };
+    if (typeof parsed.code === 'string') return parsed.code;
+  } catch {
+    // not JSON
+  }
+  return body.slice(0, 120).trim();
 }
 
 function cpuSeconds(pid: number | undefined): number {

@@ -3,6 +3,7 @@ import type { MetricCategory } from '../domain/metric.js';
 import type { Appender } from '../tsdb/appender.js';
 import type { LabelSetView } from '../tsdb/read-port.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
+import { stageKnownBatch, type KnownBatch } from './ingest-known.js';
 import type { IngestLimits } from './limits.js';
 import { resolveLabelSet } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
@@ -56,6 +57,32 @@ export class IngestService {
     return this.deps.tsdb.append(this.clock, samples.length, (app) =>
       this.ingestWith(app, samples, category, preRejected),
     );
+  }
+
+  /**
+   * Ingests a batch whose sender knows the label sets of most of its samples (remote write): see
+   * KnownBatch. The same durability, limits, order checks and refusals as ingest(); indexes in the
+   * outcome are the batch's (known samples first).
+   */
+  ingestKnown(batch: KnownBatch, category: MetricCategory): Promise<IngestOutcome> {
+    const expected = batch.sets.length + batch.samples.length;
+    return this.deps.tsdb.append(this.clock, expected, async (app) => {
+      const ctx = { app, limits: this.deps.limits, category, isReservedName: this.deps.isReservedName };
+      const { accepted, rejected } = stageKnownBatch(app, batch, ctx);
+      if (accepted.length > 0) await this.commit(app, accepted);
+      return { accepted: inIndexOrder(accepted), rejected: inIndexOrder(rejected) };
+    });
+  }
+
+  private async commit(app: Appender, accepted: readonly AcceptedSample[]): Promise<void> {
+    try {
+      await app.commit();
+    } catch (error) {
+      // As in ingestWith: a store that says why (PostgreSQL gone: 503 store_unavailable) keeps its answer.
+      if (error instanceof DomainError) throw error;
+      throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
+    }
+    this.deps.onAccepted?.(accepted);
   }
 
   private async ingestWith(
@@ -119,7 +146,7 @@ export class IngestService {
  * Stages the set's values after the sample (counters add, gauges set, histograms observe); false, with
  * nothing staged, when the sample is older than the set's newest.
  */
-function stage(app: Appender, set: LabelSetView, t: number, sample: IngestSample): boolean {
+export function stage(app: Appender, set: LabelSetView, t: number, sample: IngestSample): boolean {
   const type = set.family.def.type;
   if (type !== 'histogram') {
     // A counter's sample is an increment, unless it is an exporter's running total (cumulative).
@@ -134,7 +161,7 @@ function addIncrement(current: number, increment: number): number {
   return nextScalar('counter', current, increment);
 }
 
-function outOfOrder(lastT: number): Rejection {
+export function outOfOrder(lastT: number): Rejection {
   return rejection(
     'out_of_order_sample',
     `series already has a sample at ${new Date(lastT).toISOString()}; samples of a series must arrive in time order`,

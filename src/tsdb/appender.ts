@@ -87,6 +87,15 @@ export class Appender {
     return set;
   }
 
+  /**
+   * Whether the set is still the registry's: not removed (deleted, expired, a failed commit), its family
+   * not removed or re-created, the registry not reloaded. For a caller that kept a set from an earlier
+   * append (remote write's series cache): its series ids are never reused while the set is current.
+   */
+  isCurrent(set: LabelSetView): boolean {
+    return set instanceof LabelSet && this.registry.slot(set.ids[0]!)?.set === set;
+  }
+
   /** The newest timestamp of the set, staged samples included. */
   lastT(set: LabelSetView): number {
     const owned = this.ownSet(set);

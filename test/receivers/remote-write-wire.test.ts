@@ -6,13 +6,34 @@ import protobuf from 'protobufjs';
 import { uncompress } from 'snappyjs';
 import { decodeV1, MalformedRequest, WriteRequestV1 } from '../../src/receivers/remote-write/codec.js';
 import { SeriesLabelsCache } from '../../src/receivers/remote-write/series-labels-cache.js';
+import { isStaleMarker } from '../../src/receivers/remote-write/to-samples.js';
 import { decodeWriteRequestV1 } from '../../src/receivers/remote-write/wire-v1.js';
 import type { WriteRequestData } from '../../src/receivers/remote-write/write-series.js';
+import type { LabelSetView } from '../../src/tsdb/read-port.js';
+import { STALE_NAN } from '../support/remote-write.js';
 
 /**
  * The hand-written WriteRequest decoder (ADR 0022) against protobufjs' reflected one, the oracle: the same
  * answer on random messages, on every truncation of them, and on a body the real Prometheus sent.
  */
+
+/**
+ * What the wire decoder decodes, without the cache entries it links series to (`known`, where the steps
+ * after it keep their work) and the known series' columns (none here: no series has a label set without
+ * an ingest): protobufjs has neither.
+ */
+function decodeWire(bytes: Uint8Array, cache?: SeriesLabelsCache): WriteRequestData {
+  const data = decodeWriteRequestV1(bytes, cache);
+  assert.equal(data.known?.values.length ?? 0, 0);
+  const series = data.series.map((one) => {
+    const copy = { ...one };
+    delete copy.known;
+    return copy;
+  });
+  const copy = { ...data, series };
+  delete copy.known;
+  return copy;
+}
 
 /** Either decoder's answer: its data, or that it refused the body (as MalformedRequest). */
 function outcome(decode: (bytes: Uint8Array) => WriteRequestData, bytes: Uint8Array): unknown {
@@ -27,7 +48,7 @@ function outcome(decode: (bytes: Uint8Array) => WriteRequestData, bytes: Uint8Ar
 const text = fc.oneof(fc.string({ maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 8 }));
 const label = fc.record({ name: text, value: text });
 const sample = fc.record({
-  value: fc.oneof(fc.double(), fc.constantFrom(Number.NaN, 0, -0, Number.POSITIVE_INFINITY)),
+  value: fc.oneof(fc.double(), fc.constantFrom(Number.NaN, STALE_NAN, 0, -0, Number.POSITIVE_INFINITY)),
   // int64 over its whole range (beyond 2^53 both must round the same way), as protobufjs takes them: text.
   timestamp: fc.oneof(
     fc.bigInt(-(2n ** 63n), 2n ** 63n - 1n).map(String),
@@ -79,7 +100,7 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
     fc.assert(
       fc.property(request, (message) => {
         const bytes = encode(message);
-        assert.deepEqual(decodeWriteRequestV1(bytes), decodeV1(bytes));
+        assert.deepEqual(decodeWire(bytes), decodeV1(bytes));
       }),
       { numRuns: 400 },
     );
@@ -92,12 +113,82 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
       fc.property(request, (message) => {
         const bytes = encode(message);
         const expected = decodeV1(bytes);
-        for (const cache of [small, large, large])
-          assert.deepEqual(decodeWriteRequestV1(bytes, cache), expected);
+        for (const cache of [small, large, large]) assert.deepEqual(decodeWire(bytes, cache), expected);
       }),
       { numRuns: 200 },
     );
     assert.ok(large.size > 0 && small.size <= 3);
+  });
+
+  it('links each series to its cache entry: the same one whenever the same label bytes come again', () => {
+    const cache = new SeriesLabelsCache(1000);
+    fc.assert(
+      fc.property(request, (message) => {
+        const bytes = encode(message);
+        const first = decodeWriteRequestV1(bytes, cache).series;
+        const again = decodeWriteRequestV1(bytes, cache).series;
+        again.forEach((series, i) => {
+          // A series without labels, or whose bytes share a hash with another series, is not known.
+          if (series.known === undefined) return;
+          assert.equal(series.known, first[i]!.known ?? series.known);
+          assert.equal(series.known.labels, series.labels);
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('reads a series whose cache entry has a label set into columns, unless it needs its own WriteSeries', () => {
+    const cache = new SeriesLabelsCache(1000);
+    const set = {} as LabelSetView; // the decoder only looks whether there is one
+    let staleSeen = 0;
+    fc.assert(
+      fc.property(request, (message) => {
+        const bytes = encode(message);
+        const expected = decodeV1(bytes);
+        // The first pass fills the cache; then every entry gets a set (and checked labels), as after an ingest.
+        for (const series of decodeWriteRequestV1(bytes, cache).series) {
+          if (series.known === undefined) continue;
+          series.known.set = set;
+          series.known.checked = { name: '', labels: {} };
+        }
+        const data = decodeWriteRequestV1(bytes, cache);
+        const columns = data.known!;
+        // A series with leading labels and no native histogram is known; the others stay WriteSeries.
+        const isKnown = (series: { labels: readonly unknown[]; histograms: number }) =>
+          series.labels.length > 0 && series.histograms === 0;
+        const known = expected.series.filter(isKnown);
+        assert.deepEqual(
+          data.series.map((one) => {
+            const copy = { ...one };
+            delete copy.known;
+            return copy;
+          }),
+          expected.series.filter((series) => !isKnown(series)),
+        );
+        // Staleness markers are counted, not kept.
+        const samples = known.flatMap((series) => series.samples);
+        const kept = samples.filter((sample) => !isStaleMarker(sample.value));
+        assert.deepEqual(
+          columns.values,
+          kept.map((sample) => sample.value),
+        );
+        assert.deepEqual(
+          columns.timestamps,
+          kept.map((sample) => sample.timestamp),
+        );
+        assert.equal(columns.staleMarkers, samples.length - kept.length);
+        staleSeen += columns.staleMarkers;
+        assert.equal(
+          columns.exemplars,
+          known.reduce((sum, series) => sum + series.exemplars, 0),
+        );
+        assert.equal(columns.series.length, columns.values.length);
+        assert.ok(columns.series.every((series) => series.set === set));
+      }),
+      { numRuns: 200 },
+    );
+    assert.ok(staleSeen > 0, 'the generator sent staleness markers of known series');
   });
 
   it('refuses or decodes every truncation of a message as protobufjs does', () => {
@@ -107,9 +198,9 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
         const bytes = encode(message);
         if (bytes.length === 0) return;
         const cut = bytes.subarray(0, cutSeed % bytes.length);
-        assert.deepEqual(outcome(decodeWriteRequestV1, cut), outcome(decodeV1, cut));
+        assert.deepEqual(outcome(decodeWire, cut), outcome(decodeV1, cut));
         assert.deepEqual(
-          outcome((b) => decodeWriteRequestV1(b, cache), cut),
+          outcome((b) => decodeWire(b, cache), cut),
           outcome(decodeV1, cut),
         );
       }),
@@ -121,11 +212,11 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
     const read = (name: string) =>
       uncompress(new Uint8Array(readFileSync(new URL(`fixtures/${name}`, import.meta.url))));
     const samples = read('prometheus-remote-write-v1.snappy');
-    const decoded = decodeWriteRequestV1(samples);
+    const decoded = decodeWire(samples);
     assert.equal(decoded.series.length, 2000);
     assert.deepEqual(decoded, decodeV1(samples));
     const metadata = read('prometheus-remote-write-v1-metadata.snappy');
-    const described = decodeWriteRequestV1(metadata);
+    const described = decodeWire(metadata);
     assert.ok(described.familyMetadata.size > 50, `${String(described.familyMetadata.size)} families`);
     assert.deepEqual(described, decodeV1(metadata));
   });
@@ -149,8 +240,9 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
           const body = new Uint8Array(offset + run.length);
           body.set(run, offset);
           const view = new DataView(body.buffer);
-          cache.remember(body, view, offset, body.length, labels);
-          assert.equal(cache.lookup(body, view, offset, body.length), labels);
+          const entry = cache.remember(body, view, offset, body.length, labels);
+          assert.equal(entry?.labels, labels);
+          assert.equal(cache.lookup(body, view, offset, body.length), entry);
           // The same run one byte shorter, or with one byte changed, is another series.
           assert.equal(cache.lookup(body, view, offset, body.length - 1), undefined);
           const changed = body.slice();
@@ -164,7 +256,7 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
           body.fill(0);
           assert.equal(
             cache.lookup(body, view, offset, body.length),
-            run.every((b) => b === 0) ? labels : undefined,
+            run.every((b) => b === 0) ? entry : undefined,
           );
         },
       ),

@@ -1,11 +1,11 @@
 import { DomainError, type ErrorCode } from '../../domain/errors.js';
 import type { MetricType } from '../../domain/metric.js';
-import type { IngestService } from '../../ingest/ingest-service.js';
+import type { AcceptedSample, IngestService } from '../../ingest/ingest-service.js';
 import { decodeV2, MalformedRequest } from './codec.js';
 import { MetadataCache } from './metadata-cache.js';
 import { negotiate, SUPPORTED_CONTENT_TYPES, encodingProblem } from './negotiation.js';
 import { DecodedTooLarge, unsnappy } from './snappy.js';
-import { toSamples } from './to-samples.js';
+import { toSamples, type Translated } from './to-samples.js';
 import { SeriesLabelsCache } from './series-labels-cache.js';
 import { decodeWriteRequestV1 } from './wire-v1.js';
 import type { OwnMetrics } from '../../telemetry/own-metrics.js';
@@ -86,22 +86,29 @@ export class RemoteWriteReceiver {
     });
     this.metadata.remember(data.familyMetadata);
     const translated = requestLevel(() =>
-      toSamples(data.series, {
-        existingType: this.deps.existingType,
-        metadataFor: (name) => this.metadata.lookup(name),
-      }),
+      toSamples(
+        data.series,
+        {
+          existingType: this.deps.existingType,
+          metadataFor: (name) => this.metadata.lookup(name),
+        },
+        data.known,
+      ),
     );
-    if (translated.samples.length > this.deps.limits.maxSamples) {
+    const { known } = translated;
+    const count = known.sets.length + translated.samples.length;
+    if (count > this.deps.limits.maxSamples) {
       throw new DomainError(
         'too_many_samples',
         413,
-        `${String(translated.samples.length)} samples in one request; at most ${String(this.deps.limits.maxSamples)} (MAX_BATCH_SAMPLES): lower the sender's max_samples_per_send`,
+        `${String(count)} samples in one request; at most ${String(this.deps.limits.maxSamples)} (MAX_BATCH_SAMPLES): lower the sender's max_samples_per_send`,
       );
     }
     const outcome =
-      translated.samples.length === 0
+      count === 0
         ? { accepted: [], rejected: [] }
-        : await this.deps.ingest.ingest(translated.samples, 'custom');
+        : await this.deps.ingest.ingestKnown({ ...known, samples: translated.samples }, 'custom');
+    rememberSets(translated, outcome.accepted);
     const written: Written = { samples: outcome.accepted.length, histograms: 0, exemplars: 0 };
     const items: RefusedItem[] = [];
     let refused = 0;
@@ -111,9 +118,8 @@ export class RemoteWriteReceiver {
     }
     for (const rejected of outcome.rejected) {
       refused++;
-      const sample = translated.samples[rejected.index]!;
       items.push({
-        series: seriesText(sample.name, sample.labels),
+        series: rejectedSeries(translated, rejected.index),
         code: rejected.code,
         reason: rejected.reason,
       });
@@ -135,6 +141,30 @@ function requestLevel<T>(step: () => T): T {
     if (error instanceof DecodedTooLarge) throw new DomainError('body_too_large', 413, error.message);
     throw error;
   }
+}
+
+/**
+ * Keeps, on each series' cache entry, the label set its sample went to: the series' next samples are then
+ * known (a set that was found again by a full lookup, after the one kept was deleted, replaces it).
+ */
+function rememberSets(translated: Translated, accepted: readonly AcceptedSample[]): void {
+  const { known, sampleSeries } = translated;
+  const first = known.sets.length;
+  for (const { index, set } of accepted) {
+    const series = index < first ? known.series[index]! : sampleSeries[index - first];
+    if (series !== undefined && series.set !== set) series.set = set;
+  }
+}
+
+/** The series of a refused item, as the answer names it (items: known samples first, then the others). */
+function rejectedSeries(translated: Translated, index: number): string {
+  const first = translated.known.sets.length;
+  if (index < first) {
+    const { name, labels } = translated.known.series[index]!.checked!;
+    return seriesText(name, labels);
+  }
+  const sample = translated.samples[index - first]!;
+  return seriesText(sample.name, sample.labels);
 }
 
 function seriesText(name: string, labels: Readonly<Record<string, string>> | undefined): string {

@@ -1,5 +1,20 @@
+import type { LabelSetView } from '../../tsdb/read-port.js';
+
 /** A series' labels as the decoder hands them out: frozen, since requests share them. */
 export type SeriesLabels = readonly (readonly [name: string, value: string])[];
+
+/**
+ * A series the cache recognised by its label bytes, and what the steps after the decoder learnt about it:
+ * its labels checked against the spec (to-samples), and the label set the ingest path stored its last
+ * sample in. With `set`, the next samples go straight to that set (IngestService.ingestKnown), which
+ * checks under the write lock that it is still the registry's and otherwise resolves them as new.
+ */
+export interface KnownSeries {
+  readonly labels: SeriesLabels;
+  /** `__name__` and the other labels as a record (frozen), once the spec's checks passed. */
+  checked?: { readonly name: string; readonly labels: Readonly<Record<string, string>> };
+  set?: LabelSetView;
+}
 
 /**
  * A series' label bytes → its decoded labels, for the remote write decoder (ADR 0022): a sender sends the
@@ -9,7 +24,7 @@ export type SeriesLabels = readonly (readonly [name: string, value: string])[];
  * later steps keep); when full it starts again empty, so a larger sender only misses.
  */
 export class SeriesLabelsCache {
-  private readonly entries = new Map<number, { bytes: DataView; labels: SeriesLabels }>();
+  private readonly entries = new Map<number, { bytes: DataView; series: KnownSeries }>();
 
   constructor(private readonly maxSeries: number) {}
 
@@ -18,22 +33,33 @@ export class SeriesLabelsCache {
   }
 
   /** `view` covers the same bytes as `bytes` (the decoder keeps one per request). */
-  lookup(bytes: Uint8Array, view: DataView, start: number, stop: number): SeriesLabels | undefined {
+  lookup(bytes: Uint8Array, view: DataView, start: number, stop: number): KnownSeries | undefined {
     const entry = this.entries.get(hashBytes(bytes, view, start, stop));
-    return entry !== undefined && sameBytes(entry.bytes, bytes, view, start, stop) ? entry.labels : undefined;
+    return entry !== undefined && sameBytes(entry.bytes, bytes, view, start, stop) ? entry.series : undefined;
   }
 
-  /** Keeps the labels decoded from these bytes; two series sharing a hash: the first keeps the entry. */
-  remember(bytes: Uint8Array, view: DataView, start: number, stop: number, labels: SeriesLabels): void {
-    if (this.maxSeries === 0) return;
+  /**
+   * Keeps the labels decoded from these bytes; two series sharing a hash: the first keeps the entry, and
+   * the second is not known (undefined: its later steps have nothing to remember their work on).
+   */
+  remember(
+    bytes: Uint8Array,
+    view: DataView,
+    start: number,
+    stop: number,
+    labels: SeriesLabels,
+  ): KnownSeries | undefined {
+    if (this.maxSeries === 0) return undefined;
     if (this.entries.size >= this.maxSeries) this.entries.clear();
     const hash = hashBytes(bytes, view, start, stop);
+    if (this.entries.has(hash)) return undefined;
+    const series: KnownSeries = { labels, checked: undefined, set: undefined };
     // A copy (a Buffer's slice would be a view that keeps the whole request body alive).
-    if (!this.entries.has(hash))
-      this.entries.set(hash, {
-        bytes: new DataView(new Uint8Array(bytes.subarray(start, stop)).buffer),
-        labels,
-      });
+    this.entries.set(hash, {
+      bytes: new DataView(new Uint8Array(bytes.subarray(start, stop)).buffer),
+      series,
+    });
+    return series;
   }
 }
 

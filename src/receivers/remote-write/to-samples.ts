@@ -1,16 +1,36 @@
+import { rejection, type Rejection } from '../../domain/errors.js';
 import type { MetricType } from '../../domain/metric.js';
 import type { IngestSample } from '../../ingest/sample-schema.js';
+import type { LabelSetView } from '../../tsdb/read-port.js';
+import type { KnownSeries } from './series-labels-cache.js';
 import { MalformedRequest } from './codec.js';
-import type { SenderMetadata, WriteSeries } from './write-series.js';
+import type { KnownColumns, SenderMetadata, WriteSeries } from './write-series.js';
 
 /** What a request turns into: the samples to ingest, each with the series it came from. */
 export interface Translated {
+  /** Samples of series not known yet (or whose cache entry has no label set yet). */
   samples: IngestSample[];
+  /** Parallel to `samples`: the cache's entry of the series, which learns the set the sample went to. */
+  sampleSeries: (KnownSeries | undefined)[];
+  /** Samples of series whose label set an earlier request resolved (see KnownBatch). */
+  known: KnownSamples;
   /** Staleness markers skipped (see isStaleMarker). */
   staleMarkers: number;
   /** What was refused before ingest: native histograms, samples for a family of the service's own kind. */
   refused: RefusedSeries[];
   exemplars: number;
+}
+
+/** The known samples as columns (KnownBatch's), with the series each came from. */
+export interface KnownSamples {
+  sets: LabelSetView[];
+  values: number[];
+  timestamps: number[];
+  help: (string | undefined)[];
+  unit: (string | undefined)[];
+  series: KnownSeries[];
+  /** Known sample i as a new sample (its set is no longer current): see KnownBatch.asSample. */
+  asSample: (i: number) => IngestSample | Rejection;
 }
 
 export interface RefusedSeries {
@@ -36,9 +56,31 @@ const UNIT = /^[a-zA-Z0-9_]{0,64}$/;
  * Checks the series as the spec wants them (a `__name__`, label names unique, sorted, not empty, values not
  * empty) and turns their float samples into ingest samples. A series breaking the spec refuses the whole
  * request before anything is stored: such a sender is broken, and a partial write would hide it.
+ * A series the decoder's cache knows, with the label set its last sample went to, is checked once (its
+ * label bytes are the same) and its samples become columns of `known`, not IngestSample objects.
  */
-export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext): Translated {
-  const out: Translated = { samples: [], staleMarkers: 0, refused: [], exemplars: 0 };
+export function toSamples(
+  series: readonly WriteSeries[],
+  ctx: TranslateContext,
+  columns?: KnownColumns,
+): Translated {
+  const known: KnownSamples = {
+    sets: [],
+    values: [],
+    timestamps: [],
+    help: [],
+    unit: [],
+    series: [],
+    asSample: (i) => asNewSample(known.series[i]!, known.values[i]!, known.timestamps[i]!, ctx),
+  };
+  const out: Translated = {
+    samples: [],
+    sampleSeries: [],
+    known,
+    staleMarkers: 0,
+    refused: [],
+    exemplars: 0,
+  };
   /**
    * A request carries many series of each name (a sender batches a scrape), and what a name is stored as
    * depends on the name only, unless the series brings its own metadata (2.0) or its type hangs on an `le`
@@ -47,16 +89,26 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
   const byName = new Map<string, Stored>();
   const describe = (ts: WriteSeries, name: string, labels: Readonly<Record<string, string>>): Stored => {
     const shared = ts.metadata === undefined && !name.endsWith('_bucket');
-    const known = shared ? byName.get(name) : undefined;
-    if (known !== undefined) return known;
-    const metadata = ts.metadata ?? ctx.metadataFor(name);
-    const stored = {
-      type: storedType(name, labels, metadata, ctx.existingType(name)),
-      ...describedBy(metadata),
-    };
+    const cached = shared ? byName.get(name) : undefined;
+    if (cached !== undefined) return cached;
+    const stored = storedAs(name, labels, ts.metadata ?? ctx.metadataFor(name), ctx);
     if (shared) byName.set(name, stored);
     return stored;
   };
+  /** A known series' HELP and unit (its type is its set's): by name, once per request. */
+  const descriptions = new Map<string, Description>();
+  const description = (name: string): Description => {
+    let found = descriptions.get(name);
+    if (found === undefined) {
+      found = describedBy(ctx.metadataFor(name));
+      descriptions.set(name, found);
+    }
+    return found;
+  };
+  if (columns !== undefined) {
+    out.exemplars += columns.exemplars;
+    takeKnown(columns, known, out, description);
+  }
   series.forEach((ts, index) => {
     const { name, labels } = checkedLabels(ts, index);
     out.exemplars += ts.exemplars;
@@ -70,43 +122,119 @@ export function toSamples(series: readonly WriteSeries[], ctx: TranslateContext)
       });
     }
     if (ts.samples.length === 0) return;
-    const { type, help, unit } = describe(ts, name, labels);
-    if (type === 'histogram') {
+    const set = ts.known?.set;
+    if (set !== undefined && ts.metadata === undefined) {
+      const { help, unit } = description(name);
+      for (const sample of ts.samples) {
+        if (isStaleMarker(sample.value)) {
+          out.staleMarkers++;
+          continue;
+        }
+        known.sets.push(set);
+        known.values.push(sample.value);
+        known.timestamps.push(sample.timestamp);
+        known.help.push(help);
+        known.unit.push(unit);
+        known.series.push(ts.known!);
+      }
+      return;
+    }
+    const stored = describe(ts, name, labels);
+    if (stored.type === 'histogram') {
       out.refused.push({
         series: name,
         code: 'metric_type_conflict',
         count: ts.samples.length,
-        reason: `"${name}" is a histogram of this service (sent as JSON observations); a remote-written series cannot write into it`,
+        reason: histogramConflict(name),
       });
       return;
     }
-    // One shape for every sample (absent fields undefined): the ingest path then reads them monomorphically.
-    const cumulative = type === 'counter' ? COUNTER_TOTAL : undefined;
     for (const sample of ts.samples) {
       if (isStaleMarker(sample.value)) {
         out.staleMarkers++;
         continue;
       }
-      out.samples.push({
-        name,
-        labels,
-        value: sample.value,
-        timestamp: sample.timestamp,
-        type,
-        asSent: true,
-        help,
-        unit,
-        cumulative,
-      });
+      out.samples.push(ingestSample(name, labels, sample.value, sample.timestamp, stored));
+      out.sampleSeries.push(ts.known);
     }
   });
   return out;
 }
 
-interface Stored {
-  type: MetricType;
+/**
+ * The decoder's known samples into `known` (empty so far): its columns as they are (the decoder skipped
+ * the staleness markers), with the label set and description of each sample's series beside them.
+ */
+function takeKnown(
+  columns: KnownColumns,
+  known: KnownSamples,
+  out: Translated,
+  description: (name: string) => Description,
+): void {
+  known.values = columns.values;
+  known.timestamps = columns.timestamps;
+  known.series = columns.series;
+  for (const one of columns.series) {
+    const { help, unit } = description(one.checked!.name);
+    known.sets.push(one.set!);
+    known.help.push(help);
+    known.unit.push(unit);
+  }
+  out.staleMarkers += columns.staleMarkers;
+}
+
+function histogramConflict(name: string): string {
+  return `"${name}" is a histogram of this service (sent as JSON observations); a remote-written series cannot write into it`;
+}
+
+/** One shape for every sample (absent fields undefined): the ingest path then reads them monomorphically. */
+function ingestSample(
+  name: string,
+  labels: Readonly<Record<string, string>>,
+  value: number,
+  timestamp: number,
+  stored: Stored,
+): IngestSample {
+  return {
+    name,
+    labels,
+    value,
+    timestamp,
+    type: stored.type,
+    asSent: true,
+    help: stored.help,
+    unit: stored.unit,
+    cumulative: stored.type === 'counter' ? COUNTER_TOTAL : undefined,
+  };
+}
+
+/**
+ * A known sample whose set is gone, as toSamples would have turned it had the series not been known:
+ * asked under the write lock, so the family's type is read as it is now (it may have been re-created).
+ */
+function asNewSample(series: KnownSeries, value: number, timestamp: number, ctx: TranslateContext) {
+  const { name, labels } = series.checked!;
+  const stored = storedAs(name, labels, ctx.metadataFor(name), ctx);
+  if (stored.type === 'histogram') return rejection('metric_type_conflict', histogramConflict(name), 'type');
+  return ingestSample(name, labels, value, timestamp, stored);
+}
+
+function storedAs(
+  name: string,
+  labels: Readonly<Record<string, string>>,
+  metadata: SenderMetadata | undefined,
+  ctx: TranslateContext,
+): Stored {
+  return { type: storedType(name, labels, metadata, ctx.existingType(name)), ...describedBy(metadata) };
+}
+
+interface Description {
   help?: string;
   unit?: string;
+}
+
+interface Stored extends Description {
+  type: MetricType;
 }
 
 interface CheckedLabels {
@@ -115,19 +243,16 @@ interface CheckedLabels {
 }
 
 /**
- * The checked labels of the label arrays the decoder shares between requests (frozen: from its cache), by
- * identity: a sender's steady series are checked and turned into a record once. The records are frozen,
- * since every sample of that series in later requests carries the same one.
+ * The series' labels checked and as a record, once per series the decoder's cache knows (the same label
+ * bytes): kept on its entry, frozen, since every sample of that series in later requests carries it.
  */
-const checkedByLabels = new WeakMap<WriteSeries['labels'], CheckedLabels>();
-
 function checkedLabels(ts: WriteSeries, index: number): CheckedLabels {
-  const known = checkedByLabels.get(ts.labels);
-  if (known !== undefined) return known;
+  const known = ts.known;
+  if (known?.checked !== undefined) return known.checked;
   const checked = checkLabels(ts, index);
-  if (Object.isFrozen(ts.labels)) {
+  if (known !== undefined) {
     Object.freeze(checked.labels);
-    checkedByLabels.set(ts.labels, checked);
+    known.checked = checked;
   }
   return checked;
 }
@@ -207,7 +332,7 @@ function typeBySender(
 
 const UNDESCRIBED = Object.freeze({ help: undefined, unit: undefined });
 
-function describedBy(metadata: SenderMetadata | undefined): { help?: string; unit?: string } {
+function describedBy(metadata: SenderMetadata | undefined): Description {
   if (metadata === undefined) return UNDESCRIBED;
   return {
     help: metadata.help === '' ? undefined : metadata.help.slice(0, MAX_HELP),

@@ -1,6 +1,12 @@
 import { MalformedRequest } from './codec.js';
-import type { SeriesLabels, SeriesLabelsCache } from './series-labels-cache.js';
-import type { SenderMetadata, SenderMetricType, WriteRequestData, WriteSeries } from './write-series.js';
+import type { KnownSeries, SeriesLabels, SeriesLabelsCache } from './series-labels-cache.js';
+import type {
+  KnownColumns,
+  SenderMetadata,
+  SenderMetricType,
+  WriteRequestData,
+  WriteSeries,
+} from './write-series.js';
 
 /**
  * Remote write 1.0's `prometheus.WriteRequest`, read straight from the protobuf wire format (ADR 0022):
@@ -17,14 +23,62 @@ export function decodeWriteRequestV1(bytes: Uint8Array, cache?: SeriesLabelsCach
   const reader = new WireReader(bytes, cache);
   const series: WriteSeries[] = [];
   const familyMetadata = new Map<string, SenderMetadata>();
+  const known: KnownColumns = {
+    series: [],
+    values: [],
+    timestamps: [],
+    staleMarkers: 0,
+    exemplars: 0,
+    current: undefined,
+  };
   while (reader.pos < bytes.length) {
     const tag = reader.varint32();
     const field = tag >>> 3;
-    if (field === 1) series.push(readTimeSeries(reader, reader.lengthDelimited(tag, 'timeseries')));
-    else if (field === 3) readMetadata(reader, reader.lengthDelimited(tag, 'metadata'), familyMetadata);
+    if (field === 1) {
+      const end = reader.lengthDelimited(tag, 'timeseries');
+      const labels = leadingLabels(reader, end);
+      if (!readKnownSamples(reader, end, known)) series.push(readTimeSeries(reader, end, labels));
+    } else if (field === 3) readMetadata(reader, reader.lengthDelimited(tag, 'metadata'), familyMetadata);
     else reader.skip(tag);
   }
-  return { version: '1.0', series, familyMetadata };
+  return cache === undefined
+    ? { version: '1.0', series, familyMetadata }
+    : { version: '1.0', series, familyMetadata, known };
+}
+
+/**
+ * A known series' samples into the columns (the cache's entry of the labels just read has a label set):
+ * true when the series carried nothing but samples and exemplars after its labels. Otherwise (a label
+ * after the samples, a native histogram: the series needs its own WriteSeries) nothing is kept, the
+ * reader is back after the labels, and false.
+ */
+function readKnownSamples(reader: WireReader, end: number, into: KnownColumns): boolean {
+  const series = reader.known;
+  if (series?.set === undefined || series.checked === undefined) return false;
+  const from = reader.pos;
+  const kept = into.values.length;
+  const staleMarkers = into.staleMarkers;
+  into.current = series;
+  let exemplars = 0;
+  while (reader.pos < end) {
+    const tag = reader.varint32();
+    const field = tag >>> 3;
+    if (field === 2) readSampleInto(reader, reader.lengthDelimited(tag, 'sample', end), into);
+    else if (field === 3) {
+      reader.pos = reader.lengthDelimited(tag, 'exemplar', end);
+      exemplars++;
+    } else if (field === 1 || field === 4) {
+      into.series.length = kept;
+      into.values.length = kept;
+      into.timestamps.length = kept;
+      into.staleMarkers = staleMarkers;
+      reader.pos = from;
+      return false;
+    } else reader.skip(tag, end);
+  }
+  reader.endsAt(end);
+  into.exemplars += exemplars;
+  return true;
 }
 
 // prometheus.MetricMetadata.MetricType, by number.
@@ -39,8 +93,10 @@ const TYPES: readonly SenderMetricType[] = [
   'stateset',
 ];
 
-function readTimeSeries(reader: WireReader, end: number): WriteSeries {
-  let labels = leadingLabels(reader, end);
+/** The rest of a series after its leading labels (`leading`, with `reader.known` their cache entry). */
+function readTimeSeries(reader: WireReader, end: number, leading: SeriesLabels): WriteSeries {
+  let labels = leading;
+  let known = reader.known;
   // Made at the first sample, as a one-element literal: `[]` then push reserves room for 17 (most series
   // carry one sample, and allocation is most of what decoding costs on a large heap).
   let samples: { value: number; timestamp: number }[] | undefined;
@@ -50,8 +106,10 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
     const tag = reader.varint32();
     switch (tag >>> 3) {
       case 1:
-        // A label after the samples (no sender does it): a new array, the cached one is shared.
+        // A label after the samples (no sender does it): a new array, the cached one is shared, and the
+        // series is not the one the cache knows.
         labels = [...labels, readLabel(reader, reader.lengthDelimited(tag, 'label', end))];
+        known = undefined;
         break;
       case 2:
         {
@@ -73,21 +131,25 @@ function readTimeSeries(reader: WireReader, end: number): WriteSeries {
     }
   }
   reader.endsAt(end);
-  return { labels, samples: samples ?? [], histograms, exemplars };
+  return { labels, samples: samples ?? [], histograms, exemplars, known };
 }
 
 /**
  * The labels at the start of a series (where every sender puts them), through the cache: a sender sends
- * the same series every interval, so their bytes are looked up, not decoded again.
+ * the same series every interval, so their bytes are looked up, not decoded again. Leaves the cache's
+ * entry for them in `reader.known` (undefined without a cache, or when another series holds the entry):
+ * a field, not a returned pair, which would be one more object a series.
  */
 function leadingLabels(reader: WireReader, end: number): SeriesLabels {
   const start = reader.pos;
   const stop = reader.labelFieldsEnd(end);
+  reader.known = undefined;
   if (stop === start) return NO_LABELS;
   const cached = reader.cache?.lookup(reader.bytes, reader.view, start, stop);
   if (cached !== undefined) {
     reader.pos = stop;
-    return cached;
+    reader.known = cached;
+    return cached.labels;
   }
   const labels: (readonly [string, string])[] = [];
   while (reader.pos < stop) {
@@ -97,7 +159,7 @@ function leadingLabels(reader: WireReader, end: number): SeriesLabels {
   if (reader.cache === undefined) return labels;
   // Frozen once shared: later steps remember their work on a frozen array by its identity.
   Object.freeze(labels);
-  reader.cache.remember(reader.bytes, reader.view, start, stop, labels);
+  reader.known = reader.cache.remember(reader.bytes, reader.view, start, stop, labels);
   return labels;
 }
 
@@ -129,6 +191,33 @@ function readSample(reader: WireReader, end: number): { value: number; timestamp
   }
   reader.endsAt(end);
   return { value, timestamp };
+}
+
+/**
+ * readSample, into the columns (no object). A staleness marker is counted, not kept: it is told by its
+ * bits, which a number array does not keep (V8 stores every NaN in a double array as the same NaN).
+ */
+function readSampleInto(reader: WireReader, end: number, into: KnownColumns): void {
+  let value = 0;
+  let timestamp = 0;
+  let stale = false;
+  while (reader.pos < end) {
+    const tag = reader.varint32();
+    if (tag === 0x09) {
+      value = reader.double(end);
+      stale = reader.isStaleMarkerAt(reader.pos - 8);
+    } else if (tag === 0x10) timestamp = reader.int64(end);
+    else if (tag >>> 3 === 1 || tag >>> 3 === 2) reader.wrongWireType(tag, 'sample');
+    else reader.skip(tag, end);
+  }
+  reader.endsAt(end);
+  if (stale) {
+    into.staleMarkers++;
+    return;
+  }
+  into.values.push(value);
+  into.timestamps.push(timestamp);
+  into.series.push(into.current!);
 }
 
 function readMetadata(reader: WireReader, end: number, into: Map<string, SenderMetadata>): void {
@@ -164,6 +253,8 @@ function readMetadata(reader: WireReader, end: number, into: Map<string, SenderM
 /** A cursor over protobuf wire data; every read checks the bounds it is given. */
 class WireReader {
   pos = 0;
+  /** The cache's entry for the labels leadingLabels read last. */
+  known: KnownSeries | undefined = undefined;
   readonly view: DataView;
   /** The same bytes as a Buffer (no copy): its toString decodes UTF-8 in one native call per string. */
   private readonly text: Buffer;
@@ -228,6 +319,11 @@ class WireReader {
       if (byte < 0x80) return (high | 0) * 4294967296 + (low >>> 0);
     }
     return this.invalid('a varint longer than ten bytes');
+  }
+
+  /** Whether the 8 bytes at `at` are Prometheus' staleness marker, the NaN 0x7ff0000000000002. */
+  isStaleMarkerAt(at: number): boolean {
+    return this.view.getUint32(at, true) === 2 && this.view.getUint32(at + 4, true) === 0x7ff00000;
   }
 
   double(end: number): number {
