@@ -78,7 +78,7 @@ export class IngestService {
     try {
       await app.commit();
     } catch (error) {
-      // As in ingestWith: a store that says why (PostgreSQL gone: 503 store_unavailable) keeps its answer.
+      // A store that says why (PostgreSQL gone: 503 store_unavailable) keeps its own answer.
       if (error instanceof DomainError) throw error;
       throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
     }
@@ -128,16 +128,7 @@ export class IngestService {
       accepted.push({ index, set, t });
     }
 
-    if (accepted.length > 0) {
-      try {
-        await app.commit();
-      } catch (error) {
-        // A store that says why (PostgreSQL gone: 503 store_unavailable) keeps its own answer.
-        if (error instanceof DomainError) throw error;
-        throw new DomainError('storage_unavailable', 503, `the store refused the write: ${String(error)}`);
-      }
-      this.deps.onAccepted?.(accepted);
-    }
+    if (accepted.length > 0) await this.commit(app, accepted);
     return { accepted: inIndexOrder(accepted), rejected: inIndexOrder(rejected) };
   }
 }
