@@ -73,7 +73,7 @@ export async function benchIngest(
 }
 
 /** Ten bodies of 1,000 samples: 10,000 series of 20 metrics, half counters, half gauges. */
-function ingestBenchBodies(): string[] {
+export function ingestBenchBodies(): string[] {
   const bodies: string[] = [];
   for (let b = 0; b < SERIES / SAMPLES_PER_REQUEST; b++) {
     const metrics = Array.from({ length: SAMPLES_PER_REQUEST }, (_, i) => {
@@ -124,7 +124,7 @@ function parseCost(bodies: readonly string[]): { samplesPerS: number; cpuUsPerSa
 }
 
 /** User + system CPU seconds of a process, all its threads (fields 14 and 15 of /proc/<pid>/stat). */
-function processCpuSeconds(pid: number): number {
+export function processCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${String(pid)}/stat`, 'utf8');
   // The command name (field 2) may hold spaces; count fields after its closing parenthesis.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

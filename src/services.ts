@@ -30,7 +30,7 @@ import { EventBus } from './support/event-bus.js';
 import { PeriodicTask } from './support/periodic-task.js';
 import { SeriesExposition } from './telemetry/exposition.js';
 import { OwnMetrics, isReservedName } from './telemetry/own-metrics.js';
-import type { IngestEvents } from './ingest/ingest-events.js';
+import { acceptedFamilyNames, type IngestEvents } from './ingest/ingest-events.js';
 import { Gauge } from 'prom-client';
 import { loopsOf, ROLE_DUTIES, ROLES, type ServiceRole } from './roles.js';
 import type { TsdbReader } from './tsdb/read-port.js';
@@ -132,7 +132,7 @@ export async function createServices(
     limits: ingestLimits(config),
     isReservedName,
     onAccepted: (accepted) => {
-      bus.emit('samples.accepted', new Set(accepted.map((a) => a.set.family.def.name)));
+      bus.emit('samples.accepted', acceptedFamilyNames(accepted));
     },
   });
   const retention = tsdb.retention(config.metricsTtlSeconds * 1000);

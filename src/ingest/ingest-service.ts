@@ -95,7 +95,9 @@ export class IngestService {
     const now = app.now;
     const ctx = { app, limits, category, isReservedName: this.deps.isReservedName };
     const rejected: RejectedItem[] = [...preRejected];
-    const accepted: AcceptedSample[] = [];
+    // Sized once for the batch (push grew it a few times), cut to what was accepted after the loop.
+    const accepted = new Array<AcceptedSample>(samples.length);
+    let acceptedCount = 0;
 
     for (const index of timeOrder(samples, now)) {
       const sample = samples[index]!;
@@ -125,8 +127,9 @@ export class IngestService {
         continue;
       }
       app.describe(set.family, sample.help, sample.unit);
-      accepted.push({ index, set, t });
+      accepted[acceptedCount++] = { index, set, t };
     }
+    accepted.length = acceptedCount;
 
     if (accepted.length > 0) await this.commit(app, accepted);
     return { accepted: inIndexOrder(accepted), rejected: inIndexOrder(rejected) };
@@ -165,26 +168,29 @@ export function outOfOrder(lastT: number): Rejection {
  * Each timestamp is read once; a batch already in time order (the usual case: one time, or a sender's
  * series in order) is not sorted at all.
  */
-function timeOrder(samples: readonly (IngestSample | undefined)[], now: number): number[] {
-  const indexes: number[] = [];
+function timeOrder(samples: readonly (IngestSample | undefined)[], now: number): Uint32Array {
+  // Sized once: an array grown by push reallocated itself a few times per batch.
+  const all = new Uint32Array(samples.length);
+  let count = 0;
   let keys: Float64Array | undefined;
   let sorted = true;
   let previous = Number.NEGATIVE_INFINITY;
   for (let index = 0; index < samples.length; index++) {
     const sample = samples[index];
     if (sample === undefined) continue;
-    indexes.push(index);
+    all[count++] = index;
     const ts = sample.timestamp;
     if (ts === undefined && keys === undefined) continue;
     if (keys === undefined) {
       keys = new Float64Array(samples.length).fill(now);
-      if (indexes.length > 1) previous = now; // the samples before this one, without a timestamp
+      if (count > 1) previous = now; // the samples before this one, without a timestamp
     }
     const t = ts === undefined ? now : typeof ts === 'number' ? ts : Date.parse(ts);
     keys[index] = Number.isNaN(t) ? now : t;
     if (keys[index]! < previous) sorted = false;
     previous = keys[index]!;
   }
+  const indexes = all.subarray(0, count);
   if (sorted || keys === undefined) return indexes;
   const at = keys;
   return indexes.sort((a, b) => at[a]! - at[b]! || a - b);

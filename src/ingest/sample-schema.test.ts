@@ -68,6 +68,14 @@ describe('isPlainSample, the batch route’s fast check', () => {
     );
   });
 
+  it('leaves labels with an inherited enumerable property or a value that is not a string to the schema', () => {
+    const inherited = Object.assign(Object.create({ zone: 'a' }) as Record<string, string>, { host: 'h' });
+    assert.equal(isPlainSample({ name: 'x', value: 1, labels: inherited }), false);
+    assert.equal(isPlainSample({ name: 'x', value: 1, labels: { host: 'h', n: 1 } }), false);
+    assert.equal(isPlainSample({ name: 'x', value: 1, labels: { host: 'h' } }), true);
+    assert.equal(isPlainSample({ name: 'x', value: 1, labels: {} }), true);
+  });
+
   it('leaves help, unit, buckets and unknown keys to the schema', () => {
     for (const extra of [{ help: 'h' }, { unit: 'seconds' }, { buckets: [1] }, { other: 1 }]) {
       assert.equal(isPlainSample({ name: 'x', value: 1, ...extra }), false);

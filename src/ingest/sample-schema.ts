@@ -166,11 +166,16 @@ export function isPlainSample(item: unknown): boolean {
   return true;
 }
 
-/** A plain record whose every own enumerable value is a string (stricter than Record(String, String)). */
+/**
+ * A plain record whose every own enumerable value is a string, and with no inherited enumerable
+ * property (stricter than Record(String, String)). for…in rather than Object.keys: no array per sample.
+ */
 function allStrings(labels: unknown): boolean {
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) return false;
   if (labels instanceof Date || labels instanceof Uint8Array) return false;
   const record = labels as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (typeof record[key] !== 'string') return false;
+  for (const key in record) {
+    if (!Object.hasOwn(record, key) || typeof record[key] !== 'string') return false;
+  }
   return true;
 }

@@ -30,7 +30,9 @@ export class Appender {
    * `stagedT`, `stagedValue` for a counter or gauge, `stagedValues` for a histogram): a field read per
    * sample instead of a Map lookup and insert (the write lock makes one appender at a time stage).
    */
-  private readonly staged: LabelSet[] = [];
+  private readonly staged: LabelSet[];
+  /** Sets in `staged`: sized for the expected samples up front (push grew it a few times a batch). */
+  private stagedCount = 0;
   private readonly metadata = new Map<Family, Metadata>();
   private readonly createdFamilies: Family[] = [];
   private readonly createdSets: LabelSet[] = [];
@@ -49,6 +51,7 @@ export class Appender {
   ) {
     this.wal = new WalRecordBuilder(expectedSamples);
     this.generation = commits.generation;
+    this.staged = new Array<LabelSet>(expectedSamples);
   }
 
   /** Numeric series held, this append's new ones included (what MAX_ACTIVE_SERIES counts). */
@@ -221,7 +224,7 @@ export class Appender {
 
   private stage(set: LabelSet): void {
     set.stagedBy = this;
-    this.staged.push(set);
+    this.staged[this.stagedCount++] = set;
   }
 
   /** Clears the sets' scratch, so no set keeps this appender (and its record) reachable. */
@@ -235,6 +238,7 @@ export class Appender {
   private finish(): void {
     if (this.done) throw new Error('an appender commits or rolls back once');
     this.done = true;
+    this.staged.length = this.stagedCount; // no holes past the sets staged
   }
 
   /**
@@ -263,7 +267,7 @@ export class Appender {
       else this.registry.setValues(set, staged.t[i]!, values);
       if (set.pendingBy === this) clearPending(set);
     }
-    this.wal.forEach((id, t, v) => this.heads.append(id, t, v));
+    this.wal.appendTo(this.heads);
     this.metadata.forEach(({ help, unit }, family) => {
       this.registry.describe(family, help, unit);
     });

@@ -33,6 +33,15 @@ export class Heads {
     return this.ensure(id).append(t, v);
   }
 
+  /**
+   * Appends the already durable sample at `at` of a write-ahead record's triples (id, t, v). The doubles
+   * are read here, not passed in: arguments to a call that is not inlined are boxed (two heap numbers a
+   * sample on the ingest path).
+   */
+  appendFrom(record: Float64Array, at: number): boolean {
+    return this.ensure(record[at]!).appendFrom(record, at + 1);
+  }
+
   /** A follower: drops the sealed chunks the primary's checkpoints wrote (records up to `record`). */
   dropSealedThrough(record: number): void {
     for (const head of this.heads) head?.dropSealedThrough(record);

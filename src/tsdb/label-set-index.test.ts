@@ -74,4 +74,53 @@ describe('label-set index', () => {
     index.clear();
     assert.equal(index.find(record), undefined);
   });
+
+  it('finds a set in the order a sender uses, a second and a third order alike, and forgets every order on removal', () => {
+    const index = new LabelSetIndex<{ labels: Labels }>();
+    const a = set({ instance: 'host-1', shard: '7' });
+    index.add(a);
+    assert.equal(index.find({ instance: 'host-1', shard: '7' }), a, 'canonical order');
+    assert.equal(index.find({ shard: '7', instance: 'host-1' }), a, 'another order: by the hash');
+    assert.equal(
+      index.find({ shard: '7', instance: 'host-1' }),
+      a,
+      'that order again: by its remembered path',
+    );
+    assert.equal(index.find({ shard: '7' }), undefined, 'a prefix of a path is no set');
+    assert.equal(
+      index.find({ shard: '7', instance: 'host-1', x: '1' }),
+      undefined,
+      'a longer path is no set',
+    );
+    index.remove(a);
+    assert.equal(index.find({ instance: 'host-1', shard: '7' }), undefined);
+    assert.equal(
+      index.find({ shard: '7', instance: 'host-1' }),
+      undefined,
+      'the sender order is forgotten too',
+    );
+    const again = set({ shard: '7', instance: 'host-1' });
+    index.add(again);
+    assert.equal(index.find({ shard: '7', instance: 'host-1' }), again);
+    assert.equal(index.find({ instance: 'host-1', shard: '7' }), again);
+  });
+
+  it('reads own labels only, even when an inherited property is enumerable', () => {
+    const index = new LabelSetIndex<{ labels: Labels }>();
+    const both = set({ instance: 'host-1', shard: '7' });
+    const one = set({ instance: 'host-1' });
+    index.add(both);
+    index.add(one);
+    const labels = Object.assign(Object.create({ shard: '7' }) as Record<string, string>, {
+      instance: 'host-1',
+    });
+    assert.equal(index.find(labels), one);
+    assert.equal(index.find(labels), one, 'again, after the order was remembered');
+  });
+
+  it('answers no set for values that are not strings', () => {
+    const index = new LabelSetIndex<{ labels: Labels }>();
+    index.add(set({ shard: '7' }));
+    assert.equal(index.find({ shard: 7 } as unknown as Labels), undefined);
+  });
 });

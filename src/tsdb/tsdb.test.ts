@@ -195,3 +195,51 @@ describe('TSDB read and write ports', () => {
     assert.deepEqual([...tsdb.reader.family('temp')!.sets.values()][0]!.values, Float64Array.of(9));
   });
 });
+
+describe('TSDB appender', () => {
+  it('commits and publishes every staged set when it stages more than the samples it was told to expect', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metrics-tsdb-appender-'));
+    const { tsdb } = open(join(dir, 'metrics.db'));
+    try {
+      await tsdb.recover();
+      const rooms = ['a', 'b', 'c', 'd', 'e'];
+      await tsdb.append(
+        () => T0,
+        1,
+        async (app) => {
+          const family = app.createFamily({
+            name: 'room_temp',
+            type: 'gauge',
+            help: '',
+            unit: '',
+            category: 'custom',
+            buckets: [],
+          });
+          rooms.forEach((room, i) => {
+            const set = app.createLabelSet(family, Object.freeze({ room }));
+            assert.ok(app.append(set, T0, 20 + i));
+          });
+          assert.equal(await app.commit(), true);
+        },
+      );
+      const sets = [...tsdb.reader.family('room_temp')!.sets.values()];
+      assert.deepEqual(
+        sets.map((set) => [set.labels.room, set.values[0]]),
+        rooms.map((room, i) => [room, 20 + i]),
+      );
+      const read = await tsdb.reader.readSamples(
+        sets.map((set) => set.ids[0]!),
+        T0,
+        T0,
+      );
+      assert.deepEqual(
+        read.map((samples) => [...samples.v]),
+        rooms.map((_, i) => [20 + i]),
+        'every head got its sample',
+      );
+    } finally {
+      await tsdb.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

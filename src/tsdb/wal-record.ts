@@ -1,3 +1,5 @@
+import type { Heads } from './heads.js';
+
 /**
  * The write-ahead record of one ingest request: (series id, timestamp ms, value) triples packed as
  * float64s. Written inside the request's transaction, concatenated with those of the requests committed
@@ -37,6 +39,16 @@ export class WalRecordBuilder {
   /** Visits the samples in the order they were added. */
   forEach(visit: (seriesId: number, t: number, v: number) => void): void {
     forEachTriple(this.data, this.size, visit);
+  }
+
+  /**
+   * Appends the samples to their heads, in the order they were added. A loop of its own rather than
+   * `forEach` with a callback: the shared callback was not inlined, and every timestamp and value passed
+   * through it was boxed (two heap numbers a sample, a tenth of the ingest step's allocation).
+   */
+  appendTo(heads: Heads): void {
+    const data = this.data;
+    for (let i = 0; i < this.size; i += 3) heads.appendFrom(data, i);
   }
 }
 
