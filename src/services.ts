@@ -38,6 +38,7 @@ import { Tsdb } from './tsdb/tsdb.js';
 import { isReplicatedWal } from './tsdb/replication-port.js';
 import { PrimaryElection } from './cluster/primary-election.js';
 import { PrimaryLocator } from './cluster/primary-locator.js';
+import { reloadConsistently } from './cluster/wal-tailer.js';
 import { createFollowerSamples, type FollowerSamples } from './cluster/follower-samples.js';
 
 export type CoreEvents = HealthEvents & AlertEvents & AuthEvents & IngestEvents;
@@ -120,7 +121,9 @@ export async function createServices(
   const healthStore = publishingHealthStore(stores.healthStore, cluster.feed);
   const alertStore = publishingAlertStore(stores.alertStore, cluster.feed);
   const tsdb = new Tsdb(store, { truncateOneCheckpointLate: replicated !== undefined });
-  const recovered = await tsdb.recover();
+  // A replica recovers under the primary's checkpoints and truncations: bracketed by the horizon.
+  const recovered =
+    replicated === undefined ? await tsdb.recover() : await reloadConsistently(tsdb, replicated);
   log.info({ store: kind, role: currentRole, ...recovered }, 'metric store recovered');
   const reader = tsdb.reader;
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { MetricStore } from '../storage/ports.js';
 import type { ReplicatedWal } from '../tsdb/replication-port.js';
+import type { RecoveryResult } from '../tsdb/recovery.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 
 const PAGE = 512;
@@ -85,13 +86,8 @@ export class WalTailer {
    * loaded before a truncation and rows read after it would miss what lay between).
    */
   async reload(): Promise<void> {
-    for (;;) {
-      const before = (await this.store.readWalTail(0, 0)).truncatedTo;
-      const result = await this.tsdb.reload(before);
-      const after = (await this.store.readWalTail(0, 0)).truncatedTo;
-      this.log.info({ ...result, truncatedTo: after }, 'wal tail: reloaded from chunks');
-      if (after === before) return;
-    }
+    const result = await reloadConsistently(this.tsdb, this.store);
+    this.log.info(result, 'wal tail: reloaded from chunks');
   }
 
   private wake(): void {
@@ -117,5 +113,23 @@ export class WalTailer {
         return;
       }
     } while (wokenMeanwhile());
+  }
+}
+
+/**
+ * Recovers `tsdb` from chunks and the log, again while the primary truncated meanwhile: chunks loaded
+ * before a truncation and rows read after it would miss what lay between (truncation runs one checkpoint
+ * late, so it takes two checkpoints during one recovery: a replica starting on a loaded host next to a
+ * primary that checkpoints often). Used at a replica's start and by reload().
+ */
+export async function reloadConsistently(
+  tsdb: Tsdb,
+  store: ReplicatedWal,
+): Promise<RecoveryResult & { truncatedTo: number }> {
+  for (;;) {
+    const before = (await store.readWalTail(0, 0)).truncatedTo;
+    const result = await tsdb.reload(before);
+    const after = (await store.readWalTail(0, 0)).truncatedTo;
+    if (after === before) return { ...result, truncatedTo: after };
   }
 }

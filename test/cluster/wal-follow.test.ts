@@ -3,10 +3,12 @@ import { after, before, describe, it } from 'node:test';
 import { pino } from 'pino';
 import { PgLease } from '../../src/cluster/lease.js';
 import { ensureClusterSchema } from '../../src/cluster/pg-cluster-schema.js';
-import { WalTailer } from '../../src/cluster/wal-tailer.js';
+import { reloadConsistently, WalTailer } from '../../src/cluster/wal-tailer.js';
 import { PgDatabase } from '../../src/storage/postgres/pg-database.js';
+import { PgMetricStore } from '../../src/storage/postgres/pg-metric-store.js';
 import { migratePostgres } from '../../src/storage/postgres/pg-migrations.js';
 import { NotPrimaryError } from '../../src/tsdb/not-primary.js';
+import { Tsdb } from '../../src/tsdb/tsdb.js';
 import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { openTsdbReplica, type TsdbReplica as Replica } from './tsdb-replica.js';
@@ -139,6 +141,49 @@ describe('fenced write-ahead log and its tail on PostgreSQL', { skip: SKIP }, ()
       assert.equal(refusals, 0, 'the refused reads were retried');
     } finally {
       await tailer.stop();
+    }
+  });
+
+  it('a replica starting while the primary checkpoints twice during its recovery misses nothing', async () => {
+    const writer = replicas[1]!; // B, still holding the lease taken in the second test
+    await write(writer, 'fw_start', 's0', 0, T0 + 100_000);
+    await writer.tsdb.checkpoint();
+    await writer.tsdb.checkpoint();
+    const db = new PgDatabase({ url: database.url, max: 4 });
+    const store = new PgMetricStore(db);
+    store.fenceWrites('primary', null);
+    let raced = false;
+    // Between the starting replica's chunk load and its log reads, B writes and checkpoints twice: the
+    // second truncation removes the record of the first write, which the loaded chunks do not hold.
+    const racing = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'loadLatestChunks') return Reflect.get(target, property, receiver) as unknown;
+        return async () => {
+          const chunks = await target.loadLatestChunks();
+          if (!raced) {
+            raced = true;
+            await write(writer, 'fw_start', 's0', 1, T0 + 101_000);
+            await writer.tsdb.checkpoint();
+            await write(writer, 'fw_start', 's0', 2, T0 + 102_000);
+            await writer.tsdb.checkpoint();
+          }
+          return chunks;
+        };
+      },
+    });
+    const tsdb = new Tsdb(racing, { truncateOneCheckpointLate: true });
+    try {
+      await reloadConsistently(tsdb, racing);
+      assert.ok(raced, 'the checkpoints ran during the recovery');
+      const [series] = await tsdb.reader.select(
+        [{ label: '__name__', op: '=', value: 'fw_start' }],
+        T0 + 100_000,
+        T0 + 102_000,
+      );
+      assert.deepEqual([...(series?.samples.v ?? [])], [0, 1, 2], 'every committed sample, in order');
+      assert.equal(tsdb.walPosition >= (await store.readWalTail(0, 0)).truncatedTo, true);
+    } finally {
+      await db.end();
     }
   });
 });
