@@ -19,12 +19,15 @@ export interface RecoveryResult {
 /**
  * Rebuilds memory from the store on start: families and label sets, each head from its newest chunk,
  * then the write-ahead records not yet folded into chunks. Samples already in a chunk are skipped,
- * so replaying a record twice changes nothing.
+ * so replaying a record twice changes nothing. `replayPage` applies a page of records: a replica next to
+ * a writing primary passes one that first loads the series created after `loadSeries` (followWal).
  */
 export async function recover(
   store: MetricStore,
   registry: SeriesRegistry,
   heads: Heads,
+  replayPage: (entries: readonly WalEntry[]) => Promise<number> | number = (entries) =>
+    replayWal(registry, heads, entries),
 ): Promise<RecoveryResult> {
   addFamilies(registry, await store.loadFamilies());
   const sets = addStoredSeries(registry, heads, await store.loadSeries());
@@ -44,7 +47,7 @@ export async function recover(
     const page = await store.readWal(walPosition, WAL_PAGE);
     if (page.length === 0) break;
     walRecords += page.length;
-    walSamples += replayWal(registry, heads, page);
+    walSamples += await replayPage(page);
     walPosition = page[page.length - 1]!.id;
   }
   // Everything loaded is durable: visible to readers from now on.

@@ -1,5 +1,5 @@
 import type { Labels } from '../domain/metric.js';
-import type { MetricStore } from '../storage/ports.js';
+import type { MetricStore, WalEntry } from '../storage/ports.js';
 import { Appender } from './appender.js';
 import { checkpoint, type CheckpointResult } from './checkpoint.js';
 import { GroupCommit } from './group-commit.js';
@@ -9,7 +9,7 @@ import { recover, type RecoveryResult } from './recovery.js';
 import { SeriesRegistry } from './registry.js';
 import { deleteLabelSets, Retention } from './retention.js';
 import { RegistryReader } from './tsdb-reader.js';
-import type { ReplicatedWal, WalTail } from './replication-port.js';
+import { isReplicatedWal, type ReplicatedWal, type WalTail } from './replication-port.js';
 import { followWal } from './wal-follow.js';
 import { WriteLock } from './write-lock.js';
 
@@ -53,10 +53,21 @@ export class Tsdb {
   /** Rebuilds memory from the store (once, on start, before any write). */
   recover(): Promise<RecoveryResult> {
     return this.lock.run(async () => {
-      const result = await recover(this.store, this.registry, this.heads);
+      const result = await recover(this.store, this.registry, this.heads, this.replayPage());
       this.position = result.walPosition;
       return result;
     });
+  }
+
+  /**
+   * How recovery applies the log: on a replicated store a primary writes meanwhile, so a record may name
+   * series created after recovery loaded the series rows; they are loaded first, as a follower does
+   * (their samples were skipped as unknown before).
+   */
+  private replayPage(): ((entries: readonly WalEntry[]) => Promise<number>) | undefined {
+    const store = this.store;
+    if (!isReplicatedWal(store)) return undefined;
+    return (entries) => followWal(store, this.registry, this.heads, entries);
   }
 
   /**
@@ -102,7 +113,7 @@ export class Tsdb {
     return this.lock.run(async () => {
       this.registry.clear();
       this.heads.clear();
-      const result = await recover(this.store, this.registry, this.heads);
+      const result = await recover(this.store, this.registry, this.heads, this.replayPage());
       this.position = Math.max(result.walPosition, truncatedTo);
       return result;
     });

@@ -186,4 +186,40 @@ describe('fenced write-ahead log and its tail on PostgreSQL', { skip: SKIP }, ()
       await db.end();
     }
   });
+
+  it('a replica starting while the primary creates a series during its recovery loads it and its samples', async () => {
+    const writer = replicas[1]!;
+    const db = new PgDatabase({ url: database.url, max: 4 });
+    const store = new PgMetricStore(db);
+    store.fenceWrites('primary', null);
+    let raced = false;
+    // After the starting replica read the series rows, B creates a series: its row and its first record
+    // commit together, so the replica meets an id it has no row for in the log it replays.
+    const racing = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property !== 'loadSeries') return Reflect.get(target, property, receiver) as unknown;
+        return async () => {
+          const rows = await target.loadSeries();
+          if (!raced) {
+            raced = true;
+            await write(writer, 'fw_created', 's0', 7, T0 + 110_000);
+          }
+          return rows;
+        };
+      },
+    });
+    const tsdb = new Tsdb(racing, { truncateOneCheckpointLate: true });
+    try {
+      await reloadConsistently(tsdb, racing);
+      assert.ok(raced, 'the series was created during the recovery');
+      const [series] = await tsdb.reader.select(
+        [{ label: '__name__', op: '=', value: 'fw_created' }],
+        T0 + 100_000,
+        T0 + 120_000,
+      );
+      assert.deepEqual([...(series?.samples.v ?? [])], [7], 'the new series and its sample');
+    } finally {
+      await db.end();
+    }
+  });
 });
