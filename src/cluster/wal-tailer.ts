@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { MetricStore } from '../storage/ports.js';
 import type { ReplicatedWal } from '../tsdb/replication-port.js';
-import type { RecoveryResult } from '../tsdb/recovery.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 
 const PAGE = 512;
@@ -125,7 +124,7 @@ export class WalTailer {
 export async function reloadConsistently(
   tsdb: Tsdb,
   store: ReplicatedWal,
-): Promise<RecoveryResult & { truncatedTo: number }> {
+): Promise<Awaited<ReturnType<Tsdb['reload']>> & { truncatedTo: number }> {
   for (;;) {
     const before = (await store.readWalTail(0, 0)).truncatedTo;
     const result = await tsdb.reload(before);
