@@ -147,4 +147,30 @@ describe('other views show the newest request’s answer, never an older one', (
     assert.deepEqual(errors, []);
     await context.close();
   });
+  it('the status pages list after two editor reloads shows the newer one', async (ctx) => {
+    const browser = await browserFor(ctx);
+    if (browser === undefined) return;
+    const { page, errors, context } = await loggedIn(browser, t, '#/status-pages');
+    await page.locator('#pages [data-page="alpha"]').waitFor();
+    const pages = await holdAnswers(page, /\/api\/status-pages$/, 1);
+    await page.click('[data-page="alpha"] [data-action="edit"]');
+    await page.click('#page-form button[type=button]'); // Cancel: its reload answers alpha and beta, held
+    await until(pages.count, (n) => n === 1, 'the reload after Cancel in flight');
+    const made = await send(t.app, 'POST', '/api/status-pages', {
+      slug: 'gamma',
+      title: 'Gamma status',
+      services: [{ name: 'api', publicName: 'API' }],
+    });
+    assert.equal(made.status, 201);
+    await page.click('[data-page="beta"] [data-action="edit"]');
+    await page.click('#page-form button[type=button]'); // its reload answers with gamma too
+    await page.locator('#pages [data-page="gamma"]').waitFor();
+    const shown = await recordTexts(page, '[aria-labelledby="pages-title"]', '#pages');
+    await pages.release();
+    assert.equal(await page.locator('#pages [data-page="gamma"]').count(), 1);
+    const without = (await shown()).filter((text) => !text.includes('Gamma status'));
+    assert.deepEqual(without, [], 'the older list (without gamma) is never shown');
+    assert.deepEqual(errors, []);
+    await context.close();
+  });
 });
