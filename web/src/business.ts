@@ -2,6 +2,7 @@ import { getJson } from './api.js';
 import { formatRatio, formatValue, unitOfMetric } from './format.js';
 import { LiveChart } from './live-chart.js';
 import { element } from './dom.js';
+import { newestGate } from './newest.js';
 
 /** A sample value as the service writes it: a number, or "NaN", "+Inf", "-Inf" (ADR 0008). */
 export type SampleValue = number | 'NaN' | '+Inf' | '-Inf';
@@ -107,27 +108,36 @@ export class BusinessPanel {
     private readonly chartsBox: HTMLElement,
   ) {}
 
-  private loading: Promise<void> | undefined;
+  /** The load in flight and its range: pushes of a new family ask again every interval while it runs. */
+  private loading: { range: string; done: Promise<void> } | undefined;
+  private readonly newest = newestGate();
 
   knows(name: string): boolean {
     return this.keys.has(name);
   }
 
-  /** Loads once at a time: live pushes of a new family ask again every interval until it is in. */
+  /**
+   * Loads the panel for `range`. A load for the same range already in flight is shared (live pushes of a
+   * new family ask again every interval until it is in); one for another range is superseded: the newest
+   * request's answer is shown, an older answer arriving later is dropped.
+   */
   load(range: string, spanMs: number): Promise<void> {
-    this.loading ??= this.fetchAndRender(range, spanMs).finally(() => {
-      this.loading = undefined;
+    if (this.loading?.range === range) return this.loading.done;
+    const done: Promise<void> = this.fetchAndRender(range, spanMs, this.newest()).finally(() => {
+      if (this.loading?.done === done) this.loading = undefined;
     });
-    return this.loading;
+    this.loading = { range, done };
+    return done;
   }
 
-  private async fetchAndRender(range: string, spanMs: number): Promise<void> {
+  private async fetchAndRender(range: string, spanMs: number, isNewest: () => boolean): Promise<void> {
     const [summary, history] = await Promise.all([
       getJson<BusinessSummary>(`/api/metrics/business?window=${range}`),
       getJson<{ series: { name: string; labels: Record<string, string>; points: [number, number][] }[] }>(
         `/api/dashboard/charts/business?range=${range}`,
       ),
     ]);
+    if (!isNewest()) return;
     this.renderKpis(summary);
     this.renderFunnels(summary);
     this.keys = new Map(summary.metrics.map((m) => [m.name, chartKey(m)]));

@@ -91,6 +91,14 @@ export function contextAt(text: string): CompletionContext {
   return { kind: 'name', prefix: /([a-zA-Z_:][\w:]*)?$/.exec(text)?.[1] ?? '' };
 }
 
+/** Whether a list made for context `a` completes the same kind of word as in context `b`. */
+function sameKind(a: CompletionContext, b: CompletionContext): boolean {
+  if (a.kind === 'name' || b.kind === 'name') return a.kind === b.kind;
+  if (a.metric !== b.metric) return false;
+  if (a.kind === 'value' && b.kind === 'value') return a.label === b.label;
+  return a.kind === b.kind;
+}
+
 /** The completions for a context, from the service's /api/v1 listings (metric names read once). */
 export class CompletionSource {
   private names: Promise<string[]> | undefined;
@@ -138,7 +146,8 @@ export class Autocomplete {
   private readonly list: HTMLUListElement;
   private items: { label: string; insert: string; detail: string }[] = [];
   private active = -1;
-  private prefixLength = 0;
+  /** The context the shown list was made for: typing on changes what a choice must replace. */
+  private shownFor: CompletionContext | undefined;
   private generation = 0;
 
   constructor(
@@ -168,6 +177,7 @@ export class Autocomplete {
   }
 
   close(): void {
+    this.generation++; // a list still on its way must not open again once closed (Escape, blur)
     this.list.hidden = true;
     this.input.setAttribute('aria-expanded', 'false');
     this.input.removeAttribute('aria-activedescendant');
@@ -185,7 +195,7 @@ export class Autocomplete {
     }
     if (generation !== this.generation) return; // a later keystroke asked again
     this.items = items;
-    this.prefixLength = context.prefix.length;
+    this.shownFor = context;
     if (items.length === 0) {
       this.close();
       return;
@@ -220,11 +230,19 @@ export class Autocomplete {
     this.input.setAttribute('aria-activedescendant', option.id);
   }
 
+  /**
+   * Replaces the word being typed with the choice. The list may be from an earlier keystroke (the latest
+   * one's list still on its way): the word is read from the text as it is now, and a choice that no longer
+   * fits it (another kind of word, or not starting with what was typed since) inserts nothing; the
+   * latest keystroke's list replaces this one when it comes.
+   */
   private accept(index: number): void {
     const item = this.items[index];
-    if (item === undefined) return;
+    if (item === undefined || this.shownFor === undefined) return;
     const cursor = this.input.selectionStart;
-    const before = this.input.value.slice(0, cursor - this.prefixLength);
+    const now = contextAt(this.input.value.slice(0, cursor));
+    if (!sameKind(now, this.shownFor) || !item.label.startsWith(now.prefix)) return;
+    const before = this.input.value.slice(0, cursor - now.prefix.length);
     const after = this.input.value.slice(this.input.selectionEnd);
     this.input.value = before + item.insert + after;
     const at = before.length + item.insert.length;

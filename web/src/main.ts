@@ -21,6 +21,7 @@ import { openTwoFactor } from './two-factor.js';
 import { renderAlerts, renderBusiness, renderTiles } from './views.js';
 import { matchersOf, mount as mountAlertTimeline } from './alert-timeline.js';
 import { coalesce } from './coalesce.js';
+import { newestGate } from './newest.js';
 import { mount as mountExplore } from './explore.js';
 import { mountReportPage } from './report-page.js';
 import { Router } from './router.js';
@@ -66,13 +67,18 @@ const SPANS: Record<string, number> = {
 
 const spanOf = (range: string): number => SPANS[range] ?? 3_600_000;
 
+/** A range picked while the previous one's history is still on its way: the newest range is drawn. */
+const nextHistory = newestGate();
+
 async function loadHistory(range: string): Promise<void> {
+  const isNewest = nextHistory();
   const span = spanOf(range);
   const [system, application] = await Promise.all(
     ['system', 'application'].map((type) =>
       getJson<ChartResponse>(`/api/dashboard/charts/${type}?range=${range}`),
     ),
   );
+  if (!isNewest()) return;
   const systemSeries = byName(system!);
   const used = systemSeries.get('memory_used_bytes') ?? [];
   const total = new Map(systemSeries.get('memory_total_bytes') ?? []);
@@ -103,7 +109,14 @@ async function loadHistory(range: string): Promise<void> {
   await business.load(range, span);
 }
 
+/**
+ * Actions, socket events (coalesced) and the 15 s interval all reload the lists, unordered: only the
+ * newest request's answers are rendered, an older one arriving later would show a state already gone.
+ */
+const nextLists = newestGate();
+
 async function loadLists(): Promise<void> {
+  const isNewest = nextLists();
   const [summary, services, alerts, realtime, rules] = await Promise.all([
     getJson<Summary>('/api/dashboard/summary'),
     getJson<{ services: ServiceInfo[] }>('/api/health/services?heartbeats=30'),
@@ -111,6 +124,7 @@ async function loadLists(): Promise<void> {
     getJson<{ business: { name: string }[] }>('/api/dashboard/realtime'),
     getJson<{ rules: RuleRow[] }>('/api/alerts/rules'),
   ]);
+  if (!isNewest()) return;
   ruleUnits = new Map(rules.rules.map((r) => [r.id, unitOfRule(r.rule)]));
   renderTiles($('tiles'), summary);
   renderServiceTable($('services'), services.services, origin);

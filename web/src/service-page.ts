@@ -3,6 +3,7 @@ import { element, keepingFocus } from './dom.js';
 import { formatAge, formatRatio, formatSeconds, formatSecondsAxis } from './format.js';
 import { heartbeatBar } from './heartbeat-bar.js';
 import { LiveChart } from './live-chart.js';
+import { newestGate } from './newest.js';
 import { act } from './notice.js';
 import { hashOf, type RouteContext } from './router.js';
 import {
@@ -168,9 +169,13 @@ function chartCard(name: string, chart: { current?: LiveChart }): HTMLElement {
   for (const [value, label] of SPANS) select.append(element('option', { value }, label));
   select.value = '24h';
   const box = element('div', { class: 'chart', id: 'response-chart' });
+  // Windows picked in a row: the last one picked is drawn, whichever answer comes last.
+  const nextDraw = newestGate();
   const draw = async (): Promise<void> => {
+    const isNewest = nextDraw();
     const span = SPANS.find(([value]) => value === select.value)?.[2] ?? DAY_MS;
     const points = await responseTimes(name, span);
+    if (!isNewest()) return;
     chart.current ??= new LiveChart(box, formatSeconds, { axis: formatSecondsAxis });
     chart.current.setHistory(new Map([['Response time', points]]), span);
   };
@@ -198,11 +203,15 @@ export async function mountServicePage({ outlet, params }: RouteContext): Promis
   const view = element('main', { class: 'service-page', id: 'service-page', 'data-service': name });
   const live = element('div');
   outlet.replaceChildren(view);
+  // The 30 s refresh and the reload after an action may cross: the newest request's answer is shown.
+  const nextDraw = newestGate();
   const draw = async (): Promise<void> => {
+    const isNewest = nextDraw();
     let service: ServiceDetail;
     try {
       service = await getJson<ServiceDetail>(servicePath(name));
     } catch (error) {
+      if (!isNewest()) return;
       view.replaceChildren(
         element('h2', {}, `No service "${name}"`),
         element('p', { class: 'muted' }, (error as Error).message),
@@ -210,6 +219,7 @@ export async function mountServicePage({ outlet, params }: RouteContext): Promis
       );
       return;
     }
+    if (!isNewest()) return;
     const now = Date.now();
     const state = shownState(service);
     const header = element('header', { class: 'page-head' });

@@ -4,6 +4,7 @@ import { submitInline } from './form-problems.js';
 import { mountIncidents } from './status-incidents.js';
 import { mountMaintenance } from './status-maintenance.js';
 import { button, field, input, sendJson } from './ui-fields.js';
+import { newestGate } from './newest.js';
 
 export interface StatusPage {
   slug: string;
@@ -111,11 +112,15 @@ export function mount(container: HTMLElement): () => void {
     editor.querySelector<HTMLElement>('input')?.focus();
   };
 
+  // Each save or cancel in the editor reloads: the newest reload's answer is the one shown.
+  const nextLoad = newestGate();
   async function load(): Promise<void> {
+    const isNewest = nextLoad();
     const [pages, services] = await Promise.all([
       getJson<{ pages: StatusPage[] }>('/api/status-pages'),
       getJson<{ services: { name: string }[] }>('/api/health/services'),
     ]);
+    if (!isNewest()) return;
     watched = services.services.map((s) => s.name);
     const create = button('New status page', { id: 'page-new', class: 'primary' });
     create.addEventListener('click', () => {

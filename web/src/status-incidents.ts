@@ -3,6 +3,7 @@ import { element } from './dom.js';
 import { submitInline } from './form-problems.js';
 import type { StatusPage } from './status-admin.js';
 import { field, input, select, sendJson } from './ui-fields.js';
+import { newestGate } from './newest.js';
 
 interface Incident {
   id: string;
@@ -36,11 +37,16 @@ function updateForm(page: StatusPage, incident: Incident, done: () => void): HTM
   return form;
 }
 
+/** One incidents panel at a time: "Incidents" of page A then of page B shows B's, whichever answers last. */
+const nextIncidents = newestGate();
+
 /** A page's incidents, newest first, each with its updates and a form for the next one; and a new one. */
 export async function mountIncidents(container: HTMLElement, page: StatusPage): Promise<void> {
+  const isNewest = nextIncidents();
   const { incidents } = await getJson<{ incidents: Incident[] }>(
     `/api/status-pages/${encodeURIComponent(page.slug)}/incidents`,
   );
+  if (!isNewest()) return;
   const reload = (): void => void mountIncidents(container, page);
   const form = element('form', { class: 'stack', id: 'incident-form', 'aria-label': 'Post an incident' });
   const title = input('', { id: 'incident-title' });

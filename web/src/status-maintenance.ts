@@ -3,6 +3,7 @@ import { element } from './dom.js';
 import { act } from './notice.js';
 import { maintenanceForm, type MaintenanceWindow, type Schedule } from './status-maintenance-form.js';
 import { button, sendJson } from './ui-fields.js';
+import { newestGate } from './newest.js';
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 
@@ -20,13 +21,17 @@ function describe(s: Schedule): string {
   }
 }
 
+const nextList = newestGate();
+
 /**
  * Maintenance windows: the list with the next occurrence, edit and delete per window, and the form for a
  * new one (one-off, weekly, monthly or cron, in a time zone). Edit puts the window's own form in place of
  * the new-window form.
  */
 export async function mountMaintenance(container: HTMLElement, watched: readonly string[]): Promise<void> {
+  const isNewest = nextList();
   const { windows } = await getJson<{ windows: MaintenanceWindow[] }>('/api/maintenance');
+  if (!isNewest()) return; // a later reload (after an edit or delete) shows the list as it is now
   const reload = (): void => void mountMaintenance(container, watched);
   const notice = document.getElementById('notice') ?? container;
   const table = element('table', { id: 'maintenance' });
