@@ -10,6 +10,7 @@ import Fastify, {
 } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Services } from './services.js';
+import { countedByForwardingReplica } from './cluster/forwarded-rate-limit.js';
 import { forwardingOptions, installIngestForwarding } from './cluster/ingest-forwarding.js';
 import { replicaSamplesRoute } from './cluster/replica-samples-route.js';
 import { instrumentFastify } from '@metrics-service/client/fastify';
@@ -140,8 +141,16 @@ export async function buildApp(services: Services, options: AppOptions = {}): Pr
   if (config.otelEnabled) installTracingHooks(app);
   installErrorHandling(app, { maxBytes: config.bodyDrainLimitBytes, timeoutMs: config.bodyDrainTimeoutMs });
   refuseOversizedBeforeUpload(app.server, config.bodyLimitBytes);
-  // Scaled out: the replica's Redis client, not a connection of the limiter's own.
-  const limits = await installHardening(app, config, services.cluster.redis);
+  // Scaled out: the replica's Redis client, not a connection of the limiter's own; and a write a follower
+  // forwarded (signed with the cluster key) is not counted twice.
+  const limits = await installHardening(
+    app,
+    config,
+    services.cluster.redis,
+    services.followerSamples === undefined
+      ? undefined
+      : countedByForwardingReplica(services.followerSamples.secret, app.log),
+  );
   // After helmet (its headers are on the answer), before authentication (a 400, not a 401).
   installHostHeaderCheck(app);
   // Before any route: every route gets its access rule as it is declared, or the app does not start.

@@ -4,6 +4,11 @@ import { EgressGuard } from '../security/egress-guard.js';
 import type { ServiceRole } from '../roles.js';
 import type { Services } from '../services.js';
 import { NotPrimaryError } from '../tsdb/not-primary.js';
+import {
+  FORWARDED_BY_HEADER,
+  FORWARDED_SIGNATURE_HEADER,
+  signForwardedRequest,
+} from './forwarded-request-signature.js';
 
 /**
  * Every route that writes metric data (JSON ingest, remote write, OTLP, Pushgateway; a health service's
@@ -21,8 +26,6 @@ const WRITE_ROUTES: readonly RegExp[] = [
   /^PUT \/api\/alerts\/rule-groups$/,
 ];
 
-/** Marks a forwarded request: a replica never forwards one again (no loops while the lease moves). */
-const FORWARDED = 'x-metrics-service-forwarded-by';
 // Hop-by-hop headers (RFC 9110 §7.6.1) are not relayed either way.
 const HOP_BY_HOP = new Set([
   'connection',
@@ -45,6 +48,11 @@ export interface ForwardingOptions {
   /** This replica's own address (never forward to oneself). */
   selfAddress: string;
   replicaId: string;
+  /**
+   * The cluster's replica key: the forward is signed with it, so the primary's rate limiter does not count
+   * again what this replica counted (src/cluster/forwarded-rate-limit.ts). Without it, nothing is signed.
+   */
+  secret: Buffer | undefined;
   /** EGRESS_ALLOWLIST: the forward goes through the egress guard like every outbound request. */
   allowlist: readonly string[];
   timeoutMs: number;
@@ -53,8 +61,8 @@ export interface ForwardingOptions {
 
 /**
  * A follower's writes go to the primary, the one writer (ADR 0020): the request is streamed there as it
- * came (after this replica's authentication and rate limit; the primary checks the credential again)
- * and the primary's answer is relayed as it is: status, headers, body. While there is no primary, or
+ * came (after this replica's authentication and rate limit; the primary checks the credential again,
+ * but does not count the request again when its forwarding signature verifies) and the primary's answer is relayed as it is: status, headers, body. While there is no primary, or
  * it cannot be reached, the answer is 503 with Retry-After and nothing was written.
  */
 export function installIngestForwarding(app: FastifyInstance, options: ForwardingOptions): void {
@@ -62,7 +70,8 @@ export function installIngestForwarding(app: FastifyInstance, options: Forwardin
     if (options.role() !== 'follower') return;
     const route = `${request.method} ${request.routeOptions.url ?? ''}`;
     if (!WRITE_ROUTES.some((pattern) => pattern.test(route))) return;
-    if (request.headers[FORWARDED] !== undefined)
+    // No loops while the lease moves: a forwarded request is never forwarded again.
+    if (request.headers[FORWARDED_BY_HEADER] !== undefined)
       throw new NotPrimaryError('a forwarded write reached a follower (the lease is moving)');
     const address = await options.primaryAddress().catch(() => undefined);
     if (address === undefined || address === options.selfAddress)
@@ -88,8 +97,21 @@ function forward(
   const guard = new EgressGuard([...options.allowlist, url.hostname]);
   const headers: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.headers))
-    if (value !== undefined && !HOP_BY_HOP.has(name)) headers[name] = value;
-  headers[FORWARDED] = options.replicaId;
+    // A client's own signature header is never relayed; only this replica's, when it has the key.
+    if (value !== undefined && !HOP_BY_HOP.has(name) && name !== FORWARDED_SIGNATURE_HEADER)
+      headers[name] = value;
+  headers[FORWARDED_BY_HEADER] = options.replicaId;
+  if (options.secret !== undefined)
+    headers[FORWARDED_SIGNATURE_HEADER] = signForwardedRequest(
+      options.secret,
+      {
+        method: request.method,
+        url: request.url,
+        authorization: request.headers.authorization,
+        forwardedBy: options.replicaId,
+      },
+      Date.now(),
+    );
   headers.host = url.host;
   return new Promise((resolve, reject) => {
     const outbound = httpRequest(
@@ -126,6 +148,7 @@ export function forwardingOptions(services: Services, log: FastifyBaseLogger): F
     forgetPrimary: () => locator?.forget(),
     selfAddress: services.cluster.address,
     replicaId: services.cluster.incarnation,
+    secret: services.followerSamples?.secret,
     allowlist: services.config.egressAllowlist,
     timeoutMs: 30_000,
     log,

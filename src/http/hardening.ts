@@ -37,12 +37,14 @@ function principalKey(request: FastifyRequest): string {
  * REDIS_URL is set (replicas share them; keys `<REDIS_KEY_PREFIX>ratelimit:requests:…` and `…:login:…`), in
  * memory otherwise; if Redis fails, requests pass (a limiter must not take the API down) and the error is
  * logged. `sharedRedis`: the replica's own commands client, used instead of opening one more connection
- * (it stays its owner's to close).
+ * (it stays its owner's to close). `countedElsewhere`: requests the request limiter does not count here
+ * because another replica counted them already (a write a follower forwarded, src/cluster/forwarded-rate-limit.ts).
  */
 export async function installHardening(
   app: FastifyInstance,
   config: Readonly<Config>,
   sharedRedis?: Redis,
+  countedElsewhere?: (request: FastifyRequest) => boolean,
 ): Promise<{ rateLimit: RateLimiter; loginLimit: LoginLimiter }> {
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -85,6 +87,7 @@ export async function installHardening(
     max: config.rateLimitMax,
     timeWindow: config.rateLimitWindowMs,
     keyGenerator: (request) => `requests:${principalKey(request)}`,
+    ...(countedElsewhere === undefined ? {} : { allowList: countedElsewhere }),
     errorResponseBuilder: (_request, context) =>
       new DomainError(
         'rate_limited',
