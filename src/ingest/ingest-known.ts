@@ -2,10 +2,9 @@ import type { Rejection } from '../domain/errors.js';
 import type { Appender } from '../tsdb/appender.js';
 import type { LabelSetView } from '../tsdb/read-port.js';
 import type { AcceptedSample, RejectedItem } from './ingest-service.js';
-import { outOfOrder, stage } from './ingest-service.js';
-import { resolveLabelSet, type ResolveContext } from './resolve-sample.js';
+import type { ResolveContext } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
-import { cumulativeRejection, sampleTime, valueRejection } from './sample-values.js';
+import { outOfOrder, stageSample } from './stage-sample.js';
 
 /**
  * A request whose sender resolved most of its series before (remote write remembers, per series, the label
@@ -34,7 +33,7 @@ export interface KnownBatch {
 
 /**
  * Stages a KnownBatch on the appender: the same checks, limits, order and refusals as the ingest path
- * (IngestService.ingestWith), minus the family and label-set lookups for a known set, which is only
+ * (stageSample), minus the family and label-set lookups for a known set, which is only
  * checked to still be current. A known set was found by exactly that lookup before, with the same name,
  * category (whose reserved names are fixed prefixes) and labels, so looking it up again finds it.
  */
@@ -76,32 +75,9 @@ export function stageKnownBatch(
       rejected.push({ index, ...sample });
       continue;
     }
-    const t = sampleTime(sample, now, limits);
-    if (typeof t !== 'number') {
-      rejected.push({ index, ...t });
-      continue;
-    }
-    const set = resolveLabelSet(sample, ctx);
-    if (!('ids' in set)) {
-      rejected.push({ index, ...set });
-      continue;
-    }
-    const badValue =
-      sample.cumulative !== undefined
-        ? cumulativeRejection(set, sample)
-        : sample.observations === undefined
-          ? valueRejection(set.family.def.type, sample.value)
-          : undefined;
-    if (badValue !== undefined) {
-      rejected.push({ index, ...badValue });
-      continue;
-    }
-    if (!stage(app, set, t, sample)) {
-      rejected.push({ index, ...outOfOrder(app.lastT(set)) });
-      continue;
-    }
-    app.describe(set.family, sample.help, sample.unit);
-    accepted.push({ index, set, t });
+    const outcome = stageSample(app, sample, index, ctx);
+    if ('code' in outcome) rejected.push(outcome);
+    else accepted.push(outcome);
   }
   return { accepted, rejected };
 }

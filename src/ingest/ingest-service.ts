@@ -1,13 +1,12 @@
-import { DomainError, rejection, type Rejection } from '../domain/errors.js';
+import { DomainError, type Rejection } from '../domain/errors.js';
 import type { MetricCategory } from '../domain/metric.js';
 import type { Appender } from '../tsdb/appender.js';
 import type { LabelSetView } from '../tsdb/read-port.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import { stageKnownBatch, type KnownBatch } from './ingest-known.js';
 import type { IngestLimits } from './limits.js';
-import { resolveLabelSet } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
-import { cumulativeRejection, nextScalar, nextValues, sampleTime, valueRejection } from './sample-values.js';
+import { stageSample } from './stage-sample.js';
 
 export interface RejectedItem extends Rejection {
   index: number;
@@ -100,67 +99,15 @@ export class IngestService {
     let acceptedCount = 0;
 
     for (const index of timeOrder(samples, now)) {
-      const sample = samples[index]!;
-      const t = sampleTime(sample, now, limits);
-      if (typeof t !== 'number') {
-        rejected.push({ index, ...t });
-        continue;
-      }
-      const set = resolveLabelSet(sample, ctx);
-      if (!('ids' in set)) {
-        rejected.push({ index, ...set });
-        continue;
-      }
-      // Collectors' bucketed observations and exporters' histogram states carry no value of their own.
-      const badValue =
-        sample.cumulative !== undefined
-          ? cumulativeRejection(set, sample)
-          : sample.observations === undefined
-            ? valueRejection(set.family.def.type, sample.value)
-            : undefined;
-      if (badValue !== undefined) {
-        rejected.push({ index, ...badValue });
-        continue;
-      }
-      if (!stage(app, set, t, sample)) {
-        rejected.push({ index, ...outOfOrder(app.lastT(set)) });
-        continue;
-      }
-      app.describe(set.family, sample.help, sample.unit);
-      accepted[acceptedCount++] = { index, set, t };
+      const outcome = stageSample(app, samples[index]!, index, ctx);
+      if ('code' in outcome) rejected.push(outcome);
+      else accepted[acceptedCount++] = outcome;
     }
     accepted.length = acceptedCount;
 
     if (accepted.length > 0) await this.commit(app, accepted);
     return { accepted: inIndexOrder(accepted), rejected: inIndexOrder(rejected) };
   }
-}
-
-/**
- * Stages the set's values after the sample (counters add, gauges set, histograms observe); false, with
- * nothing staged, when the sample is older than the set's newest.
- */
-export function stage(app: Appender, set: LabelSetView, t: number, sample: IngestSample): boolean {
-  const type = set.family.def.type;
-  if (type !== 'histogram') {
-    // A counter's sample is an increment, unless it is an exporter's running total (cumulative).
-    const combine = type === 'counter' && sample.cumulative === undefined ? addIncrement : undefined;
-    return app.append(set, t, sample.value, combine);
-  }
-  if (t < app.lastT(set)) return false; // before computing: nextValues allocates
-  return app.appendAll(set, t, nextValues(set, app.currentValues(set), sample));
-}
-
-function addIncrement(current: number, increment: number): number {
-  return nextScalar('counter', current, increment);
-}
-
-export function outOfOrder(lastT: number): Rejection {
-  return rejection(
-    'out_of_order_sample',
-    `series already has a sample at ${new Date(lastT).toISOString()}; samples of a series must arrive in time order`,
-    'timestamp',
-  );
 }
 
 /**
