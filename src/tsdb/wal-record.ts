@@ -36,15 +36,10 @@ export class WalRecordBuilder {
     return new Uint8Array(this.data.buffer, 0, this.size * 8);
   }
 
-  /** Visits the samples in the order they were added. */
-  forEach(visit: (seriesId: number, t: number, v: number) => void): void {
-    forEachTriple(this.data, this.size, visit);
-  }
-
   /**
-   * Appends the samples to their heads, in the order they were added. A loop of its own rather than
-   * `forEach` with a callback: the shared callback was not inlined, and every timestamp and value passed
-   * through it was boxed (two heap numbers a sample, a tenth of the ingest step's allocation).
+   * Appends the samples to their heads, in the order they were added. A loop of its own rather than a
+   * visitor callback (as `forEachWalSample` takes): the callback was not inlined, and every timestamp and
+   * value passed through it was boxed (two heap numbers a sample, a tenth of the ingest step's allocation).
    */
   appendTo(heads: Heads): void {
     const data = this.data;
