@@ -62,8 +62,9 @@ export interface ForwardingOptions {
 /**
  * A follower's writes go to the primary, the one writer (ADR 0020): the request is streamed there as it
  * came (after this replica's authentication and rate limit; the primary checks the credential again,
- * but does not count the request again when its forwarding signature verifies) and the primary's answer is relayed as it is: status, headers, body. While there is no primary, or
- * it cannot be reached, the answer is 503 with Retry-After and nothing was written.
+ * but does not count the request again when its forwarding signature verifies) and the primary's answer
+ * is relayed as it is: status, headers, body. While there is no primary, or it cannot be reached, the
+ * answer is 503 with Retry-After and nothing was written.
  */
 export function installIngestForwarding(app: FastifyInstance, options: ForwardingOptions): void {
   app.addHook('onRequest', async (request, reply) => {
