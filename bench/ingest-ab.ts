@@ -1,10 +1,9 @@
-import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../test/support/child-service.js';
-import { ingestBenchBodies, processCpuSeconds } from './ingest.js';
-import { BENCH_ADMIN_TOKEN, report, tempDir } from './support.js';
+import { ingestBenchBodies, load, processCpuSeconds } from './ingest.js';
+import { BENCH_ADMIN_TOKEN, BENCH_AUTH, report, tempDir } from './support.js';
 
 /**
  * The ingest bench's load on two checkouts at once, for a before/after on a shared, loaded host:
@@ -59,21 +58,6 @@ async function start(root: string): Promise<Target> {
   return { root, child, url, dir, cpu: [] };
 }
 
-function load(url: string, bodies: readonly string[], seconds: number) {
-  return autocannon({
-    url: `${url}/api/metrics/batch`,
-    connections: 4,
-    pipelining: 1,
-    duration: seconds,
-    requests: bodies.map((body) => ({
-      method: 'POST',
-      path: '/api/metrics/batch',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_ADMIN_TOKEN}` },
-      body,
-    })),
-  });
-}
-
 function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const half = Math.floor(sorted.length / 2);
@@ -88,11 +72,11 @@ const bodies = ingestBenchBodies();
 const targets = [await start(other), await start(ROOT)];
 try {
   // The first pass creates the 10,000 series and lets V8 optimise; not counted.
-  for (const target of targets) await load(target.url, bodies, 3);
+  for (const target of targets) await load(target.url, bodies, 3, BENCH_AUTH);
   for (let round = 0; round < rounds; round++) {
     for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
       const before = processCpuSeconds(target.child.pid!);
-      const result = await load(target.url, bodies, seconds);
+      const result = await load(target.url, bodies, seconds, BENCH_AUTH);
       const used = processCpuSeconds(target.child.pid!) - before;
       if (result.non2xx > 0) throw new Error(`${target.root}: ${String(result.non2xx)} answers not 2xx`);
       target.cpu.push((used * 1e6) / (result['2xx'] * SAMPLES_PER_REQUEST));

@@ -90,7 +90,13 @@ export function ingestBenchBodies(): string[] {
   return bodies;
 }
 
-function load(url: string, bodies: readonly string[], seconds: number) {
+/** The bench's load: the bodies in turn over 4 connections for `seconds`, with the given credential. */
+export function load(
+  url: string,
+  bodies: readonly string[],
+  seconds: number,
+  auth: Readonly<Record<string, string>> = ADMIN_AUTH,
+) {
   return autocannon({
     url: `${url}/api/metrics/batch`,
     connections: 4,
@@ -99,7 +105,7 @@ function load(url: string, bodies: readonly string[], seconds: number) {
     requests: bodies.map((body) => ({
       method: 'POST',
       path: '/api/metrics/batch',
-      headers: { 'content-type': 'application/json', ...ADMIN_AUTH },
+      headers: { 'content-type': 'application/json', ...auth },
       body,
     })),
   });
