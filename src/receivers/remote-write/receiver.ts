@@ -4,7 +4,7 @@ import type { AcceptedSample, IngestService } from '../../ingest/ingest-service.
 import { decodeV2, MalformedRequest } from './codec.js';
 import { MetadataCache } from './metadata-cache.js';
 import { negotiate, SUPPORTED_CONTENT_TYPES, encodingProblem } from './negotiation.js';
-import { DecodedTooLarge, unsnappy } from './snappy.js';
+import { DecodedTooLarge, ReusedBytes, unsnappy } from './snappy.js';
 import { toSamples, type Translated } from './to-samples.js';
 import { SeriesLabelsCache } from './series-labels-cache.js';
 import { decodeWriteRequestV1 } from './wire-v1.js';
@@ -56,6 +56,8 @@ const DEFAULT_SERIES_CACHE = 20_000;
 export class RemoteWriteReceiver {
   readonly metadata = new MetadataCache();
   private readonly seriesLabels: SeriesLabelsCache;
+  /** The decompressed body, reused: decoded in the same synchronous step, and nothing decoded points into it. */
+  private readonly decompressed = new ReusedBytes();
 
   constructor(private readonly deps: RemoteWriteDeps) {
     this.seriesLabels = new SeriesLabelsCache(deps.limits.seriesCache ?? DEFAULT_SERIES_CACHE);
@@ -81,7 +83,7 @@ export class RemoteWriteReceiver {
       throw new DomainError('unsupported_media_type', 415, badEncoding, 'content-encoding');
     const { version } = negotiated;
     const data = requestLevel(() => {
-      const bytes = unsnappy(body, this.deps.limits.maxDecodedBytes);
+      const bytes = unsnappy(body, this.deps.limits.maxDecodedBytes, this.decompressed);
       return version === '1.0' ? decodeWriteRequestV1(bytes, this.seriesLabels) : decodeV2(bytes);
     });
     this.metadata.remember(data.familyMetadata);
