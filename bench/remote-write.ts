@@ -123,7 +123,7 @@ export async function benchRemoteWrite(
 }
 
 /** One load of `seconds` on a target: samples/s accepted and the target's CPU µs per accepted sample. */
-async function measure(
+export async function measure(
   url: string,
   path: string,
   headers: Record<string, string>,
