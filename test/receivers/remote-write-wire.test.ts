@@ -138,6 +138,31 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
     );
   });
 
+  it('decodes the same when the series that came next last time has other labels now', () => {
+    // A second request from the first: each series' labels the same, one label longer, or one shorter, so
+    // the cache's prediction (the series that followed last time) is right, a prefix, or a longer run.
+    const variant = fc
+      .tuple(request, fc.array(fc.nat(2), { minLength: 6, maxLength: 6 }))
+      .map(([message, changes]) => {
+        const timeseries = message.timeseries.map((series, i) => {
+          const change = changes[i]!;
+          if (change === 1) return { ...series, labels: [...series.labels, { name: 'zz', value: 'v' }] };
+          if (change === 2) return { ...series, labels: series.labels.slice(0, -1) };
+          return series;
+        });
+        return [message, { ...message, timeseries }] as const;
+      });
+    fc.assert(
+      fc.property(variant, ([first, second]) => {
+        const cache = new SeriesLabelsCache(1000);
+        const bodies = [encode(first), encode(second)];
+        for (const bytes of [...bodies, ...bodies, bodies[0]!])
+          assert.deepEqual(decodeWire(bytes, cache), decodeV1(bytes));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('reads a series whose cache entry has a label set into columns, unless it needs its own WriteSeries', () => {
     const cache = new SeriesLabelsCache(1000);
     const set = {} as LabelSetView; // the decoder only looks whether there is one
@@ -226,6 +251,44 @@ describe('remote write 1.0 wire decoder (ADR 0022)', () => {
     for (const bytes of [Uint8Array.of(0x08, 0x01), Uint8Array.of(0x0a, 0x04, 0x0a, 0x64, 0x0a, 0x00)]) {
       assert.throws(() => decodeWriteRequestV1(bytes), MalformedRequest);
     }
+  });
+
+  it('predicts the series that came next last time, only on its very same label run', () => {
+    const a = Uint8Array.of(0x0a, 0x02, 0x0a, 0x00);
+    const b = Uint8Array.of(0x0a, 0x03, 0x12, 0x01, 0x62);
+    const at = (bytes: Uint8Array) => new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    /** A cache that saw a then b, and has just looked a up again: it predicts b. */
+    const afterA = () => {
+      const cache = new SeriesLabelsCache(100);
+      cache.remember(a, at(a), 0, a.length, Object.freeze([['', ''] as const]));
+      const second = cache.remember(b, at(b), 0, b.length, Object.freeze([['', 'b'] as const]));
+      assert.ok(cache.lookup(a, at(a), 0, a.length) !== undefined);
+      return { cache, second };
+    };
+    // b's bytes, then the series' end or a sample (field 2): b; more labels (0x0a) or other bytes: not b.
+    const body = (...bytes: number[]) => Uint8Array.of(...b, ...bytes);
+    for (const [what, bytes, predicted] of [
+      ['its run, the series ending', body(), true],
+      ['its run, then a sample', body(0x12, 0x00), true],
+      ['its run, then another label', body(0x0a, 0x00), false],
+      ['another value', Uint8Array.of(0x0a, 0x03, 0x12, 0x01, 0x63), false],
+      ['cut short', b.subarray(0, 4), false],
+    ] as const) {
+      const { cache, second } = afterA();
+      assert.equal(
+        cache.next(bytes, at(bytes), 0, bytes.length)?.series,
+        predicted ? second : undefined,
+        what,
+      );
+    }
+    // Once the cache started again, an entry from before is not predicted.
+    const small = new SeriesLabelsCache(2);
+    small.remember(a, at(a), 0, a.length, Object.freeze([]));
+    small.remember(b, at(b), 0, b.length, Object.freeze([]));
+    small.lookup(a, at(a), 0, a.length);
+    const c = Uint8Array.of(0x0a, 0x00);
+    small.remember(c, at(c), 0, c.length, Object.freeze([]));
+    assert.equal(small.next(b, at(b), 0, b.length), undefined);
   });
 
   it('finds cached labels only for the very same bytes, whatever their length and offset in the body', () => {

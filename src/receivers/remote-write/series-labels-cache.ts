@@ -24,7 +24,13 @@ export interface KnownSeries {
  * later steps keep); when full it starts again empty, so a larger sender only misses.
  */
 export class SeriesLabelsCache {
-  private readonly entries = new Map<number, { bytes: DataView; series: KnownSeries }>();
+  private readonly entries = new Map<number, Entry>();
+  /**
+   * The entry of the series looked up last, whose `next` predicts the following one: a sender sends its
+   * series in the same order every interval. Kept across requests (the decoder reads one body at a time,
+   * synchronously), so the last series of a body predicts the first of the next.
+   */
+  private previous: Entry | undefined = undefined;
 
   constructor(private readonly maxSeries: number) {}
 
@@ -32,10 +38,31 @@ export class SeriesLabelsCache {
     return this.entries.size;
   }
 
-  /** `view` covers the same bytes as `bytes` (the decoder keeps one per request). */
+  /**
+   * The series that followed the one looked up last, the last time, when the label fields at `start` (in a
+   * series ending at `end`) are its bytes and nothing more: found without walking, hashing or a Map lookup.
+   * The label run is its bytes when they are followed by the series' end or by another field than a label
+   * (field 1, wire type 2: byte 0x0a), which is where the decoder's walk would have stopped.
+   */
+  next(bytes: Uint8Array, view: DataView, start: number, end: number): KnownLabelBytes | undefined {
+    const entry = this.previous?.next;
+    if (entry === undefined) return undefined;
+    const stop = start + entry.bytes.byteLength;
+    if (stop > end || (stop < end && bytes[stop] === 0x0a)) return undefined;
+    if (!sameBytes(entry.bytes, bytes, view, start, stop)) return undefined;
+    this.previous = entry;
+    return entry;
+  }
+
+  /**
+   * The series whose label bytes these are (`view` covers the same bytes as `bytes`: the decoder keeps one
+   * per request). Undefined when not cached: the decoder then decodes them and calls `remember`.
+   */
   lookup(bytes: Uint8Array, view: DataView, start: number, stop: number): KnownSeries | undefined {
     const entry = this.entries.get(hashBytes(bytes, view, start, stop));
-    return entry !== undefined && sameBytes(entry.bytes, bytes, view, start, stop) ? entry.series : undefined;
+    if (entry === undefined || !sameBytes(entry.bytes, bytes, view, start, stop)) return undefined;
+    this.follows(entry);
+    return entry.series;
   }
 
   /**
@@ -50,17 +77,50 @@ export class SeriesLabelsCache {
     labels: SeriesLabels,
   ): KnownSeries | undefined {
     if (this.maxSeries === 0) return undefined;
-    if (this.entries.size >= this.maxSeries) this.entries.clear();
+    if (this.entries.size >= this.maxSeries) {
+      // Starting again: no entry from before is predicted (new entries only link to new ones).
+      this.entries.clear();
+      this.previous = undefined;
+    }
     const hash = hashBytes(bytes, view, start, stop);
-    if (this.entries.has(hash)) return undefined;
+    if (this.entries.has(hash)) {
+      this.follows(undefined);
+      return undefined;
+    }
     const series: KnownSeries = { labels, checked: undefined, set: undefined };
     // A copy (a Buffer's slice would be a view that keeps the whole request body alive).
-    this.entries.set(hash, {
+    const entry: Entry = {
       bytes: new DataView(new Uint8Array(bytes.subarray(start, stop)).buffer),
       series,
-    });
+      next: undefined,
+    };
+    this.entries.set(hash, entry);
+    this.follows(entry);
     return series;
   }
+
+  /** Series without labels, or not cached: nothing predicts the next one. */
+  forget(): void {
+    this.previous = undefined;
+  }
+
+  /** The series looked up just now is `entry`: the one before it learns that it came next. */
+  private follows(entry: Entry | undefined): void {
+    if (entry !== undefined && this.previous !== undefined && this.previous.next !== entry)
+      this.previous.next = entry;
+    this.previous = entry;
+  }
+}
+
+/** A cache entry, as `next` hands it out: the series and how many label bytes it was found by. */
+export interface KnownLabelBytes {
+  readonly series: KnownSeries;
+  readonly bytes: DataView;
+}
+
+interface Entry extends KnownLabelBytes {
+  /** The series that came after this one the last time it was sent. */
+  next: Entry | undefined;
 }
 
 /**

@@ -136,15 +136,25 @@ function readTimeSeries(reader: WireReader, end: number, leading: SeriesLabels):
 
 /**
  * The labels at the start of a series (where every sender puts them), through the cache: a sender sends
- * the same series every interval, so their bytes are looked up, not decoded again. Leaves the cache's
+ * the same series every interval, in the same order, so their bytes are first compared with those of the
+ * series that came next last time, then looked up, and only then decoded again. Leaves the cache's
  * entry for them in `reader.known` (undefined without a cache, or when another series holds the entry):
  * a field, not a returned pair, which would be one more object a series.
  */
 function leadingLabels(reader: WireReader, end: number): SeriesLabels {
   const start = reader.pos;
+  const predicted = reader.cache?.next(reader.bytes, reader.view, start, end);
+  if (predicted !== undefined) {
+    reader.pos = start + predicted.bytes.byteLength;
+    reader.known = predicted.series;
+    return predicted.series.labels;
+  }
   const stop = reader.labelFieldsEnd(end);
   reader.known = undefined;
-  if (stop === start) return NO_LABELS;
+  if (stop === start) {
+    reader.cache?.forget();
+    return NO_LABELS;
+  }
   const cached = reader.cache?.lookup(reader.bytes, reader.view, start, stop);
   if (cached !== undefined) {
     reader.pos = stop;
