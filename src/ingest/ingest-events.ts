@@ -1,4 +1,5 @@
-import type { AcceptedSample } from './ingest-service.js';
+import type { AcceptedSamples } from './accepted-samples.js';
+import type { FamilyView } from '../tsdb/read-port.js';
 
 /** Events the write path publishes on the bus once a write is durable. */
 export interface IngestEvents {
@@ -10,14 +11,15 @@ export interface IngestEvents {
  * The names of the families of a durable write's samples: a loop, not `new Set(accepted.map(…))`, as
  * that array of one name per sample was a tenth of the cost of the shared ingest step on a batch.
  */
-export function acceptedFamilyNames(accepted: readonly AcceptedSample[]): Set<string> {
+export function acceptedFamilyNames(accepted: AcceptedSamples): Set<string> {
   const names = new Set<string>();
-  let previous: AcceptedSample['set']['family'] | undefined;
-  for (const { set } of accepted) {
+  let previous: FamilyView | undefined;
+  for (let at = 0; at < accepted.count; at++) {
+    const family = accepted.setAt(at).family;
     // Samples of one family often come together (a sender's metric, then the next).
-    if (set.family === previous) continue;
-    previous = set.family;
-    names.add(previous.def.name);
+    if (family === previous) continue;
+    previous = family;
+    names.add(family.def.name);
   }
   return names;
 }

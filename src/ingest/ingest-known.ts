@@ -1,7 +1,8 @@
 import type { Rejection } from '../domain/errors.js';
 import type { Appender } from '../tsdb/appender.js';
 import type { LabelSetView } from '../tsdb/read-port.js';
-import type { AcceptedSample, RejectedItem } from './ingest-service.js';
+import { AcceptedSamples } from './accepted-samples.js';
+import type { RejectedItem } from './ingest-service.js';
 import type { ResolveContext } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
 import { outOfOrder, stageSample } from './stage-sample.js';
@@ -41,12 +42,12 @@ export function stageKnownBatch(
   app: Appender,
   batch: KnownBatch,
   ctx: ResolveContext,
-): { accepted: AcceptedSample[]; rejected: RejectedItem[] } {
+): { accepted: AcceptedSamples; rejected: RejectedItem[] } {
   const now = app.now;
   const { limits } = ctx;
-  const accepted: AcceptedSample[] = [];
-  const rejected: RejectedItem[] = [];
   const known = batch.sets.length;
+  const accepted = new AcceptedSamples(known + batch.samples.length);
+  const rejected: RejectedItem[] = [];
   const oldest = now - limits.retentionMs;
   const newest = now + limits.maxFutureMs;
   const order = batchTimeOrder(batch, now);
@@ -66,7 +67,7 @@ export function stageKnownBatch(
           continue;
         }
         app.describe(set.family, batch.help[index], batch.unit[index]);
-        accepted.push({ index, set, t });
+        accepted.add(index, set, t);
         continue;
       }
     }
@@ -75,9 +76,8 @@ export function stageKnownBatch(
       rejected.push({ index, ...sample });
       continue;
     }
-    const outcome = stageSample(app, sample, index, ctx);
-    if ('code' in outcome) rejected.push(outcome);
-    else accepted.push(outcome);
+    const refused = stageSample(app, sample, index, ctx, accepted);
+    if (refused !== undefined) rejected.push(refused);
   }
   return { accepted, rejected };
 }

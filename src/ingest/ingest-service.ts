@@ -1,8 +1,8 @@
 import { DomainError, type Rejection } from '../domain/errors.js';
 import type { MetricCategory } from '../domain/metric.js';
 import type { Appender } from '../tsdb/appender.js';
-import type { LabelSetView } from '../tsdb/read-port.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
+import { AcceptedSamples, type AcceptedSample } from './accepted-samples.js';
 import { stageKnownBatch, type KnownBatch } from './ingest-known.js';
 import type { IngestLimits } from './limits.js';
 import type { IngestSample } from './sample-schema.js';
@@ -12,15 +12,32 @@ export interface RejectedItem extends Rejection {
   index: number;
 }
 
-export interface AcceptedSample {
-  index: number;
-  set: LabelSetView;
-  t: number;
-}
+export type { AcceptedSample } from './accepted-samples.js';
 
 export interface IngestOutcome {
   accepted: AcceptedSample[];
   rejected: RejectedItem[];
+}
+
+/**
+ * What an ingest answers: the count of accepted samples at once, their objects (`accepted`) built on
+ * first read, for the callers that answer or keep something per sample (see AcceptedSamples).
+ */
+export class StagedOutcome implements IngestOutcome {
+  private built: AcceptedSample[] | undefined;
+
+  constructor(
+    private readonly staged: AcceptedSamples,
+    readonly rejected: RejectedItem[],
+  ) {}
+
+  get acceptedCount(): number {
+    return this.staged.count;
+  }
+
+  get accepted(): AcceptedSample[] {
+    return (this.built ??= this.staged.toArray());
+  }
 }
 
 export interface IngestDeps {
@@ -29,7 +46,7 @@ export interface IngestDeps {
   isReservedName: (name: string, category: MetricCategory) => boolean;
   clock?: () => number;
   /** Told after every durable write (realtime and alerting listen here). */
-  onAccepted?: (accepted: readonly AcceptedSample[]) => void;
+  onAccepted?: (accepted: AcceptedSamples) => void;
 }
 
 /**
@@ -52,7 +69,7 @@ export class IngestService {
     samples: readonly (IngestSample | undefined)[],
     category: MetricCategory,
     preRejected: readonly RejectedItem[] = [],
-  ): Promise<IngestOutcome> {
+  ): Promise<StagedOutcome> {
     return this.deps.tsdb.append(this.clock, samples.length, (app) =>
       this.ingestWith(app, samples, category, preRejected),
     );
@@ -63,17 +80,17 @@ export class IngestService {
    * KnownBatch. The same durability, limits, order checks and refusals as ingest(); indexes in the
    * outcome are the batch's (known samples first).
    */
-  ingestKnown(batch: KnownBatch, category: MetricCategory): Promise<IngestOutcome> {
+  ingestKnown(batch: KnownBatch, category: MetricCategory): Promise<StagedOutcome> {
     const expected = batch.sets.length + batch.samples.length;
     return this.deps.tsdb.append(this.clock, expected, async (app) => {
       const ctx = { app, limits: this.deps.limits, category, isReservedName: this.deps.isReservedName };
       const { accepted, rejected } = stageKnownBatch(app, batch, ctx);
-      if (accepted.length > 0) await this.commit(app, accepted);
-      return { accepted: inIndexOrder(accepted), rejected: inIndexOrder(rejected) };
+      if (accepted.count > 0) await this.commit(app, accepted);
+      return new StagedOutcome(accepted, inIndexOrder(rejected));
     });
   }
 
-  private async commit(app: Appender, accepted: readonly AcceptedSample[]): Promise<void> {
+  private async commit(app: Appender, accepted: AcceptedSamples): Promise<void> {
     try {
       await app.commit();
     } catch (error) {
@@ -89,24 +106,20 @@ export class IngestService {
     samples: readonly (IngestSample | undefined)[],
     category: MetricCategory,
     preRejected: readonly RejectedItem[],
-  ): Promise<IngestOutcome> {
+  ): Promise<StagedOutcome> {
     const { limits } = this.deps;
     const now = app.now;
     const ctx = { app, limits, category, isReservedName: this.deps.isReservedName };
     const rejected: RejectedItem[] = [...preRejected];
-    // Sized once for the batch (push grew it a few times), cut to what was accepted after the loop.
-    const accepted = new Array<AcceptedSample>(samples.length);
-    let acceptedCount = 0;
+    const accepted = new AcceptedSamples(samples.length);
 
     for (const index of timeOrder(samples, now)) {
-      const outcome = stageSample(app, samples[index]!, index, ctx);
-      if ('code' in outcome) rejected.push(outcome);
-      else accepted[acceptedCount++] = outcome;
+      const refused = stageSample(app, samples[index]!, index, ctx, accepted);
+      if (refused !== undefined) rejected.push(refused);
     }
-    accepted.length = acceptedCount;
 
-    if (accepted.length > 0) await this.commit(app, accepted);
-    return { accepted: inIndexOrder(accepted), rejected: inIndexOrder(rejected) };
+    if (accepted.count > 0) await this.commit(app, accepted);
+    return new StagedOutcome(accepted, inIndexOrder(rejected));
   }
 }
 

@@ -1,15 +1,16 @@
 import { rejection, type Rejection } from '../domain/errors.js';
 import type { Appender } from '../tsdb/appender.js';
 import type { LabelSetView } from '../tsdb/read-port.js';
-import type { AcceptedSample, RejectedItem } from './ingest-service.js';
+import type { AcceptedSamples } from './accepted-samples.js';
+import type { RejectedItem } from './ingest-service.js';
 import { resolveLabelSet, type ResolveContext } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
 import { cumulativeRejection, nextScalar, nextValues, sampleTime, valueRejection } from './sample-values.js';
 
 /**
  * One sample of a request on the appender (under the write lock): its time within bounds, its label set
- * found or created within the limits, its value valid for the type, then staged in time order; the
- * accepted sample, or why it is refused. The one per-sample step of every ingest path (IngestService.ingest
+ * found or created within the limits, its value valid for the type, then staged in time order and added
+ * to `accepted`; or why it is refused. The one per-sample step of every ingest path (IngestService.ingest
  * and remote write's known-series batches).
  */
 export function stageSample(
@@ -17,7 +18,8 @@ export function stageSample(
   sample: IngestSample,
   index: number,
   ctx: ResolveContext,
-): AcceptedSample | RejectedItem {
+  accepted: AcceptedSamples,
+): RejectedItem | undefined {
   const t = sampleTime(sample, app.now, ctx.limits);
   if (typeof t !== 'number') return { index, ...t };
   const set = resolveLabelSet(sample, ctx);
@@ -32,7 +34,8 @@ export function stageSample(
   if (badValue !== undefined) return { index, ...badValue };
   if (!stage(app, set, t, sample)) return { index, ...outOfOrder(app.lastT(set)) };
   app.describe(set.family, sample.help, sample.unit);
-  return { index, set, t };
+  accepted.add(index, set, t);
+  return undefined;
 }
 
 /**

@@ -247,12 +247,14 @@ export class Appender {
    */
   private leavePending(): StagedValues {
     const count = this.staged.length;
-    const copy: StagedValues = { t: new Float64Array(count), value: new Float64Array(count), values: [] };
+    const copy: StagedValues = { t: new Float64Array(count), value: new Float64Array(count), values: null };
     for (let i = 0; i < count; i++) {
       const set = this.staged[i]!;
       copy.t[i] = set.pendingT = set.stagedT;
       copy.value[i] = set.pendingValue = set.stagedValue;
-      copy.values.push((set.pendingValues = set.stagedValues));
+      const values = (set.pendingValues = set.stagedValues);
+      // Histograms only: a list with a slot per staged set was 8-16 B a sample for counters and gauges.
+      if (values !== null) (copy.values ??= new Array<Float64Array | null>(count).fill(null))[i] = values;
       set.pendingBy = this;
     }
     this.unstage();
@@ -262,7 +264,7 @@ export class Appender {
   private publish(staged: StagedValues): void {
     for (let i = 0; i < this.staged.length; i++) {
       const set = this.staged[i]!;
-      const values = staged.values[i] ?? null;
+      const values = staged.values?.[i] ?? null;
       if (values === null) this.registry.setValue(set, 0, staged.t[i]!, staged.value[i]!);
       else this.registry.setValues(set, staged.t[i]!, values);
       if (set.pendingBy === this) clearPending(set);
@@ -294,7 +296,8 @@ export class Appender {
 interface StagedValues {
   t: Float64Array;
   value: Float64Array;
-  values: (Float64Array | null)[];
+  /** A histogram set's values at its index; null when no histogram set was staged. */
+  values: (Float64Array | null)[] | null;
 }
 
 function clearPending(set: LabelSet): void {
