@@ -24,4 +24,18 @@ describe('AcceptedSamples', () => {
       { index: 3, set: a, t: 1_700_000_000_789.5 },
     ]);
   });
+
+  it('visits the index and set of each sample in the order they were added, without building objects', () => {
+    const a = set('a');
+    const b = set('b');
+    const accepted = new AcceptedSamples(3);
+    accepted.add(1, a, 10);
+    accepted.add(0, b, 20);
+    const seen: [number, LabelSetView][] = [];
+    accepted.forEach((index, s) => seen.push([index, s]));
+    assert.deepEqual(seen, [
+      [1, a],
+      [0, b],
+    ]);
+  });
 });

@@ -40,6 +40,11 @@ export class AcceptedSamples {
     return this.sets[at]!;
   }
 
+  /** Calls `visit` with each sample's item index and label set, in the order they were added. */
+  forEach(visit: (index: number, set: LabelSetView) => void): void {
+    for (let at = 0; at < this.count; at++) visit(this.indexes[at]!, this.sets[at]!);
+  }
+
   /** The samples as objects, in item index order (they were added in time order). */
   toArray(): AcceptedSample[] {
     const out = new Array<AcceptedSample>(this.count);

@@ -1,6 +1,7 @@
 import { DomainError, type Rejection } from '../domain/errors.js';
 import type { MetricCategory } from '../domain/metric.js';
 import type { Appender } from '../tsdb/appender.js';
+import type { LabelSetView } from '../tsdb/read-port.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import { AcceptedSamples, type AcceptedSample } from './accepted-samples.js';
 import { stageKnownBatch, type KnownBatch } from './ingest-known.js';
@@ -33,6 +34,11 @@ export class StagedOutcome implements IngestOutcome {
 
   get acceptedCount(): number {
     return this.staged.count;
+  }
+
+  /** Each accepted sample's item index and label set, without building the objects of `accepted`. */
+  forEachAccepted(visit: (index: number, set: LabelSetView) => void): void {
+    this.staged.forEach(visit);
   }
 
   get accepted(): AcceptedSample[] {

@@ -1,6 +1,7 @@
 import { DomainError, type ErrorCode } from '../../domain/errors.js';
 import type { MetricType } from '../../domain/metric.js';
-import type { AcceptedSample, IngestService } from '../../ingest/ingest-service.js';
+import type { IngestService } from '../../ingest/ingest-service.js';
+import type { LabelSetView } from '../../tsdb/read-port.js';
 import { decodeV2, MalformedRequest } from './codec.js';
 import { MetadataCache } from './metadata-cache.js';
 import { negotiate, SUPPORTED_CONTENT_TYPES, encodingProblem } from './negotiation.js';
@@ -108,17 +109,20 @@ export class RemoteWriteReceiver {
     }
     const outcome =
       count === 0
-        ? { accepted: [], rejected: [] }
+        ? undefined
         : await this.deps.ingest.ingestKnown({ ...known, samples: translated.samples }, 'custom');
-    rememberSets(translated, outcome.accepted);
-    const written: Written = { samples: outcome.accepted.length, histograms: 0, exemplars: 0 };
+    const rejectedItems = outcome?.rejected ?? [];
+    outcome?.forEachAccepted((index, set) => {
+      rememberSet(translated, index, set);
+    });
+    const written: Written = { samples: outcome?.acceptedCount ?? 0, histograms: 0, exemplars: 0 };
     const items: RefusedItem[] = [];
     let refused = 0;
     for (const series of translated.refused) {
       refused += series.count;
       items.push({ series: series.series, code: series.code, reason: series.reason });
     }
-    for (const rejected of outcome.rejected) {
+    for (const rejected of rejectedItems) {
       refused++;
       items.push({
         series: rejectedSeries(translated, rejected.index),
@@ -128,7 +132,7 @@ export class RemoteWriteReceiver {
     }
     this.deps.onOutcome?.(
       written.samples,
-      outcome.rejected.map((r) => r.code),
+      rejectedItems.map((r) => r.code),
     );
     if (refused === 0) return { ok: true, version, written };
     return { ok: false, version, written, refused, items: items.slice(0, LISTED) };
@@ -149,13 +153,10 @@ function requestLevel<T>(step: () => T): T {
  * Keeps, on each series' cache entry, the label set its sample went to: the series' next samples are then
  * known (a set that was found again by a full lookup, after the one kept was deleted, replaces it).
  */
-function rememberSets(translated: Translated, accepted: readonly AcceptedSample[]): void {
+function rememberSet(translated: Translated, index: number, set: LabelSetView): void {
   const { known, sampleSeries } = translated;
-  const first = known.sets.length;
-  for (const { index, set } of accepted) {
-    const series = index < first ? known.series[index]! : sampleSeries[index - first];
-    if (series !== undefined && series.set !== set) series.set = set;
-  }
+  const series = index < known.sets.length ? known.series[index]! : sampleSeries[index - known.sets.length];
+  if (series !== undefined && series.set !== set) series.set = set;
 }
 
 /** The series of a refused item, as the answer names it (items: known samples first, then the others). */
