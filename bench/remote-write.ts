@@ -122,8 +122,11 @@ export async function benchRemoteWrite(
   }
 }
 
-/** One load of `seconds` on a target: samples/s accepted and the target's CPU µs per accepted sample. */
-async function measure(
+/**
+ * One load of `seconds` on a target: samples/s accepted and the target's CPU µs per accepted sample (0
+ * without a `pid`). Also bench/ingest-flags.ts' remote-write load.
+ */
+export async function measure(
   url: string,
   path: string,
   headers: Record<string, string>,
