@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_FLAGS } from '../test/support/child-service.js';
 import { ingestBenchBodies, load, processCpuSeconds } from './ingest.js';
 import { median, startIngestTarget, stopIngestTarget, type IngestTarget } from './ingest-target.js';
 import { BENCH_AUTH, report } from './support.js';
@@ -20,7 +21,11 @@ if (other === undefined) throw new Error('usage: bench/ingest-ab.ts <other check
 const rounds = Number(roundsArg ?? 10);
 const seconds = Number(secondsArg ?? 3);
 const bodies = ingestBenchBodies();
-const targets = [await startIngestTarget('other', other), await startIngestTarget('this', ROOT)];
+// Both run as production does (SERVICE_NODE_FLAGS), so the comparison is of the code alone.
+const targets = [
+  await startIngestTarget('other', other, SERVICE_NODE_FLAGS),
+  await startIngestTarget('this', ROOT, SERVICE_NODE_FLAGS),
+];
 try {
   // The first pass creates the 10,000 series and lets V8 optimise; not counted.
   for (const target of targets) await load(target.url, bodies, 3, BENCH_AUTH);
