@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../test/support/child-service.js';
+import { SERVICE_NODE_FLAGS } from '../test/support/child-service.js';
 import { ingestBenchBodies, load, processCpuSeconds } from './ingest.js';
-import { BENCH_ADMIN_TOKEN, BENCH_AUTH, report, tempDir } from './support.js';
+import { median, startIngestTarget, stopIngestTarget, type IngestTarget } from './ingest-target.js';
+import { BENCH_AUTH, report } from './support.js';
 
 /**
  * The ingest bench's load on two checkouts at once, for a before/after on a shared, loaded host:
@@ -16,60 +16,16 @@ import { BENCH_ADMIN_TOKEN, BENCH_AUTH, report, tempDir } from './support.js';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SAMPLES_PER_REQUEST = 1000;
 
-interface Target {
-  root: string;
-  child: ChildProcess;
-  url: string;
-  dir: string;
-  cpu: number[];
-}
-
-async function start(root: string): Promise<Target> {
-  const dir = tempDir('ingest-ab');
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      LOG_LEVEL: 'error',
-      DATA_DIR: dir,
-      SYSTEM_COLLECT_INTERVAL: '0',
-      APPLICATION_COLLECT_INTERVAL: '0',
-      ADMIN_TOKEN: BENCH_ADMIN_TOKEN,
-      ADMIN_PASSWORD: 'bench-root-password-1234',
-      RATE_LIMIT_MAX: '10000000',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${String(port)}`;
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the service of ${root} exited during start`);
-    try {
-      if ((await fetch(`${url}/ready`)).ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the service of ${root} was not ready after 180 s`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return { root, child, url, dir, cpu: [] };
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const half = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
-}
-
 const [other, roundsArg, secondsArg] = process.argv.slice(2);
 if (other === undefined) throw new Error('usage: bench/ingest-ab.ts <other checkout> [rounds] [seconds]');
 const rounds = Number(roundsArg ?? 10);
 const seconds = Number(secondsArg ?? 3);
 const bodies = ingestBenchBodies();
-const targets = [await start(other), await start(ROOT)];
+// Both run as production does (SERVICE_NODE_FLAGS), so the comparison is of the code alone.
+const targets = [
+  await startIngestTarget('other', other, SERVICE_NODE_FLAGS),
+  await startIngestTarget('this', ROOT, SERVICE_NODE_FLAGS),
+];
 try {
   // The first pass creates the 10,000 series and lets V8 optimise; not counted.
   for (const target of targets) await load(target.url, bodies, 3, BENCH_AUTH);
@@ -82,7 +38,7 @@ try {
       target.cpu.push((used * 1e6) / (result['2xx'] * SAMPLES_PER_REQUEST));
     }
   }
-  const [a, b] = targets as [Target, Target];
+  const [a, b] = targets as [IngestTarget, IngestTarget];
   report(`ingest A/B (${String(rounds)} alternated rounds of ${String(seconds)} s)`, {
     other_server_cpu_us_per_sample: median(a.cpu),
     this_server_cpu_us_per_sample: median(b.cpu),
@@ -90,9 +46,5 @@ try {
     load_average: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join('/'),
   });
 } finally {
-  for (const target of targets) {
-    target.child.kill('SIGTERM');
-    if (target.child.exitCode === null) await new Promise((resolve) => target.child.once('exit', resolve));
-    rmSync(target.dir, { recursive: true, force: true });
-  }
+  for (const target of targets) await stopIngestTarget(target);
 }

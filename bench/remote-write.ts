@@ -122,7 +122,10 @@ export async function benchRemoteWrite(
   }
 }
 
-/** One load of `seconds` on a target: samples/s accepted and the target's CPU µs per accepted sample. */
+/**
+ * One load of `seconds` on a target: samples/s accepted and the target's CPU µs per accepted sample (0
+ * without a `pid`). Also the remote-write load of bench/remote-write-ab.ts and bench/ingest-flags.ts.
+ */
 export async function measure(
   url: string,
   path: string,
