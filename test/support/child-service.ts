@@ -77,9 +77,9 @@ export interface ChildService {
 /**
  * Starts the real service (src/main.ts, with production's SERVICE_NODE_FLAGS) in a child process and
  * waits until /ready answers. `env` may be a function of the port when a variable names it (a replica's
- * CLUSTER_ADDRESS). The wait is long because
- * tsx compiles the sources at start: on a loaded CI host that alone took over 30 s (durability and
- * postgres-service suites failed on the wait, not on what they test).
+ * CLUSTER_ADDRESS). The wait is long because tsx compiles the sources at start: on a loaded CI host
+ * that alone took over 30 s (durability and postgres-service suites failed on the wait, not on what
+ * they test).
  */
 export async function startChildService(
   env: Record<string, string> | ((port: number) => Record<string, string>),
