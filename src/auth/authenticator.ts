@@ -1,6 +1,6 @@
 import { DomainError } from '../domain/errors.js';
 import type { ApiTokens } from './api-tokens.js';
-import { hashSecret, parseToken, secretMatches } from './opaque-token.js';
+import { parseToken, sameSecret, secretMatches } from './opaque-token.js';
 import { ROLE_PERMISSIONS, permissionsOfScopes } from './permissions.js';
 import type { Principal } from './principal.js';
 import { SessionTokens } from './session-token.js';
@@ -18,20 +18,12 @@ function refused(code: 'invalid_token' | 'token_expired' | 'token_revoked', why:
  * The same check serves HTTP requests and socket handshakes.
  */
 export class Authenticator {
-  /**
-   * ADMIN_TOKEN's hash, made once: each request then hashes only the credential it brings, and compares
-   * the two hashes in constant time (the comparison sameSecret did, without hashing the admin token again).
-   */
-  private readonly adminTokenHash: string | undefined;
-
   constructor(
     private readonly sessions: SessionTokens,
     private readonly users: UserDirectory,
     private readonly apiTokens: ApiTokens,
-    adminToken: string | undefined,
-  ) {
-    this.adminTokenHash = adminToken === undefined ? undefined : hashSecret(adminToken);
-  }
+    private readonly adminToken: string | undefined,
+  ) {}
 
   /** The credential of an `Authorization: Bearer …` header, or undefined when there is none. */
   static bearerOf(header: string | undefined): string | undefined {
@@ -56,7 +48,7 @@ export class Authenticator {
   }
 
   async authenticate(credential: string): Promise<Principal> {
-    if (this.adminTokenHash !== undefined && secretMatches(credential, this.adminTokenHash))
+    if (this.adminToken !== undefined && sameSecret(credential, this.adminToken))
       return {
         kind: 'token',
         tokenId: ADMIN_TOKEN_ID,
