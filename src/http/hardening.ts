@@ -1,11 +1,12 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import rateLimitPlugin from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { HelmetOptions } from 'helmet';
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config.js';
 import { DomainError } from '../domain/errors.js';
 import { redisRateLimitStore } from './redis-rate-limit-store.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 /** The page talks to this service only: its API and its socket. */
 const CONTENT_SECURITY_POLICY = {
@@ -18,6 +19,23 @@ const CONTENT_SECURITY_POLICY = {
   baseUri: ["'none'"],
   frameAncestors: ["'none'"],
 };
+
+/** Helmet's options: the page's CSP (no upgrade-insecure-requests over plain HTTP), HSTS only over TLS. */
+export function securityHeaderOptions(config: Pick<Config, 'tlsCertFile'>): HelmetOptions {
+  return {
+    contentSecurityPolicy: {
+      directives: {
+        ...CONTENT_SECURITY_POLICY,
+        // Over plain HTTP on a LAN address this would send the page's own requests to https and break it.
+        upgradeInsecureRequests: config.tlsCertFile === undefined ? null : [],
+      },
+    },
+    // The API is called from other origins only through CORS_ORIGINS; this header would block Grafana's
+    // JSON datasource reading it even then.
+    crossOriginResourcePolicy: { policy: 'same-site' },
+    hsts: config.tlsCertFile !== undefined,
+  };
+}
 
 export type RateLimiter = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 export type LoginLimiter = (
@@ -46,19 +64,7 @@ export async function installHardening(
   sharedRedis?: Redis,
   countedElsewhere?: (request: FastifyRequest) => boolean,
 ): Promise<{ rateLimit: RateLimiter; loginLimit: LoginLimiter }> {
-  await app.register(helmet, {
-    contentSecurityPolicy: {
-      directives: {
-        ...CONTENT_SECURITY_POLICY,
-        // Over plain HTTP on a LAN address this would send the page's own requests to https and break it.
-        upgradeInsecureRequests: config.tlsCertFile === undefined ? null : [],
-      },
-    },
-    // The API is called from other origins only through CORS_ORIGINS; this header would block Grafana's
-    // JSON datasource reading it even then.
-    crossOriginResourcePolicy: { policy: 'same-site' },
-    hsts: config.tlsCertFile !== undefined,
-  });
+  installSecurityHeaders(app, securityHeaderOptions(config));
   // Without CORS_ORIGINS no CORS header is ever sent: browsers allow the service's own origin only.
   if (config.corsOrigins.length > 0)
     await app.register(cors, {

@@ -9,7 +9,7 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { createServices } from '../../src/services.js';
 import { apiToken, bearer, userSession } from '../support/auth.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../support/test-app.js';
 
 const asNobody = { authorization: '' };
 
@@ -198,6 +198,33 @@ describe('login, refresh, users and roles', () => {
       payload: { name: 'token_pushed', value: 1 },
     });
     assert.equal(after.json<{ code: string }>().code, 'token_revoked');
+  });
+
+  it('ADMIN_TOKEN acts as admin only when sent exactly', async () => {
+    const asAdmin = await t.app.inject({
+      method: 'GET',
+      url: '/api/auth/tokens',
+      headers: bearer(TEST_ADMIN_TOKEN),
+    });
+    assert.equal(asAdmin.statusCode, 200);
+    const last = TEST_ADMIN_TOKEN.at(-1) === 't' ? 'u' : 't';
+    for (const wrong of [
+      `${TEST_ADMIN_TOKEN.slice(0, -1)}${last}`,
+      TEST_ADMIN_TOKEN.slice(0, -1),
+      `${TEST_ADMIN_TOKEN}x`,
+      TEST_ADMIN_TOKEN.toUpperCase(),
+    ]) {
+      const refused = await t.app.inject({ method: 'GET', url: '/api/auth/tokens', headers: bearer(wrong) });
+      assert.equal(refused.statusCode, 401, wrong);
+      assert.equal(refused.json<{ code: string }>().code, 'invalid_token');
+    }
+    // Still the admin after the refusals: nothing about the comparison is remembered per credential.
+    const again = await t.app.inject({
+      method: 'GET',
+      url: '/api/auth/tokens',
+      headers: bearer(TEST_ADMIN_TOKEN),
+    });
+    assert.equal(again.statusCode, 200);
   });
 
   it('keeps an audit log of changes, readable by admins only', async () => {
