@@ -64,7 +64,7 @@ export function ingestRoutes(deps: IngestRouteDeps): FastifyPluginAsyncTypebox {
         },
         async (request) => {
           const outcome = await deps.ingest.ingest([toSample(request.body)], category);
-          count(deps.own, category, outcome.accepted.length, outcome.rejected);
+          count(deps.own, category, outcome.acceptedCount, outcome.rejected);
           const refused = outcome.rejected[0];
           if (refused !== undefined) {
             throw new DomainError(
@@ -114,8 +114,9 @@ export function ingestRoutes(deps: IngestRouteDeps): FastifyPluginAsyncTypebox {
         });
         const category = batchCategory(request.body);
         const outcome = await deps.ingest.ingest(samples, category, schemaRejected);
-        count(deps.own, category, outcome.accepted.length, outcome.rejected);
-        const result = { accepted: outcome.accepted.length, rejected: outcome.rejected };
+        // The count only: `accepted` would build an object per accepted sample.
+        count(deps.own, category, outcome.acceptedCount, outcome.rejected);
+        const result = { accepted: outcome.acceptedCount, rejected: outcome.rejected };
         if (result.accepted === 0 && result.rejected.length > 0) {
           throw new DomainError(
             'validation_failed',
