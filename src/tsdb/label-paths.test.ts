@@ -25,4 +25,88 @@ describe('label paths', () => {
     paths.clear();
     assert.equal(paths.find({}), undefined);
   });
+
+  it('predicts the next set from the order of earlier lookups, and answers as the walk would', () => {
+    const paths = new LabelPaths<string>();
+    const a = { job: 'api', instance: 'a' };
+    const b = { job: 'api', instance: 'b' };
+    paths.add(['job', 'instance'], a, 'a');
+    paths.add(['job', 'instance'], b, 'b');
+    for (let round = 0; round < 3; round++) {
+      assert.equal(paths.find({ job: 'api', instance: 'a' }), 'a');
+      assert.equal(paths.find({ job: 'api', instance: 'b' }), 'b');
+    }
+    // After a: b is predicted; a lookup of other pairs (a prefix, another order, one more pair) misses it.
+    paths.find(a);
+    assert.equal(paths.find({ job: 'api' }), undefined);
+    paths.find(a);
+    assert.equal(paths.find({ instance: 'b', job: 'api' }), undefined);
+    paths.find(a);
+    assert.equal(paths.find({ job: 'api', instance: 'b', zone: 'x' }), undefined);
+    paths.find(a);
+    const inherited = Object.create({ job: 'api' }) as Record<string, string>;
+    inherited.instance = 'b';
+    assert.equal(paths.find(inherited), undefined, 'an inherited pair is not a label');
+    // A predicted set that was removed is not answered, even when its pairs match.
+    paths.find(a);
+    paths.find(b);
+    paths.find(a);
+    paths.remove(['job', 'instance'], b, 'b');
+    assert.equal(paths.find({ job: 'api', instance: 'b' }), undefined);
+    paths.add(['job', 'instance'], b, 'b2');
+    paths.find(a);
+    assert.equal(paths.find({ job: 'api', instance: 'b' }), 'b2');
+    // After clear, nothing of the old tree is answered.
+    paths.find(a);
+    paths.clear();
+    assert.equal(paths.find({ job: 'api', instance: 'b' }), undefined);
+  });
+
+  it('answers every lookup as an exact-order map would, through random adds, removes, clears and repeats', () => {
+    let seed = 7;
+    const random = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed % n;
+    };
+    const names = ['job', 'instance', 'zone'];
+    const values = ['a', 'b', 'c'];
+    const labelsOf = (): Record<string, string> => {
+      const labels: Record<string, string> = {};
+      const order = [...names].sort(() => random(3) - 1).slice(0, random(4));
+      for (const name of order) labels[name] = values[random(3)]!;
+      return labels;
+    };
+    const keyOf = (labels: Record<string, string>) => JSON.stringify(Object.entries(labels));
+    const paths = new LabelPaths<string>();
+    const reference = new Map<string, string>();
+    let sequence: Record<string, string>[] = [];
+    for (let step = 0; step < 20_000; step++) {
+      const op = random(100);
+      if (op < 10) {
+        const labels = labelsOf();
+        const set = `s${String(step)}`;
+        if (!reference.has(keyOf(labels))) {
+          paths.add(Object.keys(labels), labels, set);
+          reference.set(keyOf(labels), set);
+        }
+      } else if (op < 15) {
+        const labels = labelsOf();
+        const set = reference.get(keyOf(labels));
+        if (set !== undefined) {
+          paths.remove(Object.keys(labels), labels, set);
+          reference.delete(keyOf(labels));
+        }
+      } else if (op < 16) {
+        paths.clear();
+        reference.clear();
+      } else if (op < 40) {
+        sequence = Array.from({ length: 1 + random(6) }, labelsOf);
+      } else {
+        // Mostly the same sequence again, as a sender repeats its series, so predictions are tried.
+        for (const labels of sequence) {
+          assert.equal(paths.find({ ...labels }), reference.get(keyOf(labels)), `step ${String(step)}`);
+        }
+      }
+    }
+  });
 });
