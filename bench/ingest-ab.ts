@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SERVICE_NODE_FLAGS } from '../test/support/child-service.js';
 import { ingestBenchBodies, load, processCpuSeconds } from './ingest.js';
-import { median, startIngestTarget, stopIngestTarget, type IngestTarget } from './ingest-target.js';
-import { BENCH_AUTH, report } from './support.js';
+import { startIngestTarget, stopIngestTarget, type IngestTarget } from './ingest-target.js';
+import { BENCH_AUTH, median, report } from './support.js';
 
 /**
  * The ingest bench's load on two checkouts at once, for a before/after on a shared, loaded host:

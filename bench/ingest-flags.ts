@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ingestBenchBodies, load, processCpuSeconds } from './ingest.js';
 import {
-  median,
   minorFaults,
   startIngestTarget,
   statusMegabytes,
@@ -12,7 +11,7 @@ import {
 } from './ingest-target.js';
 import { remoteWriteSource, type BodySource } from './remote-write-bodies.js';
 import { measure as measureRemoteWrite } from './remote-write.js';
-import { BENCH_AUTH, report } from './support.js';
+import { BENCH_AUTH, median, report } from './support.js';
 import { V1_HEADERS } from '../test/support/remote-write.js';
 
 /**

@@ -96,9 +96,3 @@ export function statusMegabytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   if (match === null) throw new Error(`no ${field} in /proc/${String(pid)}/status`);
   return Number(match[1]) / 1024;
 }
-
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const half = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
-}

@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { readFileSync, rmSync } from 'node:fs';
 import { startChildService } from '../test/support/child-service.js';
 import { ADMIN_AUTH } from '../test/support/test-app.js';
-import { report, tempDir } from './support.js';
+import { median, report, tempDir } from './support.js';
 
 const SAMPLES_PER_REQUEST = 1000;
 const SERIES = 10_000;
@@ -141,9 +141,7 @@ export function processCpuSeconds(pid: number): number {
 function medians(rounds: readonly Record<string, number>[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const key of Object.keys(rounds[0] ?? {})) {
-    const sorted = rounds.map((r) => r[key]!).sort((a, b) => a - b);
-    const half = Math.floor(sorted.length / 2);
-    out[key] = sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+    out[key] = median(rounds.map((r) => r[key]!));
   }
   return out;
 }

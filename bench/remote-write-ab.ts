@@ -4,7 +4,7 @@ import { V1_HEADERS } from '../test/support/remote-write.js';
 import { ADMIN_AUTH } from '../test/support/test-app.js';
 import { remoteWriteSource } from './remote-write-bodies.js';
 import { measure } from './remote-write.js';
-import { report, tempDir } from './support.js';
+import { median, report, tempDir } from './support.js';
 
 /**
  * The remote-write bench's load on two checkouts at once, for a before/after on a shared, loaded host:
@@ -40,12 +40,6 @@ for (const [i, starter] of starters.entries()) {
     source: remoteWriteSource(),
     cpu: [] as number[],
   });
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const half = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
 }
 
 try {

@@ -57,3 +57,10 @@ export async function listeningAt(stdout: Readable): Promise<string> {
   }
   return `http://127.0.0.1:${/listening (\d+)/.exec(output)![1]!}`;
 }
+
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[half]! : (sorted[half - 1]! + sorted[half]!) / 2;
+}
