@@ -162,9 +162,7 @@ export class SeriesHead {
     if (enc === null) {
       enc = ChunkEncoder.forValue(v);
       enc.append(t, v);
-    } else if (enc.accepts(v)) {
-      enc.append(t, v);
-    } else {
+    } else if (!enc.tryAppend(t, v)) {
       enc = this.reencoded(enc); // rare: the value needs a wider encoding than the chunk's so far
     }
     this.encoder = enc;

@@ -64,19 +64,28 @@ export class ChunkEncoder {
   }
 
   append(t: number, value: number): void {
-    const w = this.writer;
-    if (this.count === 0) {
-      this.minT = t;
-      writeBigSigned(w, t);
-    } else {
-      const delta = t - this.maxT;
-      writeTimestampDod(w, delta - this.prevDelta);
-      this.prevDelta = delta;
-    }
-    this.maxT = t;
-    if (this.mode === MODE_DECIMAL) this.appendDecimal(value);
+    this.appendTimestamp(t);
+    if (this.mode === MODE_DECIMAL) this.appendScaled(scaledInt(value, this.scale)!);
     else this.appendXor(value);
     this.count++;
+  }
+
+  /**
+   * `accepts(value)` then `append(t, value)` in one: false (nothing written) when the value does not fit
+   * the decimal mode. The write path's form: the value is scaled once instead of once for each call.
+   */
+  tryAppend(t: number, value: number): boolean {
+    if (this.mode === MODE_DECIMAL) {
+      const scaled = scaledInt(value, this.scale);
+      if (scaled === undefined) return false;
+      this.appendTimestamp(t);
+      this.appendScaled(scaled);
+    } else {
+      this.appendTimestamp(t);
+      this.appendXor(value);
+    }
+    this.count++;
+    return true;
   }
 
   /** Serialised chunk including an extra sample that is not appended to this encoder. */
@@ -116,8 +125,19 @@ export class ChunkEncoder {
     return copy;
   }
 
-  private appendDecimal(value: number): void {
-    const scaled = scaledInt(value, this.scale)!;
+  private appendTimestamp(t: number): void {
+    if (this.count === 0) {
+      this.minT = t;
+      writeBigSigned(this.writer, t);
+    } else {
+      const delta = t - this.maxT;
+      writeTimestampDod(this.writer, delta - this.prevDelta);
+      this.prevDelta = delta;
+    }
+    this.maxT = t;
+  }
+
+  private appendScaled(scaled: number): void {
     if (this.count === 0) writeBigSigned(this.writer, scaled);
     else writeValueDelta(this.writer, scaled - this.prevInt);
     this.prevInt = scaled;
@@ -177,6 +197,11 @@ function writeMeaningful(w: BitWriter, hi: number, lo: number, shift: number, le
   }
 }
 
+/*
+ * The buckets below write each prefix and its value in one writeBits call, the prefix shifted onto the
+ * value (the same bits as writing them one after the other), where the two fit in 32 bits.
+ */
+
 /** Timestamp delta-of-delta buckets: '0' | '10'+7 | '110'+14 | '1110'+20 | '1111'+53 (zig-zag). */
 function writeTimestampDod(w: BitWriter, dod: number): void {
   if (dod === 0) {
@@ -185,17 +210,13 @@ function writeTimestampDod(w: BitWriter, dod: number): void {
   }
   const zig = dod >= 0 ? dod * 2 : -dod * 2 - 1;
   if (zig < 1 << 7) {
-    w.writeBits(0b10, 2);
-    w.writeBits(zig, 7);
+    w.writeBits((0b10 << 7) | zig, 2 + 7);
   } else if (zig < 1 << 14) {
-    w.writeBits(0b110, 3);
-    w.writeBits(zig, 14);
+    w.writeBits((0b110 << 14) | zig, 3 + 14);
   } else if (zig < 1 << 20) {
-    w.writeBits(0b1110, 4);
-    w.writeBits(zig, 20);
+    w.writeBits((0b1110 << 20) | zig, 4 + 20);
   } else {
-    w.writeBits(0b1111, 4);
-    writeBigSigned(w, dod);
+    writeBigSigned(w, dod, 0b1111, 4);
   }
 }
 
@@ -207,19 +228,15 @@ function writeValueDelta(w: BitWriter, delta: number): void {
   }
   const zig = delta >= 0 ? delta * 2 : -delta * 2 - 1;
   if (zig < 1 << 7) {
-    w.writeBits(0b10, 2);
-    w.writeBits(zig, 7);
+    w.writeBits((0b10 << 7) | zig, 2 + 7);
   } else if (zig < 1 << 12) {
-    w.writeBits(0b110, 3);
-    w.writeBits(zig, 12);
+    w.writeBits((0b110 << 12) | zig, 3 + 12);
   } else if (zig < 1 << 20) {
-    w.writeBits(0b1110, 4);
-    w.writeBits(zig, 20);
+    w.writeBits((0b1110 << 20) | zig, 4 + 20);
   } else if (zig < 2 ** 32) {
     w.writeBits(0b11110, 5);
     w.writeBits(zig >>> 0, 32);
   } else {
-    w.writeBits(0b11111, 5);
-    writeBigSigned(w, delta);
+    writeBigSigned(w, delta, 0b11111, 5);
   }
 }
