@@ -16,7 +16,8 @@ export class BitWriter {
   private pending = 0;
 
   constructor(initialBytes = 32) {
-    this.buf = new Uint8Array(initialBytes);
+    // Whole words, so that `store` never finds a word only partly room for.
+    this.buf = new Uint8Array((initialBytes + 3) & ~3);
   }
 
   /** Number of bits written so far. */
@@ -50,14 +51,25 @@ export class BitWriter {
     this.pending = rest;
   }
 
+  /** Number of bytes written so far (the last one may be partly used). */
+  get byteLength(): number {
+    return this.byte + ((this.pending + 7) >>> 3);
+  }
+
   /** A copy of the bytes written so far (the last byte may be partly used). */
   bytes(): Uint8Array {
-    const out = new Uint8Array(this.byte + ((this.pending + 7) >>> 3));
-    out.set(this.buf.subarray(0, this.byte));
+    const out = new Uint8Array(this.byteLength);
+    this.copyTo(out, 0);
+    return out;
+  }
+
+  /** Copies the bytes written so far into `out` at `offset` (room for `byteLength` bytes). */
+  copyTo(out: Uint8Array, offset: number): void {
+    out.set(this.buf.subarray(0, this.byte), offset);
     // The pending bits, left-aligned in a word, then as many of its bytes as they reach into.
     const word = this.pending === 0 ? 0 : this.acc << (32 - this.pending);
-    for (let i = this.byte, shift = 24; i < out.length; i++, shift -= 8) out[i] = word >>> shift;
-    return out;
+    const end = offset + this.byteLength;
+    for (let i = offset + this.byte, shift = 24; i < end; i++, shift -= 8) out[i] = word >>> shift;
   }
 
   /** An independent writer at the same position: used to serialise an open chunk plus its pending sample. */

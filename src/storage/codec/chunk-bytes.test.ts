@@ -539,6 +539,16 @@ describe('chunk bytes are those of the reference encoder', () => {
     assert.ok(sealed >= 3, 'chunks were cut');
   });
 
+  it('a count past 16,383 (three bytes of LEB128 in the header)', () => {
+    const enc = ChunkEncoder.forValue(1);
+    const ref = RefChunkEncoder.forValue(1);
+    for (let i = 0; i < 20_000; i++) {
+      enc.append(i * 1000, i % 7);
+      ref.append(i * 1000, i % 7);
+    }
+    assert.deepEqual(enc.bytes(), ref.bytes());
+  });
+
   it('reads back what it wrote (the decoder agrees with both)', () => {
     const rnd = seeded(99);
     const ts = timestamps(rnd, CHUNK_MAX_SAMPLES, false);

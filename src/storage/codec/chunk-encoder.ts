@@ -37,10 +37,15 @@ export class ChunkEncoder {
     this.writer = writer ?? new BitWriter();
   }
 
-  /** An encoder whose mode fits `firstValue` (decimal where exact, XOR otherwise). */
-  static forValue(firstValue: number): ChunkEncoder {
+  /**
+   * An encoder whose mode fits `firstValue` (decimal where exact, XOR otherwise). `expectedBytes`: the
+   * size its bit stream will likely reach (the series' previous chunk), so the buffer is not grown
+   * four or five times on the way (each growth a typed array allocation and a copy).
+   */
+  static forValue(firstValue: number, expectedBytes?: number): ChunkEncoder {
     const scale = decimalScale(firstValue);
-    return scale < 0 ? new ChunkEncoder(MODE_XOR, 0) : new ChunkEncoder(MODE_DECIMAL, scale);
+    const writer = new BitWriter(expectedBytes);
+    return scale < 0 ? new ChunkEncoder(MODE_XOR, 0, writer) : new ChunkEncoder(MODE_DECIMAL, scale, writer);
   }
 
   /** An encoder whose mode fits every value of `values`. */
@@ -96,18 +101,19 @@ export class ChunkEncoder {
   }
 
   bytes(): Uint8Array {
-    const bits = this.writer.bytes();
-    const header = [(CHUNK_VERSION << 4) | this.mode, this.scale];
+    const w = this.writer;
+    let headerLength = 3; // version and mode, scale, the count's first LEB128 byte
+    for (let n = this.count; n >= 128; n = Math.floor(n / 128)) headerLength++;
+    // One allocation: the bit stream is copied straight after the header.
+    const out = new Uint8Array(headerLength + w.byteLength);
+    out[0] = (CHUNK_VERSION << 4) | this.mode;
+    out[1] = this.scale;
     let n = this.count;
-    do {
-      let byte = n & 0x7f;
+    for (let i = 2; i < headerLength; i++) {
+      out[i] = (n & 0x7f) | (i < headerLength - 1 ? 0x80 : 0);
       n = Math.floor(n / 128);
-      if (n > 0) byte |= 0x80;
-      header.push(byte);
-    } while (n > 0);
-    const out = new Uint8Array(header.length + bits.length);
-    out.set(header, 0);
-    out.set(bits, header.length);
+    }
+    w.copyTo(out, headerLength);
     return out;
   }
 
