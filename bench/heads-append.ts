@@ -9,7 +9,8 @@ import { median, report, seeded } from './support.js';
  * repeated value), sent as requests of 1,000 samples that share one timestamp, requests 2-3 ms apart
  * with jitter and now and then a longer pause (delta-of-delta in the 7 and 14 bit buckets). Each round
  * feeds the same records to a fresh Heads of each checkout, alternating which goes first; chunks are cut
- * at 240 samples on the way (each series gets 300).
+ * at 240 samples on the way (each series gets 300). Run with --expose-gc: a full collection before each
+ * round, so that no round pays for the garbage of the one before.
  */
 const SERIES = 10_000;
 const PER_REQUEST = 1000;
@@ -41,6 +42,7 @@ function records(): Float64Array[] {
 
 /** CPU µs per appendFrom over every record into a fresh Heads. */
 function feed(make: () => HeadsLike, data: readonly Float64Array[]): number {
+  (globalThis as { gc?: () => void }).gc?.();
   const heads = make();
   for (let id = 1; id <= SERIES; id++) heads.ensure(id);
   const before = process.cpuUsage();
