@@ -16,7 +16,7 @@ export class BitWriter {
   private pending = 0;
 
   constructor(initialBytes = 32) {
-    // Whole words, so that `store` never finds a word only partly room for.
+    // Rounded up to whole words: `store` writes four bytes at a time, so a partial last word would go unused.
     this.buf = new Uint8Array((initialBytes + 3) & ~3);
   }
 
