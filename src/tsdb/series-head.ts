@@ -148,23 +148,19 @@ export class SeriesHead {
     const t = this.pendingT;
     const v = this.pendingV;
     let enc = this.encoder;
+    let expectedBytes: number | undefined;
     if (enc !== null && (enc.count >= CHUNK_MAX_SAMPLES || t - enc.minT >= CHUNK_MAX_SPAN_MS)) {
-      this.sealed.push({
-        seriesId: this.id,
-        minT: enc.minT,
-        maxT: enc.maxT,
-        count: enc.count,
-        data: enc.bytes(),
-      });
+      const data = enc.bytes();
+      this.sealed.push({ seriesId: this.id, minT: enc.minT, maxT: enc.maxT, count: enc.count, data });
       this.sealedAt.push(record);
       enc = null;
+      // The next chunk of a series is most likely as big as this one: room for it and an eighth more.
+      expectedBytes = data.length + (data.length >>> 3);
     }
     if (enc === null) {
-      enc = ChunkEncoder.forValue(v);
+      enc = ChunkEncoder.forValue(v, expectedBytes);
       enc.append(t, v);
-    } else if (enc.accepts(v)) {
-      enc.append(t, v);
-    } else {
+    } else if (!enc.tryAppend(t, v)) {
       enc = this.reencoded(enc); // rare: the value needs a wider encoding than the chunk's so far
     }
     this.encoder = enc;

@@ -37,10 +37,15 @@ export class ChunkEncoder {
     this.writer = writer ?? new BitWriter();
   }
 
-  /** An encoder whose mode fits `firstValue` (decimal where exact, XOR otherwise). */
-  static forValue(firstValue: number): ChunkEncoder {
+  /**
+   * An encoder whose mode fits `firstValue` (decimal where exact, XOR otherwise). `expectedBytes`: the
+   * size its bit stream will likely reach (the series' previous chunk), so the buffer is not grown
+   * four or five times on the way (each growth a typed array allocation and a copy).
+   */
+  static forValue(firstValue: number, expectedBytes?: number): ChunkEncoder {
     const scale = decimalScale(firstValue);
-    return scale < 0 ? new ChunkEncoder(MODE_XOR, 0) : new ChunkEncoder(MODE_DECIMAL, scale);
+    const writer = new BitWriter(expectedBytes);
+    return scale < 0 ? new ChunkEncoder(MODE_XOR, 0, writer) : new ChunkEncoder(MODE_DECIMAL, scale, writer);
   }
 
   /** An encoder whose mode fits every value of `values`. */
@@ -64,19 +69,28 @@ export class ChunkEncoder {
   }
 
   append(t: number, value: number): void {
-    const w = this.writer;
-    if (this.count === 0) {
-      this.minT = t;
-      writeBigSigned(w, t);
-    } else {
-      const delta = t - this.maxT;
-      writeTimestampDod(w, delta - this.prevDelta);
-      this.prevDelta = delta;
-    }
-    this.maxT = t;
-    if (this.mode === MODE_DECIMAL) this.appendDecimal(value);
+    this.appendTimestamp(t);
+    if (this.mode === MODE_DECIMAL) this.appendScaled(scaledInt(value, this.scale)!);
     else this.appendXor(value);
     this.count++;
+  }
+
+  /**
+   * `accepts(value)` then `append(t, value)` in one: false (nothing written) when the value does not fit
+   * the decimal mode. The write path's form: the value is scaled once instead of once for each call.
+   */
+  tryAppend(t: number, value: number): boolean {
+    if (this.mode === MODE_DECIMAL) {
+      const scaled = scaledInt(value, this.scale);
+      if (scaled === undefined) return false;
+      this.appendTimestamp(t);
+      this.appendScaled(scaled);
+    } else {
+      this.appendTimestamp(t);
+      this.appendXor(value);
+    }
+    this.count++;
+    return true;
   }
 
   /** Serialised chunk including an extra sample that is not appended to this encoder. */
@@ -87,18 +101,19 @@ export class ChunkEncoder {
   }
 
   bytes(): Uint8Array {
-    const bits = this.writer.bytes();
-    const header = [(CHUNK_VERSION << 4) | this.mode, this.scale];
+    const w = this.writer;
+    let headerLength = 3; // version and mode, scale, the count's first LEB128 byte
+    for (let n = this.count; n >= 128; n = Math.floor(n / 128)) headerLength++;
+    // One allocation: the bit stream is copied straight after the header.
+    const out = new Uint8Array(headerLength + w.byteLength);
+    out[0] = (CHUNK_VERSION << 4) | this.mode;
+    out[1] = this.scale;
     let n = this.count;
-    do {
-      let byte = n & 0x7f;
+    for (let i = 2; i < headerLength; i++) {
+      out[i] = (n & 0x7f) | (i < headerLength - 1 ? 0x80 : 0);
       n = Math.floor(n / 128);
-      if (n > 0) byte |= 0x80;
-      header.push(byte);
-    } while (n > 0);
-    const out = new Uint8Array(header.length + bits.length);
-    out.set(header, 0);
-    out.set(bits, header.length);
+    }
+    w.copyTo(out, headerLength);
     return out;
   }
 
@@ -116,8 +131,19 @@ export class ChunkEncoder {
     return copy;
   }
 
-  private appendDecimal(value: number): void {
-    const scaled = scaledInt(value, this.scale)!;
+  private appendTimestamp(t: number): void {
+    if (this.count === 0) {
+      this.minT = t;
+      writeBigSigned(this.writer, t);
+    } else {
+      const delta = t - this.maxT;
+      writeTimestampDod(this.writer, delta - this.prevDelta);
+      this.prevDelta = delta;
+    }
+    this.maxT = t;
+  }
+
+  private appendScaled(scaled: number): void {
     if (this.count === 0) writeBigSigned(this.writer, scaled);
     else writeValueDelta(this.writer, scaled - this.prevInt);
     this.prevInt = scaled;
@@ -177,6 +203,11 @@ function writeMeaningful(w: BitWriter, hi: number, lo: number, shift: number, le
   }
 }
 
+/*
+ * The buckets below write each prefix and its value in one writeBits call, the prefix shifted onto the
+ * value (the same bits as writing them one after the other), where the two fit in 32 bits.
+ */
+
 /** Timestamp delta-of-delta buckets: '0' | '10'+7 | '110'+14 | '1110'+20 | '1111'+53 (zig-zag). */
 function writeTimestampDod(w: BitWriter, dod: number): void {
   if (dod === 0) {
@@ -185,17 +216,13 @@ function writeTimestampDod(w: BitWriter, dod: number): void {
   }
   const zig = dod >= 0 ? dod * 2 : -dod * 2 - 1;
   if (zig < 1 << 7) {
-    w.writeBits(0b10, 2);
-    w.writeBits(zig, 7);
+    w.writeBits((0b10 << 7) | zig, 2 + 7);
   } else if (zig < 1 << 14) {
-    w.writeBits(0b110, 3);
-    w.writeBits(zig, 14);
+    w.writeBits((0b110 << 14) | zig, 3 + 14);
   } else if (zig < 1 << 20) {
-    w.writeBits(0b1110, 4);
-    w.writeBits(zig, 20);
+    w.writeBits((0b1110 << 20) | zig, 4 + 20);
   } else {
-    w.writeBits(0b1111, 4);
-    writeBigSigned(w, dod);
+    writeBigSigned(w, dod, 0b1111, 4);
   }
 }
 
@@ -207,19 +234,15 @@ function writeValueDelta(w: BitWriter, delta: number): void {
   }
   const zig = delta >= 0 ? delta * 2 : -delta * 2 - 1;
   if (zig < 1 << 7) {
-    w.writeBits(0b10, 2);
-    w.writeBits(zig, 7);
+    w.writeBits((0b10 << 7) | zig, 2 + 7);
   } else if (zig < 1 << 12) {
-    w.writeBits(0b110, 3);
-    w.writeBits(zig, 12);
+    w.writeBits((0b110 << 12) | zig, 3 + 12);
   } else if (zig < 1 << 20) {
-    w.writeBits(0b1110, 4);
-    w.writeBits(zig, 20);
+    w.writeBits((0b1110 << 20) | zig, 4 + 20);
   } else if (zig < 2 ** 32) {
     w.writeBits(0b11110, 5);
     w.writeBits(zig >>> 0, 32);
   } else {
-    w.writeBits(0b11111, 5);
-    writeBigSigned(w, delta);
+    writeBigSigned(w, delta, 0b11111, 5);
   }
 }
