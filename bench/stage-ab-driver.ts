@@ -4,6 +4,7 @@ import type * as Support from './support.js';
 /** One checkout's services and steps for bench/stage-ab.ts (see there why this is a module of its own). */
 export interface Checkout {
   name: string;
+  /** Ingests one body (route loop, staging, commit). */
   batch: (body: string) => Promise<void>;
   /** Stages one body; returns the CPU µs of the route loop and staging (not of JSON.parse). */
   stage: (body: string) => Promise<number>;

@@ -5,13 +5,15 @@ import { ingestBenchBodies } from './ingest.js';
 import { median, report } from './support.js';
 
 /**
- * The batch route's per-item loop and the ingest step (staging and commit) of two checkouts in one
- * process, in process (no HTTP, no Fastify): `node --import tsx bench/stage-ab.ts <other checkout>
- * [rounds=10] [passes=20]`. Each checkout's own services (bench/support.ts's benchServices: SQLite store,
- * default limits) take the ingest bench's ten bodies, parsed afresh each time as the route gets them;
- * rounds alternate between the two (A B, then B A, …). Rounds measure the staging only (the appender rolled back instead of
- * committed). Prints CPU µs per sample of parse + route loop + staging, and of JSON.parse alone, per checkout (median of the rounds), and the median per-round ratio of
- * this checkout's (total − parse) to the other's.
+ * The batch route's per-item loop and the staging of an ingest request, of two checkouts in one process
+ * (no HTTP, no Fastify): `node --import tsx bench/stage-ab.ts <other checkout> [rounds=10] [passes=20]`.
+ * Each checkout's own services (bench/support.ts's benchServices: SQLite store, default limits) first
+ * ingest the ingest bench's ten bodies (10,000 series); then rounds alternate between the two (A B, then
+ * B A, …), each staging every body `passes` times, parsed afresh as the route gets it, the appender rolled
+ * back instead of committed (nothing kept, so rounds stay alike). Prints the CPU µs per sample of the
+ * route loop and staging (JSON.parse excluded; its own cost on the side) per checkout, the per-round
+ * ratios this/other and their median. The place of a checkout (BENCH_THIS_FIRST) moved A/A runs by up to
+ * 0.8-1.2 on a loaded host: quote a run each way.
  */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const [other, roundsArg, passesArg] = process.argv.slice(2);
@@ -31,7 +33,7 @@ function parseOnly(): number {
   return (used.user + used.system) / n;
 }
 
-// BENCH_THIS_FIRST=1 puts this checkout first (a check that the place does not matter).
+// BENCH_THIS_FIRST=1 puts this checkout first.
 const thisFirst = process.env.BENCH_THIS_FIRST === '1';
 const checkouts = thisFirst
   ? [await load('this', ROOT), await load('other', other)]
@@ -39,8 +41,8 @@ const checkouts = thisFirst
 
 /**
  * Each checkout through its own instance of the driver module (a query string makes another instance):
- * closures of one function literal share V8's feedback and optimised code, and calls into two checkouts'
- * functions from one call site made the checkout in second place measure 10-25 % faster in A/A runs.
+ * closures of one function literal share V8's feedback and optimised code, which would make one call site
+ * call into both checkouts.
  */
 async function load(name: string, root: string): Promise<Checkout> {
   const driver = (await import(`./stage-ab-driver.ts?${name}`)) as typeof Driver;
