@@ -26,9 +26,11 @@ interface PathNode<T> {
  *
  * In front of the tree, a prediction: a sender sends its series in the same order each time, so the set
  * found after the previous one last time is tried first. The prediction lives in a table of flat arrays
- * indexed by slot (one per node holding a set, given in the order sets are added), not on the nodes: on
- * 10,000 sets, reading a node and its own pairs array cost two cache misses a lookup, where the table's
- * arrays are read in order (a sender's order is usually the order its sets were created in).
+ * indexed by slot (one per node holding a set, given in the order sets are added), not on the nodes: a
+ * predicted lookup read a node and its own pairs array, two objects among those of 10,000 sets, where the
+ * table's arrays are read in order (a sender's order is usually the order its sets were created in). On
+ * the ingest bench the label-set lookup went from about 7.6 % of the service's CPU to 4.7 % (profiles,
+ * with the other staging changes of the same pass).
  */
 export class LabelPaths<T> {
   private root: PathNode<T> = emptyNode();
