@@ -6,6 +6,7 @@ import type { Tsdb } from '../tsdb/tsdb.js';
 import { AcceptedSamples, type AcceptedSample } from './accepted-samples.js';
 import { stageKnownBatch, type KnownBatch } from './ingest-known.js';
 import type { IngestLimits } from './limits.js';
+import type { ResolveContext } from './resolve-sample.js';
 import type { IngestSample } from './sample-schema.js';
 import { stageSample } from './stage-sample.js';
 
@@ -89,11 +90,16 @@ export class IngestService {
   ingestKnown(batch: KnownBatch, category: MetricCategory): Promise<StagedOutcome> {
     const expected = batch.sets.length + batch.samples.length;
     return this.deps.tsdb.append(this.clock, expected, async (app) => {
-      const ctx = { app, limits: this.deps.limits, category, isReservedName: this.deps.isReservedName };
+      const ctx = this.resolveContext(app, category);
       const { accepted, rejected } = stageKnownBatch(app, batch, ctx);
       if (accepted.count > 0) await this.commit(app, accepted);
       return new StagedOutcome(accepted, inIndexOrder(rejected));
     });
+  }
+
+  private resolveContext(app: Appender, category: MetricCategory): ResolveContext {
+    const { limits, isReservedName } = this.deps;
+    return { app, limits, category, isReservedName, families: new Map() };
   }
 
   private async commit(app: Appender, accepted: AcceptedSamples): Promise<void> {
@@ -113,9 +119,8 @@ export class IngestService {
     category: MetricCategory,
     preRejected: readonly RejectedItem[],
   ): Promise<StagedOutcome> {
-    const { limits } = this.deps;
     const now = app.now;
-    const ctx = { app, limits, category, isReservedName: this.deps.isReservedName };
+    const ctx = this.resolveContext(app, category);
     const rejected: RejectedItem[] = [...preRejected];
     const accepted = new AcceptedSamples(samples.length);
 

@@ -13,6 +13,12 @@ export interface ResolveContext {
   limits: IngestLimits;
   category: MetricCategory;
   isReservedName: (name: string, category: MetricCategory) => boolean;
+  /**
+   * The families this request already resolved, by name: a batch repeats a few names, and a name's
+   * reserved-name check and registry lookup give the same answer for the whole request (its appender
+   * holds the write lock, and staging removes no family). Per request: start it empty (`new Map()`).
+   */
+  families: Map<string, FamilyView>;
 }
 
 /** Finds or creates the family and label set a sample writes to, enforcing names, types and limits. */
@@ -49,28 +55,42 @@ export function resolveLabelSet(sample: IngestSample, ctx: ResolveContext): Labe
 }
 
 function resolveFamily(sample: MetricSample, ctx: ResolveContext): FamilyView | Rejection {
+  const known = ctx.families.get(sample.name);
+  if (known !== undefined) return conflict(sample, known) ?? known;
   // Before the lookup: a family the service's collectors own exists, and must still refuse clients.
   if (ctx.isReservedName(sample.name, ctx.category)) {
     return rejection('reserved_metric_name', `"${sample.name}" is one of the service's own metrics`, 'name');
   }
   const existing = ctx.app.family(sample.name);
-  if (existing !== undefined) {
-    if (sample.type !== undefined && sample.type !== existing.def.type) {
-      return rejection(
-        'metric_type_conflict',
-        `metric "${sample.name}" is a ${existing.def.type}, not a ${sample.type}`,
-        'type',
-      );
-    }
-    if (sample.buckets !== undefined && !sameBuckets(sample.buckets, existing.def.buckets)) {
-      return rejection(
-        'bucket_conflict',
-        `histogram "${sample.name}" has buckets [${existing.def.buckets.join(', ')}]; they are fixed by its first definition`,
-        'buckets',
-      );
-    }
-    return existing;
+  const family =
+    existing === undefined ? createFamily(sample, ctx) : (conflict(sample, existing) ?? existing);
+  if ('code' in family) return family;
+  ctx.families.set(sample.name, family);
+  return family;
+}
+
+/** Why a sample cannot go to its family as defined (another type, other buckets), or undefined. */
+function conflict(sample: MetricSample, family: FamilyView): Rejection | undefined {
+  const def = family.def;
+  if (sample.type !== undefined && sample.type !== def.type) {
+    return rejection(
+      'metric_type_conflict',
+      `metric "${sample.name}" is a ${def.type}, not a ${sample.type}`,
+      'type',
+    );
   }
+  if (sample.buckets !== undefined && !sameBuckets(sample.buckets, def.buckets)) {
+    return rejection(
+      'bucket_conflict',
+      `histogram "${sample.name}" has buckets [${def.buckets.join(', ')}]; they are fixed by its first definition`,
+      'buckets',
+    );
+  }
+  return undefined;
+}
+
+/** A new family named and typed after the sample, or why it cannot be created. */
+function createFamily(sample: MetricSample, ctx: ResolveContext): FamilyView | Rejection {
   const badName = checkMetricName(sample.name);
   if (badName !== undefined) return badName;
   const type: MetricType = sample.type ?? 'gauge';

@@ -166,6 +166,10 @@ export function isPlainSample(item: unknown): boolean {
   return true;
 }
 
+/** Object.hasOwn's answer; inside for…in, V8 makes this call a check of the object's shape (see label-paths.ts). */
+// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /**
  * A plain record whose every own enumerable value is a string, and with no inherited enumerable
  * property (stricter than Record(String, String)). for…in rather than Object.keys: no array per sample.
@@ -175,7 +179,7 @@ function allStrings(labels: unknown): boolean {
   if (labels instanceof Date || labels instanceof Uint8Array) return false;
   const record = labels as Record<string, unknown>;
   for (const key in record) {
-    if (!Object.hasOwn(record, key) || typeof record[key] !== 'string') return false;
+    if (!hasOwn.call(record, key) || typeof record[key] !== 'string') return false;
   }
   return true;
 }

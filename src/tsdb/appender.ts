@@ -132,7 +132,7 @@ export class Appender {
       combine === undefined
         ? value
         : combine(staged ? owned.stagedValue : pending ? owned.pendingValue : owned.values[0]!, value);
-    this.wal.add(owned.ids[0]!, t, next);
+    this.wal.add(owned.firstId, t, next);
     if (!staged) this.stage(owned);
     owned.stagedT = t;
     owned.stagedValue = next;

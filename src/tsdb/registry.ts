@@ -35,6 +35,8 @@ export class LabelSet implements LabelSetView {
   pendingT = 0;
   pendingValue = 0;
   pendingValues: Float64Array | null = null;
+  /** `ids[0]`: the series a counter's or gauge's sample is written to, read without the ids array. */
+  readonly firstId: number;
   /** `a="x",b="y"`: the label part of every exposition line, built once. */
   readonly labelText: string;
   private prefixName = '';
@@ -47,6 +49,7 @@ export class LabelSet implements LabelSetView {
     readonly ids: readonly number[],
   ) {
     this.values = new Float64Array(ids.length);
+    this.firstId = ids[0]!;
     this.labelText = Object.entries(labels)
       .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
       .join(',');

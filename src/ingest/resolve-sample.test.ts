@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import type { MetricCategory } from '../domain/metric.js';
+import { migrateSqlite } from '../storage/sqlite/migrations.js';
+import { openDatabase } from '../storage/sqlite/open-database.js';
+import { SqliteMetricStore } from '../storage/sqlite/sqlite-metric-store.js';
+import { isReservedName } from '../telemetry/own-metrics.js';
+import type { FamilyView } from '../tsdb/read-port.js';
+import { Tsdb } from '../tsdb/tsdb.js';
+import { AcceptedSamples } from './accepted-samples.js';
+import { IngestService } from './ingest-service.js';
+import type { ResolveContext } from './resolve-sample.js';
+import type { IngestSample } from './sample-schema.js';
+import { stageSample } from './stage-sample.js';
+
+const NOW = Date.UTC(2026, 0, 1);
+const limits = {
+  maxLabelsPerSeries: 4,
+  maxLabelNameLength: 20,
+  maxLabelValueLength: 20,
+  maxSeriesPerMetric: 3,
+  maxActiveSeries: 40,
+  maxBatchSamples: 1000,
+  retentionMs: 86_400_000,
+  maxFutureMs: 60_000,
+};
+
+/** A memo that remembers nothing: every sample resolves its family as if it were the request's first. */
+class NoMemo extends Map<string, FamilyView> {
+  override set(): this {
+    return this;
+  }
+}
+
+/**
+ * Samples whose names repeat, clash in type or buckets, are reserved (one of them an existing family) or
+ * invalid; some go to families that exist before the batch.
+ */
+const sample: fc.Arbitrary<IngestSample> = fc.record(
+  {
+    name: fc.constantFrom('jobs_total', 'temp', 'lat', 'jobs', 'metrics_service_up', 'system_load', '1bad'),
+    type: fc.constantFrom('counter', 'gauge', 'histogram'),
+    value: fc.constantFrom(1, 0.5, -1, Number.NaN),
+    labels: fc.dictionary(fc.constantFrom('a', 'b', 'le'), fc.constantFrom('x', 'y', 'z'), { maxKeys: 2 }),
+    buckets: fc.constantFrom([0.5, 1], [1, 2], [2, 1]),
+    timestamp: fc.constantFrom(NOW - 1000, NOW, NOW - 2 * 86_400_000),
+  },
+  { requiredKeys: ['name', 'value'] },
+);
+
+describe('resolving a sample’s family once per name and request', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'metrics-resolve-'));
+  let tsdb: Tsdb;
+  let ingest: IngestService;
+
+  before(async () => {
+    const file = join(dir, 'metrics.db');
+    const db = openDatabase(file, 'normal');
+    migrateSqlite(db);
+    tsdb = new Tsdb(new SqliteMetricStore(db, file));
+    await tsdb.recover();
+    ingest = new IngestService({ tsdb, limits, isReservedName, clock: () => NOW });
+    // Families that exist before the batches below: a counter, and a histogram with its own buckets.
+    const seeded = await ingest.ingest(
+      [
+        { name: 'jobs_total', type: 'counter', value: 1, labels: { a: 'x' }, timestamp: NOW - 5000 },
+        { name: 'lat', type: 'histogram', value: 1, buckets: [0.5, 1], timestamp: NOW - 5000 },
+      ],
+      'custom',
+    );
+    assert.equal(seeded.acceptedCount, 2);
+    // A family of the service's own, which clients' batches (category custom) must still be refused.
+    const own = await ingest.ingest(
+      [{ name: 'metrics_service_up', type: 'gauge', value: 1, timestamp: NOW - 5000 }],
+      'application',
+    );
+    assert.equal(own.acceptedCount, 1);
+  });
+
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** What staging answers for the batch (rolled back after): each item's refusal, or its family and labels. */
+  async function stageAll(
+    batch: readonly IngestSample[],
+    category: MetricCategory,
+    families: Map<string, FamilyView>,
+  ): Promise<string[]> {
+    return tsdb.append(
+      () => NOW,
+      batch.length,
+      (app) => {
+        const ctx: ResolveContext = { app, limits, category, isReservedName, families };
+        const accepted = new AcceptedSamples(batch.length);
+        return batch.map((item, index) => {
+          const refused = stageSample(app, item, index, ctx, accepted);
+          if (refused !== undefined) return JSON.stringify(refused);
+          const set = accepted.setAt(accepted.count - 1);
+          return JSON.stringify([set.family.def, set.labels]);
+        });
+      },
+    );
+  }
+
+  it('answers every sample as resolving each one afresh does (property test)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(sample, { maxLength: 30 }),
+        fc.constantFrom<MetricCategory>('custom', 'application'),
+        async (batch, category) => {
+          const memo = await stageAll(batch, category, new Map());
+          const afresh = await stageAll(batch, category, new NoMemo());
+          assert.deepEqual(memo, afresh);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('checks the type and buckets of every sample of a name, not only the first', async () => {
+    const answers = await stageAll(
+      [
+        { name: 'lat', type: 'histogram', value: 1, buckets: [0.5, 1] },
+        { name: 'lat', type: 'counter', value: 1 },
+        { name: 'lat', type: 'histogram', value: 1, buckets: [1, 2] },
+        { name: 'fresh', type: 'gauge', value: 1 },
+        { name: 'fresh', type: 'counter', value: 1 },
+      ],
+      'custom',
+      new Map(),
+    );
+    assert.deepEqual(
+      answers.map((answer) => (JSON.parse(answer) as { code?: string }).code ?? 'accepted'),
+      ['accepted', 'metric_type_conflict', 'bucket_conflict', 'accepted', 'metric_type_conflict'],
+    );
+  });
+});
