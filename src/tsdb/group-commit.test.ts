@@ -7,19 +7,11 @@ import { IngestService } from '../ingest/ingest-service.js';
 import { migrateSqlite } from '../storage/sqlite/migrations.js';
 import { openDatabase } from '../storage/sqlite/open-database.js';
 import { SqliteMetricStore } from '../storage/sqlite/sqlite-metric-store.js';
+import { WIDE_INGEST_LIMITS } from '../../test/support/ingest-limits.js';
 import { Tsdb } from './tsdb.js';
 
 const T0 = Date.UTC(2026, 0, 1);
-const limits = {
-  maxLabelsPerSeries: 20,
-  maxLabelNameLength: 100,
-  maxLabelValueLength: 200,
-  maxSeriesPerMetric: 1000,
-  maxActiveSeries: 100_000,
-  maxBatchSamples: 10_000,
-  retentionMs: 365 * 86_400_000,
-  maxFutureMs: 86_400_000,
-};
+const limits = WIDE_INGEST_LIMITS;
 
 /** A TSDB on a real SQLite file (a synchronous store: the case end-of-turn grouping is for). */
 function open(file: string): { tsdb: Tsdb; ingest: IngestService; store: SqliteMetricStore } {

@@ -8,21 +8,13 @@ import type { IngestSample } from '../ingest/sample-schema.js';
 import { migrateSqlite } from '../storage/sqlite/migrations.js';
 import { openDatabase } from '../storage/sqlite/open-database.js';
 import { SqliteMetricStore } from '../storage/sqlite/sqlite-metric-store.js';
+import { WIDE_INGEST_LIMITS } from '../../test/support/ingest-limits.js';
 import { Tsdb } from './tsdb.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const S = 15_000;
 
-const limits = {
-  maxLabelsPerSeries: 20,
-  maxLabelNameLength: 100,
-  maxLabelValueLength: 200,
-  maxSeriesPerMetric: 1000,
-  maxActiveSeries: 100_000,
-  maxBatchSamples: 10_000,
-  retentionMs: 365 * 86_400_000,
-  maxFutureMs: 86_400_000,
-};
+const limits = WIDE_INGEST_LIMITS;
 
 /** A TSDB on a real SQLite file, written through the ingest path as the service does. */
 function open(file: string): { tsdb: Tsdb; ingest: IngestService } {

@@ -2,18 +2,7 @@ import { IngestService } from '../../src/ingest/ingest-service.js';
 import { PgDatabase } from '../../src/storage/postgres/pg-database.js';
 import { PgMetricStore } from '../../src/storage/postgres/pg-metric-store.js';
 import { Tsdb } from '../../src/tsdb/tsdb.js';
-
-/** Ingest limits wide enough that the in-process replica tests never meet one. */
-export const WIDE_LIMITS = {
-  maxLabelsPerSeries: 20,
-  maxLabelNameLength: 100,
-  maxLabelValueLength: 200,
-  maxSeriesPerMetric: 1000,
-  maxActiveSeries: 100_000,
-  maxBatchSamples: 10_000,
-  retentionMs: 365 * 86_400_000,
-  maxFutureMs: 86_400_000,
-};
+import { WIDE_INGEST_LIMITS } from '../support/ingest-limits.js';
 
 /** One replica's metric data path in this process: its pool, store, TSDB and ingest (no HTTP, no loops). */
 export interface TsdbReplica {
@@ -35,7 +24,7 @@ export async function openTsdbReplica(url: string, now: number): Promise<TsdbRep
   await tsdb.recover();
   const ingest = new IngestService({
     tsdb,
-    limits: WIDE_LIMITS,
+    limits: WIDE_INGEST_LIMITS,
     isReservedName: () => false,
     clock: () => now,
   });
