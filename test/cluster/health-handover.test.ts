@@ -23,6 +23,7 @@ import { Tsdb } from '../../src/tsdb/tsdb.js';
 import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { createDatabase } from './pg-database.js';
 import { eventually } from './replicas.js';
+import { WIDE_INGEST_LIMITS } from '../support/ingest-limits.js';
 
 const log = pino({ level: 'silent' });
 const RETRIES = 4;
@@ -74,16 +75,7 @@ async function startReplica(name: string, url: string, dir: string, owner: () =>
   await tsdb.recover();
   const ingest = new IngestService({
     tsdb,
-    limits: {
-      maxLabelsPerSeries: 20,
-      maxLabelNameLength: 100,
-      maxLabelValueLength: 200,
-      maxSeriesPerMetric: 1000,
-      maxActiveSeries: 100_000,
-      maxBatchSamples: 10_000,
-      retentionMs: 86_400_000,
-      maxFutureMs: 86_400_000,
-    },
+    limits: WIDE_INGEST_LIMITS,
     isReservedName: () => false,
   });
   const recorder = new CheckRecorder(ingest, store);

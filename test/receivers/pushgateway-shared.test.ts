@@ -16,6 +16,7 @@ import { Tsdb } from '../../src/tsdb/tsdb.js';
 import { POSTGRES, skipUnlessServers } from '../support/binaries.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { startTestApp } from '../support/test-app.js';
+import { WIDE_INGEST_LIMITS } from '../support/ingest-limits.js';
 
 const SKIP = await skipUnlessServers([POSTGRES]);
 
@@ -34,16 +35,7 @@ async function replica(name: string, dir: string, url: string, clock: () => numb
   await tsdb.recover();
   const ingest = new IngestService({
     tsdb,
-    limits: {
-      maxLabelsPerSeries: 20,
-      maxLabelNameLength: 100,
-      maxLabelValueLength: 200,
-      maxSeriesPerMetric: 1000,
-      maxActiveSeries: 100_000,
-      maxBatchSamples: 10_000,
-      retentionMs: 86_400_000,
-      maxFutureMs: 86_400_000,
-    },
+    limits: WIDE_INGEST_LIMITS,
     isReservedName: () => false,
     clock,
   });
