@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { MAX_METRIC_NAME_LENGTH } from '../domain/names.js';
 import { fromJsonValue } from '../domain/sample-value.js';
+import { ownProperty } from '../support/own-property.js';
 
 /**
  * A sample value in JSON, sent or answered: a number, or "NaN", "+Inf", "-Inf" (JSON has no number for
@@ -166,10 +167,6 @@ export function isPlainSample(item: unknown): boolean {
   return true;
 }
 
-/** Object.hasOwn's answer; inside for…in, V8 makes this call a check of the object's shape (see label-paths.ts). */
-// eslint-disable-next-line @typescript-eslint/unbound-method -- always called with .call
-const hasOwn = Object.prototype.hasOwnProperty;
-
 /**
  * A plain record whose every own enumerable value is a string, and with no inherited enumerable
  * property (stricter than Record(String, String)). for…in rather than Object.keys: no array per sample.
@@ -179,7 +176,7 @@ function allStrings(labels: unknown): boolean {
   if (labels instanceof Date || labels instanceof Uint8Array) return false;
   const record = labels as Record<string, unknown>;
   for (const key in record) {
-    if (!hasOwn.call(record, key) || typeof record[key] !== 'string') return false;
+    if (!ownProperty.call(record, key) || typeof record[key] !== 'string') return false;
   }
   return true;
 }
