@@ -11,7 +11,9 @@ import { BENCH_AUTH, median, report } from './support.js';
  * the other checkout (a `git archive` copy with a node_modules link) and of this one, both up for the
  * whole run, and alternates the load between them (A B, then B A, …), so both see the same minutes of the
  * host's load. Prints each one's server CPU µs per accepted sample (median of the rounds) and the median
- * of the per-round ratios this/other, the figure to quote.
+ * of the per-round ratios this/other, the figure to quote. Each service first takes
+ * BENCH_INGEST_WARMUP_SECONDS (20) of load, as the ingest bench does: V8's compiler threads stay busy
+ * for about that long (a 3 s first pass left them in the first rounds).
  */
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SAMPLES_PER_REQUEST = 1000;
@@ -28,7 +30,8 @@ const targets = [
 ];
 try {
   // The first pass creates the 10,000 series and lets V8 optimise; not counted.
-  for (const target of targets) await load(target.url, bodies, 3, BENCH_AUTH);
+  const warmUp = Number(process.env.BENCH_INGEST_WARMUP_SECONDS ?? 20);
+  for (const target of targets) await load(target.url, bodies, warmUp, BENCH_AUTH);
   for (let round = 0; round < rounds; round++) {
     for (const target of round % 2 === 0 ? targets : [...targets].reverse()) {
       const before = processCpuSeconds(target.child.pid!);

@@ -2,6 +2,7 @@ import { DomainError, type Rejection } from '../domain/errors.js';
 import type { MetricCategory } from '../domain/metric.js';
 import type { Appender } from '../tsdb/appender.js';
 import type { LabelSetView } from '../tsdb/read-port.js';
+import { SeriesOrder } from '../tsdb/series-order.js';
 import type { Tsdb } from '../tsdb/tsdb.js';
 import { AcceptedSamples, type AcceptedSample } from './accepted-samples.js';
 import { stageKnownBatch, type KnownBatch } from './ingest-known.js';
@@ -63,6 +64,8 @@ export interface IngestDeps {
  */
 export class IngestService {
   private readonly clock: () => number;
+  /** Each category's prediction of a sender's next label set (see SeriesOrder), kept across requests. */
+  private readonly orders = new Map<MetricCategory, SeriesOrder>();
 
   constructor(private readonly deps: IngestDeps) {
     this.clock = deps.clock ?? Date.now;
@@ -99,7 +102,9 @@ export class IngestService {
 
   private resolveContext(app: Appender, category: MetricCategory): ResolveContext {
     const { limits, isReservedName } = this.deps;
-    return { app, limits, category, isReservedName, families: new Map() };
+    let order = this.orders.get(category);
+    if (order === undefined) this.orders.set(category, (order = new SeriesOrder()));
+    return { app, limits, category, isReservedName, families: new Map(), order, previous: null };
   }
 
   private async commit(app: Appender, accepted: AcceptedSamples): Promise<void> {

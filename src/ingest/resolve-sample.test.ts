@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import type { MetricCategory } from '../domain/metric.js';
+import type { Labels, MetricCategory } from '../domain/metric.js';
 import { migrateSqlite } from '../storage/sqlite/migrations.js';
 import { openDatabase } from '../storage/sqlite/open-database.js';
 import { SqliteMetricStore } from '../storage/sqlite/sqlite-metric-store.js';
 import { isReservedName } from '../telemetry/own-metrics.js';
-import type { FamilyView } from '../tsdb/read-port.js';
+import type { FamilyView, LabelSetView } from '../tsdb/read-port.js';
+import { SeriesOrder } from '../tsdb/series-order.js';
 import { Tsdb } from '../tsdb/tsdb.js';
 import { AcceptedSamples } from './accepted-samples.js';
 import { IngestService } from './ingest-service.js';
@@ -36,6 +37,23 @@ class NoMemo extends Map<string, FamilyView> {
   }
 }
 
+/** An order that never predicts: every sample is looked up by name and labels. */
+class NoPrediction extends SeriesOrder {
+  override predict(): undefined {
+    return undefined;
+  }
+}
+
+/** The service's arrangement: one order per category, kept across requests. */
+function ordersByCategory(): (category: MetricCategory) => SeriesOrder {
+  const orders = new Map<MetricCategory, SeriesOrder>();
+  return (category) => {
+    let order = orders.get(category);
+    if (order === undefined) orders.set(category, (order = new SeriesOrder()));
+    return order;
+  };
+}
+
 /**
  * Samples whose names repeat, clash in type or buckets, are reserved (one of them an existing family) or
  * invalid; some go to families that exist before the batch.
@@ -52,7 +70,7 @@ const sample: fc.Arbitrary<IngestSample> = fc.record(
   { requiredKeys: ['name', 'value'] },
 );
 
-describe('resolving a sample’s family once per name and request', () => {
+describe('resolving a sample’s family once per name and request, its set from the previous one', () => {
   const dir = mkdtempSync(join(tmpdir(), 'metrics-resolve-'));
   let tsdb: Tsdb;
   let ingest: IngestService;
@@ -90,12 +108,21 @@ describe('resolving a sample’s family once per name and request', () => {
     batch: readonly IngestSample[],
     category: MetricCategory,
     families: Map<string, FamilyView>,
+    order: SeriesOrder = new SeriesOrder(),
   ): Promise<string[]> {
     return tsdb.append(
       () => NOW,
       batch.length,
       (app) => {
-        const ctx: ResolveContext = { app, limits, category, isReservedName, families };
+        const ctx: ResolveContext = {
+          app,
+          limits,
+          category,
+          isReservedName,
+          families,
+          order,
+          previous: null,
+        };
         const accepted = new AcceptedSamples(batch.length);
         return batch.map((item, index) => {
           const refused = stageSample(app, item, index, ctx, accepted);
@@ -120,6 +147,86 @@ describe('resolving a sample’s family once per name and request', () => {
       ),
       { numRuns: 300 },
     );
+  });
+
+  it('answers every request as a lookup without prediction does, the orders kept across requests (property test)', async () => {
+    // Requests repeat a pattern, as senders do, so predictions are made and then hit or miss; what each
+    // request created is rolled back after it, so later requests are predicted removed sets too.
+    const request = fc.record({
+      pattern: fc.array(sample, { minLength: 1, maxLength: 8 }),
+      repeats: fc.integer({ min: 1, max: 3 }),
+      category: fc.constantFrom<MetricCategory>('custom', 'application'),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 4 }), async (requests) => {
+        const orderOf = ordersByCategory();
+        for (const { pattern, repeats, category } of requests) {
+          const batch = Array.from({ length: repeats }, () => pattern).flat();
+          const predicted = await stageAll(batch, category, new Map(), orderOf(category));
+          const afresh = await stageAll(batch, category, new NoMemo(), new NoPrediction());
+          assert.deepEqual(predicted, afresh);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('predicts nothing from a set deleted since, and finds the set created again in its place', async () => {
+    const order = new SeriesOrder();
+    const pair: IngestSample[] = [
+      { name: 'order_a', type: 'gauge', value: 1, labels: { a: 'x' } },
+      { name: 'order_b', type: 'gauge', value: 2, labels: { a: 'y' } },
+    ];
+    const setsOf = (batch: readonly IngestSample[]) =>
+      tsdb.append(
+        () => NOW,
+        batch.length,
+        async (app) => {
+          const ctx: ResolveContext = {
+            app,
+            limits,
+            category: 'custom',
+            isReservedName,
+            families: new Map(),
+            order,
+            previous: null,
+          };
+          const accepted = new AcceptedSamples(batch.length);
+          batch.forEach((item, index) => stageSample(app, item, index, ctx, accepted));
+          await app.commit();
+          return Array.from({ length: accepted.count }, (_, i): LabelSetView => accepted.setAt(i));
+        },
+      );
+    const [a, b] = await setsOf(pair);
+    assert.equal((await setsOf(pair.map((s) => ({ ...s, timestamp: NOW + 1 }))))[1], b, 'predicted');
+    await tsdb.deleteLabelSet(b!);
+    const again = await setsOf(pair.map((s) => ({ ...s, timestamp: NOW + 2 })));
+    assert.equal(again[0], a);
+    assert.notEqual(again[1], b, 'the deleted set is not handed out');
+    assert.deepEqual(again[1]!.labels, { a: 'y' });
+    assert.equal(again[1]!.family.def.name, 'order_b');
+    // After a, b's family again with another value, then with fewer labels: not the set predicted.
+    const [first, second] = pair as [IngestSample, IngestSample];
+    const otherValue = await setsOf([
+      { ...first, timestamp: NOW + 3 },
+      { ...second, labels: { a: 'z' }, timestamp: NOW + 3 },
+    ]);
+    assert.deepEqual(otherValue[1]!.labels, { a: 'z' });
+    const fewer = await setsOf([
+      { ...first, timestamp: NOW + 4 },
+      { ...second, labels: {}, timestamp: NOW + 4 },
+    ]);
+    assert.deepEqual(fewer[1]!.labels, {});
+    // An inherited label is no label (as the lookup by Object.keys says): {} again, not {a: 'y'}.
+    await setsOf([
+      { ...first, timestamp: NOW + 5 },
+      { ...second, timestamp: NOW + 5 },
+    ]);
+    const inherited = await setsOf([
+      { ...first, timestamp: NOW + 6 },
+      { ...second, labels: Object.create({ a: 'y' }) as Labels, timestamp: NOW + 6 },
+    ]);
+    assert.deepEqual(inherited[1]!.labels, {});
   });
 
   it('checks the type and buckets of every sample of a name, not only the first', async () => {

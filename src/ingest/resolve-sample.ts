@@ -1,9 +1,10 @@
 import { rejection, type Rejection } from '../domain/errors.js';
-import { DEFAULT_BUCKETS, type MetricCategory, type MetricType } from '../domain/metric.js';
+import { DEFAULT_BUCKETS, type Labels, type MetricCategory, type MetricType } from '../domain/metric.js';
 import { checkLabels, checkMetricName } from '../domain/names.js';
 import { canonicalLabels } from '../domain/series-key.js';
 import type { Appender } from '../tsdb/appender.js';
 import type { FamilyView, LabelSetView } from '../tsdb/read-port.js';
+import type { SeriesOrder } from '../tsdb/series-order.js';
 import type { IngestLimits } from './limits.js';
 import type { IngestSample, MetricSample } from './sample-schema.js';
 
@@ -19,13 +20,41 @@ export interface ResolveContext {
    * holds the write lock, and staging removes no family). Per request: start it empty (`new Map()`).
    */
   families: Map<string, FamilyView>;
+  /**
+   * The category's prediction of a sender's next label set (one per category and service, kept across
+   * requests), and the set the request's previous sample resolved to (null before the first).
+   */
+  order: SeriesOrder;
+  previous: LabelSetView | null;
 }
 
-/** Finds or creates the family and label set a sample writes to, enforcing names, types and limits. */
+const NO_LABELS: Labels = Object.freeze({});
+
+/**
+ * Finds or creates the family and label set a sample writes to, enforcing names, types and limits.
+ * The set the sender wrote to after the previous sample's last time is tried first (see SeriesOrder):
+ * its family passed the reserved-name check for this category then, and the checks that depend on
+ * the sample (type, buckets) run again.
+ */
 export function resolveLabelSet(sample: IngestSample, ctx: ResolveContext): LabelSetView | Rejection {
+  const labels = sample.labels ?? NO_LABELS;
+  const predicted = ctx.order.predict(ctx.previous, sample.name, labels);
+  if (predicted !== undefined && conflict(sample, predicted.family) === undefined) {
+    ctx.previous = predicted;
+    return predicted;
+  }
+  const set = lookUpLabelSet(sample, labels, ctx);
+  if ('ids' in set) {
+    ctx.order.note(ctx.previous, set);
+    ctx.previous = set;
+  }
+  return set;
+}
+
+/** The family by name, then the label set in its index; created when new and within the limits. */
+function lookUpLabelSet(sample: IngestSample, labels: Labels, ctx: ResolveContext): LabelSetView | Rejection {
   const family = resolveFamily(sample, ctx);
   if ('code' in family) return family;
-  const labels = sample.labels ?? {};
   const existing = ctx.app.labelSet(family, labels);
   if (existing !== undefined) return existing;
 

@@ -63,6 +63,14 @@ export class LabelSetIndex<T extends Indexed> {
     else this.buckets.set(hash, rest.length === 1 ? rest[0]! : rest);
   }
 
+  /** Visits every set the index holds. */
+  forEach(visit: (set: T) => void): void {
+    for (const bucket of this.buckets.values()) {
+      if (Array.isArray(bucket)) for (const entry of bucket) visit(entry.set);
+      else visit(bucket.set);
+    }
+  }
+
   clear(): void {
     this.byRecord = new WeakMap();
     this.buckets.clear();

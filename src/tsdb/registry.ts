@@ -37,6 +37,20 @@ export class LabelSet implements LabelSetView {
   pendingValues: Float64Array | null = null;
   /** `ids[0]`: the series a counter's or gauge's sample is written to, read without the ids array. */
   readonly firstId: number;
+  /** How many labels `labels` holds, so a comparison needs no Object.keys of them. */
+  readonly labelCount: number;
+  /**
+   * True while its family's index finds it (Family.attach to detach): what a kept reference checks
+   * before using the set (the ingest's order prediction, SeriesOrder).
+   */
+  attached = false;
+  /**
+   * SeriesOrder's prediction: the set a sender's next sample wrote to after this one, last time, and
+   * the order (one per ingest category) that noted it. Cleared when the set is detached, so a removed
+   * set keeps no other alive.
+   */
+  next: LabelSet | null = null;
+  nextOf: object | null = null;
   /** `a="x",b="y"`: the label part of every exposition line, built once. */
   readonly labelText: string;
   private prefixName = '';
@@ -50,6 +64,7 @@ export class LabelSet implements LabelSetView {
   ) {
     this.values = new Float64Array(ids.length);
     this.firstId = ids[0]!;
+    this.labelCount = Object.keys(labels).length;
     this.labelText = Object.entries(labels)
       .map(([name, value]) => `${name}="${escapeLabelValue(value)}"`)
       .join(',');
@@ -102,6 +117,7 @@ export class Family implements FamilyView {
   attach(set: LabelSet): void {
     this.byKey.set(set.key, set);
     this.index.add(set);
+    set.attached = true;
     this.version++;
   }
 
@@ -110,6 +126,7 @@ export class Family implements FamilyView {
     // Out of the index even when another set took its key: a follower may load a re-created label set
     // before it replays the old one's deletion (ADR 0027), and the index must not find the old one.
     this.index.remove(set);
+    forget(set);
     if (this.byKey.get(set.key) !== set) return;
     this.byKey.delete(set.key);
     this.version++;
@@ -117,6 +134,7 @@ export class Family implements FamilyView {
 
   /** Called by SeriesRegistry only. */
   detachAll(): void {
+    this.index.forEach(forget);
     this.byKey.clear();
     this.index.clear();
   }
@@ -125,6 +143,13 @@ export class Family implements FamilyView {
   get seriesPerSet(): number {
     return this.def.type === 'histogram' ? this.def.buckets.length + 3 : 1;
   }
+}
+
+/** A set out of its family's index: no kept reference may use it, and it predicts nothing. */
+function forget(set: LabelSet): void {
+  set.attached = false;
+  set.next = null;
+  set.nextOf = null;
 }
 
 /** Where a numeric series lives: its label set and its index in the set's `ids`/`values`. */
