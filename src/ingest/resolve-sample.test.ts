@@ -54,16 +54,50 @@ function ordersByCategory(): (category: MetricCategory) => SeriesOrder {
   };
 }
 
+/** Up to three labels of a few names and values, in any order: near misses of each other abound. */
+function labelRecord(): fc.Arbitrary<Record<string, string>> {
+  return fc.dictionary(fc.constantFrom('a', 'b', 'le'), fc.constantFrom('x', 'y', 'z'), { maxKeys: 3 });
+}
+
+type NearMiss = 'value' | 'drop' | 'add' | 'reorder';
+
+/**
+ * Labels one step from `labels`: the value of the label at `at` changed, that label dropped, a label
+ * added, or the same labels in reverse order (the same set, sent in another order).
+ */
+function nearMiss(
+  labels: Readonly<Record<string, string>>,
+  kind: NearMiss,
+  at: number,
+): Record<string, string> {
+  const pairs = Object.entries(labels);
+  const i = pairs.length === 0 ? 0 : at % pairs.length;
+  if (kind === 'reorder') return Object.fromEntries(pairs.reverse());
+  if (kind === 'add' || pairs.length === 0) {
+    const name = ['a', 'b', 'le', 'c'].find((n) => !(n in labels))!;
+    return Object.fromEntries([...pairs, [name, 'x']]);
+  }
+  if (kind === 'drop') return Object.fromEntries(pairs.filter((_, j) => j !== i));
+  return Object.fromEntries(pairs.map(([n, v], j) => [n, j === i ? `${v}2` : v]));
+}
+
 /**
  * Samples whose names repeat, clash in type or buckets, are reserved (one of them an existing family) or
  * invalid; some go to families that exist before the batch.
  */
+/** Gauges of three names, accepted unless the labels are out of bounds: most resolve to a set. */
+const plainSample: fc.Arbitrary<IngestSample> = fc.record({
+  name: fc.constantFrom('depth', 'size', 'rate'),
+  value: fc.constant(1),
+  labels: labelRecord(),
+});
+
 const sample: fc.Arbitrary<IngestSample> = fc.record(
   {
     name: fc.constantFrom('jobs_total', 'temp', 'lat', 'jobs', 'metrics_service_up', 'system_load', '1bad'),
     type: fc.constantFrom('counter', 'gauge', 'histogram'),
     value: fc.constantFrom(1, 0.5, -1, Number.NaN),
-    labels: fc.dictionary(fc.constantFrom('a', 'b', 'le'), fc.constantFrom('x', 'y', 'z'), { maxKeys: 2 }),
+    labels: labelRecord(),
     buckets: fc.constantFrom([0.5, 1], [1, 2], [2, 1]),
     timestamp: fc.constantFrom(NOW - 1000, NOW, NOW - 2 * 86_400_000),
   },
@@ -109,6 +143,7 @@ describe('resolving a sample’s family once per name and request, its set from 
     category: MetricCategory,
     families: Map<string, FamilyView>,
     order: SeriesOrder = new SeriesOrder(),
+    withLimits: typeof limits = limits,
   ): Promise<string[]> {
     return tsdb.append(
       () => NOW,
@@ -116,7 +151,7 @@ describe('resolving a sample’s family once per name and request, its set from 
       (app) => {
         const ctx: ResolveContext = {
           app,
-          limits,
+          limits: withLimits,
           category,
           isReservedName,
           families,
@@ -150,20 +185,32 @@ describe('resolving a sample’s family once per name and request, its set from 
   });
 
   it('answers every request as a lookup without prediction does, the orders kept across requests (property test)', async () => {
-    // Requests repeat a pattern, as senders do, so predictions are made and then hit or miss; what each
-    // request created is rolled back after it, so later requests are predicted removed sets too.
+    // Requests repeat a pattern, as senders do, so predictions are made and then hit or miss; in the
+    // repeats some samples take labels one step from their own (another value, one label more or less,
+    // another order): near misses of the set predicted. What each request created is rolled back after it, so later
+    // requests are predicted removed sets too.
+    const wide = { ...limits, maxSeriesPerMetric: 1000, maxActiveSeries: 10_000 };
     const request = fc.record({
-      pattern: fc.array(sample, { minLength: 1, maxLength: 8 }),
+      pattern: fc.array(fc.oneof(plainSample, plainSample, sample), { minLength: 1, maxLength: 8 }),
       repeats: fc.integer({ min: 1, max: 3 }),
+      changes: fc.array(
+        fc.tuple(fc.nat(), fc.constantFrom<NearMiss>('value', 'drop', 'add', 'reorder'), fc.nat()),
+        { maxLength: 3 },
+      ),
       category: fc.constantFrom<MetricCategory>('custom', 'application'),
     });
     await fc.assert(
       fc.asyncProperty(fc.array(request, { minLength: 1, maxLength: 4 }), async (requests) => {
         const orderOf = ordersByCategory();
-        for (const { pattern, repeats, category } of requests) {
-          const batch = Array.from({ length: repeats }, () => pattern).flat();
-          const predicted = await stageAll(batch, category, new Map(), orderOf(category));
-          const afresh = await stageAll(batch, category, new NoMemo(), new NoPrediction());
+        for (const { pattern, repeats, changes, category } of requests) {
+          const repeat = pattern.map((item) => ({ ...item }));
+          for (const [item, kind, at] of changes) {
+            const changed = repeat[item % repeat.length]!;
+            changed.labels = nearMiss(changed.labels ?? {}, kind, at);
+          }
+          const batch = [...pattern, ...Array.from({ length: repeats }, () => repeat).flat()];
+          const predicted = await stageAll(batch, category, new Map(), orderOf(category), wide);
+          const afresh = await stageAll(batch, category, new NoMemo(), new NoPrediction(), wide);
           assert.deepEqual(predicted, afresh);
         }
       }),
@@ -227,6 +274,17 @@ describe('resolving a sample’s family once per name and request, its set from 
       { ...second, labels: Object.create({ a: 'y' }) as Labels, timestamp: NOW + 6 },
     ]);
     assert.deepEqual(inherited[1]!.labels, {});
+    // Three labels in the set's order: the second and the third value are compared too.
+    const three = { a: 'x', b: 'y', c: 'z' };
+    const withThree = (labels: Labels, t: number) =>
+      setsOf([
+        { ...first, timestamp: t },
+        { name: 'order_c', type: 'gauge', value: 1, labels, timestamp: t },
+      ]);
+    await withThree(three, NOW + 7);
+    assert.deepEqual((await withThree({ ...three, b: 'y2' }, NOW + 8))[1]!.labels, { ...three, b: 'y2' });
+    await withThree(three, NOW + 9);
+    assert.deepEqual((await withThree({ ...three, c: 'z2' }, NOW + 10))[1]!.labels, { ...three, c: 'z2' });
   });
 
   it('checks the type and buckets of every sample of a name, not only the first', async () => {
