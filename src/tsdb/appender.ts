@@ -96,7 +96,9 @@ export class Appender {
    * append (remote write's series cache): its series ids are never reused while the set is current.
    */
   isCurrent(set: LabelSetView): boolean {
-    return set instanceof LabelSet && this.registry.slot(set.ids[0]!)?.set === set;
+    // The set's own flag (kept by its family's attach and detach), not a probe of the registry's map of
+    // 10,000s of series ids: remote write asks for every sample, of a set it is about to write to.
+    return set instanceof LabelSet && set.attached;
   }
 
   /** The newest timestamp of the set, staged samples included. */
