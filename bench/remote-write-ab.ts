@@ -43,8 +43,10 @@ for (const [i, starter] of starters.entries()) {
 }
 
 try {
-  // The first pass creates the 10,000 series and lets V8 optimise; not counted.
-  for (const t of targets) await measure(t.service.url, '/api/v1/write', headers, t.source, 3);
+  // The first pass creates the 10,000 series and lets V8 optimise; not counted. 20 s a service
+  // (BENCH_RW_WARMUP_SECONDS): V8's compiler threads stay busy for about that long under load.
+  const warmUp = Number(process.env.BENCH_RW_WARMUP_SECONDS ?? 20);
+  for (const t of targets) await measure(t.service.url, '/api/v1/write', headers, t.source, warmUp);
   const ratios: number[] = [];
   for (let round = 0; round < rounds; round++) {
     for (const t of round % 2 === 0 ? targets : [...targets].reverse()) {
