@@ -62,14 +62,10 @@ export async function benchRemoteWrite(
     const serviceRw = remoteWriteSource();
     const serviceJson = jsonBatchSource();
     const promRw = remoteWriteSource();
-    // Warm-up, not counted: creates the 10,000 series in each target and lets V8 optimise the paths.
-    // 10 s a path (BENCH_RW_WARMUP_SECONDS), 20 s of the service's load as in the ingest bench: V8's
-    // compiler threads stay busy for about that long, and after 2 s a path the first round's remote
-    // write (measured first) still paid for them.
-    const warmUp = Number(process.env.BENCH_RW_WARMUP_SECONDS ?? 10);
-    await measure(service.url, '/api/v1/write', rwAuth, serviceRw, warmUp);
-    await measure(service.url, '/api/metrics/batch', jsonHeaders, serviceJson, warmUp);
-    await measure(promUrl, '/api/v1/write', { ...V1_HEADERS }, promRw, warmUp);
+    // Warm-up, not counted: creates the 10,000 series in each target (and lets V8 optimise the paths).
+    await measure(service.url, '/api/v1/write', rwAuth, serviceRw, 2);
+    await measure(service.url, '/api/metrics/batch', jsonHeaders, serviceJson, 2);
+    await measure(promUrl, '/api/v1/write', { ...V1_HEADERS }, promRw, 2);
     const results: Record<string, number>[] = [];
     for (let round = 0; round < rounds; round++) {
       const service_rw = await measure(service.url, '/api/v1/write', rwAuth, serviceRw, seconds, pid);

@@ -41,13 +41,13 @@ export class LabelSet implements LabelSetView {
   readonly labelCount: number;
   /**
    * True while its family's index finds it (Family.attach to detach): what a kept reference checks
-   * before using the set (the ingest's order prediction, SeriesOrder).
+   * before using the set (the ingest's order prediction, SeriesOrder; remote write's known sets).
    */
   attached = false;
   /**
    * SeriesOrder's prediction: the set a sender's next sample wrote to after this one, last time, and
    * the order (one per ingest category) that noted it. Cleared when the set is detached, so a removed
-   * set keeps no other alive.
+   * set keeps no other alive; a live set keeps at most one removed set, until its link is replaced.
    */
   next: LabelSet | null = null;
   nextOf: object | null = null;
